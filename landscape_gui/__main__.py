@@ -1,0 +1,3 @@
+from landscape_gui.cli import main
+
+raise SystemExit(main())

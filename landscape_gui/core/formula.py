@@ -1,0 +1,538 @@
+"""The safe formula parser: text a student typed -> a sympy expression, or a FormulaError.
+
+User text is untrusted, so it never reaches ``eval``, ``exec``, ``sympify`` or ``parse_expr``
+(the last two call ``eval``). A hand-written tokenizer and precedence-climbing parser build sympy
+objects directly from a closed vocabulary, and every resource the input controls is bounded:
+length, nesting depth, literal size and the size of numeric powers.
+
+Accepted syntax, the way people type it: ``x^2 + 3xy + y^2``, ``2x``, ``sin(x)cos(y)``,
+``e^(-x^2-y^2)``, ``x²+y²``, ``π``, Unicode minus, ``**``, and an optional ``f(x,y) =`` or
+``z =`` prefix. Any other single letter is a parameter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 60
+MAX_LITERAL_DIGITS = 40
+MAX_NUMERIC_EXPONENT = 1000
+MAX_RESULT_DIGITS = 400
+MAX_PARAMETERS = 8
+
+X = sp.Symbol("x", real=True)
+Y = sp.Symbol("y", real=True)
+
+
+def _cbrt(u):
+    # The real cube root: x**(1/3) is complex for x < 0, which would punch a hole in the landscape.
+    return sp.sign(u) * sp.Abs(u) ** sp.Rational(1, 3)
+
+
+def _log(u, base=None):
+    return sp.log(u) if base is None else sp.log(u) / sp.log(base)
+
+
+# name -> (allowed argument counts, builder). The closed vocabulary: nothing else is callable.
+FUNCTIONS: dict[str, tuple[tuple[int, ...], object]] = {
+    "sin": ((1,), sp.sin),
+    "cos": ((1,), sp.cos),
+    "tan": ((1,), sp.tan),
+    "asin": ((1,), sp.asin),
+    "acos": ((1,), sp.acos),
+    "atan": ((1,), sp.atan),
+    "atan2": ((2,), sp.atan2),
+    "sinh": ((1,), sp.sinh),
+    "cosh": ((1,), sp.cosh),
+    "tanh": ((1,), sp.tanh),
+    "exp": ((1,), sp.exp),
+    "log": ((1, 2), _log),
+    "ln": ((1,), sp.log),
+    "log10": ((1,), lambda u: sp.log(u) / sp.log(10)),
+    "log2": ((1,), lambda u: sp.log(u) / sp.log(2)),
+    "sqrt": ((1,), sp.sqrt),
+    "cbrt": ((1,), _cbrt),
+    "abs": ((1,), sp.Abs),
+    "sign": ((1,), sp.sign),
+    "floor": ((1,), sp.floor),
+    "ceil": ((1,), sp.ceiling),
+    "min": ((2, 3, 4, 5, 6, 7, 8), sp.Min),
+    "max": ((2, 3, 4, 5, 6, 7, 8), sp.Max),
+}
+CONSTANTS = {"pi": sp.pi, "e": sp.E}
+# Function names that end in digits: the tokenizer reads letters then checks these.
+_DIGIT_SUFFIXED = ("atan2", "log10", "log2")
+_SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
+                 "⁸": "8", "⁹": "9", "⁻": "-"}
+_OPERATOR_ALIASES = {"−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/",
+                     "**": "^"}
+_DIGITS = "0123456789"
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+_PREFIX = re.compile(r"^\s*(?:f\s*\(\s*x\s*,\s*y\s*\)|z|f)\s*=(?!=)")
+_NUMBER = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be used, with what is wrong and where.
+
+    ``position`` is the 0-based index into the text the user typed (``None`` when the whole
+    text is at fault); the message shows it 1-based, the way an editor counts columns.
+    """
+
+    def __init__(self, message: str, position: int | None = None):
+        self.message = message
+        self.position = position
+        where = "" if position is None else f" at {position + 1}"
+        self.hint = ""
+        super().__init__(f"{message}{where}")
+
+    def with_hint(self, hint: str) -> FormulaError:
+        self.hint = hint
+        self.args = (f"{self.args[0]} — {hint}",)
+        return self
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed formula: the text it came from, its expression and its parameters."""
+
+    text: str
+    expr: sp.Expr
+    parameters: tuple[str, ...]
+
+    def symbols(self) -> dict[str, sp.Symbol]:
+        return {name: parameter_symbol(name) for name in self.parameters}
+
+
+def parameter_symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # number, name, op, lparen, rparen, comma, power_digits, end
+    text: str
+    position: int
+    value: object = None
+
+
+def _tokenize(text: str, start: int) -> list[_Token]:
+    tokens: list[_Token] = []
+    i = start
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
+            match = _NUMBER.match(text, i)
+            literal = match.group(0)
+            # "2e" is 2·e, not a number: the pattern takes an exponent only when digits follow.
+            if match.end() < n and text[match.end()] == ".":
+                raise FormulaError(f"malformed number '{literal}.'", i)
+            if tokens and tokens[-1].kind == "number":
+                raise FormulaError("two numbers in a row: put an operator between them", i)
+            tokens.append(_Token("number", literal, i))
+            i = match.end()
+            continue
+        if ch.isascii() and ch.isalpha():
+            j = i
+            while j < n and text[j].isascii() and text[j].isalpha():
+                j += 1
+            for name in _DIGIT_SUFFIXED:
+                if text.startswith(name, i) and len(name) > j - i and text[i:j] == name.rstrip(
+                    "0123456789"
+                ):
+                    j = i + len(name)
+                    break
+            tokens.append(_Token("name", text[i:j], i))
+            i = j
+            continue
+        if ch == "π":
+            tokens.append(_Token("name", "pi", i))
+            i += 1
+            continue
+        if ch in _SUPERSCRIPTS:
+            j = i
+            while j < n and text[j] in _SUPERSCRIPTS:
+                j += 1
+            digits = "".join(_SUPERSCRIPTS[c] for c in text[i:j])
+            if not re.fullmatch(r"-?\d+", digits):
+                raise FormulaError(f"superscript '{text[i:j]}' is not a whole number", i)
+            tokens.append(_Token("power_digits", text[i:j], i, int(digits)))
+            i = j
+            continue
+        two = text[i : i + 2]
+        if two == "**":
+            tokens.append(_Token("op", "^", i))
+            i += 2
+            continue
+        op = _OPERATOR_ALIASES.get(ch, ch)
+        if op in "+-*/^":
+            tokens.append(_Token("op", op, i))
+        elif ch in "([{":
+            tokens.append(_Token("lparen", ch, i))
+        elif ch in ")]}":
+            tokens.append(_Token("rparen", ch, i))
+        elif ch == ",":
+            tokens.append(_Token("comma", ch, i))
+        else:
+            raise FormulaError(f"unexpected character {_describe_char(ch)}", i)
+        i += 1
+    tokens.append(_Token("end", "", n))
+    return tokens
+
+
+def _describe_char(ch: str) -> str:
+    if ch == "=":
+        return "'=' (type only the right-hand side, e.g. x^2 + y^2)"
+    if ch in "'\"":
+        return f"{ch!r} (text in quotes is not part of a formula)"
+    if ch in "_.":
+        return f"'{ch}'"
+    if ch.isprintable():
+        return f"'{ch}'"
+    return f"U+{ord(ch):04X}"
+
+
+def _number_value(literal: str, position: int) -> sp.Number:
+    match = _NUMBER.fullmatch(literal)
+    mantissa, exponent = match.group(1), match.group(2)
+    digits = mantissa.replace(".", "").lstrip("0")
+    if len(digits) > MAX_LITERAL_DIGITS:
+        raise FormulaError(f"number too long (at most {MAX_LITERAL_DIGITS} digits)", position)
+    whole, _, fraction = mantissa.partition(".")
+    value = sp.Rational(int((whole or "0") + fraction), 10 ** len(fraction))
+    if exponent:
+        power = int(exponent[1:])
+        if abs(power) > 300:
+            raise FormulaError("number's exponent too large (at most e±300)", position)
+        value *= sp.Integer(10) ** power
+    return value
+
+
+class _Parser:
+    """Precedence climbing over the token list.
+
+    Grammar (lowest to highest): sum := product (('+'|'-') product)*;
+    product := unary (('*'|'/') unary | implicit unary)*; unary := ('-'|'+') unary | power;
+    power := postfix ('^' unary)?  (right-associative, so -x^2 = -(x^2) and 2^-1 works);
+    postfix := atom superscript*; atom := number | name | call | '(' sum ')'.
+    """
+
+    def __init__(self, text: str, tokens: list[_Token]):
+        self.text = text
+        self.tokens = tokens
+        self.index = 0
+        self.depth = 0
+        self.parameters: set[str] = set()
+
+    @property
+    def current(self) -> _Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def enter(self, position: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FormulaError(f"formula nested too deeply (at most {MAX_DEPTH} levels)", position)
+
+    def parse(self) -> sp.Expr:
+        if self.current.kind == "end":
+            raise FormulaError("the formula is empty: type something like x^2 + y^2")
+        expr = self.parse_sum()
+        token = self.current
+        if token.kind == "rparen":
+            raise FormulaError(f"unmatched closing '{token.text}'", token.position)
+        if token.kind != "end":
+            raise FormulaError(f"unexpected '{token.text}'", token.position)
+        return expr
+
+    def parse_sum(self) -> sp.Expr:
+        terms = [self.parse_product()]
+        while self.current.kind == "op" and self.current.text in "+-":
+            op = self.advance()
+            term = self.parse_product()
+            terms.append(-term if op.text == "-" else term)
+        return sp.Add(*terms) if len(terms) > 1 else terms[0]
+
+    def _starts_atom(self, token: _Token) -> bool:
+        return token.kind in ("number", "name", "lparen")
+
+    def parse_product(self) -> sp.Expr:
+        expr = self.parse_unary()
+        while True:
+            token = self.current
+            if token.kind == "op" and token.text in "*/":
+                self.advance()
+                if self.current.kind == "op" and self.current.text in "*/^":
+                    raise FormulaError(f"'{token.text}' needs something after it", token.position)
+                right = self.parse_unary()
+                expr = expr * right if token.text == "*" else expr / right
+            elif self._starts_atom(token):
+                # Juxtaposition is multiplication: 2x, 3xy, sin(x)cos(y), (x+1)(x-1).
+                right = self.parse_power()
+                expr = expr * right
+            else:
+                return expr
+            _check_size(expr, token.position)
+
+    def parse_unary(self) -> sp.Expr:
+        token = self.current
+        if token.kind == "op" and token.text in "+-":
+            self.advance()
+            self.enter(token.position)
+            operand = self.parse_unary()
+            self.depth -= 1
+            return -operand if token.text == "-" else operand
+        return self.parse_power()
+
+    def parse_power(self) -> sp.Expr:
+        prefix, base = self.parse_postfix()
+        token = self.current
+        if token.kind == "op" and token.text == "^":
+            self.advance()
+            self.enter(token.position)
+            exponent = self.parse_unary()
+            self.depth -= 1
+            base = _power(base, exponent, token.position)
+        return prefix * base
+
+    def parse_postfix(self) -> tuple[sp.Expr, sp.Expr]:
+        """The atom and any superscripts on it, as (factors before it, the powered factor).
+
+        A letter run like ``xy`` is two factors; a power after it belongs to the last one only,
+        so ``3xy^2`` is 3·x·y², the way it is written on paper.
+        """
+        atom = self.parse_atom()
+        prefix, expr = (sp.Mul(*atom[:-1]), atom[-1]) if isinstance(atom, tuple) else (1, atom)
+        while self.current.kind == "power_digits":
+            token = self.advance()
+            expr = _power(expr, sp.Integer(token.value), token.position)
+        return prefix, expr
+
+    def parse_atom(self) -> sp.Expr | tuple[sp.Expr, ...]:
+        token = self.current
+        if token.kind == "number":
+            self.advance()
+            return _number_value(token.text, token.position)
+        if token.kind == "lparen":
+            self.advance()
+            self.enter(token.position)
+            expr = self.parse_sum()
+            self.depth -= 1
+            self.expect_close(token)
+            return expr
+        if token.kind == "name":
+            return self.parse_name()
+        if token.kind == "end":
+            if self.index > 0:
+                previous = self.tokens[self.index - 1]
+                raise FormulaError(
+                    f"the formula ends after '{previous.text}': something is missing",
+                    previous.position,
+                )
+            raise FormulaError("the formula is empty")
+        if token.kind == "rparen":
+            raise FormulaError(f"unexpected '{token.text}'", token.position)
+        if token.kind == "comma":
+            raise FormulaError("a ',' only separates a function's arguments", token.position)
+        raise FormulaError(f"'{token.text}' needs something before it", token.position)
+
+    def expect_close(self, opening: _Token) -> None:
+        token = self.current
+        if token.kind == "rparen":
+            expected = _CLOSING[opening.text]
+            if token.text != expected:
+                raise FormulaError(
+                    f"'{opening.text}' is closed by '{token.text}'; expected '{expected}'",
+                    token.position,
+                )
+            self.advance()
+            return
+        if token.kind == "end":
+            raise FormulaError(f"'{opening.text}' is never closed", opening.position)
+        raise FormulaError(f"expected ')' but found '{token.text}'", token.position)
+
+    def parse_name(self) -> sp.Expr | tuple[sp.Expr, ...]:
+        token = self.advance()
+        name = token.text
+        followed_by_paren = self.current.kind == "lparen"
+        if name in FUNCTIONS:
+            if not followed_by_paren:
+                raise FormulaError(f"'{name}' needs parentheses", token.position).with_hint(
+                    f"write {name}(x)"
+                )
+            return self.parse_call(token)
+        if followed_by_paren and len(name) > 1 and set(name) - {"x", "y"}:
+            error = FormulaError(f"unknown function '{name}'", token.position)
+            close = difflib.get_close_matches(name, FUNCTIONS, n=1, cutoff=0.6)
+            if close:
+                return_error = error.with_hint(f"did you mean '{close[0]}'?")
+            else:
+                return_error = error.with_hint("for a product write a*b*(...)")
+            raise return_error
+        return self.split_letters(token)
+
+    def split_letters(self, token: _Token) -> tuple[sp.Expr, ...]:
+        """A run of letters like ``xy`` or ``pix`` is a product of constants, x, y, parameters."""
+        name = token.text
+        factors = []
+        i = 0
+        while i < len(name):
+            offset = token.position + i
+            rest = name[i:]
+            function = next((f for f in sorted(FUNCTIONS, key=len, reverse=True)
+                             if rest.startswith(f) and len(f) > 1), None)
+            if function:
+                raise FormulaError(f"'{function}' needs parentheses", offset).with_hint(
+                    f"write {function}({rest[len(function):] or 'x'})"
+                )
+            if rest.startswith("pi"):
+                factors.append(sp.pi)
+                i += 2
+                continue
+            letter = name[i]
+            if letter == "e":
+                factors.append(sp.E)
+            elif letter == "x":
+                factors.append(X)
+            elif letter == "y":
+                factors.append(Y)
+            elif letter == "z":
+                raise FormulaError(
+                    "z is the height itself: write f using x, y and parameters", offset
+                )
+            else:
+                self.parameters.add(letter)
+                factors.append(parameter_symbol(letter))
+            i += 1
+        # One parameter per run of letters: "ax" is a·x, but "ab", "if" or "alpha" are more
+        # likely a mistyped name than a product, so they are refused with the way to write it.
+        named_parameters = set(name.replace("pi", "")) - {"x", "y", "e"}
+        if len(named_parameters) >= 2:
+            letters = "*".join(name)
+            raise FormulaError(f"unknown name '{name}'", token.position).with_hint(
+                f"parameters are single letters; for a product write {letters}"
+            )
+        return tuple(factors)
+
+    def parse_call(self, name_token: _Token) -> sp.Expr:
+        name = name_token.text
+        opening = self.advance()
+        self.enter(opening.position)
+        arguments = []
+        if self.current.kind == "rparen":
+            raise FormulaError(f"{name}() needs an argument", self.current.position)
+        while True:
+            arguments.append(self.parse_sum())
+            if self.current.kind == "comma":
+                self.advance()
+                continue
+            break
+        self.expect_close(opening)
+        self.depth -= 1
+        counts, builder = FUNCTIONS[name]
+        if len(arguments) not in counts:
+            wanted = " or ".join(str(c) for c in counts[:2]) + (" or more" if len(counts) > 2
+                                                              else "")
+            noun = "argument" if counts == (1,) else "arguments"
+            raise FormulaError(
+                f"{name} takes {wanted} {noun}, got {len(arguments)}", name_token.position
+            )
+        return builder(*arguments)
+
+
+def _digits_of(value: sp.Number) -> float:
+    """Roughly how many decimal digits a rational needs; large ones make sympy slow."""
+    if value == 0:
+        return 0.0
+    p, q = sp.fraction(value)
+    return max(math.log10(abs(int(p)) + 1), math.log10(abs(int(q)) + 1))
+
+
+def _check_size(expr: sp.Expr, position: int) -> None:
+    if expr.is_Rational and _digits_of(expr) > MAX_RESULT_DIGITS:
+        raise FormulaError("a number in the formula grows too large", position)
+
+
+def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
+    """Build base^exponent, refusing numeric powers big enough to hang sympy (9^9^9^9)."""
+    if exponent.is_Number:
+        if abs(exponent) > MAX_NUMERIC_EXPONENT:
+            raise FormulaError(
+                f"exponent too large (at most {MAX_NUMERIC_EXPONENT} in size)", position
+            )
+        if base.is_Rational and exponent.is_Rational:
+            estimated = _digits_of(base) * float(abs(exponent))
+            if estimated > MAX_RESULT_DIGITS:
+                raise FormulaError("this power gives a number too large to work with", position)
+    elif exponent.is_number:
+        # A constant exponent that is not a plain number (pi, e^2): bound it by its value.
+        magnitude = abs(complex(exponent.evalf(15)))
+        if not math.isfinite(magnitude) or magnitude > MAX_NUMERIC_EXPONENT:
+            raise FormulaError("exponent too large", position)
+    return sp.Pow(base, exponent)
+
+
+def parse_formula(text: str) -> Formula:
+    """Parse what the user typed. Raises FormulaError with a message and a position."""
+    if not isinstance(text, str):
+        raise FormulaError("a formula must be text")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(
+            f"the formula is too long ({len(text):,} characters; at most {MAX_LENGTH:,})"
+        )
+    prefix = _PREFIX.match(text)
+    start = prefix.end() if prefix else 0
+    parser = _Parser(text, _tokenize(text, start))
+    expr = parser.parse()
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise FormulaError("the formula is undefined everywhere (it divides by zero)")
+    if expr.has(sp.I):
+        raise FormulaError("the formula has imaginary values; Landscape draws real heights")
+    if len(parser.parameters) > MAX_PARAMETERS:
+        raise FormulaError(
+            f"too many parameters ({len(parser.parameters)}; at most {MAX_PARAMETERS})"
+        )
+    return Formula(text=text, expr=expr, parameters=tuple(sorted(parser.parameters)))
+
+
+class _InputSyntaxPrinter(StrPrinter):
+    """Prints an expression in the app's own input syntax, so it can be pasted back."""
+
+    def _print_Pow(self, expr, rational=False):
+        text = super()._print_Pow(expr, rational)
+        return text.replace("**", "^")
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_Abs(self, expr):
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_ceiling(self, expr):
+        return f"ceil({self._print(expr.args[0])})"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+
+def to_input_syntax(expr: sp.Expr) -> str:
+    """The expression written the way a user would type it (``^`` for powers, ``e``, ``abs``)."""
+    return _InputSyntaxPrinter().doprint(expr).replace("**", "^")

@@ -1,0 +1,313 @@
+"""A compiled landscape: f, grad f and the Hessian as fast numpy functions over a domain.
+
+Compiling (differentiating and lambdifying) happens once per formula; parameters stay symbolic
+arguments of the compiled functions, so moving a parameter slider costs nothing but new numbers.
+Every numeric result is a float array in which undefined points (poles, log of negatives,
+overflow, complex values) are NaN, and no numpy warning escapes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from landscape_gui.core import calculus
+from landscape_gui.core.formula import X, Y, Formula, parameter_symbol, parse_formula
+
+DEFAULT_RESOLUTION = 200
+DEFAULT_PARAMETER_VALUE = 1.0
+
+
+@dataclass(frozen=True)
+class Domain:
+    """The rectangle of the (x, y) floor that is drawn."""
+
+    x_min: float = -5.0
+    x_max: float = 5.0
+    y_min: float = -5.0
+    y_max: float = 5.0
+
+    def __post_init__(self) -> None:
+        values = (self.x_min, self.x_max, self.y_min, self.y_max)
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            raise ValueError("the x and y ranges must be finite numbers")
+        if not (self.x_min < self.x_max and self.y_min < self.y_max):
+            raise ValueError("each range needs its lower end below its upper end")
+        if max(abs(v) for v in values) > 1e6:
+            raise ValueError("the x and y ranges must stay within ±1,000,000")
+
+    @property
+    def width(self) -> float:
+        return self.x_max - self.x_min
+
+    @property
+    def height(self) -> float:
+        return self.y_max - self.y_min
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x_min <= x <= self.x_max and self.y_min <= y <= self.y_max
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.x_min, self.x_max, self.y_min, self.y_max)
+
+
+def _finite_or_nan(values, shape) -> np.ndarray:
+    """Broadcast a lambdified result to ``shape`` as floats, NaN wherever it is not a real number."""
+    array = np.asarray(values)
+    if np.iscomplexobj(array):
+        array = np.where(np.abs(array.imag) <= 1e-12 * (1 + np.abs(array.real)), array.real, np.nan)
+    array = np.array(np.broadcast_to(array, shape), dtype=float)
+    array[~np.isfinite(array)] = np.nan
+    return array
+
+
+@dataclass(frozen=True)
+class GridSample:
+    """f and its partials sampled on a grid; arrays have shape (len(xs), len(ys)), indexing 'ij'."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+    df_dx: np.ndarray
+    df_dy: np.ndarray
+
+
+@dataclass(frozen=True)
+class PointReadout:
+    """Everything the readout shows at one point."""
+
+    x: float
+    y: float
+    f: float
+    df_dx: float
+    df_dy: float
+
+    @property
+    def grad_norm(self) -> float:
+        return math.hypot(self.df_dx, self.df_dy)
+
+    @property
+    def ascent_direction(self) -> tuple[float, float] | None:
+        """The unit vector of steepest ascent, or None on flat ground (or where undefined)."""
+        norm = self.grad_norm
+        if not math.isfinite(norm) or norm == 0:
+            return None
+        return (self.df_dx / norm, self.df_dy / norm)
+
+    def directional_derivative(self, angle: float) -> float:
+        """D_u f = grad f · u for the unit vector u at ``angle`` radians from the x-axis."""
+        return self.df_dx * math.cos(angle) + self.df_dy * math.sin(angle)
+
+
+class CompiledFormula:
+    """A formula with its exact derivatives, lambdified once for numpy.
+
+    Lambdify happens here, on the thread that builds the object; the functions it makes are then
+    only called (from any thread), never rebuilt.
+    """
+
+    def __init__(self, formula: Formula):
+        self.formula = formula
+        self.parameters = formula.parameters
+        expr = formula.expr
+        self.df_dx_expr, self.df_dy_expr = calculus.gradient(expr)
+        self.hessian_exprs = calculus.hessian(expr)
+        arguments = (X, Y, *[parameter_symbol(name) for name in self.parameters])
+        self._value = sp.lambdify(arguments, expr, modules="numpy", cse=True)
+        self._gradient = sp.lambdify(
+            arguments, [self.df_dx_expr, self.df_dy_expr], modules="numpy", cse=True
+        )
+        self._hessian = sp.lambdify(arguments, list(self.hessian_exprs), modules="numpy", cse=True)
+
+    @classmethod
+    def from_text(cls, text: str) -> CompiledFormula:
+        return cls(parse_formula(text))
+
+    def _call(self, function, x, y, parameter_values):
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        with np.errstate(all="ignore"):
+            try:
+                result = function(x, y, *parameter_values)
+            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+                # Constant sub-expressions can raise in plain Python arithmetic; treat as undefined.
+                return shape, None
+        return shape, result
+
+    def value(self, x, y, parameter_values=()) -> np.ndarray:
+        shape, result = self._call(self._value, x, y, parameter_values)
+        return _finite_or_nan(np.nan if result is None else result, shape)
+
+    def gradient(self, x, y, parameter_values=()) -> tuple[np.ndarray, np.ndarray]:
+        shape, result = self._call(self._gradient, x, y, parameter_values)
+        if result is None:
+            result = (np.nan, np.nan)
+        return _finite_or_nan(result[0], shape), _finite_or_nan(result[1], shape)
+
+    def hessian(self, x, y, parameter_values=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        shape, result = self._call(self._hessian, x, y, parameter_values)
+        if result is None:
+            result = (np.nan, np.nan, np.nan)
+        return tuple(_finite_or_nan(r, shape) for r in result)
+
+
+@dataclass
+class Landscape:
+    """A compiled formula with numbers for its parameters, over a domain.
+
+    It satisfies the descent code's landscape protocol: ``value``, ``gradient``, ``hessian``,
+    elementwise on float arrays.
+    """
+
+    compiled: CompiledFormula
+    parameter_values: dict[str, float] = field(default_factory=dict)
+    domain: Domain = field(default_factory=Domain)
+
+    def __post_init__(self) -> None:
+        values = {}
+        for name in self.compiled.parameters:
+            value = float(self.parameter_values.get(name, DEFAULT_PARAMETER_VALUE))
+            if not math.isfinite(value):
+                raise ValueError(f"parameter {name} must be a finite number")
+            values[name] = value
+        unknown = set(self.parameter_values) - set(self.compiled.parameters)
+        if unknown:
+            raise ValueError(f"the formula has no parameter {', '.join(sorted(unknown))}")
+        self.parameter_values = values
+        self._arguments = tuple(values[name] for name in self.compiled.parameters)
+
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        parameter_values: Mapping[str, float] | None = None,
+        domain: Domain | None = None,
+    ) -> Landscape:
+        return cls(CompiledFormula.from_text(text), dict(parameter_values or {}), domain or Domain())
+
+    @property
+    def formula(self) -> Formula:
+        return self.compiled.formula
+
+    def expression(self) -> sp.Expr:
+        """f with the parameters' current values put in (for exact analysis and display)."""
+        return calculus.substitute_parameters(self.compiled.formula.expr, self.parameter_values)
+
+    def value(self, x, y) -> np.ndarray:
+        return self.compiled.value(x, y, self._arguments)
+
+    def gradient(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        return self.compiled.gradient(x, y, self._arguments)
+
+    def hessian(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.compiled.hessian(x, y, self._arguments)
+
+    def at(self, x: float, y: float) -> PointReadout:
+        f = float(self.value(x, y))
+        gx, gy = self.gradient(x, y)
+        return PointReadout(float(x), float(y), f, float(gx), float(gy))
+
+    def sample(self, resolution: int = DEFAULT_RESOLUTION) -> GridSample:
+        """f and its partials on a resolution × resolution grid over the domain."""
+        if not 2 <= resolution <= 2000:
+            raise ValueError("the grid resolution must be between 2 and 2000")
+        d = self.domain
+        xs = np.linspace(d.x_min, d.x_max, resolution)
+        ys = np.linspace(d.y_min, d.y_max, resolution)
+        grid_x, grid_y = np.meshgrid(xs, ys, indexing="ij")
+        gx, gy = self.gradient(grid_x, grid_y)
+        return GridSample(xs, ys, self.value(grid_x, grid_y), gx, gy)
+
+    def find_critical_points(self, starts_per_axis: int = 15) -> list[calculus.CriticalPoint]:
+        """Critical points inside the domain, found numerically by Newton's method on grad f = 0.
+
+        Works for any formula (periodic ones like Rastrigin have too many for sympy to list),
+        started from a grid of points so that every basin of Newton's method gets a start.
+        """
+        d = self.domain
+        grid_x, grid_y = np.meshgrid(
+            np.linspace(d.x_min, d.x_max, starts_per_axis),
+            np.linspace(d.y_min, d.y_max, starts_per_axis),
+            indexing="ij",
+        )
+        x, y = grid_x.ravel().copy(), grid_y.ravel().copy()
+        for _ in range(60):
+            gx, gy = self.gradient(x, y)
+            hxx, hxy, hyy = self.hessian(x, y)
+            det = hxx * hyy - hxy * hxy
+            with np.errstate(all="ignore"):
+                step_x = (hyy * gx - hxy * gy) / det
+                step_y = (hxx * gy - hxy * gx) / det
+            ok = np.isfinite(step_x) & np.isfinite(step_y)
+            x = np.where(ok, x - step_x, np.nan)
+            y = np.where(ok, y - step_y, np.nan)
+        gx, gy = self.gradient(x, y)
+        scale = max(d.width, d.height)
+        found = np.isfinite(x) & np.isfinite(y) & (np.hypot(gx, gy) < 1e-8 * max(1.0, scale))
+        found &= (x >= d.x_min) & (x <= d.x_max) & (y >= d.y_min) & (y <= d.y_max)
+        points: list[calculus.CriticalPoint] = []
+        for px, py in zip(x[found], y[found], strict=True):
+            if any(math.hypot(px - p.x, py - p.y) < 1e-6 * scale for p in points):
+                continue
+            hxx, hxy, hyy = (float(h) for h in self.hessian(px, py))
+            kind = calculus.classify(hxx, hxy, hyy)
+            points.append(calculus.CriticalPoint(float(px), float(py), float(self.value(px, py)),
+                                                 kind))
+            if len(points) >= calculus.MAX_CRITICAL_POINTS:
+                break
+        points.sort(key=lambda p: (p.x, p.y))
+        return points
+
+
+def merge_critical_points(
+    numeric: list[calculus.CriticalPoint],
+    exact: list[calculus.CriticalPoint],
+    domain: Domain,
+) -> list[calculus.CriticalPoint]:
+    """Exact points inside the domain, plus numerical ones no exact point accounts for."""
+    scale = max(domain.width, domain.height)
+    merged = [p for p in exact if domain.contains(p.x, p.y)]
+    for point in numeric:
+        if not any(math.hypot(point.x - p.x, point.y - p.y) < 1e-5 * scale for p in merged):
+            merged.append(point)
+    merged.sort(key=lambda p: (p.x, p.y))
+    return merged
+
+
+def height_limits(z: np.ndarray) -> tuple[float, float]:
+    """Heights to map onto the colour scale and the 3D box: robust to poles and overflow.
+
+    The 1st-99th percentiles of the finite heights keep a pole (1/x) from squashing the rest
+    of the landscape into a flat sheet; an all-equal landscape gets a small band around it.
+    """
+    finite = z[np.isfinite(z)]
+    if finite.size == 0:
+        return (-1.0, 1.0)
+    low, high = (float(v) for v in np.percentile(finite, [1.0, 99.0]))
+    full_low, full_high = float(finite.min()), float(finite.max())
+    # Keep the true extremes unless they are far outliers (a pole), so minima stay visible.
+    span = max(high - low, 1e-12)
+    if full_low >= low - 0.5 * span:
+        low = full_low
+    if full_high <= high + 0.5 * span:
+        high = full_high
+    if high - low <= 1e-12 * max(1.0, abs(high)):
+        pad = max(1.0, abs(high)) * 0.5
+        return (low - pad, high + pad)
+    return (low, high)
+
+
+def contour_levels(limits: tuple[float, float], count: int = 20) -> np.ndarray:
+    """About ``count`` evenly spaced levels at round numbers inside the limits."""
+    low, high = limits
+    raw_step = (high - low) / max(count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
+    first = math.ceil(low / step) * step
+    levels = np.arange(first, high, step)
+    return levels[(levels > low) & (levels < high)]
