@@ -95,6 +95,7 @@ class SymbolicAnalysis:
     df_dx: str
     df_dy: str
     hessian: tuple[str, str, str]
+    latex: dict[str, str] = field(default_factory=dict)  # f, df_dx, df_dy for typesetting
     critical_points: list[CriticalPoint] = field(default_factory=list)
     critical_points_exact: bool = False
     notes: list[str] = field(default_factory=list)
@@ -145,10 +146,14 @@ def solve_critical_points(expr: sp.Expr) -> list[CriticalPoint]:
     return points
 
 
-def analyse(expr: sp.Expr, seconds: float = 3.0) -> SymbolicAnalysis:
+def analyse(
+    expr: sp.Expr, seconds: float = 3.0, solve_expr: sp.Expr | None = None
+) -> SymbolicAnalysis:
     """Exact derivatives (tidied) and critical points, each within a share of ``seconds``.
 
-    ``expr`` must have its parameters substituted already: critical points depend on them.
+    The derivatives are of ``expr``, which may keep its parameters as letters (∂f/∂x = 2ax
+    teaches more than 4x); critical points are of ``solve_expr`` (default ``expr``), which
+    must have numbers in for the parameters, because where they lie depends on them.
     Whatever does not finish in time is left as-is (raw derivatives, no exact critical points)
     and a note says so; callers then fall back to numerical critical points.
     """
@@ -165,9 +170,14 @@ def analyse(expr: sp.Expr, seconds: float = 3.0) -> SymbolicAnalysis:
         df_dx=to_input_syntax(tidied[1]),
         df_dy=to_input_syntax(tidied[2]),
         hessian=tuple(to_input_syntax(h) for h in tidied[3:]),
+        latex={
+            name: sp.latex(e) for name, e in zip(("f", "df_dx", "df_dy"), tidied[:3], strict=True)
+        },
     )
     try:
-        analysis.critical_points = call_with_time_limit(solve_critical_points, (expr,), seconds / 2)
+        analysis.critical_points = call_with_time_limit(
+            solve_critical_points, (expr if solve_expr is None else solve_expr,), seconds / 2
+        )
         analysis.critical_points_exact = True
     except TimeLimitExceeded:
         notes.append("solving grad f = 0 exactly took too long")

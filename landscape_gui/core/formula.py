@@ -69,10 +69,29 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], object]] = {
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
 # Function names that end in digits: the tokenizer reads letters then checks these.
 _DIGIT_SUFFIXED = ("atan2", "log10", "log2")
-_SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7",
-                 "⁸": "8", "⁹": "9", "⁻": "-"}
-_OPERATOR_ALIASES = {"−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/",
-                     "**": "^"}
+_SUPERSCRIPTS = {
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+    "⁻": "-",
+}
+_OPERATOR_ALIASES = {
+    "−": "-",
+    "–": "-",
+    "×": "*",
+    "·": "*",
+    "⋅": "*",
+    "∗": "*",
+    "÷": "/",
+    "**": "^",
+}
 _DIGITS = "0123456789"
 _CLOSING = {"(": ")", "[": "]", "{": "}"}
 _PREFIX = re.compile(r"^\s*(?:f\s*\(\s*x\s*,\s*y\s*\)|z|f)\s*=(?!=)")
@@ -148,8 +167,10 @@ def _tokenize(text: str, start: int) -> list[_Token]:
             while j < n and text[j].isascii() and text[j].isalpha():
                 j += 1
             for name in _DIGIT_SUFFIXED:
-                if text.startswith(name, i) and len(name) > j - i and text[i:j] == name.rstrip(
-                    "0123456789"
+                if (
+                    text.startswith(name, i)
+                    and len(name) > j - i
+                    and text[i:j] == name.rstrip("0123456789")
                 ):
                     j = i + len(name)
                     break
@@ -394,11 +415,17 @@ class _Parser:
         while i < len(name):
             offset = token.position + i
             rest = name[i:]
-            function = next((f for f in sorted(FUNCTIONS, key=len, reverse=True)
-                             if rest.startswith(f) and len(f) > 1), None)
+            function = next(
+                (
+                    f
+                    for f in sorted(FUNCTIONS, key=len, reverse=True)
+                    if rest.startswith(f) and len(f) > 1
+                ),
+                None,
+            )
             if function:
                 raise FormulaError(f"'{function}' needs parentheses", offset).with_hint(
-                    f"write {function}({rest[len(function):] or 'x'})"
+                    f"write {function}({rest[len(function) :] or 'x'})"
                 )
             if rest.startswith("pi"):
                 factors.append(sp.pi)
@@ -446,8 +473,9 @@ class _Parser:
         self.depth -= 1
         counts, builder = FUNCTIONS[name]
         if len(arguments) not in counts:
-            wanted = " or ".join(str(c) for c in counts[:2]) + (" or more" if len(counts) > 2
-                                                              else "")
+            wanted = " or ".join(str(c) for c in counts[:2]) + (
+                " or more" if len(counts) > 2 else ""
+            )
             noun = "argument" if counts == (1,) else "arguments"
             raise FormulaError(
                 f"{name} takes {wanted} {noun}, got {len(arguments)}", name_token.position

@@ -56,35 +56,86 @@ def _call_with_alarm(function, args, seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _child_main(connection, function, args):
-    try:
-        connection.send(("ok", function(*args)))
-    except Exception as error:  # sent back and re-raised in the parent
-        connection.send(("error", error))
-    finally:
-        connection.close()
+def _child_main(connection) -> None:
+    """Serve calls until the parent closes the pipe; sympy stays imported between calls."""
+    while True:
+        try:
+            function, args = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = ("ok", function(*args))
+        except Exception as error:  # sent back and re-raised in the parent
+            result = ("error", error)
+        try:
+            connection.send(result)
+        except Exception as error:  # an unpicklable result is reported, not lost
+            connection.send(("error", RuntimeError(f"could not return the result: {error}")))
+
+
+class _ChildProcess:
+    """One long-lived helper process, so only the first call pays for starting Python + sympy.
+
+    When a call runs out of time the process is killed (that is the point: the work stops)
+    and a fresh one is started on the next call.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process = None
+        self._connection = None
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        # spawn, not fork: forking a process that runs Qt threads can deadlock the child.
+        context = multiprocessing.get_context("spawn")
+        parent_end, child_end = context.Pipe()
+        self._process = context.Process(
+            target=_child_main, args=(child_end,), daemon=True, name="landscape-symbolic"
+        )
+        self._process.start()
+        child_end.close()
+        self._connection = parent_end
+        self._fresh = True
+
+    def kill(self) -> None:
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join()
+            self._connection.close()
+        self._process = None
+        self._connection = None
+
+    def call(self, function, args, seconds):
+        with self._lock:
+            self._ensure_started()
+            # A new child first imports sympy (about 0.6 s); allow for that start-up once.
+            allowance = seconds + (5.0 if self._fresh else 0.0)
+            self._fresh = False
+            try:
+                self._connection.send((function, args))
+                if not self._connection.poll(allowance):
+                    self.kill()
+                    raise TimeLimitExceeded(f"gave up after {seconds:g} s")
+                status, payload = self._connection.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                self.kill()
+                raise TimeLimitExceeded("the helper process ended without an answer") from None
+        if status == "error":
+            raise payload
+        return payload
+
+
+_child = _ChildProcess()
 
 
 def _call_in_child_process(function, args, seconds):
-    # spawn, not fork: forking a process that runs Qt threads can deadlock the child.
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child_main, args=(sender, function, args), daemon=True)
-    process.start()
-    sender.close()
-    try:
-        # A spawned child first imports sympy (about 0.6 s), so allow for start-up.
-        if not receiver.poll(seconds + 2.0):
-            raise TimeLimitExceeded(f"gave up after {seconds:g} s")
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            raise TimeLimitExceeded("the helper process ended without an answer") from None
-    finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        receiver.close()
-    if status == "error":
-        raise payload
-    return payload
+    return _child.call(function, args, seconds)
+
+
+def shutdown() -> None:
+    """Stop the helper process (the window calls this when it closes)."""
+    with _child._lock:
+        _child.kill()

@@ -39,9 +39,14 @@ def test_derivatives_of_kinks_and_steps_are_usable():
 
 @pytest.mark.parametrize(
     ("hessian", "kind"),
-    [((2, 0, 2), calculus.MINIMUM), ((-2, 0, -1), calculus.MAXIMUM),
-     ((2, 0, -2), calculus.SADDLE), ((2, 3, 2), calculus.SADDLE), ((0, 0, 0), calculus.DEGENERATE),
-     ((1, 1, 1), calculus.DEGENERATE)],
+    [
+        ((2, 0, 2), calculus.MINIMUM),
+        ((-2, 0, -1), calculus.MAXIMUM),
+        ((2, 0, -2), calculus.SADDLE),
+        ((2, 3, 2), calculus.SADDLE),
+        ((0, 0, 0), calculus.DEGENERATE),
+        ((1, 1, 1), calculus.DEGENERATE),
+    ],
 )
 def test_second_derivative_test(hessian, kind):
     assert calculus.classify(*hessian) == kind
@@ -53,7 +58,9 @@ def test_exact_critical_points_with_kinds():
     # f = x^3 - 3x + y^2: f_x = 3x^2 - 3 = 0 at x = ±1, f_y = 2y = 0; f_xx = 6x.
     points = calculus.solve_critical_points(expr("x^3 - 3x + y^2"))
     assert [(p.x, p.y, p.kind) for p in points] == [
-        (-1.0, 0.0, calculus.SADDLE), (1.0, 0.0, calculus.MINIMUM)]
+        (-1.0, 0.0, calculus.SADDLE),
+        (1.0, 0.0, calculus.MINIMUM),
+    ]
     assert points[1].exact == ("1", "0")
     assert points[1].value == pytest.approx(-2.0)
 

@@ -1,8 +1,8 @@
 """Numeric landscapes: values, gradients, NaN where undefined, and numerical critical points."""
 
 import math
-import sys
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -55,8 +55,9 @@ def test_constants_broadcast_to_the_grid():
     assert np.all(grid.df_dx == 0.0)
 
 
-@pytest.mark.parametrize("text", ["1/x", "log(x)", "sqrt(x)", "exp(x^2)", "x/(x - y)",
-                                  "asin(x)", "log(-1 - x^2)"])
+@pytest.mark.parametrize(
+    "text", ["1/x", "log(x)", "sqrt(x)", "exp(x^2)", "x/(x - y)", "asin(x)", "log(-1 - x^2)"]
+)
 def test_undefined_points_are_nan_without_warnings(text):
     # filterwarnings=error turns any numpy RuntimeWarning into a failure here.
     landscape = Landscape.from_text(text, domain=Domain(-30, 30, -3, 3))
@@ -107,9 +108,11 @@ def test_contour_levels_are_round_and_inside():
 
 
 def test_core_imports_no_qt():
-    code = ("import sys, landscape_gui.core.landscape, landscape_gui.core.presets, "
-            "landscape_gui.core.calculus, landscape_gui.core.formula;"
-            "bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('PySide6', 'pyqtgraph', 'OpenGL', 'shiboken6')]; print(bad); sys.exit(bool(bad))")
+    code = (
+        "import sys, landscape_gui.core.landscape, landscape_gui.core.presets, "
+        "landscape_gui.core.calculus, landscape_gui.core.formula;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'pyqtgraph', 'OpenGL', 'shiboken6')]; print(bad); sys.exit(bool(bad))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

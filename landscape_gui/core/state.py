@@ -1,0 +1,53 @@
+"""What a Landscape session is, as plain data: the controller owns one, undo keeps copies of it,
+and the session file stores it. No Qt, no compiled functions: only things that can be copied,
+compared and written to JSON."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from landscape_gui.core.landscape import DEFAULT_RESOLUTION, Domain
+from landscape_gui.core.presets import DEFAULT_PRESET
+
+TOGGLES = ("gradient_arrow", "gradient_field", "contours", "tangent_plane", "slices", "wireframe")
+
+
+@dataclass
+class ViewToggles:
+    """What is drawn on top of the landscape (the classroom keys G, F, C, T, S switch these)."""
+
+    gradient_arrow: bool = True
+    gradient_field: bool = False
+    contours: bool = True
+    tangent_plane: bool = False
+    slices: bool = True
+    wireframe: bool = False
+
+
+@dataclass
+class RunSettings:
+    """One descent run as the user set it up: the step rule, its settings and where it starts."""
+
+    optimizer: str = "gd"
+    hyperparameters: dict[str, float] = field(default_factory=dict)
+    start: tuple[float, float] = DEFAULT_PRESET.start
+    visible: bool = True
+
+
+@dataclass
+class SessionState:
+    formula: str = DEFAULT_PRESET.formula
+    preset: str | None = DEFAULT_PRESET.key
+    parameters: dict[str, float] = field(default_factory=dict)
+    domain: Domain = DEFAULT_PRESET.domain
+    resolution: int = DEFAULT_RESOLUTION
+    probe: tuple[float, float] = DEFAULT_PRESET.start
+    toggles: ViewToggles = field(default_factory=ViewToggles)
+    runs: list[RunSettings] = field(default_factory=lambda: [RunSettings()])
+    max_steps: int = 500
+    tolerance: float = 1e-6
+    camera: dict | None = None
+
+    def copy(self) -> SessionState:
+        return copy.deepcopy(self)

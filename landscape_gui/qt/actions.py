@@ -1,0 +1,152 @@
+"""One table of every action and its shortcuts: the menus, the toolbar and the shortcut overlay
+are all built from it, so a shortcut can never be listed in one place and missing in another."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    key: str  # the handler's name in the window's handler table
+    text: str
+    menu: str
+    shortcuts: tuple[str | QKeySequence.StandardKey, ...] = ()
+    checkable: bool = False
+    tip: str = ""
+    toolbar: bool = False
+
+
+def _presets() -> tuple[ActionSpec, ...]:
+    from landscape_gui.core.presets import PRESETS
+
+    return tuple(
+        ActionSpec(f"preset:{p.key}", p.name, "Presets", (str(n),) if n <= 9 else (), tip=p.about)
+        for n, p in enumerate(PRESETS, start=1)
+    )
+
+
+S = QKeySequence.StandardKey
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("quit", "&Quit", "&File", (S.Quit, "Ctrl+Q"), tip="Close Landscape"),
+    ActionSpec("undo", "&Undo", "&Edit", (S.Undo,), tip="Undo the last change"),
+    ActionSpec("redo", "&Redo", "&Edit", (S.Redo,), tip="Redo what was undone"),
+    ActionSpec(
+        "focus_formula",
+        "Edit the &formula",
+        "&Edit",
+        ("Ctrl+L",),
+        tip="Put the cursor in the formula box (Esc leaves it)",
+    ),
+    ActionSpec(
+        "toggle:gradient_arrow",
+        "&Gradient arrow",
+        "&View",
+        ("G",),
+        checkable=True,
+        tip="The steepest-uphill arrow at the probe point",
+        toolbar=True,
+    ),
+    ActionSpec(
+        "toggle:gradient_field",
+        "Gradient &field",
+        "&View",
+        ("F",),
+        checkable=True,
+        tip="Arrows of the gradient all over the contour map",
+        toolbar=True,
+    ),
+    ActionSpec(
+        "toggle:contours",
+        "&Contour lines",
+        "&View",
+        ("C",),
+        checkable=True,
+        tip="Lines of equal height on the map",
+        toolbar=True,
+    ),
+    ActionSpec(
+        "toggle:tangent_plane",
+        "&Tangent plane",
+        "&View",
+        ("T",),
+        checkable=True,
+        tip="The flat plane that touches the surface at the probe",
+        toolbar=True,
+    ),
+    ActionSpec(
+        "toggle:slices",
+        "&Slices",
+        "&View",
+        ("S",),
+        checkable=True,
+        tip="Cut the hill along x and along y: the partial derivatives as slopes",
+        toolbar=True,
+    ),
+    ActionSpec(
+        "toggle:wireframe",
+        "&Wireframe",
+        "&View",
+        ("W",),
+        checkable=True,
+        tip="Grid lines over the 3D surface",
+    ),
+    ActionSpec(
+        "reset_view", "&Reset 3D view", "&View", ("Ctrl+0",), tip="Back to the default camera"
+    ),
+    ActionSpec("full_screen", "F&ull screen", "&View", ("F11",), checkable=True),
+    *_presets(),
+)
+
+
+def shortcut_texts(spec: ActionSpec) -> list[str]:
+    """The shortcuts as people read them on this platform (e.g. 'Ctrl+Z')."""
+    texts: list[str] = []
+    for shortcut in spec.shortcuts:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            sequences = QKeySequence.keyBindings(shortcut)
+        else:
+            sequences = [QKeySequence(shortcut)]
+        for sequence in sequences:
+            text = sequence.toString(QKeySequence.SequenceFormat.NativeText)
+            if text and text not in texts:
+                texts.append(text)
+    return texts
+
+
+def build_actions(parent: QWidget, handlers: dict[str, Callable]) -> dict[str, QAction]:
+    """A QAction for every row whose handler exists; every row must have one."""
+    actions: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        handler = handlers[spec.key]
+        action = QAction(spec.text, parent)
+        action.setObjectName(f"action_{spec.key}")
+        sequences: list[QKeySequence] = []
+        for shortcut in spec.shortcuts:
+            if isinstance(shortcut, QKeySequence.StandardKey):
+                sequences.extend(QKeySequence.keyBindings(shortcut))
+            else:
+                sequences.append(QKeySequence(shortcut))
+        unique = []
+        for sequence in sequences:
+            if sequence not in unique and not sequence.isEmpty():
+                unique.append(sequence)
+        action.setShortcuts(unique)
+        tip = spec.tip or spec.text.replace("&", "")
+        if unique:
+            tip += f" ({', '.join(shortcut_texts(spec))})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.setCheckable(spec.checkable)
+        if spec.checkable:
+            action.toggled.connect(handler)
+        else:
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+        parent.addAction(action)  # shortcuts work even when a menu is hidden (presentation)
+        actions[spec.key] = action
+    return actions

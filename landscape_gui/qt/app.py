@@ -1,0 +1,69 @@
+"""QApplication set-up, the main window, and an exception hook that reports instead of crashing."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from landscape_gui import __version__
+
+
+def _prepare_environment() -> None:
+    # On an X11 (xcb) session PyOpenGL must use GLX; under Wayland it would pick EGL and fail to
+    # find the context Qt made through XWayland.
+    if sys.platform.startswith("linux") and "PYOPENGL_PLATFORM" not in os.environ:
+        if os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb":
+            os.environ["PYOPENGL_PLATFORM"] = "glx"
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication, created once with what the 3D view needs."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    _prepare_environment()
+    # pyqtgraph's GL items keep one shader program per class, valid only in the context that
+    # made it; shared contexts let a second 3D view (or a re-parented one) reuse it.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Landscape")
+    app.setOrganizationName("Landscape")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("landscape")
+    return app
+
+
+def install_exception_hook(parent_getter) -> None:
+    """An unexpected error shows a message and is printed; the window stays open."""
+
+    def hook(kind, value, tb):
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(text)
+        if kind is KeyboardInterrupt:
+            QApplication.quit()
+            return
+        parent = parent_getter()
+        if parent is not None and QApplication.instance() is not None:
+            QMessageBox.warning(
+                parent,
+                "Something went wrong",
+                f"Landscape hit an unexpected error and carried on:\n\n{value}\n\n"
+                "Your work is unchanged. Details were printed to the terminal.",
+            )
+
+    sys.excepthook = hook
+
+
+def run(argv: list[str]) -> int:
+    """Open the window (on a session file when one is given) and run until it closes."""
+    from landscape_gui.qt.main_window import MainWindow
+
+    app = create_application()
+    window = MainWindow()
+    install_exception_hook(lambda: window)
+    window.show()
+    return app.exec()

@@ -1,0 +1,383 @@
+"""The controller: owns the session state and is the one bridge between state, views and workers.
+
+Views only draw what they are given and report what the user did; the core only computes. Every
+user change goes through here: validated, applied to a copy of the state, pushed on the undo
+stack, and then drawn by ``_apply``, which is the single place views are updated from state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from landscape_gui.core import calculus
+from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
+from landscape_gui.core.landscape import (
+    DEFAULT_PARAMETER_VALUE,
+    CompiledFormula,
+    Domain,
+    GridSample,
+    Landscape,
+    contour_levels,
+    height_limits,
+    merge_critical_points,
+)
+from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
+from landscape_gui.core.state import TOGGLES, SessionState
+from landscape_gui.qt.worker import AnalysisWorker, WorkerThread
+
+COMPILED_CACHE_SIZE = 16
+ANALYSIS_DELAY_MS = 400
+GRADIENT_FIELD_SIZE = 15
+FAN_SAMPLES = 181
+
+
+class _StateChange(QUndoCommand):
+    """An undoable change: the whole state before and after (small plain data, cheap to copy)."""
+
+    def __init__(
+        self,
+        controller: Controller,
+        before: SessionState,
+        after: SessionState,
+        text: str,
+        merge_key: str | None = None,
+    ):
+        super().__init__(text)
+        self.controller = controller
+        self.before = before
+        self.after = after
+        self.merge_key = merge_key
+
+    def id(self) -> int:  # Qt override: equal ids of consecutive commands may merge
+        return -1 if self.merge_key is None else hash(self.merge_key) & 0x7FFFFFFF
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
+        # A slider drag is one undo step, not hundreds.
+        if not isinstance(other, _StateChange) or other.merge_key != self.merge_key:
+            return False
+        self.after = other.after
+        return True
+
+    def redo(self) -> None:
+        self.controller._apply(self.after)
+
+    def undo(self) -> None:
+        self.controller._apply(self.before)
+
+
+class Controller(QObject):
+    landscapeChanged = Signal()  # a new landscape is drawn (formula, parameters or domain)
+    probeChanged = Signal(float, float)
+    analysisReady = Signal()  # exact derivatives and critical points filled in
+    message = Signal(str)  # a short status-bar message
+
+    analysisRequested = Signal(int, object, object, bool)  # to the worker (queued)
+
+    def __init__(self, window, state: SessionState | None = None):
+        super().__init__(window)
+        self.window = window
+        self.state = state.copy() if state else SessionState()
+        self.undo_stack = QUndoStack(self)
+        self._compiled: OrderedDict[str, CompiledFormula] = OrderedDict()
+        self.landscape: Landscape | None = None
+        self.grid: GridSample | None = None
+        self.z_limits = (0.0, 1.0)
+        self.critical_points: list[calculus.CriticalPoint] = []
+        self.analysis: calculus.SymbolicAnalysis | None = None
+        self._analysis_generation = 0
+        self._analysed_key: tuple | None = None
+        self._requested_key: tuple | None = None
+        self._dark = False
+
+        self._analysis_timer = QTimer(self)
+        self._analysis_timer.setSingleShot(True)
+        self._analysis_timer.setInterval(ANALYSIS_DELAY_MS)
+        self._analysis_timer.timeout.connect(self._request_analysis)
+        self._analysis_worker = AnalysisWorker()
+        self._analysis_thread = WorkerThread(self._analysis_worker, "landscape-analysis")
+        self.analysisRequested.connect(self._analysis_worker.analyse)
+        self._analysis_worker.finished.connect(self._analysis_finished)
+
+        views = window.views
+        views.formula.formulaEdited.connect(self.set_formula)
+        views.formula.presetChosen.connect(self.choose_preset)
+        views.formula.domainEdited.connect(self.set_domain)
+        views.formula.domainResetRequested.connect(self.reset_domain)
+        views.formula.parameterChanged.connect(self.set_parameter)
+        views.contour.probeRequested.connect(self.set_probe)
+        views.contour.hovered.connect(self.hover)
+        views.readout.criticalPointChosen.connect(self.set_probe)
+
+    # Start-up and shutdown
+    def start(self) -> None:
+        """Draw the initial state (not undoable: there is nothing before it)."""
+        self._apply(self.state, force=True)
+
+    def shutdown(self) -> None:
+        self._analysis_timer.stop()
+        self._analysis_thread.stop()
+
+    # User changes (each one undoable)
+    def _change(self, after: SessionState, text: str, merge_key: str | None = None) -> None:
+        self.undo_stack.push(_StateChange(self, self.state.copy(), after, text, merge_key))
+
+    def set_formula(self, text: str) -> bool:
+        """Use a typed formula. A bad one shows its error and changes nothing else."""
+        text = text.strip()
+        try:
+            formula = parse_formula(text)
+            self._compile(text, formula)
+        except FormulaError as error:
+            self.window.views.formula.show_error(str(error), error.position)
+            self.message.emit(f"Formula not used: {error}")
+            return False
+        self.window.views.formula.show_error(None)
+        if text == self.state.formula:
+            return True
+        after = self.state.copy()
+        after.formula = text
+        preset = preset_for_formula(text)
+        after.preset = preset.key if preset else None
+        after.parameters = {
+            name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE)
+            for name in formula.parameters
+        }
+        self._change(after, f"formula {text}")
+        return True
+
+    def choose_preset(self, key: str) -> None:
+        preset = PRESETS_BY_KEY[key]
+        after = self.state.copy()
+        after.formula = preset.formula
+        after.preset = key
+        after.parameters = {}
+        after.domain = preset.domain
+        after.probe = preset.start
+        for run in after.runs:
+            run.start = preset.start
+            run.hyperparameters = {**run.hyperparameters, "lr": preset.learning_rate}
+        self.window.views.formula.show_error(None)
+        self._change(after, f"preset {preset.name}")
+
+    def set_domain(self, values) -> None:
+        try:
+            domain = Domain(*(float(v) for v in values))
+        except ValueError as error:
+            self.message.emit(f"Ranges not used: {error}")
+            self.window.views.formula.set_domain(self.state.domain.as_tuple())
+            return
+        if domain == self.state.domain:
+            return
+        after = self.state.copy()
+        after.domain = domain
+        self._change(after, "ranges", merge_key="domain")
+
+    def reset_domain(self) -> None:
+        preset = PRESETS_BY_KEY.get(self.state.preset) if self.state.preset else None
+        self.set_domain((preset.domain if preset else Domain()).as_tuple())
+
+    def set_parameter(self, name: str, value: float) -> None:
+        if name not in self.state.parameters or not math.isfinite(value):
+            return
+        after = self.state.copy()
+        after.parameters[name] = float(value)
+        self._change(after, f"parameter {name}", merge_key=f"parameter {name}")
+
+    def set_toggle(self, name: str, on: bool) -> None:
+        if name not in TOGGLES:
+            raise ValueError(f"no view toggle called {name}")
+        after = self.state.copy()
+        setattr(after.toggles, name, bool(on))
+        self._change(after, name.replace("_", " "))
+
+    def set_probe(self, x: float, y: float) -> None:
+        """Move the probe point (not undoable: it is a pointer, moved by every click and drag)."""
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return
+        self.state.probe = (float(x), float(y))
+        self._draw_probe()
+        self.probeChanged.emit(float(x), float(y))
+
+    def hover(self, x: float, y: float) -> None:
+        if self.landscape is None:
+            return
+        r = self.landscape.at(x, y)
+        self.window.views.contour.set_hover_text(
+            f"x = {_short(r.x)}   y = {_short(r.y)}   f = {_short(r.f)}\n"
+            f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
+        )
+
+    # Applying state to the views
+    def _compile(self, text: str, formula=None) -> CompiledFormula:
+        compiled = self._compiled.get(text)
+        if compiled is None:
+            compiled = CompiledFormula(formula or parse_formula(text))
+            self._compiled[text] = compiled
+            while len(self._compiled) > COMPILED_CACHE_SIZE:
+                self._compiled.popitem(last=False)
+        self._compiled.move_to_end(text)
+        return compiled
+
+    def _apply(self, state: SessionState, force: bool = False) -> None:
+        previous = self.state
+        self.state = state.copy()
+        landscape_changed = force or (
+            previous.formula != state.formula
+            or previous.parameters != state.parameters
+            or previous.domain != state.domain
+            or previous.resolution != state.resolution
+        )
+        views = self.window.views
+        views.formula.set_formula_text(state.formula)
+        views.formula.set_preset(state.preset)
+        views.formula.set_domain(state.domain.as_tuple())
+        views.formula.set_parameters(dict(state.parameters))
+        if landscape_changed:
+            self._rebuild_landscape(formula_changed=force or previous.formula != state.formula)
+        self._draw_toggles()
+        self._draw_probe()
+        if landscape_changed:
+            self.landscapeChanged.emit()
+
+    def _rebuild_landscape(self, formula_changed: bool) -> None:
+        compiled = self._compile(self.state.formula)
+        self.landscape = Landscape(compiled, dict(self.state.parameters), self.state.domain)
+        self.grid = self.landscape.sample(self.state.resolution)
+        self.z_limits = height_limits(self.grid.z)
+        levels = contour_levels(self.z_limits, 20)
+        views = self.window.views
+        views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
+        views.contour.set_field(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, levels)
+        # Exact points from an earlier analysis stay valid while only the ranges change.
+        exact = self.analysis.critical_points if self._analysis_is_current() else []
+        self._show_critical_points(self.landscape.find_critical_points(), exact)
+        if formula_changed:
+            self.analysis = None
+            fx, fy = compiled.df_dx_expr, compiled.df_dy_expr
+            views.formula.set_math(
+                {
+                    "f": f"f(x, y) = {to_input_syntax(compiled.formula.expr)}",
+                    "df_dx": f"∂f/∂x = {to_input_syntax(fx)}",
+                    "df_dy": f"∂f/∂y = {to_input_syntax(fy)}",
+                    "grad": f"∇f = ({to_input_syntax(fx)}, {to_input_syntax(fy)})",
+                },
+                {},
+            )
+        self._analysis_timer.start()
+
+    def _show_critical_points(self, numeric, exact) -> None:
+        self.critical_points = merge_critical_points(numeric, exact, self.state.domain)
+        points = [(p.x, p.y, p.kind, p.value, p.exact is not None) for p in self.critical_points]
+        note = ""
+        if len(self.critical_points) >= calculus.MAX_CRITICAL_POINTS:
+            note = f"Showing the first {calculus.MAX_CRITICAL_POINTS}; there are more."
+        elif not self.critical_points:
+            note = "None inside the x and y ranges."
+        self.window.views.readout.set_critical_points(points, note)
+        self.window.views.contour.set_critical_points(
+            [(p.x, p.y, p.kind) for p in self.critical_points]
+        )
+
+    def _analysis_key(self) -> tuple:
+        return (self.state.formula, tuple(sorted(self.state.parameters.items())))
+
+    def _analysis_is_current(self) -> bool:
+        return self.analysis is not None and self._analysed_key == self._analysis_key()
+
+    def _request_analysis(self) -> None:
+        if self.landscape is None or self._analysis_is_current():
+            return
+        self._analysis_generation += 1
+        self._requested_key = self._analysis_key()
+        self.analysisRequested.emit(
+            self._analysis_generation,
+            self.landscape.compiled.formula.expr,
+            self.landscape.expression(),
+            self._dark,
+        )
+
+    def _analysis_finished(self, generation: int, result) -> None:
+        if generation != self._analysis_generation or self.landscape is None:
+            return  # an answer about a formula that is no longer on screen
+        analysis, pictures = result
+        self.analysis = analysis
+        self._analysed_key = self._requested_key
+        self.window.views.formula.set_math(
+            {
+                "f": f"f(x, y) = {analysis.f}",
+                "df_dx": f"∂f/∂x = {analysis.df_dx}",
+                "df_dy": f"∂f/∂y = {analysis.df_dy}",
+                "grad": f"∇f = ({analysis.df_dx}, {analysis.df_dy})",
+            },
+            pictures,
+        )
+        self._show_critical_points(self.landscape.find_critical_points(), analysis.critical_points)
+        self.analysisReady.emit()
+
+    def _draw_toggles(self) -> None:
+        toggles = self.state.toggles
+        views = self.window.views
+        views.surface.set_wireframe(toggles.wireframe)
+        views.contour.set_contours_visible(toggles.contours)
+        views.slices.setVisible(toggles.slices)
+        if toggles.gradient_field and self.landscape is not None:
+            d = self.state.domain
+            xs = np.linspace(d.x_min, d.x_max, GRADIENT_FIELD_SIZE)
+            ys = np.linspace(d.y_min, d.y_max, GRADIENT_FIELD_SIZE)
+            gx, gy = self.landscape.gradient(*np.meshgrid(xs, ys, indexing="ij"))
+            views.contour.set_gradient_field(xs, ys, gx, gy)
+        else:
+            views.contour.set_gradient_field(None)
+
+    def _draw_probe(self) -> None:
+        if self.landscape is None:
+            return
+        views = self.window.views
+        x, y = self.state.probe
+        r = self.landscape.at(x, y)
+        views.readout.set_readout(r.x, r.y, r.f, r.df_dx, r.df_dy, r.grad_norm, r.ascent_direction)
+        toggles = self.state.toggles
+        finite = all(math.isfinite(v) for v in (r.f, r.df_dx, r.df_dy))
+        if finite and toggles.gradient_arrow:
+            views.contour.set_probe(x, y, r.df_dx, r.df_dy, r.f)
+            views.surface.set_probe(x, y, r.f, r.df_dx, r.df_dy)
+        else:
+            views.contour.set_probe(None)
+            views.surface.set_probe(None)
+        views.surface.set_tangent_plane(toggles.tangent_plane and finite)
+        if toggles.slices:
+            views.surface.set_slice_planes(x, y)
+            xs, ys = self.grid.xs, self.grid.ys
+            views.slices.set_x_slice(
+                xs, self.landscape.value(xs, np.full_like(xs, y)), x, y, r.f, r.df_dx
+            )
+            views.slices.set_y_slice(
+                ys, self.landscape.value(np.full_like(ys, x), ys), x, y, r.f, r.df_dy
+            )
+            angles = np.linspace(0.0, 2 * math.pi, FAN_SAMPLES)
+            slopes = r.df_dx * np.cos(angles) + r.df_dy * np.sin(angles)
+            direction = r.ascent_direction
+            grad_angle = math.atan2(direction[1], direction[0]) if direction else None
+            views.slices.set_directional(angles, slopes, grad_angle, r.grad_norm)
+        else:
+            views.surface.set_slice_planes(None, None)
+
+    def set_dark(self, dark: bool) -> None:
+        self._dark = dark
+        for view in self.window.views.all():
+            setter = getattr(view, "set_style", None)
+            if setter:
+                setter(dark)
+        self.analysis = None  # typeset again in the new colours
+        self._analysis_timer.start()
+
+
+def _short(value: float) -> str:
+    if not math.isfinite(value):
+        return "undefined"
+    return f"{value:.4g}"

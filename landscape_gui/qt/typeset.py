@@ -1,0 +1,42 @@
+"""Typeset mathematics: sympy's LaTeX drawn as SVG by ziamath, for QtSvg to show.
+
+Runs in the analysis worker (pure Python, about 60 ms a formula), never on the GUI thread.
+ziafont must write SVG 1.1: QtSvg draws nothing of its SVG 2 output.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from landscape_gui.core.calculus import SymbolicAnalysis
+
+FONT_SIZE = 22
+
+
+def latex_to_svg(latex: str, dark: bool = False, size: int = FONT_SIZE) -> bytes | None:
+    """The formula as SVG bytes, or None when it cannot be typeset (then show plain text)."""
+    try:
+        with warnings.catch_warnings():
+            # ziamath 0.13 loads its font with a deprecated importlib.resources call.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import ziafont
+            import ziamath
+
+        ziafont.config.svg2 = False
+        color = "#f0f0f0" if dark else "#202020"
+        return ziamath.Latex(latex, size=size, color=color).svg().encode("utf-8")
+    except Exception:  # any typesetting failure falls back to the Unicode text already shown
+        return None
+
+
+def derivative_pictures(analysis: SymbolicAnalysis, dark: bool = False) -> dict[str, bytes | None]:
+    latex = analysis.latex
+    if not latex:
+        return {}
+    lines = {
+        "f": rf"f(x, y) = {latex['f']}",
+        "df_dx": rf"\frac{{\partial f}}{{\partial x}} = {latex['df_dx']}",
+        "df_dy": rf"\frac{{\partial f}}{{\partial y}} = {latex['df_dy']}",
+        "grad": rf"\nabla f = \left( {latex['df_dx']},\; {latex['df_dy']} \right)",
+    }
+    return {name: latex_to_svg(text, dark) for name, text in lines.items()}

@@ -1,0 +1,294 @@
+"""The formula editor: the formula, presets, ranges, parameter sliders and the typeset derivatives.
+
+A thin view: it shows what the controller tells it and emits what the user did. Typing is
+debounced so the landscape follows the text without recomputing on every keystroke.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+DEBOUNCE_MS = 300
+SLIDER_STEPS = 1000
+
+
+class MathLabel(QWidget):
+    """A typeset formula (SVG) scaled to fit, or its plain-text form until/unless one exists."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._renderer: QSvgRenderer | None = None
+        self._text = QLabel(self)
+        self._text.setWordWrap(True)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._text)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(30)
+
+    def set_math(self, text: str, svg: bytes | None = None) -> None:
+        self.setToolTip(text)
+        renderer = QSvgRenderer(svg) if svg else None
+        if renderer is not None and renderer.isValid():
+            self._renderer = renderer
+            self._text.hide()
+            # Natural size, so every line is typeset at the same scale (a fraction is taller,
+            # not smaller); only a line wider than the panel is shrunk to fit.
+            self.setMinimumHeight(max(30, renderer.defaultSize().height() + 6))
+        else:
+            self.setMinimumHeight(30)
+            self._renderer = None
+            self._text.setText(text)
+            self._text.show()
+        self.updateGeometry()
+        self.update()
+
+    def text(self) -> str:
+        return self.toolTip()
+
+    def has_picture(self) -> bool:
+        return self._renderer is not None
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        if self._renderer is None:
+            return super().sizeHint()
+        size = self._renderer.defaultSize()
+        return QSize(min(size.width(), 400), size.height() + 6)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._renderer is None:
+            return super().paintEvent(event)
+        size = self._renderer.defaultSize()
+        if size.width() <= 0 or size.height() <= 0:
+            return None
+        scale = min(self.width() / size.width(), self.height() / size.height(), 1.0)
+        width, height = size.width() * scale, size.height() * scale
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer.render(painter, QRectF(0, (self.height() - height) / 2, width, height))
+        painter.end()
+        return None
+
+
+class ParameterRow(QWidget):
+    """A slider and a value box for one parameter; both edit the same number."""
+
+    valueChanged = Signal(str, float)
+
+    def __init__(self, name: str, value: float, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name = name
+        self._low, self._high = -10.0, 10.0
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setObjectName(f"parameterSlider_{name}")
+        self.slider.setAccessibleName(f"parameter {name}")
+        self.box = QDoubleSpinBox()
+        self.box.setObjectName(f"parameterBox_{name}")
+        self.box.setDecimals(3)
+        self.box.setRange(-1e6, 1e6)
+        self.box.setSingleStep(0.1)
+        self.box.setKeyboardTracking(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(f"<i>{name}</i>")
+        label.setMinimumWidth(16)
+        layout.addWidget(label)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.box)
+        self.set_value(value)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.box.valueChanged.connect(self._box_changed)
+
+    def set_value(self, value: float) -> None:
+        # Widen the slider's range when a typed value falls outside it.
+        if value < self._low or value > self._high:
+            reach = max(abs(value) * 2, 10.0)
+            self._low, self._high = -reach, reach
+        for widget in (self.slider, self.box):
+            widget.blockSignals(True)
+        self.box.setValue(value)
+        self.slider.setValue(round((value - self._low) / (self._high - self._low) * SLIDER_STEPS))
+        for widget in (self.slider, self.box):
+            widget.blockSignals(False)
+
+    def value(self) -> float:
+        return self.box.value()
+
+    def _slider_moved(self, position: int) -> None:
+        value = self._low + (self._high - self._low) * position / SLIDER_STEPS
+        value = round(value, 2)
+        self.box.blockSignals(True)
+        self.box.setValue(value)
+        self.box.blockSignals(False)
+        self.valueChanged.emit(self.name, value)
+
+    def _box_changed(self, value: float) -> None:
+        self.set_value(value)
+        self.valueChanged.emit(self.name, value)
+
+
+class FormulaPanel(QWidget):
+    formulaEdited = Signal(str)
+    presetChosen = Signal(str)
+    domainEdited = Signal(object)  # (x_min, x_max, y_min, y_max)
+    domainResetRequested = Signal()
+    parameterChanged = Signal(str, float)
+
+    def __init__(self, presets: list[tuple[str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._emit_formula)
+
+        self.formula_edit = QLineEdit()
+        self.formula_edit.setObjectName("formulaEdit")
+        self.formula_edit.setPlaceholderText("type f(x, y), e.g. x^2 + 3xy + y^2")
+        self.formula_edit.setAccessibleName("formula f(x, y)")
+        self.formula_edit.setClearButtonEnabled(True)
+        self.formula_edit.textEdited.connect(lambda _text: self._debounce.start())
+        self.formula_edit.returnPressed.connect(self._emit_formula)
+        font = self.formula_edit.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.formula_edit.setFont(font)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("formulaError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d32f2f;")
+        self.error_label.hide()
+
+        self.preset_combo = QComboBox()
+        self.preset_combo.setObjectName("presetCombo")
+        self.preset_combo.addItem("Presets…", None)
+        for number, (key, name) in enumerate(presets, start=1):
+            label = f"{number}  {name}" if number <= 9 else f"    {name}"
+            self.preset_combo.addItem(label, key)
+        self.preset_combo.activated.connect(self._preset_activated)
+
+        self.domain_boxes = []
+        domain_grid = QGridLayout()
+        for row, axis in enumerate("xy"):
+            domain_grid.addWidget(QLabel(f"{axis} from"), row, 0)
+            for column, end in enumerate(("min", "max")):
+                box = QDoubleSpinBox()
+                box.setObjectName(f"range_{axis}_{end}")
+                box.setRange(-1e6, 1e6)
+                box.setDecimals(3)
+                box.setKeyboardTracking(False)
+                box.valueChanged.connect(self._domain_edited)
+                self.domain_boxes.append(box)
+                domain_grid.addWidget(box, row, 1 + 2 * column)
+            domain_grid.addWidget(QLabel("to"), row, 2)
+        reset = QPushButton("Reset ranges")
+        reset.setObjectName("resetRanges")
+        reset.setToolTip("Back to the preset's usual ranges")
+        reset.clicked.connect(self.domainResetRequested)
+        domain_grid.addWidget(reset, 2, 1, 1, 3)
+
+        self.parameters_box = QGroupBox("Parameters")
+        self.parameters_layout = QVBoxLayout(self.parameters_box)
+        self.parameters_box.hide()
+        self.parameter_rows: dict[str, ParameterRow] = {}
+
+        self.math = {name: MathLabel() for name in ("f", "df_dx", "df_dy", "grad")}
+        math_box = QGroupBox("The formula and its exact derivatives")
+        math_layout = QVBoxLayout(math_box)
+        for label in self.math.values():
+            math_layout.addWidget(label)
+
+        form = QFormLayout()
+        form.addRow(self.preset_combo)
+        form.addRow(domain_grid)
+
+        layout = QVBoxLayout(self)
+        title = QLabel("<b>z = f(x, y) =</b>")
+        layout.addWidget(title)
+        layout.addWidget(self.formula_edit)
+        layout.addWidget(self.error_label)
+        layout.addLayout(form)
+        layout.addWidget(self.parameters_box)
+        layout.addWidget(math_box)
+
+    # What the controller tells the view
+    def set_formula_text(self, text: str) -> None:
+        if self.formula_edit.text() != text:
+            self.formula_edit.setText(text)
+        self._debounce.stop()
+
+    def show_error(self, message: str | None, position: int | None = None) -> None:
+        if not message:
+            self.error_label.hide()
+            self.error_label.clear()
+            self.formula_edit.setStyleSheet("")
+            return
+        self.error_label.setText(f"⚠ {message}. The last good landscape stays on screen.")
+        self.error_label.show()
+        self.formula_edit.setStyleSheet("QLineEdit { border: 2px solid #d32f2f; }")
+        if position is not None and self.formula_edit.hasFocus() is False:
+            self.formula_edit.setCursorPosition(position)
+
+    def set_domain(self, domain: tuple[float, float, float, float]) -> None:
+        for box, value in zip(self.domain_boxes, domain, strict=True):
+            box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(False)
+
+    def set_parameters(self, values: dict[str, float]) -> None:
+        if list(values) != list(self.parameter_rows):
+            for row in self.parameter_rows.values():
+                row.setParent(None)
+                row.deleteLater()
+            self.parameter_rows = {}
+            for name, value in values.items():
+                row = ParameterRow(name, value)
+                row.valueChanged.connect(self.parameterChanged)
+                self.parameters_layout.addWidget(row)
+                self.parameter_rows[name] = row
+        else:
+            for name, value in values.items():
+                if not math.isclose(self.parameter_rows[name].value(), value):
+                    self.parameter_rows[name].set_value(value)
+        self.parameters_box.setVisible(bool(values))
+
+    def set_math(self, texts: dict[str, str], pictures: dict[str, bytes | None]) -> None:
+        for name, label in self.math.items():
+            label.set_math(texts.get(name, ""), pictures.get(name))
+
+    def set_preset(self, key: str | None) -> None:
+        index = self.preset_combo.findData(key) if key else 0
+        self.preset_combo.setCurrentIndex(max(index, 0))
+
+    # What the user did
+    def _emit_formula(self) -> None:
+        self._debounce.stop()
+        self.formulaEdited.emit(self.formula_edit.text())
+
+    def _preset_activated(self, index: int) -> None:
+        key = self.preset_combo.itemData(index)
+        if key:
+            self.presetChosen.emit(key)
+
+    def _domain_edited(self) -> None:
+        self.domainEdited.emit(tuple(box.value() for box in self.domain_boxes))

@@ -1,0 +1,38 @@
+"""Colours shared by the 3D surface and the contour map, so both views read the same.
+
+Height uses viridis: perceptually uniform, readable in greyscale and by most colour-blind
+viewers, and it survives washed-out classroom projectors. Run colours are the Okabe-Ito set
+(colour-blind safe), minus its near-white yellow, ordered so neighbours contrast strongly.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph
+
+HEIGHT_COLORMAP_NAME = "viridis"
+HEIGHT_COLORMAP = pyqtgraph.colormap.get(HEIGHT_COLORMAP_NAME)
+
+# Okabe-Ito, reordered for contrast against viridis and against each other.
+RUN_COLORS: list[str] = [
+    "#E69F00",  # orange
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#0072B2",  # blue
+    "#009E73",  # bluish green
+    "#000000",  # black
+]
+
+# The probe marker and the gradient arrow must stand out on every viridis height: pure
+# red-magenta and white-ish hues do not occur in viridis.
+PROBE_COLOR = "#FF2D55"
+GRADIENT_COLOR = "#FF2D55"
+TANGENT_PLANE_COLOR = "#FFFFFF"
+SLICE_X_COLOR = "#E69F00"  # the plane y = y0 that shows df/dx
+SLICE_Y_COLOR = "#56B4E9"  # the plane x = x0 that shows df/dy
+
+
+def run_color(index: int) -> str:
+    """Colour of the run with this index; cycles when there are more runs than colours."""
+    return RUN_COLORS[index % len(RUN_COLORS)]

@@ -1,0 +1,382 @@
+"""Slices: the lesson's "slice the hill with a vertical plane", and the fan of slopes.
+
+Two slices through the probe show the partial derivatives as ordinary slopes of ordinary
+curves: freeze y and f(x, y0) is a curve whose tangent at x0 has slope df/dx; freeze x for
+df/dy. The third plot answers "slope in which direction?" for every direction at once.
+
+The fan of slopes is drawn as slope against compass angle rather than as a polar curve. A
+polar r(theta) = grad f . u is a circle through the origin, where negative slopes fold onto
+the opposite side and "downhill" disappears; the line plot keeps the sign visible: one clear
+peak along the gradient (the steepest climb, height |grad f|), zero crossings exactly 90
+degrees either side (walking along the level line), and the deepest dip opposite (steepest
+descent, where gradient descent steps).
+
+A thin view: it draws the arrays and numbers it is given and computes no calculus.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from landscape_gui.qt.views.palette import (
+    GRADIENT_COLOR,
+    PROBE_COLOR,
+    SLICE_X_COLOR,
+    SLICE_Y_COLOR,
+)
+
+TANGENT_HALF_SPAN = 0.18  # tangent segment half-length, as a fraction of the slice's x range
+COMPASS_TICKS = [
+    (0, "0° E"),
+    (45, "45°"),
+    (90, "90° N"),
+    (135, "135°"),
+    (180, "180° W"),
+    (225, "225°"),
+    (270, "270° S"),
+    (315, "315°"),
+    (360, "360° E"),
+]
+FLAT_TEXT = "flat: every direction has slope 0"
+
+
+def format_number(value: float) -> str:
+    """Two decimals for everyday values, scientific notation for huge or tiny ones."""
+    if not math.isfinite(value):
+        return "undefined"
+    magnitude = abs(value)
+    if magnitude < 1e-12:
+        return "0.00"  # round-off at a flat point, not a slope worth reading
+    if magnitude >= 1e5 or magnitude < 5e-3:
+        return f"{value:.2e}"
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def _as_float_array(values) -> np.ndarray:
+    return np.asarray(values, dtype=float).ravel()
+
+
+def _finite(*values) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+class _SlicePlot:
+    """One slice: the curve cut out of the surface, the probe on it and its tangent."""
+
+    def __init__(self, variable: str, frozen: str, color: str) -> None:
+        self.variable = variable
+        self.frozen = frozen
+        self.color = color
+        self.widget = pg.PlotWidget()
+        self.plot = self.widget.getPlotItem()
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        # No grid: pyqtgraph's grid replays a QPicture per axis and doubled the repaint time.
+        self.curve = pg.PlotDataItem(connect="finite", antialias=True)
+        self.tangent = pg.PlotDataItem(antialias=True)
+        self.marker = pg.ScatterPlotItem(symbol="o")
+        self.plot.addItem(self.curve)
+        # The tangent must not stretch the y range: a steep slope would flatten the curve.
+        self.plot.addItem(self.tangent, ignoreBounds=True)
+        self.plot.addItem(self.marker)
+        self.tangent.setZValue(5)
+        self.marker.setZValue(10)
+        self.title_text = ""
+
+    def set_slice(self, ts, values, t0, frozen_value, f0, slope) -> None:
+        ts = _as_float_array(ts)
+        values = _as_float_array(values)
+        if len(values) != len(ts):
+            raise ValueError("slice abscissae and values differ in length")
+        finite = np.isfinite(values)
+        values = np.where(finite, values, np.nan)
+        self.curve.setData(ts, values, connect="finite")
+        if _finite(t0, f0):
+            self.marker.setData([t0], [f0])
+            self.marker.show()
+        else:
+            self.marker.hide()
+        if _finite(t0, f0, slope) and len(ts) > 1:
+            half = TANGENT_HALF_SPAN * (np.nanmax(ts) - np.nanmin(ts))
+            tx = np.array([t0 - half, t0 + half])
+            self.tangent.setData(tx, f0 + slope * (tx - t0))
+            self.tangent.show()
+        else:
+            self.tangent.hide()
+        self.title_text = (
+            f"{self.frozen} = {format_number(frozen_value)} fixed · "
+            f"slope ∂f/∂{self.variable} = {format_number(slope)}"
+        )
+        self.plot.enableAutoRange()
+        if finite.any():
+            self.plot.setXRange(float(np.nanmin(ts)), float(np.nanmax(ts)), padding=0.02)
+
+    def clear(self) -> None:
+        self.curve.setData([], [])
+        self.marker.setData([], [])
+        self.tangent.setData([], [])
+        self.title_text = f"slice {self.frozen} = const · slope ∂f/∂{self.variable}"
+
+
+class SlicesView(QtWidgets.QWidget):
+    """The x slice, the y slice and the fan of directional slopes at the probe.
+
+    Graphics items are public attributes so exporters and tests can read what is drawn;
+    only the set_* methods change them.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._dark = False
+        self._big = False
+
+        self.x_slice = _SlicePlot("x", "y", SLICE_X_COLOR)
+        self.y_slice = _SlicePlot("y", "x", SLICE_Y_COLOR)
+        self.x_slice.plot.setLabel("bottom", "x")
+        self.x_slice.plot.setLabel("left", "f(x, y₀)")
+        self.y_slice.plot.setLabel("bottom", "y")
+        self.y_slice.plot.setLabel("left", "f(x₀, y)")
+
+        self._fan_widget = pg.PlotWidget()
+        self._fan = self._fan_widget.getPlotItem()
+        self._fan.hideButtons()
+        self._fan.setMenuEnabled(False)
+        self._fan.setLabel("bottom", "direction of the step u")
+        self._fan.setLabel("left", "slope D_u f")
+        self._fan.getAxis("bottom").setTicks([COMPASS_TICKS])
+        self._fan.setXRange(-16, 376, padding=0.0)
+        self._fan.setMouseEnabled(x=False, y=True)
+        self._uphill = pg.PlotDataItem(fillLevel=0.0, pen=None)
+        self._downhill = pg.PlotDataItem(fillLevel=0.0, pen=None)
+        self.fan_curve = pg.PlotDataItem(antialias=True, connect="finite")
+        self._zero_line = pg.InfiniteLine(pos=0.0, angle=0)
+        self._grad_line = pg.InfiniteLine(angle=90)
+        self._level_lines = [pg.InfiniteLine(angle=90), pg.InfiniteLine(angle=90)]
+        self.max_marker = pg.ScatterPlotItem(symbol="t1")
+        self.min_marker = pg.ScatterPlotItem(symbol="t")
+        self.zero_markers = pg.ScatterPlotItem(symbol="o")
+        self._max_text = pg.TextItem()
+        self._min_text = pg.TextItem()
+        self._level_text = pg.TextItem()
+        for item in (self._uphill, self._downhill, self._zero_line):
+            self._fan.addItem(item)
+        for item in (self._grad_line, *self._level_lines):
+            self._fan.addItem(item, ignoreBounds=True)
+        for item in (
+            self.fan_curve,
+            self.max_marker,
+            self.min_marker,
+            self.zero_markers,
+            self._max_text,
+            self._min_text,
+            self._level_text,
+        ):
+            self._fan.addItem(item)
+        self._fan_title = ""
+
+        self._plots = [self.x_slice.widget, self.y_slice.widget, self._fan_widget]
+        for widget in self._plots:
+            widget.setMinimumSize(160, 120)
+        self.box_layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
+        self.box_layout.setContentsMargins(2, 2, 2, 2)
+        self.box_layout.setSpacing(4)
+        for widget in self._plots:
+            self.box_layout.addWidget(widget, 1)
+
+        self.clear()
+        self._apply_style()
+
+    # ------------------------------------------------------------------ data
+    def set_x_slice(self, xs, values, x0, y0, f0, slope) -> None:
+        """Curve f(x, y0) with the probe (x0, f0) and the tangent of slope df/dx there."""
+        self.x_slice.set_slice(xs, values, x0, y0, f0, slope)
+        self._retitle()
+
+    def set_y_slice(self, ys, values, x0, y0, f0, slope) -> None:
+        """Curve f(x0, y) with the probe (y0, f0) and the tangent of slope df/dy there."""
+        self.y_slice.set_slice(ys, values, y0, x0, f0, slope)
+        self._retitle()
+
+    def set_directional(self, angles, slopes, grad_angle, grad_norm) -> None:
+        """Slope D_u f = grad f . u for each direction u (angles in radians, from east)."""
+        degrees = np.degrees(_as_float_array(angles)) % 360.0
+        slopes = _as_float_array(slopes)
+        if len(degrees) != len(slopes):
+            raise ValueError("angles and slopes differ in length")
+        order = np.argsort(degrees, kind="stable")
+        degrees, slopes = degrees[order], slopes[order]
+        if len(degrees) and degrees[0] < 1e-9:
+            # Close the circle: east appears at both ends of the axis.
+            degrees = np.append(degrees, 360.0)
+            slopes = np.append(slopes, slopes[0])
+        slopes = np.where(np.isfinite(slopes), slopes, np.nan)
+        self.fan_curve.setData(degrees, slopes, connect="finite")
+        with np.errstate(invalid="ignore"):
+            self._uphill.setData(degrees, np.where(slopes > 0, slopes, 0.0))
+            self._downhill.setData(degrees, np.where(slopes < 0, slopes, 0.0))
+
+        flat = grad_angle is None or not _finite(grad_angle, grad_norm) or grad_norm <= 0
+        marks = (
+            self._grad_line,
+            *self._level_lines,
+            self.max_marker,
+            self.min_marker,
+            self.zero_markers,
+            self._max_text,
+            self._min_text,
+            self._level_text,
+        )
+        for item in marks:
+            item.setVisible(not flat)
+        if flat:
+            self._fan_title = FLAT_TEXT
+            self._fan.setYRange(-1, 1)
+            self._retitle()
+            return
+        up = math.degrees(grad_angle) % 360.0
+        down = (up + 180.0) % 360.0
+        level_a, level_b = (up + 90.0) % 360.0, (up - 90.0) % 360.0
+        self._grad_line.setValue(up)
+        self._level_lines[0].setValue(level_a)
+        self._level_lines[1].setValue(level_b)
+        self.max_marker.setData([up], [grad_norm])
+        self.min_marker.setData([down], [-grad_norm])
+        self.zero_markers.setData([level_a, level_b], [0.0, 0.0])
+        # Labels sit on the side of their marker that has room, off the curve.
+        self._max_text.setText(f"steepest up: |∇f| = {format_number(grad_norm)}")
+        self._max_text.setAnchor((0.0, 1.1) if up <= 180.0 else (1.0, 1.1))
+        self._max_text.setPos(up, grad_norm)
+        self._min_text.setText("steepest down: descent")
+        self._min_text.setAnchor((0.0, -0.1) if down <= 180.0 else (1.0, -0.1))
+        self._min_text.setPos(down, -grad_norm)
+        self._level_text.setText("level line: slope 0")
+        if level_a >= 110.0:
+            self._level_text.setAnchor((1.03, -0.05))
+            self._level_text.setPos(level_a, 0.0)
+        else:
+            self._level_text.setAnchor((-0.03, -0.05))
+            self._level_text.setPos(level_b, 0.0)
+        self._fan_title = (
+            f"slope in each direction · max {format_number(grad_norm)} along ∇f at {up:.0f}°"
+        )
+        self._fan.setYRange(-grad_norm, grad_norm, padding=0.3)
+        self._retitle()
+
+    def clear(self) -> None:
+        self.x_slice.clear()
+        self.y_slice.clear()
+        self.fan_curve.setData([], [])
+        self._uphill.setData([], [])
+        self._downhill.setData([], [])
+        for item in (
+            self._grad_line,
+            *self._level_lines,
+            self.max_marker,
+            self.min_marker,
+            self.zero_markers,
+            self._max_text,
+            self._min_text,
+            self._level_text,
+        ):
+            item.hide()
+        self._fan_title = "slope in each direction: D_u f = ∇f · u"
+        self._retitle()
+
+    # ------------------------------------------------------------------ access
+    def titles(self) -> tuple[str, str, str]:
+        """Plain text of the three titles (x slice, y slice, fan)."""
+        return self.x_slice.title_text, self.y_slice.title_text, self._fan_title
+
+    def plot_items(self) -> tuple[pg.PlotItem, pg.PlotItem, pg.PlotItem]:
+        """The three PlotItems, for exporters."""
+        return self.x_slice.plot, self.y_slice.plot, self._fan
+
+    # ------------------------------------------------------------------ layout and style
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Side by side in a wide dock, stacked in a tall one."""
+        size = event.size()
+        wide = size.width() >= 1.6 * size.height()
+        direction = (
+            QtWidgets.QBoxLayout.Direction.LeftToRight
+            if wide
+            else QtWidgets.QBoxLayout.Direction.TopToBottom
+        )
+        if self.box_layout.direction() != direction:
+            self.box_layout.setDirection(direction)
+        super().resizeEvent(event)
+
+    def set_style(self, dark: bool) -> None:
+        self._dark = bool(dark)
+        self._apply_style()
+
+    def set_presentation(self, big: bool) -> None:
+        """Thicker lines, bigger markers and fonts for projectors."""
+        self._big = bool(big)
+        self._apply_style()
+
+    def _scale(self) -> float:
+        return 1.6 if self._big else 1.0
+
+    def _foreground(self) -> str:
+        return "#E6E6E6" if self._dark else "#303030"
+
+    def _retitle(self) -> None:
+        size = f"{10 * self._scale():.0f}pt"
+        fg = self._foreground()
+        for slice_plot in (self.x_slice, self.y_slice):
+            slice_plot.plot.setTitle(slice_plot.title_text, color=fg, size=size)
+        self._fan.setTitle(self._fan_title, color=fg, size=size)
+
+    def _apply_style(self) -> None:
+        s = self._scale()
+        fg = self._foreground()
+        background = "#1E1F24" if self._dark else "#FFFFFF"
+        tick_font = QtGui.QFont()
+        tick_font.setPointSizeF(8.5 * s)
+        label_style = {"color": fg, "font-size": f"{9.5 * s:.0f}pt"}
+        items = [self.x_slice.plot, self.y_slice.plot, self._fan]
+        for widget in self._plots:
+            widget.setBackground(background)
+        for plot in items:
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(fg))
+                axis.setTextPen(pg.mkPen(fg))
+                axis.setStyle(tickFont=tick_font)
+                axis.setLabel(axis.labelText, **label_style)
+
+        for slice_plot in (self.x_slice, self.y_slice):
+            slice_plot.curve.setPen(pg.mkPen(slice_plot.color, width=2.5 * s))
+            slice_plot.tangent.setPen(pg.mkPen(PROBE_COLOR, width=2 * s))
+            slice_plot.marker.setSize(11 * s)
+            slice_plot.marker.setBrush(pg.mkBrush(PROBE_COLOR))
+            slice_plot.marker.setPen(pg.mkPen(background, width=1.5 * s))
+
+        muted = (150, 150, 160)
+        self.fan_curve.setPen(pg.mkPen(fg, width=2.2 * s))
+        self._uphill.setBrush(pg.mkBrush(230, 159, 0, 70))
+        self._downhill.setBrush(pg.mkBrush(86, 180, 233, 70))
+        self._zero_line.setPen(pg.mkPen(muted, width=1 * s))
+        self._grad_line.setPen(pg.mkPen(GRADIENT_COLOR, width=1.2 * s, style=QtCore.Qt.DashLine))
+        for line in self._level_lines:
+            line.setPen(pg.mkPen(muted, width=1.2 * s, style=QtCore.Qt.DashLine))
+        self.max_marker.setSize(13 * s)
+        self.max_marker.setBrush(pg.mkBrush(GRADIENT_COLOR))
+        self.max_marker.setPen(pg.mkPen(background, width=1.2 * s))
+        self.min_marker.setSize(13 * s)
+        self.min_marker.setBrush(pg.mkBrush(86, 180, 233))
+        self.min_marker.setPen(pg.mkPen(background, width=1.2 * s))
+        self.zero_markers.setSize(9 * s)
+        self.zero_markers.setBrush(pg.mkBrush(background))
+        self.zero_markers.setPen(pg.mkPen(fg, width=1.5 * s))
+        font = QtGui.QFont()
+        font.setPointSizeF(8.5 * s)
+        for text in (self._max_text, self._min_text, self._level_text):
+            text.setFont(font)
+            text.setColor(fg)
+        self._retitle()

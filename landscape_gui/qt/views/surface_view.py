@@ -1,0 +1,854 @@
+"""The 3D landscape: z = f(x, y) drawn as a lit, height-coloured surface in a fixed box.
+
+The view takes true-unit data and maps it into its own display box (x, y onto a 10 x 10
+square centred at the origin, heights onto 0..5) so that every function looks like a
+landscape whatever its units. That mapping is presentation only; tick labels show true
+units. The view holds nothing but what it draws.
+
+NaN and +-inf are drawn as holes: triangles are built only where all three corners are
+finite (the GL code has no notion of NaN). Finite values outside ``z_limits`` are clipped,
+so a pole shows as a flat plateau at the top of the box.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+from landscape_gui.qt.views.palette import (
+    GRADIENT_COLOR,
+    HEIGHT_COLORMAP,
+    PROBE_COLOR,
+    SLICE_X_COLOR,
+    SLICE_Y_COLOR,
+    TANGENT_PLANE_COLOR,
+)
+
+BOX_HALF = 5.0  # x and y map onto [-BOX_HALF, BOX_HALF]
+BOX_HEIGHT = 5.0  # heights map onto [0, BOX_HEIGHT]
+FLOOR_Z = -0.35  # the floor grid sits a little below the lowest height, so it never z-fights
+PLANE_TOP = BOX_HEIGHT + 0.35
+
+DEFAULT_CAMERA = {
+    "distance": 25.0,
+    "elevation": 28.0,
+    "azimuth": -50.0,  # camera south-east of the box: x runs right, y runs away
+    "center": (0.0, 0.0, 1.6),
+}
+FIELD_OF_VIEW = 45.0
+
+# Light from above, a little towards the default camera, so slopes read as slopes.
+_LIGHT = np.array([0.35, -0.55, 1.0])
+_LIGHT = _LIGHT / np.linalg.norm(_LIGHT)
+_AMBIENT_FLOOR = 0.45
+
+_LUT = HEIGHT_COLORMAP.getLookupTable(0.0, 1.0, nPts=256, alpha=True, mode="float").astype(
+    np.float32
+)
+
+_STYLES = {
+    False: {  # light
+        "background": (255, 255, 255),
+        "text": (40, 40, 40),
+        "grid": (0.0, 0.0, 0.0, 0.22),
+        "axis": (0.0, 0.0, 0.0, 0.75),
+        "wire": (0.0, 0.0, 0.0, 0.35),
+    },
+    True: {  # dark
+        "background": (30, 30, 34),
+        "text": (225, 225, 225),
+        "grid": (1.0, 1.0, 1.0, 0.22),
+        "axis": (1.0, 1.0, 1.0, 0.75),
+        "wire": (0.0, 0.0, 0.0, 0.45),
+    },
+}
+
+
+def _rgba(hex_color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    c = QColor(hex_color)
+    return (c.redF(), c.greenF(), c.blueF(), alpha)
+
+
+def nice_ticks(lo: float, hi: float, target: int = 6) -> np.ndarray:
+    """Round tick values (steps of 1, 2 or 5 x 10^k) inside [lo, hi], at most ~``target``."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return np.array([lo]) if math.isfinite(lo) else np.array([])
+    raw = (hi - lo) / max(target, 1)
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1.0, 2.0, 5.0, 10.0) if m * mag >= raw * 0.999)
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = np.arange(first, hi + step * 1e-9, step)
+    ticks[np.abs(ticks) < step * 1e-9] = 0.0  # no "-0"
+    return ticks
+
+
+def format_tick(value: float, step: float) -> str:
+    """Short label with just enough decimals for this tick spacing."""
+    if step <= 0 or not math.isfinite(step):
+        return f"{value:.3g}"
+    if abs(value) >= 1e5 or (abs(value) < 1e-3 and value != 0):
+        return f"{value:.2g}"
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{value:.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class _BoxMap:
+    """True units -> display box. Degenerate ranges are widened so nothing divides by zero."""
+
+    x_mid: float = 0.0
+    y_mid: float = 0.0
+    sx: float = 1.0
+    sy: float = 1.0
+    z_lo: float = 0.0
+    z_hi: float = 1.0
+
+    @staticmethod
+    def _span(lo: float, hi: float) -> tuple[float, float]:
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return (0.0, 1.0)
+        if hi < lo:
+            lo, hi = hi, lo
+        if hi - lo <= 1e-12 * max(1.0, abs(lo)):
+            pad = 0.5 * max(1.0, abs(lo))
+            return (lo - pad, hi + pad)
+        return (lo, hi)
+
+    @classmethod
+    def build(cls, x_range, y_range, z_limits) -> _BoxMap:
+        x0, x1 = cls._span(*x_range)
+        y0, y1 = cls._span(*y_range)
+        z0, z1 = cls._span(*z_limits)
+        return cls(
+            x_mid=(x0 + x1) / 2,
+            y_mid=(y0 + y1) / 2,
+            sx=2 * BOX_HALF / (x1 - x0),
+            sy=2 * BOX_HALF / (y1 - y0),
+            z_lo=z0,
+            z_hi=z1,
+        )
+
+    @property
+    def sz(self) -> float:
+        return BOX_HEIGHT / (self.z_hi - self.z_lo)
+
+    def x(self, x):
+        return (np.asarray(x, dtype=float) - self.x_mid) * self.sx
+
+    def y(self, y):
+        return (np.asarray(y, dtype=float) - self.y_mid) * self.sy
+
+    def z(self, z, clip: bool = True):
+        z = np.asarray(z, dtype=float)
+        if clip:
+            z = np.clip(z, self.z_lo, self.z_hi)
+        return (z - self.z_lo) * self.sz
+
+    def true_x(self, d):
+        return d / self.sx + self.x_mid
+
+    def true_y(self, d):
+        return d / self.sy + self.y_mid
+
+
+def _triangles(nx: int, ny: int) -> np.ndarray:
+    """All triangles of an nx x ny ij-grid (vertex index i * ny + j), two per quad."""
+    i, j = np.meshgrid(np.arange(nx - 1), np.arange(ny - 1), indexing="ij")
+    a = (i * ny + j).ravel()
+    b = a + ny
+    c = a + 1
+    d = b + 1
+    return np.concatenate(
+        [np.stack([a, b, c], axis=1), np.stack([b, d, c], axis=1)], axis=0
+    ).astype(np.uint32)
+
+
+def _grid_segments(xd, yd, zd, max_lines: int = 24) -> np.ndarray:
+    """Wire lines along every k-th grid row and column, broken at holes, as GL 'lines' pairs."""
+    nx, ny = zd.shape
+    pts = []
+    rows = np.unique(np.r_[np.arange(0, nx, max(1, nx // max_lines)), nx - 1])
+    cols = np.unique(np.r_[np.arange(0, ny, max(1, ny // max_lines)), ny - 1])
+    if ny > 1:  # lines of constant x
+        z = zd[rows]
+        x = np.broadcast_to(xd[rows, None], z.shape)
+        y = np.broadcast_to(yd[None, :], z.shape)
+        p = np.stack([x, y, z], axis=-1)
+        ok = np.isfinite(z[:, :-1]) & np.isfinite(z[:, 1:])
+        pts.append(np.stack([p[:, :-1][ok], p[:, 1:][ok]], axis=1).reshape(-1, 3))
+    if nx > 1:  # lines of constant y
+        z = zd[:, cols]
+        x = np.broadcast_to(xd[:, None], z.shape)
+        y = np.broadcast_to(yd[None, cols], z.shape)
+        p = np.stack([x, y, z], axis=-1)
+        ok = np.isfinite(z[:-1]) & np.isfinite(z[1:])
+        pts.append(np.stack([p[:-1][ok], p[1:][ok]], axis=1).reshape(-1, 3))
+    if not pts:
+        return np.zeros((0, 3), dtype=np.float32)
+    return np.concatenate(pts).astype(np.float32)
+
+
+def _curve_segments(p: np.ndarray) -> np.ndarray:
+    """A polyline (K, 3) with possible NaN rows -> 'lines' pairs that skip the gaps."""
+    ok = np.isfinite(p).all(axis=1)
+    keep = ok[:-1] & ok[1:]
+    return np.stack([p[:-1][keep], p[1:][keep]], axis=1).reshape(-1, 3).astype(np.float32)
+
+
+def _cone(tip: np.ndarray, direction: np.ndarray, length: float, radius: float, n: int = 16):
+    """Vertexes and faces of a closed cone whose apex is ``tip``, pointing along ``direction``."""
+    d = direction / np.linalg.norm(direction)
+    helper = np.array([0.0, 0.0, 1.0]) if abs(d[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    u = np.cross(d, helper)
+    u /= np.linalg.norm(u)
+    v = np.cross(d, u)
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    base = tip - d * length
+    ring = base + radius * (np.cos(angles)[:, None] * u + np.sin(angles)[:, None] * v)
+    verts = np.vstack([tip, base, ring]).astype(np.float32)
+    k = np.arange(n)
+    side = np.stack([np.zeros(n), 2 + k, 2 + (k + 1) % n], axis=1)
+    cap = np.stack([np.ones(n), 2 + (k + 1) % n, 2 + k], axis=1)
+    return verts, np.vstack([side, cap]).astype(np.uint32)
+
+
+class SurfaceView(QWidget):
+    """A GLViewWidget showing the landscape, the probe and its gradient, slices and runs.
+
+    Mouse: left-drag orbits, middle-drag (or ctrl+left) pans, wheel zooms (GLViewWidget's own).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        import pyqtgraph.opengl as gl  # heavy (PyOpenGL); only loaded when a 3D view is made
+        from OpenGL import GL
+
+        self._gl_mod = gl
+        self._dark = False
+        self._big = False
+        self._map = _BoxMap()
+        self._xd = np.zeros(0)
+        self._yd = np.zeros(0)
+        self._zd = np.zeros((0, 0))  # display heights, NaN at holes
+        self._triangle_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._probe: tuple[float, float, float, float, float] | None = None
+        self._tangent_visible = False
+        self._slices: tuple[float | None, float | None] = (None, None)
+        self._paths: list[tuple[np.ndarray, str]] = []
+        self._wire_visible = False
+
+        self._view = gl.GLViewWidget()
+        fmt = QSurfaceFormat()
+        fmt.setSamples(4)  # smooth edges on lines and silhouettes; llvmpipe supports it
+        fmt.setDepthBufferSize(24)
+        self._view.setFormat(fmt)
+        self._view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._view)
+        self.setMinimumSize(300, 240)
+
+        opaque_offset = {
+            GL.GL_DEPTH_TEST: True,
+            GL.GL_BLEND: False,
+            GL.GL_CULL_FACE: False,
+            # push filled polygons back so lines lying on the surface win the depth test
+            GL.GL_POLYGON_OFFSET_FILL: True,
+            "glPolygonOffset": (1.0, 1.0),
+        }
+        on_top = {
+            GL.GL_DEPTH_TEST: False,
+            GL.GL_BLEND: True,
+            GL.GL_CULL_FACE: False,
+            "glBlendFuncSeparate": (
+                GL.GL_SRC_ALPHA,
+                GL.GL_ONE_MINUS_SRC_ALPHA,
+                GL.GL_ONE,
+                GL.GL_ONE_MINUS_SRC_ALPHA,
+            ),
+        }
+
+        # Draw order = depth value: floor, surface, lines on it, see-through planes, overlays,
+        # text last (GLTextItem paints with QPainter, which disturbs GL state).
+        self._floor = self._add(gl.GLLinePlotItem(mode="lines", glOptions="translucent"), -10)
+        self._axes = self._add(gl.GLLinePlotItem(mode="lines", glOptions="translucent"), -9)
+        self._surface = self._add(
+            gl.GLMeshItem(smooth=True, computeNormals=False, glOptions=opaque_offset), 0
+        )
+        self._surface.hide()
+        self._wire = self._add(gl.GLLinePlotItem(mode="lines", glOptions="translucent"), 1)
+        self._wire.hide()
+        self._path_lines: list = []
+        self._slice_curves = self._add(gl.GLLinePlotItem(mode="lines", glOptions="opaque"), 3)
+        self._slice_planes = self._add(
+            gl.GLMeshItem(smooth=True, computeNormals=False, glOptions="translucent"), 10
+        )
+        self._slice_outline = self._add(
+            gl.GLLinePlotItem(mode="lines", glOptions="translucent"), 11
+        )
+        # A tangent plane mostly lies under a convex surface, so it is drawn on top, see-through.
+        self._tangent = self._add(
+            gl.GLMeshItem(smooth=True, computeNormals=False, glOptions=on_top), 15
+        )
+        self._tangent_lines = self._add(gl.GLLinePlotItem(mode="lines", glOptions=on_top), 16)
+        self._drop_line = self._add(gl.GLLinePlotItem(mode="lines", glOptions=on_top), 19)
+        self._arrow_shaft = self._add(gl.GLLinePlotItem(mode="lines", glOptions=on_top), 20)
+        self._arrow_head = self._add(
+            gl.GLMeshItem(smooth=True, computeNormals=False, glOptions=on_top), 21
+        )
+        self._probe_marker = self._add(gl.GLScatterPlotItem(glOptions=on_top), 22)
+        self._path_markers = self._add(gl.GLScatterPlotItem(glOptions=on_top), 23)
+        for item in (
+            self._slice_curves,
+            self._slice_planes,
+            self._slice_outline,
+            self._tangent,
+            self._tangent_lines,
+            self._drop_line,
+            self._arrow_shaft,
+            self._arrow_head,
+            self._probe_marker,
+            self._path_markers,
+        ):
+            item.hide()
+        self._labels: list = []
+        self._label_size_used = 0
+        self._tick_labels: dict[str, list[str]] = {}
+
+        self.set_style(False)
+        self.reset_view()
+        self._update_axes()
+
+    # ----------------------------------------------------------------- helpers
+    def _add(self, item, depth: float):
+        item.setDepthValue(depth)
+        self._view.addItem(item)
+        return item
+
+    def _line_width(self, base: float) -> float:
+        return base * (2.0 if self._big else 1.0)
+
+    def _label_pixel_size(self) -> int:
+        """Labels shrink a little in a small view so they do not crowd the box."""
+        base = max(10, min(13, self.height() // 28))
+        return int(base * 1.7) if self._big else base
+
+    def _font(self, bold: bool = False) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(self._label_pixel_size())
+        font.setBold(bold)
+        return font
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._label_pixel_size() != self._label_size_used:
+            self._update_axes()
+
+    def _triangles_for(self, nx: int, ny: int) -> np.ndarray:
+        key = (nx, ny)
+        if key not in self._triangle_cache:
+            self._triangle_cache = {key: _triangles(nx, ny)}  # keep only the current shape
+        return self._triangle_cache[key]
+
+    # ----------------------------------------------------------------- surface
+    def set_surface(
+        self,
+        xs: np.ndarray,
+        ys: np.ndarray,
+        z: np.ndarray,
+        z_limits: tuple[float, float],
+    ) -> None:
+        """Show true heights ``z[i, j] = f(xs[i], ys[j])`` (xs, ys increasing), clipped to
+        ``z_limits``; NaN and +-inf leave holes."""
+        xs = np.asarray(xs, dtype=float).ravel()
+        ys = np.asarray(ys, dtype=float).ravel()
+        z = np.asarray(z, dtype=float)
+        if z.shape != (len(xs), len(ys)):
+            raise ValueError(f"z has shape {z.shape}, expected {(len(xs), len(ys))}")
+        lo, hi = (float(v) for v in z_limits)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            finite = z[np.isfinite(z)]
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        x_range = (float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0)
+        y_range = (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0)
+        self._map = m = _BoxMap.build(x_range, y_range, (lo, hi))
+
+        finite = np.isfinite(z)
+        t = np.where(finite, (np.clip(z, m.z_lo, m.z_hi) - m.z_lo) / (m.z_hi - m.z_lo), np.nan)
+        self._xd = m.x(xs)
+        self._yd = m.y(ys)
+        self._zd = t * BOX_HEIGHT
+        nx, ny = z.shape
+
+        if nx < 2 or ny < 2:
+            self._surface.hide()
+        else:
+            zd_filled = np.where(finite, self._zd, 0.0)
+            verts = np.empty((nx, ny, 3), dtype=np.float32)
+            verts[..., 0] = self._xd[:, None]
+            verts[..., 1] = self._yd[None, :]
+            verts[..., 2] = zd_filled
+            verts = verts.reshape(-1, 3)
+
+            colors = _LUT[np.clip((np.nan_to_num(t, nan=0.0) * 255 + 0.5).astype(np.intp), 0, 255)]
+            shade = self._shading(self._zd)
+            colors[..., :3] *= shade[..., None]
+            np.clip(colors, 0.0, 1.0, out=colors)
+            colors = colors.reshape(-1, 4)
+
+            faces = self._triangles_for(nx, ny)
+            if not finite.all():
+                faces = faces[finite.ravel()[faces].all(axis=1)]
+            if len(faces):
+                self._surface.setMeshData(vertexes=verts, faces=faces, vertexColors=colors)
+                self._surface.show()
+            else:
+                self._surface.hide()
+
+        if self._wire_visible:
+            self._update_wire()
+        self._update_axes()
+        self._update_probe()
+        self._update_slices()
+        self._update_paths()
+
+    def _shading(self, zd: np.ndarray) -> np.ndarray:
+        """Cheap Lambert shading from grid slopes; level ground keeps its exact colormap colour."""
+        nx, ny = zd.shape
+        gx = np.gradient(zd, self._xd, axis=0) if nx > 1 else np.zeros_like(zd)
+        gy = np.gradient(zd, self._yd, axis=1) if ny > 1 else np.zeros_like(zd)
+        lit = (-gx * _LIGHT[0] - gy * _LIGHT[1] + _LIGHT[2]) / np.sqrt(gx * gx + gy * gy + 1)
+        shade = lit / _LIGHT[2]
+        shade = np.clip(np.nan_to_num(shade, nan=1.0), _AMBIENT_FLOOR, 1.12)
+        return shade.astype(np.float32)
+
+    def set_wireframe(self, visible: bool) -> None:
+        """Grid lines that follow the surface: they make its shape readable on a projector."""
+        self._wire_visible = bool(visible)
+        if self._wire_visible:
+            self._update_wire()
+        self._wire.setVisible(self._wire_visible and self._zd.size > 0)
+
+    def _update_wire(self) -> None:
+        if self._zd.size == 0:
+            self._wire.hide()
+            return
+        xd = np.broadcast_to(self._xd[:, None], self._zd.shape)[:, 0]
+        pos = _grid_segments(xd, self._yd, self._zd)
+        pos[:, 2] += 0.01
+        color = _STYLES[self._dark]["wire"]
+        self._wire.setData(pos=pos, color=color, width=self._line_width(1.0), antialias=True)
+        self._wire.setVisible(len(pos) > 0)
+
+    # -------------------------------------------------------------------- axes
+    def _update_axes(self) -> None:
+        m = self._map
+        style = _STYLES[self._dark]
+        h = BOX_HALF
+        x_ticks = nice_ticks(m.true_x(-h), m.true_x(h))
+        y_ticks = nice_ticks(m.true_y(-h), m.true_y(h))
+        z_ticks = nice_ticks(m.z_lo, m.z_hi)
+
+        floor = []
+        for xt in m.x(x_ticks):
+            floor += [(xt, -h, FLOOR_Z), (xt, h, FLOOR_Z)]
+        for yt in m.y(y_ticks):
+            floor += [(-h, yt, FLOOR_Z), (h, yt, FLOOR_Z)]
+        self._floor.setData(
+            pos=np.array(floor, dtype=np.float32).reshape(-1, 3),
+            color=style["grid"],
+            width=self._line_width(1.0),
+            antialias=True,
+        )
+
+        corners = [(-h, -h), (h, -h), (h, h), (-h, h)]
+        axes = []
+        for k in range(4):
+            axes += [(*corners[k], FLOOR_Z), (*corners[(k + 1) % 4], FLOOR_Z)]
+        axes += [(-h, -h, FLOOR_Z), (-h, -h, BOX_HEIGHT)]  # the z axis, at the south-west corner
+        tick = 0.25
+        for zt in m.z(z_ticks):
+            axes += [(-h, -h, zt), (-h - tick * 1.4, -h, zt)]
+        for xt in m.x(x_ticks):
+            axes += [(xt, -h, FLOOR_Z), (xt, -h - tick, FLOOR_Z)]
+        for yt in m.y(y_ticks):
+            axes += [(h, yt, FLOOR_Z), (h + tick, yt, FLOOR_Z)]
+        self._axes.setData(
+            pos=np.array(axes, dtype=np.float32),
+            color=style["axis"],
+            width=self._line_width(1.5),
+            antialias=True,
+        )
+
+        center = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        self._tick_labels = {
+            axis: [format_tick(v, float(t[1] - t[0]) if len(t) > 1 else 0.0) for v in t]
+            for axis, t in (("x", x_ticks), ("y", y_ticks), ("z", z_ticks))
+        }
+        texts = self._tick_labels
+        labels = []
+        for text, d in zip(texts["x"], m.x(x_ticks), strict=True):
+            labels.append(((d, -h - 0.75, FLOOR_Z), text, center, False))
+        for text, d in zip(texts["y"], m.y(y_ticks), strict=True):
+            labels.append(((h + 0.55, d, FLOOR_Z), text, left, False))
+        for text, d in zip(texts["z"], m.z(z_ticks), strict=True):
+            labels.append(((-h - 0.6, -h + 0.15, d), text, right, False))
+        labels.append(((0.0, -h - 1.9, FLOOR_Z), "x", center, True))
+        labels.append(((h + 1.9, 0.0, FLOOR_Z), "y", center, True))
+        title_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        labels.append(((-h, -h, BOX_HEIGHT + 0.7), "z = f(x, y)", title_left, True))
+        self._set_labels(labels)
+
+    def tick_labels(self) -> dict[str, list[str]]:
+        """The tick texts now on each axis (true units); for tests and accessibility."""
+        return {axis: list(texts) for axis, texts in self._tick_labels.items()}
+
+    def _set_labels(self, labels) -> None:
+        gl = self._gl_mod
+        while len(self._labels) < len(labels):
+            self._labels.append(self._add(gl.GLTextItem(), 100))
+        text_color = QColor(*_STYLES[self._dark]["text"])
+        self._label_size_used = self._label_pixel_size()
+        fonts = {False: self._font(False), True: self._font(True)}
+        for item, (pos, text, align, bold) in zip(self._labels, labels, strict=False):
+            item.setData(
+                pos=np.array(pos, dtype=float),
+                text=text,
+                alignment=align,
+                font=fonts[bold],
+                color=text_color,
+            )
+            item.show()
+        for item in self._labels[len(labels) :]:
+            item.setData(text="")
+            item.hide()
+
+    # ------------------------------------------------------------------- probe
+    def set_probe(
+        self,
+        x: float | None,
+        y: float | None = None,
+        z: float | None = None,
+        gx: float | None = None,
+        gy: float | None = None,
+    ) -> None:
+        """Mark (x, y, f) and draw grad f there climbing the surface; ``set_probe(None)`` hides."""
+        values = (x, y, z, gx, gy)
+        if x is None or any(v is None for v in values):
+            self._probe = None
+        else:
+            self._probe = tuple(float(v) for v in values)
+        self._update_probe()
+
+    def set_tangent_plane(self, visible: bool) -> None:
+        """A small patch of the tangent plane at the probe, with the two slice tangent lines."""
+        self._tangent_visible = bool(visible)
+        self._update_probe()
+
+    def _update_probe(self) -> None:
+        items = (
+            self._probe_marker,
+            self._arrow_shaft,
+            self._arrow_head,
+            self._drop_line,
+            self._tangent,
+            self._tangent_lines,
+        )
+        probe = self._probe
+        if probe is None or not all(math.isfinite(v) for v in probe[:3]):
+            for item in items:
+                item.hide()
+            return
+        x, y, f, gx, gy = probe
+        m = self._map
+        p = np.array([m.x(x), m.y(y), m.z(f)], dtype=float)
+        lift = 0.04
+        big = 1.6 if self._big else 1.0
+        probe_rgba = _rgba(PROBE_COLOR)
+
+        self._probe_marker.setData(
+            pos=(p + [0, 0, lift])[None, :], color=probe_rgba, size=14 * big, pxMode=True
+        )
+        self._probe_marker.show()
+        self._drop_line.setData(
+            pos=np.array([[p[0], p[1], FLOOR_Z], p], dtype=np.float32),
+            color=_rgba(PROBE_COLOR, 0.6),
+            width=self._line_width(1.5),
+            antialias=True,
+        )
+        self._drop_line.show()
+
+        # The arrow climbs the displayed surface: a step t*(gx, gy) gains t*|g|^2 in height.
+        if math.isfinite(gx) and math.isfinite(gy) and (gx != 0.0 or gy != 0.0):
+            d = np.array([gx * m.sx, gy * m.sy, (gx * gx + gy * gy) * m.sz], dtype=float)
+            norm = np.linalg.norm(d)
+            if not math.isfinite(norm) or norm == 0.0:
+                # |g|^2 overflowed: the arrow is vertical in display space
+                d, norm = np.array([0.0, 0.0, 1.0]), 1.0
+            d /= norm
+            length = 2.2 * big
+            head = 0.55 * big
+            start = p + [0, 0, lift]
+            tip = start + d * length
+            self._arrow_shaft.setData(
+                pos=np.array([start, tip - d * head * 0.8], dtype=np.float32),
+                color=_rgba(GRADIENT_COLOR),
+                width=self._line_width(4.0),
+                antialias=True,
+            )
+            verts, faces = _cone(tip, d, head, 0.2 * big)
+            self._arrow_head.setMeshData(vertexes=verts, faces=faces, color=_rgba(GRADIENT_COLOR))
+            self._arrow_shaft.show()
+            self._arrow_head.show()
+        else:
+            self._arrow_shaft.hide()
+            self._arrow_head.hide()
+
+        if self._tangent_visible and math.isfinite(gx) and math.isfinite(gy):
+            half = 1.6
+            hx, hy = half / m.sx, half / m.sy
+            corners_true = np.array([[-hx, -hy], [hx, -hy], [hx, hy], [-hx, hy]])
+            zc = f + gx * corners_true[:, 0] + gy * corners_true[:, 1]
+            verts = np.column_stack(
+                [
+                    m.x(x + corners_true[:, 0]),
+                    m.y(y + corners_true[:, 1]),
+                    m.z(zc, clip=False),
+                ]
+            ).astype(np.float32)
+            color = np.tile(np.array(_rgba(TANGENT_PLANE_COLOR, 0.4), np.float32), (4, 1))
+            self._tangent.setMeshData(
+                vertexes=verts,
+                faces=np.array([[0, 1, 2], [0, 2, 3]], dtype=np.uint32),
+                vertexColors=color,
+            )
+            outline = np.vstack([verts[[0, 1]], verts[[1, 2]], verts[[2, 3]], verts[[3, 0]]])
+            # the two tangent lines through the point: slopes df/dx and df/dy
+            tx = np.array(
+                [
+                    [m.x(x - hx), m.y(y), m.z(f - gx * hx, False)],
+                    [m.x(x + hx), m.y(y), m.z(f + gx * hx, False)],
+                ]
+            )
+            ty = np.array(
+                [
+                    [m.x(x), m.y(y - hy), m.z(f - gy * hy, False)],
+                    [m.x(x), m.y(y + hy), m.z(f + gy * hy, False)],
+                ]
+            )
+            pos = np.vstack([outline, tx, ty]).astype(np.float32)
+            colors = np.array(
+                [_STYLES[self._dark]["axis"]] * 8
+                + [_rgba(SLICE_X_COLOR)] * 2
+                + [_rgba(SLICE_Y_COLOR)] * 2,
+                dtype=np.float32,
+            )
+            self._tangent_lines.setData(
+                pos=pos, color=colors, width=self._line_width(3.0), antialias=True
+            )
+            self._tangent.show()
+            self._tangent_lines.show()
+        else:
+            self._tangent.hide()
+            self._tangent_lines.hide()
+
+    # ------------------------------------------------------------------ slices
+    def set_slice_planes(self, x0: float | None, y0: float | None) -> None:
+        """Vertical planes y = y0 (its cut shows df/dx) and x = x0 (shows df/dy); None hides."""
+        self._slices = (
+            None if x0 is None else float(x0),
+            None if y0 is None else float(y0),
+        )
+        self._update_slices()
+
+    def _update_slices(self) -> None:
+        x0, y0 = self._slices
+        m = self._map
+        h = BOX_HALF
+        verts, colors, outline, outline_colors, curves, curve_colors = [], [], [], [], [], []
+        planes = []
+        if y0 is not None and math.isfinite(y0):
+            yd = float(m.y(y0))
+            quad = [(-h, yd, FLOOR_Z), (h, yd, FLOOR_Z), (h, yd, PLANE_TOP), (-h, yd, PLANE_TOP)]
+            planes.append((quad, SLICE_X_COLOR))
+            if self._zd.size and len(self._yd) > 1:
+                fj = np.interp(yd, self._yd, np.arange(len(self._yd)))
+                j0 = min(int(fj), len(self._yd) - 2)
+                t = fj - j0
+                zc = self._zd[:, j0] * (1 - t) + self._zd[:, j0 + 1] * t
+                curve = np.column_stack([self._xd, np.full_like(self._xd, yd), zc + 0.02])
+                seg = _curve_segments(curve)
+                curves.append(seg)
+                curve_colors += [_rgba(SLICE_X_COLOR)] * len(seg)
+        if x0 is not None and math.isfinite(x0):
+            xd = float(m.x(x0))
+            quad = [(xd, -h, FLOOR_Z), (xd, h, FLOOR_Z), (xd, h, PLANE_TOP), (xd, -h, PLANE_TOP)]
+            planes.append((quad, SLICE_Y_COLOR))
+            if self._zd.size and len(self._xd) > 1:
+                fi = np.interp(xd, self._xd, np.arange(len(self._xd)))
+                i0 = min(int(fi), len(self._xd) - 2)
+                t = fi - i0
+                zc = self._zd[i0] * (1 - t) + self._zd[i0 + 1] * t
+                curve = np.column_stack([np.full_like(self._yd, xd), self._yd, zc + 0.02])
+                seg = _curve_segments(curve)
+                curves.append(seg)
+                curve_colors += [_rgba(SLICE_Y_COLOR)] * len(seg)
+
+        if not planes:
+            self._slice_planes.hide()
+            self._slice_outline.hide()
+            self._slice_curves.hide()
+            return
+        faces = []
+        for k, (quad, color) in enumerate(planes):
+            verts += quad
+            colors += [_rgba(color, 0.28)] * 4
+            faces += [[4 * k, 4 * k + 1, 4 * k + 2], [4 * k, 4 * k + 2, 4 * k + 3]]
+            for a, b in ((0, 1), (1, 2), (2, 3), (3, 0)):
+                outline += [quad[a], quad[b]]
+                outline_colors += [_rgba(color, 0.9)] * 2
+        self._slice_planes.setMeshData(
+            vertexes=np.array(verts, dtype=np.float32),
+            faces=np.array(faces, dtype=np.uint32),
+            vertexColors=np.array(colors, dtype=np.float32),
+        )
+        self._slice_outline.setData(
+            pos=np.array(outline, dtype=np.float32),
+            color=np.array(outline_colors, dtype=np.float32),
+            width=self._line_width(1.5),
+            antialias=True,
+        )
+        self._slice_planes.show()
+        self._slice_outline.show()
+        if curves and sum(len(c) for c in curves):
+            self._slice_curves.setData(
+                pos=np.vstack(curves),
+                color=np.array(curve_colors, dtype=np.float32),
+                width=self._line_width(3.0),
+                antialias=True,
+            )
+            self._slice_curves.show()
+        else:
+            self._slice_curves.hide()
+
+    # ------------------------------------------------------------------- paths
+    def set_paths(self, paths: list[tuple[np.ndarray, str]]) -> None:
+        """Descent runs as lines over the surface, each with a marker at its current point."""
+        self._paths = [(np.asarray(p, dtype=float).reshape(-1, 3), str(c)) for p, c in paths]
+        self._update_paths()
+
+    def _update_paths(self) -> None:
+        gl = self._gl_mod
+        m = self._map
+        markers, marker_colors = [], []
+        shown = 0
+        for points, color in self._paths:
+            pts = points[np.isfinite(points).all(axis=1)]
+            if len(pts) == 0:
+                continue
+            disp = np.column_stack([m.x(pts[:, 0]), m.y(pts[:, 1]), m.z(pts[:, 2]) + 0.05])
+            if shown == len(self._path_lines):
+                self._path_lines.append(
+                    self._add(gl.GLLinePlotItem(mode="line_strip", glOptions="opaque"), 2)
+                )
+            line = self._path_lines[shown]
+            line.setData(
+                pos=disp.astype(np.float32),
+                color=_rgba(color),
+                width=self._line_width(3.0),
+                antialias=True,
+            )
+            line.show()
+            shown += 1
+            markers.append(disp[-1])
+            marker_colors.append(_rgba(color))
+        for line in self._path_lines[shown:]:
+            line.hide()
+        if markers:
+            self._path_markers.setData(
+                pos=np.array(markers, dtype=np.float32),
+                color=np.array(marker_colors, dtype=np.float32),
+                size=12 * (1.6 if self._big else 1.0),
+                pxMode=True,
+            )
+            self._path_markers.show()
+        else:
+            self._path_markers.hide()
+
+    # ------------------------------------------------------------------ camera
+    def reset_view(self) -> None:
+        """A 3/4 view from the south-east, about 30 degrees up, the whole box in view."""
+        self._view.opts["fov"] = FIELD_OF_VIEW
+        self.set_camera_state(DEFAULT_CAMERA)
+
+    def camera_state(self) -> dict:
+        """Plain, JSON-friendly camera parameters for a session file."""
+        opts = self._view.opts
+        c = opts["center"]
+        return {
+            "distance": float(opts["distance"]),
+            "elevation": float(opts["elevation"]),
+            "azimuth": float(opts["azimuth"]),
+            "center": [float(c.x()), float(c.y()), float(c.z())],
+        }
+
+    def set_camera_state(self, state: dict) -> None:
+        """Restore what ``camera_state`` returned; missing or non-finite entries are left alone."""
+
+        def number(key):
+            v = state.get(key)
+            try:
+                v = float(v)
+            except (TypeError, ValueError):
+                return None
+            return v if math.isfinite(v) else None
+
+        center = state.get("center")
+        pos = None
+        if center is not None:
+            try:
+                cx, cy, cz = (float(v) for v in center)
+            except (TypeError, ValueError):
+                cx = cy = cz = math.nan
+            if all(math.isfinite(v) for v in (cx, cy, cz)):
+                pos = QVector3D(cx, cy, cz)
+        distance = number("distance")
+        if distance is not None and distance <= 0:
+            distance = None
+        elevation = number("elevation")
+        if elevation is not None:
+            elevation = max(-90.0, min(90.0, elevation))
+        self._view.setCameraPosition(
+            pos=pos, distance=distance, elevation=elevation, azimuth=number("azimuth")
+        )
+
+    # ----------------------------------------------------------------- looks
+    def grab_image(self) -> QImage:
+        """The rendered 3D picture (the GL framebuffer, which a plain widget grab may miss)."""
+        return self._view.grabFramebuffer()
+
+    def set_style(self, dark: bool) -> None:
+        """Light or dark appearance: background, text and grid colours."""
+        self._dark = bool(dark)
+        self._view.setBackgroundColor(QColor(*_STYLES[self._dark]["background"]))
+        self._refresh_looks()
+
+    def set_presentation(self, big: bool) -> None:
+        """Projector mode: thicker lines, bigger markers and labels."""
+        self._big = bool(big)
+        self._refresh_looks()
+
+    def _refresh_looks(self) -> None:
+        self._update_axes()
+        if self._wire_visible:
+            self._update_wire()
+        self._update_probe()
+        self._update_slices()
+        self._update_paths()

@@ -1,0 +1,368 @@
+"""The contour map draws what it is given, where it is given, and reports clicks as data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+from PySide6.QtTest import QTest
+
+from landscape_gui.qt.views.contour_view import PROBE_ARROW_FRACTION, ContourView
+
+LEFT = QtCore.Qt.MouseButton.LeftButton
+
+
+def _bowl(n_x=121, n_y=101, half=3.0):
+    xs = np.linspace(-half, half, n_x)
+    ys = np.linspace(-half, half, n_y)
+    x, y = np.meshgrid(xs, ys, indexing="ij")
+    return xs, ys, x**2 + y**2
+
+
+def _pieces(points: np.ndarray) -> list[np.ndarray]:
+    """Split a NaN-separated (N, 2) array into its finite pieces."""
+    breaks = np.flatnonzero(np.isnan(points[:, 0]))
+    pieces = [p[np.isfinite(p[:, 0])] for p in np.split(points, breaks)]
+    return [p for p in pieces if len(p)]
+
+
+def _data(item) -> np.ndarray:
+    x, y = item.getData()
+    if x is None:
+        return np.empty((0, 2))
+    return np.column_stack((x, y))
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = ContourView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 600)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _settle(view: ContourView, qtbot) -> None:
+    """Wait until layout has finished moving the plot (axis widths settle after first paint)."""
+    last = None
+    for _ in range(50):
+        qtbot.wait(20)
+        rect = view.view_box.sceneBoundingRect()
+        state = (
+            rect.x(),
+            rect.y(),
+            rect.width(),
+            rect.height(),
+            *np.ravel(view.view_box.viewRange()),
+        )
+        if state == last:
+            return
+        last = state
+
+
+def _widget_pos(view: ContourView, x: float, y: float) -> QtCore.QPoint:
+    """Data coordinates -> scene -> the plot viewport's pixel position."""
+    scene = view.view_box.mapViewToScene(QtCore.QPointF(x, y))
+    return view.plot_widget().mapFromScene(scene)
+
+
+def test_bowl_field_image_contours_and_colour_bar(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0, 4.0])
+
+    assert np.array_equal(view.image_item.image, z)
+    assert tuple(view.image_item.getLevels()) == pytest.approx((0.0, 18.0))
+    assert tuple(view.color_bar.levels()) == pytest.approx((0.0, 18.0))
+    # Pixel (i, j)'s centre sits on the grid point (xs[i], ys[j]): x along the first axis.
+    transform = view.image_item.transform()
+    for i, j in [(0, 0), (120, 0), (0, 100), (30, 70)]:
+        centre = transform.map(QtCore.QPointF(i + 0.5, j + 0.5))
+        assert centre.x() == pytest.approx(xs[i], abs=1e-9)
+        assert centre.y() == pytest.approx(ys[j], abs=1e-9)
+
+    points = _data(view.contour_item)
+    finite = points[np.isfinite(points).all(axis=1)]
+    assert np.isnan(points[:, 0]).any(), "levels must be NaN-separated in one item"
+    radii = np.hypot(finite[:, 0], finite[:, 1])
+    near_one = np.abs(radii - 1.0) < 0.01
+    near_two = np.abs(radii - 2.0) < 0.01
+    assert np.all(near_one | near_two)
+    # Each circle goes all the way round.
+    for mask in (near_one, near_two):
+        angles = np.sort(np.arctan2(finite[mask, 1], finite[mask, 0]))
+        assert np.max(np.diff(angles)) < 0.2
+        assert angles[0] < -3.0 and angles[-1] > 3.0
+    assert list(view.levels()) == [1.0, 4.0]
+
+
+def test_levels_are_labelled_on_their_lines(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0, 4.0])
+    labels = [label for label in view.level_labels if label.isVisible()]
+    assert sorted(label.toPlainText() for label in labels) == ["1", "4"]
+    for label in labels:
+        radius = math.hypot(label.pos().x(), label.pos().y())
+        assert radius == pytest.approx(math.sqrt(float(label.toPlainText())), abs=0.01)
+
+
+def test_contours_can_be_hidden(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0, 4.0])
+    view.set_contours_visible(False)
+    assert not view.contour_item.isVisible()
+    assert not any(label.isVisible() for label in view.level_labels)
+    view.set_contours_visible(True)
+    assert view.contour_item.isVisible()
+
+
+def test_view_is_aspect_locked_and_framed_on_the_domain(view, qtbot):
+    xs = np.linspace(-4.0, 4.0, 81)
+    ys = np.linspace(-1.0, 1.0, 21)
+    z = np.add.outer(xs, ys)
+    view.set_field(xs, ys, z, (-5.0, 5.0), [0.0])
+    _settle(view, qtbot)
+    (x0, x1), (y0, y1) = view.view_box.viewRange()
+    assert x0 <= -4.0 + 1e-6 and x1 >= 4.0 - 1e-6
+    assert y0 <= -1.0 + 1e-6 and y1 >= 1.0 - 1e-6
+    rect = view.view_box.sceneBoundingRect()
+    pixels_per_x = rect.width() / (x1 - x0)
+    pixels_per_y = rect.height() / (y1 - y0)
+    assert pixels_per_x == pytest.approx(pixels_per_y, rel=1e-3)
+
+
+def test_click_emits_probe_at_the_clicked_data_point(view, qtbot):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0, 4.0])
+    _settle(view, qtbot)
+    pos = _widget_pos(view, 1.5, -0.75)
+    with qtbot.waitSignal(view.probeRequested, timeout=2000) as blocker:
+        QTest.mouseClick(view.plot_widget().viewport(), LEFT, pos=pos)
+    x, y = blocker.args
+    # One pixel is about 6 / 500 data units here.
+    assert x == pytest.approx(1.5, abs=0.03)
+    assert y == pytest.approx(-0.75, abs=0.03)
+
+
+def test_left_drag_probes_continuously_and_does_not_pan(view, qtbot):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0, 4.0])
+    _settle(view, qtbot)
+    before = np.array(view.view_box.viewRange())
+    received: list[tuple[float, float]] = []
+    view.probeRequested.connect(lambda x, y: received.append((x, y)))
+
+    viewport = view.plot_widget().viewport()
+    path = [(-1.0, -1.0), (-0.5, -0.6), (0.0, -0.2), (0.5, 0.2), (1.0, 0.6)]
+    QTest.mousePress(viewport, LEFT, pos=_widget_pos(view, *path[0]))
+    for point in path[1:]:
+        QTest.mouseMove(viewport, _widget_pos(view, *point))
+        qtbot.wait(5)
+    QTest.mouseRelease(viewport, LEFT, pos=_widget_pos(view, *path[-1]))
+
+    after = np.array(view.view_box.viewRange())
+    assert np.allclose(before, after)
+    assert len(received) >= 3
+    assert received[-1][0] == pytest.approx(1.0, abs=0.03)
+    assert received[-1][1] == pytest.approx(0.6, abs=0.03)
+    xs_seen = [x for x, _ in received]
+    assert xs_seen == sorted(xs_seen), "the probe follows the drag"
+
+
+def test_hover_reports_data_coordinates_and_label_shows_text(view, qtbot):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0, 4.0])
+    _settle(view, qtbot)
+    with qtbot.waitSignal(view.hovered, timeout=2000) as blocker:
+        QTest.mouseMove(view.plot_widget().viewport(), _widget_pos(view, -2.0, 1.0))
+    assert blocker.args[0] == pytest.approx(-2.0, abs=0.03)
+    assert blocker.args[1] == pytest.approx(1.0, abs=0.03)
+
+    view.set_hover_text("x = -2.00  y = 1.00\nf = 5.00")
+    assert view.hover_label.isVisible()
+    assert "f = 5.00" in view.hover_label.toPlainText()
+    view.set_hover_text("")
+    assert not view.hover_label.isVisible()
+
+
+def test_gradient_arrow_is_perpendicular_to_the_level_line_through_the_probe(view, qtbot):
+    xs = np.linspace(-3.0, 3.0, 161)
+    ys = np.linspace(-2.0, 2.0, 121)
+    x, y = np.meshgrid(xs, ys, indexing="ij")
+    z = x**2 + 3 * y**2  # ellipses: the gradient is not simply radial
+    view.set_field(xs, ys, z, (0.0, 21.0), np.linspace(1, 20, 10))
+    x0, y0 = 1.2, 0.7
+    gx, gy = 2 * x0, 6 * y0  # (2x, 6y) by hand
+    f0 = x0**2 + 3 * y0**2
+    view.set_probe(x0, y0, gx, gy, f0)
+    qtbot.wait(10)
+
+    assert view.probe_marker.isVisible()
+    marker = view.probe_marker.data
+    assert (marker["x"][0], marker["y"][0]) == pytest.approx((x0, y0))
+
+    shaft = _data(view.arrow_shaft)
+    assert shaft[0] == pytest.approx([x0, y0])
+    direction = shaft[1] - shaft[0]
+    assert np.hypot(*direction) == pytest.approx(PROBE_ARROW_FRACTION * 4.0)  # 4 = short side
+    cos_to_gradient = direction @ [gx, gy] / (np.hypot(*direction) * math.hypot(gx, gy))
+    assert cos_to_gradient == pytest.approx(1.0, abs=1e-9)
+    assert (view.arrow_head.pos().x(), view.arrow_head.pos().y()) == pytest.approx(tuple(shaft[1]))
+
+    # Tangent of the highlighted level line, taken from the drawn line itself.
+    level = _data(view.level_line)
+    assert len(level) > 10
+    pieces = _pieces(level)
+    piece = min(pieces, key=lambda p: np.hypot(p[:, 0] - x0, p[:, 1] - y0).min())
+    k = int(np.argmin(np.hypot(piece[:, 0] - x0, piece[:, 1] - y0)))
+    assert math.hypot(piece[k, 0] - x0, piece[k, 1] - y0) < 0.03
+    k = min(max(k, 2), len(piece) - 3)
+    tangent = piece[k + 2] - piece[k - 2]
+    cos_angle = tangent @ direction / (np.hypot(*tangent) * np.hypot(*direction))
+    assert abs(cos_angle) < 0.03
+
+    # And on screen: the axes are aspect-locked, so the right angle is visible.
+    def scene(p):
+        q = view.view_box.mapViewToScene(QtCore.QPointF(*p))
+        return np.array([q.x(), q.y()])
+
+    screen_arrow = scene(shaft[1]) - scene(shaft[0])
+    screen_tangent = scene(piece[k + 2]) - scene(piece[k - 2])
+    cos_screen = screen_arrow @ screen_tangent
+    cos_screen /= np.hypot(*screen_arrow) * np.hypot(*screen_tangent)
+    assert abs(cos_screen) < 0.03
+
+
+def test_arrow_head_points_along_the_gradient_on_screen(view, qtbot):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    for gx, gy in [(1.0, 0.0), (0.0, 1.0), (-1.0, 1.0), (0.3, -2.0)]:
+        view.set_probe(0.0, 0.0, gx, gy, 0.0)
+        # ArrowItem's unrotated head points to -x on screen; rotate that by its angle.
+        angle = math.radians(view.arrow_head.opts["angle"])
+        screen_dir = np.array([-math.cos(angle), -math.sin(angle)])
+        expected = np.array([gx, -gy]) / math.hypot(gx, gy)  # screen y points down
+        assert screen_dir == pytest.approx(expected, abs=1e-9)
+
+
+def test_probe_without_gradient_and_clearing(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    view.set_probe(0.0, 0.0, 0.0, 0.0, 0.0)
+    assert view.probe_marker.isVisible()
+    assert not view.arrow_shaft.isVisible()
+    assert not view.arrow_head.isVisible()
+    view.set_probe(None)
+    assert not view.probe_marker.isVisible()
+    assert not view.level_line.isVisible()
+
+
+def test_gradient_field_is_one_item_of_unit_arrows(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    fx = np.linspace(-3, 3, 15)
+    fy = np.linspace(-3, 3, 15)
+    x, y = np.meshgrid(fx, fy, indexing="ij")
+    view.set_gradient_field(fx, fy, 2 * x, 2 * y)  # grad of the bowl; zero at the centre
+    points = _data(view.field_item)
+    assert points.shape == (15 * 15 * 7, 2)
+    arrows = points.reshape(15 * 15, 7, 2)
+    tails, tips = arrows[:, 0], arrows[:, 1]
+    centre = 7 * 15 + 7
+    assert np.isnan(arrows[centre]).all(), "no direction where the gradient vanishes"
+    others = np.delete(np.arange(15 * 15), centre)
+    shafts = tips[others] - tails[others]
+    lengths = np.hypot(shafts[:, 0], shafts[:, 1])
+    assert lengths == pytest.approx(np.full(len(others), 0.8 * 6 / 14))
+    # Pointing away from the origin (uphill on a bowl), centred on their grid point.
+    midpoints = (tips[others] + tails[others]) / 2
+    grid = np.column_stack((x.ravel(), y.ravel()))[others]
+    assert midpoints == pytest.approx(grid)
+    cos = (shafts * grid).sum(axis=1) / (lengths * np.hypot(grid[:, 0], grid[:, 1]))
+    assert cos == pytest.approx(np.ones(len(others)))
+    # The barbs meet at the tip.
+    assert arrows[others, 4] == pytest.approx(tips[others])
+
+    view.set_gradient_field(None)
+    assert not view.field_item.isVisible()
+
+
+def test_paths_set_and_clear(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    first = np.array([[2.0, 2.0], [1.0, 1.0], [0.5, 0.5]])
+    second = np.array([[-2.0, 1.0], [np.nan, np.nan], [-1.0, 0.5], [-0.5, 0.2]])
+    view.set_paths([(first, "#E69F00"), (second, "#56B4E9")])
+
+    visible = [line for line in view.path_lines if line.isVisible()]
+    assert len(visible) == 2
+    assert _data(view.path_lines[0]) == pytest.approx(first)
+    heads = [(h.data["x"][0], h.data["y"][0]) for h in view.path_heads[:2]]
+    assert heads == [pytest.approx((0.5, 0.5)), pytest.approx((-0.5, 0.2))]
+    assert len(view.path_dots[0].data) == 3
+    assert len(view.path_dots[1].data) == 3  # the NaN step is a gap, not a dot
+
+    view.set_paths([(first, "#E69F00")])
+    assert sum(line.isVisible() for line in view.path_lines) == 1
+    view.set_paths([])
+    assert not any(line.isVisible() for line in view.path_lines)
+    assert not any(head.isVisible() for head in view.path_heads)
+
+
+def test_critical_points_by_kind_with_legend(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    view.set_critical_points([(0.0, 0.0, "minimum"), (1.0, -1.0, "saddle"), (-1.0, 2.0, "minimum")])
+    minima = view.critical_items["minimum"].data
+    assert sorted(zip(minima["x"], minima["y"], strict=True)) == [(-1.0, 2.0), (0.0, 0.0)]
+    assert len(view.critical_items["saddle"].data) == 1
+    assert len(view.critical_items["maximum"].data) == 0
+    assert view.critical_items["minimum"].opts["symbol"] == "t"  # triangle down
+    assert view.critical_items["maximum"].opts["symbol"] == "t1"  # triangle up
+    assert view.critical_items["saddle"].opts["symbol"] == "x"
+    legend_names = [label.text for _sample, label in view.legend.items]
+    assert legend_names == ["minimum", "saddle"]
+
+    view.set_critical_points([])
+    assert all(len(item.data) == 0 for item in view.critical_items.values())
+    assert not view.legend.isVisible()
+
+
+def test_nan_field_does_not_crash(view, qtbot):
+    xs = np.linspace(-2.0, 2.0, 81)  # includes x = 0
+    ys = np.linspace(-2.0, 2.0, 61)
+    x, _y = np.meshgrid(xs, ys, indexing="ij")
+    with np.errstate(divide="ignore"):
+        z = 1.0 / x
+    view.set_field(xs, ys, z, (-10.0, 10.0), [-2.0, -1.0, 1.0, 2.0])
+    view.set_probe(1.0, 0.5, -1.0, 0.0, 1.0)
+    qtbot.wait(20)
+    image = view.image_item.image
+    assert np.isnan(image[40]).all()  # the x = 0 column is a hole, not infinity
+    assert np.isfinite(image[:40]).all()
+    points = _data(view.contour_item)
+    finite = points[np.isfinite(points).all(axis=1)]
+    assert len(finite) > 0
+    # 1/x = c is the vertical line x = 1/c.
+    assert np.all(np.isclose(np.abs(finite[:, 0]), 0.5) | np.isclose(np.abs(finite[:, 0]), 1.0))
+    view.grab()  # paints without raising
+
+
+def test_style_and_presentation_change_the_look(view):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    view.set_probe(1.0, 1.0, 2.0, 2.0, 2.0)
+    thin = view.arrow_shaft.opts["pen"].widthF()
+    view.set_presentation(True)
+    assert view.arrow_shaft.opts["pen"].widthF() > 1.5 * thin
+    view.set_presentation(False)
+    assert view.arrow_shaft.opts["pen"].widthF() == pytest.approx(thin)
+
+    view.set_style(True)
+    dark = view.plot_widget().backgroundBrush().color().lightness()
+    view.set_style(False)
+    light = view.plot_widget().backgroundBrush().color().lightness()
+    assert dark < 60 < 200 < light
+    assert view.export_item() is view.plot_widget().getPlotItem()

@@ -1,0 +1,204 @@
+"""The slices show the partials as tangent slopes, and the fan peaks along the gradient."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6 import QtWidgets
+
+from landscape_gui.qt.views.slices_view import FLAT_TEXT, SlicesView, format_number
+
+
+def f(x, y):
+    """The lesson's example: f = x^2 + 3xy + y^2, df/dx = 2x + 3y, df/dy = 3x + 2y."""
+    return x**2 + 3 * x * y + y**2
+
+
+X0, Y0 = 3.0, 4.0
+F0 = 9.0 + 36.0 + 16.0  # f(3, 4) by hand
+DFDX = 2 * 3.0 + 3 * 4.0  # 18
+DFDY = 3 * 3.0 + 2 * 4.0  # 17
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = SlicesView()
+    qtbot.addWidget(widget)
+    widget.resize(1200, 320)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _xy(item):
+    x, y = item.getData()
+    return np.asarray(x), np.asarray(y)
+
+
+def _line_through(item):
+    """Slope and intercept-at-t of a two-point line item."""
+    x, y = _xy(item)
+    assert len(x) == 2
+    slope = (y[1] - y[0]) / (x[1] - x[0])
+    return slope, lambda t: y[0] + slope * (t - x[0]), (x[0], x[1])
+
+
+def test_x_slice_tangent_passes_through_the_probe_with_the_partial_as_slope(view):
+    xs = np.linspace(-5, 5, 201)
+    view.set_x_slice(xs, f(xs, Y0), X0, Y0, F0, DFDX)
+
+    curve_x, curve_y = _xy(view.x_slice.curve)
+    assert curve_y == pytest.approx(f(curve_x, Y0))
+    marker = view.x_slice.marker.data
+    assert (marker["x"][0], marker["y"][0]) == pytest.approx((X0, F0))
+    slope, line_at, (t_lo, t_hi) = _line_through(view.x_slice.tangent)
+    assert slope == pytest.approx(18.0)
+    assert line_at(X0) == pytest.approx(61.0)
+    assert t_lo < X0 < t_hi
+    title = view.titles()[0]
+    assert "y = 4.00" in title
+    assert "∂f/∂x = 18.00" in title
+    assert "y = 4.00" in view.x_slice.plot.titleLabel.text
+
+
+def test_y_slice_tangent_and_title(view):
+    ys = np.linspace(-5, 5, 201)
+    view.set_y_slice(ys, f(X0, ys), X0, Y0, F0, DFDY)
+
+    marker = view.y_slice.marker.data
+    assert (marker["x"][0], marker["y"][0]) == pytest.approx((Y0, F0))
+    slope, line_at, (t_lo, t_hi) = _line_through(view.y_slice.tangent)
+    assert slope == pytest.approx(17.0)
+    assert line_at(Y0) == pytest.approx(61.0)
+    assert t_lo < Y0 < t_hi
+    title = view.titles()[1]
+    assert "x = 3.00" in title
+    assert "∂f/∂y = 17.00" in title
+
+
+def test_the_tangent_touches_the_curve(view):
+    """Independent of the given slope: a secant of the drawn curve matches the tangent."""
+    xs = np.linspace(-5, 5, 2001)
+    view.set_x_slice(xs, f(xs, Y0), X0, Y0, F0, DFDX)
+    curve_x, curve_y = _xy(view.x_slice.curve)
+    k = int(np.argmin(np.abs(curve_x - X0)))
+    secant = (curve_y[k + 1] - curve_y[k - 1]) / (curve_x[k + 1] - curve_x[k - 1])
+    slope, _line_at, _span = _line_through(view.x_slice.tangent)
+    assert slope == pytest.approx(secant, rel=1e-6)
+
+
+def test_nan_values_are_gaps_not_crashes(view, qtbot):
+    xs = np.linspace(-2, 2, 81)
+    with np.errstate(divide="ignore"):
+        values = 1.0 / xs  # inf at x = 0
+    values[5] = np.nan
+    view.set_x_slice(xs, values, 0.0, 1.0, math.nan, math.nan)
+    qtbot.wait(10)
+    _x, y = _xy(view.x_slice.curve)
+    assert np.isnan(y[40]) and np.isnan(y[5])
+    assert not view.x_slice.marker.isVisible()
+    assert not view.x_slice.tangent.isVisible()
+    assert "undefined" in view.titles()[0]
+    view.set_y_slice(xs, np.full_like(xs, np.nan), 1.0, 0.0, 1.0, 2.0)
+    view.grab()  # paints without raising
+
+
+def test_directional_maximum_is_along_the_gradient(view):
+    gx, gy = DFDX, DFDY
+    grad_angle = math.atan2(gy, gx)
+    norm = math.hypot(gx, gy)
+    angles = np.linspace(0, 2 * math.pi, 721)
+    slopes = gx * np.cos(angles) + gy * np.sin(angles)
+    view.set_directional(angles, slopes, grad_angle, norm)
+
+    degrees, curve = _xy(view.fan_curve)
+    assert degrees[0] == pytest.approx(0.0) and degrees[-1] == pytest.approx(360.0)
+    assert degrees[int(np.argmax(curve))] == pytest.approx(math.degrees(grad_angle), abs=0.5)
+    peak = view.max_marker.data
+    assert peak["x"][0] == pytest.approx(math.degrees(grad_angle))
+    assert peak["y"][0] == pytest.approx(norm)
+    assert norm == pytest.approx(math.sqrt(18**2 + 17**2))
+    dip = view.min_marker.data
+    assert dip["x"][0] == pytest.approx(math.degrees(grad_angle) + 180.0)
+    assert dip["y"][0] == pytest.approx(-norm)
+    zeros = sorted(view.zero_markers.data["x"])
+    expected = sorted(
+        [(math.degrees(grad_angle) + 90) % 360, (math.degrees(grad_angle) - 90) % 360]
+    )
+    assert zeros == pytest.approx(expected)
+    # The drawn curve really crosses zero there.
+    for zero in zeros:
+        k = int(np.argmin(np.abs(degrees - zero)))
+        assert abs(curve[k]) < norm * math.radians(0.5) + 1e-9
+    assert format_number(norm) in view.titles()[2]
+
+
+def test_directional_wraps_negative_angles(view):
+    angles = np.linspace(-math.pi, math.pi, 361)
+    slopes = -2.0 * np.sin(angles)  # gradient (0, -2): points south
+    view.set_directional(angles, slopes, -math.pi / 2, 2.0)
+    degrees, curve = _xy(view.fan_curve)
+    assert np.all(np.diff(degrees) >= 0)
+    assert degrees[int(np.argmax(curve))] == pytest.approx(270.0, abs=1.0)
+    assert view.max_marker.data["x"][0] == pytest.approx(270.0)
+
+
+def test_flat_point_says_so(view):
+    angles = np.linspace(0, 2 * math.pi, 181)
+    view.set_directional(angles, np.zeros_like(angles), None, 0.0)
+    assert view.titles()[2] == FLAT_TEXT
+    assert not view.max_marker.isVisible()
+    view.set_directional(angles, np.zeros_like(angles), 0.3, 0.0)
+    assert view.titles()[2] == FLAT_TEXT
+
+
+def test_clear_empties_everything(view):
+    xs = np.linspace(-5, 5, 51)
+    view.set_x_slice(xs, f(xs, Y0), X0, Y0, F0, DFDX)
+    view.set_directional([0.0, 1.0], [1.0, 0.5], 0.0, 1.0)
+    view.clear()
+    x, _y = view.x_slice.curve.getData()
+    assert x is None or len(x) == 0
+    assert not view.max_marker.isVisible()
+    assert "18.00" not in view.titles()[0]
+
+
+def test_layout_follows_the_dock_shape(view, qtbot):
+    direction = QtWidgets.QBoxLayout.Direction
+    view.resize(1200, 300)
+    qtbot.wait(10)
+    assert view.box_layout.direction() == direction.LeftToRight
+    view.resize(500, 900)
+    qtbot.wait(10)
+    assert view.box_layout.direction() == direction.TopToBottom
+
+
+def test_style_and_presentation(view):
+    xs = np.linspace(-5, 5, 51)
+    view.set_x_slice(xs, f(xs, Y0), X0, Y0, F0, DFDX)
+    thin = view.x_slice.curve.opts["pen"].widthF()
+    view.set_presentation(True)
+    assert view.x_slice.curve.opts["pen"].widthF() > 1.5 * thin
+    view.set_style(True)
+    assert view.x_slice.widget.backgroundBrush().color().lightness() < 60
+    view.set_style(False)
+    assert view.x_slice.widget.backgroundBrush().color().lightness() > 200
+    assert "y = 4.00" in view.titles()[0]  # restyling keeps the titles
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (6.0, "6.00"),
+        (-3.14159, "-3.14"),
+        (1e-17, "0.00"),  # round-off at a critical point reads as flat
+        (-2e-17, "0.00"),
+        (0.001234, "1.23e-03"),  # small but real slopes keep their digits
+        (2.5e6, "2.50e+06"),
+        (math.nan, "undefined"),
+    ],
+)
+def test_number_format(value, text):
+    assert format_number(value) == text

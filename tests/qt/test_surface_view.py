@@ -1,0 +1,278 @@
+"""SurfaceView renders real pictures under Xvfb (Mesa llvmpipe); the tests read the pixels."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
+
+from landscape_gui.qt.views.palette import (
+    GRADIENT_COLOR,
+    HEIGHT_COLORMAP,
+    PROBE_COLOR,
+    RUN_COLORS,
+)
+from landscape_gui.qt.views.surface_view import SurfaceView, format_tick, nice_ticks
+
+# pyqtgraph 0.14 caches GL shader programs per item class, valid in one GL context only, and
+# each SurfaceView gets its own context: contexts must be shared, which Qt allows only if set
+# before the QApplication exists (pyqtgraph issues #2618, #3455). The app sets it in app.py.
+if QApplication.instance() is None:
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+# Published viridis end points and middle (matplotlib's table), as 8-bit RGB.
+VIRIDIS_LOW = (68, 1, 84)
+VIRIDIS_MID = (33, 145, 140)
+VIRIDIS_HIGH = (253, 231, 37)
+TOP_DOWN = {"distance": 22.0, "elevation": 90.0, "azimuth": -90.0, "center": [0.0, 0.0, 0.0]}
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """(H, W, 3) uint8 RGB copy of a QImage."""
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = img.width(), img.height(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=stride * h)
+    return buf.reshape(h, stride)[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def render(view: SurfaceView) -> np.ndarray:
+    QApplication.processEvents()
+    return pixels(view.grab_image())
+
+
+def near(img: np.ndarray, rgb, tol: int = 8) -> int:
+    """How many pixels are within ``tol`` of ``rgb`` in every channel."""
+    return int((np.abs(img.astype(int) - np.array(rgb)) <= tol).all(axis=-1).sum())
+
+
+def colourful(img: np.ndarray) -> int:
+    """Pixels with real chroma: the surface and markers, not the grey grid, text or background."""
+    spread = img.max(axis=-1).astype(int) - img.min(axis=-1).astype(int)
+    return int((spread > 40).sum())
+
+
+def grid(n: int = 81, lo: float = -2.0, hi: float = 2.0):
+    xs = np.linspace(lo, hi, n)
+    ys = np.linspace(lo, hi, n)
+    x, y = np.meshgrid(xs, ys, indexing="ij")
+    return xs, ys, x, y
+
+
+@pytest.fixture
+def view(qtbot):
+    v = SurfaceView()
+    qtbot.addWidget(v)
+    v.resize(480, 360)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def test_palette_is_usable():
+    assert len(RUN_COLORS) >= 8
+    assert len(set(c.upper() for c in RUN_COLORS)) == len(RUN_COLORS)
+    for c in [*RUN_COLORS, PROBE_COLOR, GRADIENT_COLOR]:
+        assert QColor(c).isValid(), c
+    low, high = HEIGHT_COLORMAP.map(np.array([0.0, 1.0]), mode="byte")[:, :3]
+    assert np.abs(low.astype(int) - VIRIDIS_LOW).max() <= 2
+    assert np.abs(high.astype(int) - VIRIDIS_HIGH).max() <= 2
+
+
+def test_bowl_picture_is_a_coloured_landscape(view):
+    xs, ys, x, y = grid()
+    # Limits narrower than the data: the bottom (r < 1) and the corners (r^2 > 5) are clipped
+    # flat, so from above they show the exact two ends of the colormap.
+    view.set_surface(xs, ys, x**2 + y**2, (1.0, 5.0))
+    view.set_camera_state(TOP_DOWN)
+    img = render(view)
+
+    assert img.shape[0] > 100 and img.shape[1] > 100
+    background = img[0, 0]
+    assert (np.abs(img.astype(int) - background).sum(axis=-1) > 30).mean() > 0.2
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) > 200
+    assert near(img, VIRIDIS_LOW) > 200
+    assert near(img, VIRIDIS_HIGH) > 200
+
+
+def test_default_view_is_not_blank_and_shows_both_ends(view):
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    img = render(view)
+    assert colourful(img) > 0.15 * img.shape[0] * img.shape[1]
+    # shading darkens slopes, so compare hue families rather than exact colours
+    r, g, b = (img[..., k].astype(int) for k in range(3))
+    purple = (b > g + 30) & (r > g + 10)
+    yellow = (r > 150) & (g > 150) & (b < 90)
+    assert purple.sum() > 50
+    assert yellow.sum() > 50
+
+
+def test_nan_column_and_poles_render_without_error(view):
+    xs, ys, x, y = grid(101, -1.0, 1.0)
+    with np.errstate(divide="ignore"):
+        z = 1.0 / x
+    z[50, :] = np.nan  # xs[50] == 0
+    z[49, 3] = np.inf
+    z[51, 4] = -np.inf
+    view.set_surface(xs, ys, z, (-20.0, 20.0))
+    img = render(view)
+    assert colourful(img) > 0.1 * img.shape[0] * img.shape[1]
+    assert view.tick_labels()["z"] == ["-20", "-10", "0", "10", "20"]
+
+
+def test_nan_region_is_a_hole_not_a_sheet(view):
+    """log(x) is undefined for x <= 0: from above, about half the box must stay empty."""
+    xs, ys, x, y = grid(101, -1.0, 1.0)
+    view.set_camera_state(TOP_DOWN)
+    view.set_surface(xs, ys, x + 0.0 * y, (-1.0, 1.0))
+    full = colourful(render(view))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log(x) + 0.0 * y
+    assert np.isnan(z).sum() > 0 and np.isneginf(z).sum() > 0
+    view.set_surface(xs, ys, z, (-4.0, 0.0))
+    half = colourful(render(view))
+    assert full > 1000
+    assert 0.35 < half / full < 0.62
+
+
+def test_all_nan_surface_draws_nothing_but_axes(view):
+    xs, ys, x, _ = grid()
+    view.set_surface(xs, ys, np.full_like(x, np.nan), (math.nan, math.nan))
+    img = render(view)
+    assert colourful(img) == 0
+    # the axes and labels are still there: not an empty picture
+    assert (np.abs(img.astype(int) - img[0, 0]).sum(axis=-1) > 30).sum() > 100
+
+
+def test_constant_surface_sits_mid_box_in_mid_colour(view):
+    xs, ys, x, _ = grid()
+    view.set_camera_state(TOP_DOWN)
+    view.set_surface(xs, ys, np.full_like(x, 3.0), (3.0, 3.0))
+    img = render(view)
+    assert near(img, VIRIDIS_MID) > 0.15 * img.shape[0] * img.shape[1]
+    assert "3.0" in view.tick_labels()["z"]
+
+
+def test_tick_labels_are_true_units(view):
+    xs = np.linspace(-3.0, 3.0, 31)
+    ys = np.linspace(0.0, 8.0, 41)
+    z = np.zeros((31, 41))
+    z[0, 0] = 100.0
+    view.set_surface(xs, ys, z, (0.0, 100.0))
+    labels = view.tick_labels()
+    assert labels["x"] == ["-3", "-2", "-1", "0", "1", "2", "3"]
+    assert labels["y"] == ["0", "2", "4", "6", "8"]
+    assert labels["z"] == ["0", "20", "40", "60", "80", "100"]
+
+
+def test_nice_ticks_and_format():
+    assert list(nice_ticks(-2.0, 2.0)) == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert list(nice_ticks(0.0, 1.0)) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    assert [format_tick(v, 0.2) for v in (0.0, 0.4, 1.0)] == ["0.0", "0.4", "1.0"]
+    assert len(nice_ticks(5.0, 5.0)) == 1
+
+
+def test_shape_mismatch_is_rejected(view):
+    with pytest.raises(ValueError):
+        view.set_surface(np.arange(3.0), np.arange(4.0), np.zeros((4, 3)), (0.0, 1.0))
+
+
+def test_overlays_change_the_picture_and_hide_cleanly(view):
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    base = render(view)
+
+    def differs(a, b):
+        return int((np.abs(a.astype(int) - b.astype(int)).sum(axis=-1) > 30).sum())
+
+    view.set_probe(-1.0, 1.0, 2.0, -2.0, 2.0)
+    probe = render(view)
+    assert differs(probe, base) > 100
+    assert near(probe, QColor(PROBE_COLOR).getRgb()[:3], tol=12) > 30
+
+    view.set_tangent_plane(True)
+    tangent = render(view)
+    assert differs(tangent, probe) > 300
+
+    view.set_slice_planes(0.5, -0.5)
+    slices = render(view)
+    assert differs(slices, tangent) > 300
+
+    path = np.array([[1.8, -1.5, 5.49], [1.0, -0.8, 1.64], [0.4, -0.3, 0.25], [0.1, 0.0, 0.01]])
+    with_nan = np.vstack([path[:2], [np.nan, 0.0, 0.0], path[2:]])
+    view.set_paths([(with_nan, RUN_COLORS[0]), (-path * [1, 1, -1], RUN_COLORS[3])])
+    paths = render(view)
+    assert differs(paths, slices) > 50
+
+    view.set_wireframe(True)
+    wire = render(view)
+    assert differs(wire, paths) > 300
+
+    # everything off again: exactly the first picture
+    view.set_wireframe(False)
+    view.set_paths([])
+    view.set_slice_planes(None, None)
+    view.set_tangent_plane(False)
+    view.set_probe(None)
+    assert differs(render(view), base) == 0
+
+
+def test_zero_gradient_probe_and_empty_paths(view):
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    base = render(view)
+    view.set_probe(0.0, 0.0, 0.0, 0.0, 0.0)  # at the minimum: marker, no arrow
+    view.set_tangent_plane(True)
+    assert not np.array_equal(render(view), base)
+    view.set_probe(None)
+    view.set_paths([(np.full((5, 3), np.nan), RUN_COLORS[1])])
+    assert np.array_equal(render(view), base)
+
+
+def test_style_and_presentation(view):
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x * y, (-4.0, 4.0))
+    light = render(view)
+    assert light[2, 2].min() > 220
+    view.set_style(True)
+    dark = render(view)
+    assert dark[2, 2].max() < 80
+    view.set_presentation(True)
+    big = render(view)
+    assert not np.array_equal(big, dark)
+
+
+def test_camera_state_round_trip(view):
+    view.reset_view()
+    default = view.camera_state()
+    assert 20.0 <= default["elevation"] <= 40.0
+    az = math.radians(default["azimuth"])
+    assert math.cos(az) > 0 and math.sin(az) < 0  # camera south-east of the box
+    json.dumps(default)
+
+    state = {"distance": 31.5, "elevation": 55.0, "azimuth": 120.0, "center": [1.0, -2.0, 0.5]}
+    view.set_camera_state(state)
+    assert view.camera_state() == pytest.approx(state)
+    before = render(view)
+    view.reset_view()
+    assert view.camera_state() == pytest.approx(default)
+    assert not np.array_equal(render(view), before)
+
+
+def test_200x200_update_is_fast(view):
+    xs, ys, x, y = grid(200, -3.0, 3.0)
+    z = np.sin(x) * np.cos(y)
+    view.set_surface(xs, ys, z, (-1.0, 1.0))
+    render(view)
+    times = []
+    for k in range(3):
+        t0 = time.perf_counter()
+        view.set_surface(xs, ys, z * (1.0 + 0.1 * k), (-1.0, 1.0))
+        times.append(time.perf_counter() - t0)
+    assert sorted(times)[1] < 0.1

@@ -1,0 +1,165 @@
+"""The window, driven as a student would: type, click, drag a slider, undo."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QKeySequence
+
+from landscape_gui.qt.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(remember_geometry=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()  # shortcuts go to the active window; Xvfb has no window manager
+    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
+    yield win
+    win.close()
+
+
+def type_formula(qtbot, window, text):
+    edit = window.views.formula.formula_edit
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def contour_image(window):
+    return window.views.contour.grab().toImage()
+
+
+def test_opens_on_the_bowl_with_the_lessons_numbers(window):
+    readout = window.views.readout.labels
+    assert window.views.formula.formula_edit.text() == "x^2 + y^2"
+    assert readout["point"].text() == "(3, 4)"
+    assert readout["df_dx"].text() == "6" and readout["df_dy"].text() == "8"
+    assert readout["grad_norm"].text() == "10"
+
+
+def test_typing_a_formula_updates_derivatives_and_views(qtbot, window):
+    before = contour_image(window)
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        type_formula(qtbot, window, "x^2 + 3xy + y^2")
+    math = window.views.formula.math
+    assert "3*x + 2*y" in math["df_dy"].text()
+    assert "2*x + 3*y" in math["df_dx"].text()
+    # At the probe (3, 4): df/dx = 2*3 + 3*4 = 18, df/dy = 3*3 + 2*4 = 17.
+    assert window.views.readout.labels["df_dx"].text() == "18"
+    assert window.views.readout.labels["df_dy"].text() == "17"
+    qtbot.wait(50)
+    assert contour_image(window) != before
+    # The exact analysis arrives in the background: typeset pictures and an exact saddle.
+    qtbot.waitUntil(lambda: window.controller.analysis is not None, timeout=20000)
+    assert math["df_dx"].has_picture()
+    points = window.controller.critical_points
+    assert [(p.x, p.y, p.kind) for p in points] == [(0.0, 0.0, "saddle")]
+    assert points[0].exact is not None
+
+
+def test_a_bad_formula_keeps_the_last_good_landscape(qtbot, window):
+    grid_before = window.controller.grid.z.copy()
+    type_formula(qtbot, window, "sinn(x) + y")
+    error = window.views.formula.error_label
+    assert error.isVisible()
+    assert "unknown function 'sinn'" in error.text() and "did you mean 'sin'" in error.text()
+    assert window.controller.state.formula == "x^2 + y^2"
+    assert np.array_equal(window.controller.grid.z, grid_before)
+    # Fixing it clears the message.
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        type_formula(qtbot, window, "sin(x) + y")
+    assert not error.isVisible()
+
+
+def test_typing_is_debounced_without_pressing_enter(qtbot, window):
+    edit = window.views.formula.formula_edit
+    edit.selectAll()
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        qtbot.keyClicks(edit, "x^2 - y^2")
+    assert window.controller.state.formula == "x^2 - y^2"
+
+
+def test_parameter_slider_changes_the_landscape(qtbot, window):
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        type_formula(qtbot, window, "a x^2 + y^2")
+    rows = window.views.formula.parameter_rows
+    assert list(rows) == ["a"]
+    slider = rows["a"].slider
+    # Parameters start at 1: f(3, 4) = 9 + 16.
+    assert window.views.readout.labels["f"].text() == "25"
+    slider.setFocus()
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        slider.setValue(slider.maximum())  # a = 10
+    assert window.controller.state.parameters["a"] == pytest.approx(10.0)
+    assert window.views.readout.labels["f"].text() == "106"  # 10*9 + 16
+
+
+def test_clicking_the_contour_map_moves_the_probe(qtbot, window):
+    contour = window.views.contour
+    view_box = contour.view_box
+    scene_point = view_box.mapViewToScene(QPointF(-2.0, 1.0))
+    widget_point = contour.plot_widget().mapFromScene(scene_point)
+    with qtbot.waitSignal(window.controller.probeChanged, timeout=3000) as signal:
+        qtbot.mouseClick(
+            contour.plot_widget().viewport(), Qt.MouseButton.LeftButton, pos=widget_point
+        )
+    x, y = signal.args
+    assert x == pytest.approx(-2.0, abs=0.1) and y == pytest.approx(1.0, abs=0.1)
+    readout = window.controller.landscape.at(x, y)
+    assert window.views.readout.labels["df_dx"].text() == f"{readout.df_dx:.4g}".replace("-", "−")
+
+
+def test_clicking_a_critical_point_moves_the_probe_there(qtbot, window):
+    items = window.views.readout.critical_list
+    assert items.count() == 1
+    item = items.item(0)
+    rect = items.visualItemRect(item)
+    with qtbot.waitSignal(window.controller.probeChanged, timeout=3000):
+        qtbot.mouseClick(items.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.controller.state.probe == (0.0, 0.0)
+    assert window.views.readout.labels["grad_norm"].text() == "0"
+
+
+def test_undo_and_redo_a_formula(qtbot, window):
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        type_formula(qtbot, window, "x^2 - y^2")
+    window.views.contour.setFocus()
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        qtbot.keySequence(window, QKeySequence.StandardKey.Undo)
+    assert window.views.formula.formula_edit.text() == "x^2 + y^2"
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        qtbot.keySequence(window, QKeySequence.StandardKey.Redo)
+    assert window.views.formula.formula_edit.text() == "x^2 - y^2"
+
+
+def test_preset_menu_sets_formula_and_ranges(qtbot, window):
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        window.actions["preset:rosenbrock"].trigger()
+    assert window.views.formula.formula_edit.text() == "(1 - x)^2 + 100(y - x^2)^2"
+    boxes = [b.value() for b in window.views.formula.domain_boxes]
+    assert boxes == [-2.0, 2.0, -1.0, 3.0]
+
+
+def test_view_toggles_follow_the_menu(qtbot, window):
+    action = window.actions["toggle:contours"]
+    assert action.isChecked()
+    action.trigger()
+    assert window.controller.state.toggles.contours is False
+    window.actions["undo"].trigger()
+    assert window.controller.state.toggles.contours is True
+    assert action.isChecked()
+
+
+def test_poles_render_without_crashing(qtbot, window):
+    for text in ("1/x", "log(x)", "exp(x^2)"):
+        with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+            type_formula(qtbot, window, text)
+        z = window.controller.grid.z
+        low, high = window.controller.z_limits
+        assert np.isfinite(low) and np.isfinite(high) and high > low
+        assert np.isnan(z).any() or np.nanmax(z) > high  # holes or clipped heights
