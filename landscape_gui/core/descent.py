@@ -1,0 +1,420 @@
+"""A descent run: N starts walked downhill together, with full history and stop rules.
+
+One :class:`DescentRun` serves a single hiker, a race and a grid of 40,000 starts: the
+running points are kept in compact arrays (a point that stops is dropped from them), so
+each step costs a handful of numpy calls whatever N is, and nothing is masked per step.
+
+Per start the status is one of:
+
+* ``"running"``   still walking;
+* ``"converged"`` ``|grad f| < tol`` at its last recorded point;
+* ``"max-steps"`` the run reached ``max_steps`` before the start converged;
+* ``"diverged"``  a step produced a non-finite position, value or gradient, or left the
+  disc ``|position| <= 1e8``.
+
+A start that stops is frozen.  History holds only finite rows: when a step lands on a
+non-finite point the start's history ends at the previous (finite) row; a finite point
+beyond ``1e8`` is recorded, as the evidence of the blow-up.  A start whose own value or
+gradient is undefined is "diverged" with an empty history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from landscape_gui.core.optimizers import get_optimizer, resolve_hyperparameters
+
+__all__ = [
+    "CONVERGED",
+    "DIVERGED",
+    "DIVERGENCE_RADIUS",
+    "MAX_STEPS",
+    "RUNNING",
+    "STATUS_NAMES",
+    "DescentError",
+    "DescentRun",
+    "History",
+    "LandscapeLike",
+    "run_to_end",
+]
+
+RUNNING, CONVERGED, MAX_STEPS, DIVERGED = 0, 1, 2, 3
+STATUS_NAMES = ("running", "converged", "max-steps", "diverged")
+DIVERGENCE_RADIUS = 1e8
+
+# Columns of a history record.
+_X, _Y, _F, _GX, _GY = range(5)
+_WIDTH = 5
+# History is stored in blocks of about this many floats, so a long single run and a wide
+# grid both grow without copying what is already recorded.
+_BLOCK_FLOATS = 1 << 20
+_MAX_BLOCK_STEPS = 4096
+
+
+@runtime_checkable
+class LandscapeLike(Protocol):
+    """What a run needs from a landscape; ``core.landscape.Landscape`` provides it.
+
+    All methods are elementwise on float arrays of one shape and return NaN where the
+    function (or derivative) is undefined.  A landscape may also offer
+    ``value_and_gradient(x, y) -> (f, fx, fy)``; a run uses it when present, since one call
+    per step instead of two is most of a single-start run's cost.
+    """
+
+    def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray: ...
+
+    def gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def hessian(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+class DescentError(ValueError):
+    """Bad arguments for a run (starts, max_steps, tol, history index)."""
+
+
+@dataclass(frozen=True)
+class History:
+    """The recorded path of one start: row ``k`` is the point after ``step[k]`` steps."""
+
+    step: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    f: np.ndarray
+    gx: np.ndarray
+    gy: np.ndarray
+    norm: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.step.shape[0])
+
+    @classmethod
+    def from_records(cls, first_step: int, records: np.ndarray) -> History:
+        """Build from an ``(n, 5)`` array of ``x, y, f, gx, gy`` rows."""
+        records = np.asarray(records, dtype=float).reshape(-1, _WIDTH)
+        gx = records[:, _GX].copy()
+        gy = records[:, _GY].copy()
+        return cls(
+            step=np.arange(first_step, first_step + records.shape[0], dtype=np.int64),
+            x=records[:, _X].copy(),
+            y=records[:, _Y].copy(),
+            f=records[:, _F].copy(),
+            gx=gx,
+            gy=gy,
+            norm=np.hypot(gx, gy),
+        )
+
+
+class DescentRun:
+    """N starts descending together under one optimizer.
+
+    ``starts`` is ``(N, 2)`` (or one ``(x, y)`` pair).  Hyperparameters are validated up
+    front (:class:`~landscape_gui.core.optimizers.OptimizerError`), so the inner loop never
+    checks them.  With ``record=False`` only the last finite row of each start is kept (for
+    basin maps, where 40,000 full histories are not wanted).  Not thread-safe: one thread
+    advances a run and reads its results.
+    """
+
+    def __init__(
+        self,
+        landscape: LandscapeLike,
+        starts: object,
+        optimizer: str = "gd",
+        hyperparameters: Mapping[str, object] | None = None,
+        *,
+        max_steps: int = 1000,
+        tol: float = 1e-6,
+        record: bool = True,
+    ) -> None:
+        self._spec = get_optimizer(optimizer)
+        self._params = resolve_hyperparameters(optimizer, hyperparameters)
+        starts_array = _as_starts(starts)
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)):
+            raise DescentError(f"max_steps must be an integer, got {max_steps!r}")
+        if max_steps < 0:
+            raise DescentError(f"max_steps must be >= 0, got {max_steps}")
+        if isinstance(tol, bool) or not isinstance(tol, (int, float, np.integer, np.floating)):
+            raise DescentError(f"tol must be a number, got {tol!r}")
+        tol = float(tol)
+        if not np.isfinite(tol) or tol < 0.0:
+            raise DescentError(f"tol must be finite and >= 0, got {tol}")
+
+        self._landscape = landscape
+        # Optional fast path: one call for f and grad f (one lambdified function, not two).
+        self._value_and_gradient = getattr(landscape, "value_and_gradient", None)
+        self._max_steps = int(max_steps)
+        self._tol = tol
+        self._record = bool(record)
+        n = starts_array.shape[0]
+        self._n = n
+        self._steps_taken = 0
+        self._status = np.full(n, RUNNING, dtype=np.int8)
+        # Last finite row and its step, for starts that have stopped (running starts read
+        # theirs from the active arrays).  A start with no finite row keeps its start
+        # position and NaN for the rest.
+        self._final = np.full((n, _WIDTH), np.nan)
+        self._final[:, :2] = starts_array
+        self._final_step = np.full(n, -1, dtype=np.int64)
+        self._block_steps = max(1, min(_MAX_BLOCK_STEPS, _BLOCK_FLOATS // (_WIDTH * n)))
+        self._blocks: list[np.ndarray] = []
+
+        self._active: np.ndarray | None = None  # indices of running starts; None = all
+        self._state = self._spec.init_state(n)
+        with np.errstate(all="ignore"):
+            rec = self._evaluate(starts_array[:, 0], starts_array[:, 1], 0)
+        self._rec = rec
+        self._settle(rec, None, 0)
+        if self._max_steps == 0:
+            self._stop_remaining()
+
+    # ------------------------------------------------------------------ read-only facts
+
+    @property
+    def optimizer(self) -> str:
+        return self._spec.key
+
+    @property
+    def hyperparameters(self) -> dict[str, float]:
+        return dict(self._params)
+
+    @property
+    def n_starts(self) -> int:
+        return self._n
+
+    @property
+    def max_steps(self) -> int:
+        return self._max_steps
+
+    @property
+    def tol(self) -> float:
+        return self._tol
+
+    @property
+    def steps_taken(self) -> int:
+        """Steps the run has taken (the last recorded step of every start still running)."""
+        return self._steps_taken
+
+    @property
+    def is_finished(self) -> bool:
+        return self._active is not None and self._active.size == 0
+
+    @property
+    def records_history(self) -> bool:
+        return self._record
+
+    @property
+    def status_codes(self) -> np.ndarray:
+        """Status per start as int8 codes indexing :data:`STATUS_NAMES` (a copy)."""
+        return self._status.copy()
+
+    def status(self, index: int = 0) -> str:
+        """Status name of start ``index``."""
+        return STATUS_NAMES[self._status[self._check_index(index)]]
+
+    def statuses(self) -> list[str]:
+        return [STATUS_NAMES[code] for code in self._status.tolist()]
+
+    @property
+    def last_step(self) -> np.ndarray:
+        """Per start, the step of its last recorded (finite) row; -1 if it has none."""
+        out = self._final_step.copy()
+        out[self._active_indices()] = self._steps_taken
+        return out
+
+    @property
+    def last_records(self) -> np.ndarray:
+        """Per start, its last finite ``x, y, f, gx, gy`` row, ``(N, 5)``.
+
+        A start with no finite row has its start position and NaN elsewhere.
+        """
+        out = self._final.copy()
+        out[self._active_indices()] = self._rec.T
+        return out
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Current positions ``(N, 2)``; a stopped start sits at its last finite point."""
+        return self.last_records[:, :2]
+
+    def history(self, index: int = 0, since: int = 0) -> History:
+        """The recorded rows of start ``index`` from step ``since`` on (for live streaming)."""
+        index = self._check_index(index)
+        if not self._record:
+            raise DescentError("this run was created with record=False and keeps no history")
+        since = max(0, int(since))
+        if self._status[index] == RUNNING:
+            last = self._steps_taken
+        else:
+            last = int(self._final_step[index])
+        if last < since:
+            return History.from_records(since, np.empty((0, _WIDTH)))
+        size = self._block_steps
+        parts = []
+        for block_index in range(since // size, last // size + 1):
+            block = self._blocks[block_index]
+            lo = max(since - block_index * size, 0)
+            hi = min(last - block_index * size, size - 1) + 1
+            parts.append(block[lo:hi, :, index])
+        return History.from_records(since, np.concatenate(parts))
+
+    # ------------------------------------------------------------------ stepping
+
+    def advance(self, n_steps: int = 1) -> int:
+        """Take up to ``n_steps`` steps; returns how many were taken (0 once finished)."""
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
+            raise DescentError(f"n_steps must be an integer, got {n_steps!r}")
+        if n_steps < 0:
+            raise DescentError(f"n_steps must be >= 0, got {n_steps}")
+        todo = min(int(n_steps), self._max_steps - self._steps_taken)
+        taken = 0
+        # Divergence is an expected outcome here, reported through the status, so numpy's
+        # overflow/invalid warnings are silenced for the whole loop (not per step: speed).
+        with np.errstate(all="ignore"):
+            while taken < todo and not self.is_finished:
+                self._step_once()
+                taken += 1
+        if self._steps_taken >= self._max_steps and not self.is_finished:
+            self._stop_remaining()
+        return taken
+
+    def _step_once(self) -> None:
+        rec = self._rec
+        hessian = None
+        if self._spec.needs_hessian:
+            hessian = self._landscape.hessian(rec[_X], rec[_Y])
+        # Transposed views: (n, 2) positions and gradient without copying.
+        new = self._spec.step(rec[:2].T, self._state, rec[3:].T, hessian, self._params)
+        k = self._steps_taken + 1
+        new_rec = self._evaluate(new[:, 0], new[:, 1], k)
+        self._steps_taken = k
+        self._settle(new_rec, rec, k)
+
+    def _evaluate(self, x: np.ndarray, y: np.ndarray, step: int) -> np.ndarray:
+        """Value and gradient at (x, y) as the step's ``(5, n)`` record (stored if recording).
+
+        Records are column-major, one contiguous row per quantity, so the landscape gets
+        contiguous x and y arrays.
+        """
+        all_active = self._active is None
+        if self._record and all_active:
+            # Every start is running: write straight into the history block.
+            rec = self._history_slot(step)
+        else:
+            rec = np.empty((_WIDTH, x.shape[0]))
+        rec[_X] = x
+        rec[_Y] = y
+        x = rec[_X]
+        y = rec[_Y]
+        if self._value_and_gradient is not None:
+            rec[_F], rec[_GX], rec[_GY] = self._value_and_gradient(x, y)
+        else:
+            rec[_F] = self._landscape.value(x, y)
+            rec[_GX], rec[_GY] = self._landscape.gradient(x, y)
+        if self._record and not all_active:
+            self._history_slot(step)[:, self._active] = rec
+        return rec
+
+    def _history_slot(self, step: int) -> np.ndarray:
+        """The ``(5, N)`` storage for ``step``, adding a block when a new one starts."""
+        block_index, row = divmod(step, self._block_steps)
+        if block_index == len(self._blocks):
+            self._blocks.append(np.empty((self._block_steps, _WIDTH, self._n)))
+        return self._blocks[block_index][row]
+
+    def _settle(self, rec: np.ndarray, previous: np.ndarray | None, step: int) -> None:
+        """Apply the stop rules to the new records and drop the starts that stopped."""
+        n = rec.shape[1]
+        # Rows (x, gx) and (y, gy) in one hypot: |position| and |gradient| together.  hypot,
+        # not x*x + y*y: the squares would overflow or underflow long before the bounds.
+        lengths = np.hypot(rec[_X::3], rec[_Y::3])
+        inside = lengths[0] <= DIVERGENCE_RADIUS
+        steep = lengths[1] >= self._tol
+        finite = np.isfinite(rec)
+        # Fast path, taken on almost every step: count instead of reducing with all().
+        if np.count_nonzero(finite) == finite.size and np.count_nonzero(inside & steep) == n:
+            self._rec = rec
+            return
+        finite = finite.all(axis=0)
+        keep = finite & inside & steep
+        active = self._active_indices()
+        # Finite new rows are the last record of the starts that stop now; starts whose new
+        # row is not finite end on their previous row (none at the start).
+        stopping_finite = finite & ~keep
+        idx = active[stopping_finite]
+        self._final[idx] = rec[:, stopping_finite].T
+        self._final_step[idx] = step
+        self._status[idx] = np.where(inside[stopping_finite], CONVERGED, DIVERGED)
+        broken = ~finite
+        idx = active[broken]
+        if previous is not None:
+            self._final[idx] = previous[:, broken].T
+            self._final_step[idx] = step - 1
+        self._status[idx] = DIVERGED
+        # Keep running only the starts that passed every rule.
+        self._active = active[keep]
+        self._rec = rec[:, keep]
+        self._state = self._state.take(keep)
+
+    def _stop_remaining(self) -> None:
+        active = self._active_indices()
+        self._final[active] = self._rec.T
+        self._final_step[active] = self._steps_taken
+        self._status[active] = MAX_STEPS
+        self._active = active[:0]
+        self._rec = self._rec[:, :0]
+        self._state = self._state.take(np.zeros(0, dtype=np.int64))
+
+    def _active_indices(self) -> np.ndarray:
+        if self._active is None:
+            return np.arange(self._n)
+        return self._active
+
+    def _check_index(self, index: int) -> int:
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise DescentError(f"start index must be an integer, got {index!r}")
+        if not -self._n <= index < self._n:
+            raise DescentError(f"start index {index} out of range for {self._n} start(s)")
+        return int(index) % self._n
+
+
+def _as_starts(starts: object) -> np.ndarray:
+    try:
+        array = np.array(starts, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DescentError(f"starts must be numbers shaped (N, 2): {exc}") from None
+    if array.shape == (2,):
+        array = array.reshape(1, 2)
+    if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
+        raise DescentError(f"starts must have shape (N, 2) with N >= 1, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise DescentError("start positions must be finite numbers")
+    return array
+
+
+def run_to_end(
+    landscape: LandscapeLike,
+    starts: object,
+    optimizer: str = "gd",
+    hyperparameters: Mapping[str, object] | None = None,
+    *,
+    max_steps: int = 1000,
+    tol: float = 1e-6,
+    record: bool = True,
+) -> DescentRun:
+    """Create a run and advance it until every start has stopped."""
+    run = DescentRun(
+        landscape,
+        starts,
+        optimizer,
+        hyperparameters,
+        max_steps=max_steps,
+        tol=tol,
+        record=record,
+    )
+    run.advance(max_steps)
+    return run

@@ -1,0 +1,122 @@
+"""The `landscape` command's contract: output, files, and exit codes with one clear line."""
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from landscape_gui.cli import main
+
+
+def run(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_info_prints_the_seeds_partials_and_the_gradient_at_a_point(capsys):
+    code, out, err = run(["info", "-f", "x^2 + 3xy + y^2", "--at", "3", "4"], capsys)
+    assert code == 0 and err == ""
+    assert "∂f/∂x = 2*x + 3*y" in out
+    assert "∂f/∂y = 3*x + 2*y" in out
+    assert "(0, 0)  saddle" in out
+    # At (3, 4): grad = (2*3 + 3*4, 3*3 + 2*4) = (18, 17); f = 9 + 36 + 16 = 61.
+    assert "grad f = (18, 17)" in out and "f = 61" in out
+
+
+def test_info_json_for_the_bowl(capsys):
+    code, out, _ = run(["info", "-f", "x^2 + y^2", "--at", "3", "4", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0
+    assert data["df_dx"] == "2*x" and data["df_dy"] == "2*y"
+    assert data["critical_points"] == [{"x": 0.0, "y": 0.0, "kind": "minimum", "f": 0.0}]
+    assert data["at"] == {"x": 3.0, "y": 4.0, "f": 25.0, "grad": [6.0, 8.0], "grad_norm": 10.0}
+
+
+def test_info_output_can_be_pasted_back(capsys):
+    _, out, _ = run(["info", "-f", "e^(-x^2 - y^2) * sin(x)", "--json"], capsys)
+    derivative = json.loads(out)["df_dx"]
+    code, out, _ = run(["info", "-f", derivative, "--json"], capsys)
+    assert code == 0 and json.loads(out)["f"]
+
+
+def test_info_with_a_parameter(capsys):
+    code, out, _ = run(["info", "-f", "a x^2 + y^2", "--param", "a=3", "--at", "1", "1",
+                        "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["at"]["grad"] == [6.0, 2.0]
+
+
+def test_descend_writes_the_trajectory_csv(tmp_path, capsys):
+    path = tmp_path / "run.csv"
+    code, out, err = run(["descend", "-f", "x^2 + y^2", "--start", "3", "4", "--lr", "0.1",
+                          "--steps", "200", "-o", str(path)], capsys)
+    assert code == 0 and out == ""
+    assert err.startswith("converged after ")
+    text = path.read_text()
+    assert "# function: x^2 + y^2" in text and "# optimizer: gd" in text
+    assert "# status: converged" in text
+    frame = pd.read_csv(path, comment="#")
+    assert list(frame.columns) == ["run", "optimizer", "step", "x", "y", "f", "df_dx", "df_dy",
+                                   "grad_norm"]
+    # Step 0 is the start; step 1 is (3, 4) - 0.1 * (6, 8) = (2.4, 3.2).
+    assert frame.loc[0, ["x", "y", "f", "grad_norm"]].tolist() == [3.0, 4.0, 25.0, 10.0]
+    assert frame.loc[1, ["x", "y"]].tolist() == pytest.approx([2.4, 3.2])
+    assert frame["grad_norm"].iloc[-1] < 1e-6
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    table = np.genfromtxt(io.StringIO("\n".join(lines)), delimiter=",", names=True, dtype=None,
+                          encoding="utf-8")
+    assert table["x"][0] == 3.0 and len(table) == len(frame)
+
+
+def test_descend_to_stdout_and_divergence_is_still_success(capsys):
+    # The lesson's x^2 + 3xy + y^2 is a saddle: from (1, 0.5) GD slides off to infinity.
+    code, out, err = run(["descend", "-f", "x^2 + 3xy + y^2", "--start", "1", "0.5"], capsys)
+    assert code == 0
+    assert "# status: diverged" in out
+    assert err.startswith("diverged") and "smaller --lr" in err
+    rows = [line for line in out.splitlines() if line and not line.startswith(("#", "run,"))]
+    assert all(np.isfinite(float(v)) for v in rows[-1].split(",")[3:])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["info", "-f", "sinn(x)"], "did you mean 'sin'"),
+        (["info", "-f", "__import__('os')"], "bad formula"),
+        (["info", "-f", "9^9^9^9"], "exponent too large"),
+        (["info", "-f", "x", "--param", "b=2"], "no parameter b"),
+        (["info", "-f", "x", "--at", "1"], "--at"),
+        (["info", "-f", "x", "--x-range", "2", "1"], "lower end"),
+        (["descend", "-f", "x^2", "--start", "1", "1", "--optimizer", "sgd"], "invalid choice"),
+        (["descend", "-f", "x^2", "--start", "1", "1", "--lr", "0"], "greater than 0"),
+        (["descend", "-f", "x^2", "--start", "1", "nan"], "finite"),
+        (["descend", "-f", "x^2", "--start", "1", "1", "-o", "/no/such/dir/out.csv"],
+         "cannot write"),
+        (["descend", "-f", "x^2", "--start", "1", "1", "--set", "betta1=0.5", "--optimizer",
+          "adam"], "betta1"),
+        (["screenshot", "-f", "x^2 +", "-o", "out.png"], "bad formula"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(args, capsys)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_installed_entry_point_runs_headless():
+    result = subprocess.run(
+        [sys.executable, "-m", "landscape_gui", "info", "-f", "x^2+y^2", "--json"],
+        capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["df_dy"] == "2*y"
