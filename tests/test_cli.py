@@ -45,31 +45,57 @@ def test_info_output_can_be_pasted_back(capsys):
 
 
 def test_info_with_a_parameter(capsys):
-    code, out, _ = run(["info", "-f", "a x^2 + y^2", "--param", "a=3", "--at", "1", "1",
-                        "--json"], capsys)
+    code, out, _ = run(
+        ["info", "-f", "a x^2 + y^2", "--param", "a=3", "--at", "1", "1", "--json"], capsys
+    )
     assert code == 0
     assert json.loads(out)["at"]["grad"] == [6.0, 2.0]
 
 
 def test_descend_writes_the_trajectory_csv(tmp_path, capsys):
     path = tmp_path / "run.csv"
-    code, out, err = run(["descend", "-f", "x^2 + y^2", "--start", "3", "4", "--lr", "0.1",
-                          "--steps", "200", "-o", str(path)], capsys)
+    code, out, err = run(
+        [
+            "descend",
+            "-f",
+            "x^2 + y^2",
+            "--start",
+            "3",
+            "4",
+            "--lr",
+            "0.1",
+            "--steps",
+            "200",
+            "-o",
+            str(path),
+        ],
+        capsys,
+    )
     assert code == 0 and out == ""
     assert err.startswith("converged after ")
     text = path.read_text()
     assert "# function: x^2 + y^2" in text and "# optimizer: gd" in text
     assert "# status: converged" in text
     frame = pd.read_csv(path, comment="#")
-    assert list(frame.columns) == ["run", "optimizer", "step", "x", "y", "f", "df_dx", "df_dy",
-                                   "grad_norm"]
+    assert list(frame.columns) == [
+        "run",
+        "optimizer",
+        "step",
+        "x",
+        "y",
+        "f",
+        "df_dx",
+        "df_dy",
+        "grad_norm",
+    ]
     # Step 0 is the start; step 1 is (3, 4) - 0.1 * (6, 8) = (2.4, 3.2).
     assert frame.loc[0, ["x", "y", "f", "grad_norm"]].tolist() == [3.0, 4.0, 25.0, 10.0]
     assert frame.loc[1, ["x", "y"]].tolist() == pytest.approx([2.4, 3.2])
     assert frame["grad_norm"].iloc[-1] < 1e-6
     lines = [line for line in text.splitlines() if not line.startswith("#")]
-    table = np.genfromtxt(io.StringIO("\n".join(lines)), delimiter=",", names=True, dtype=None,
-                          encoding="utf-8")
+    table = np.genfromtxt(
+        io.StringIO("\n".join(lines)), delimiter=",", names=True, dtype=None, encoding="utf-8"
+    )
     assert table["x"][0] == 3.0 and len(table) == len(frame)
 
 
@@ -95,10 +121,25 @@ def test_descend_to_stdout_and_divergence_is_still_success(capsys):
         (["descend", "-f", "x^2", "--start", "1", "1", "--optimizer", "sgd"], "invalid choice"),
         (["descend", "-f", "x^2", "--start", "1", "1", "--lr", "0"], "greater than 0"),
         (["descend", "-f", "x^2", "--start", "1", "nan"], "finite"),
-        (["descend", "-f", "x^2", "--start", "1", "1", "-o", "/no/such/dir/out.csv"],
-         "cannot write"),
-        (["descend", "-f", "x^2", "--start", "1", "1", "--set", "betta1=0.5", "--optimizer",
-          "adam"], "betta1"),
+        (
+            ["descend", "-f", "x^2", "--start", "1", "1", "-o", "/no/such/dir/out.csv"],
+            "cannot write",
+        ),
+        (
+            [
+                "descend",
+                "-f",
+                "x^2",
+                "--start",
+                "1",
+                "1",
+                "--set",
+                "betta1=0.5",
+                "--optimizer",
+                "adam",
+            ],
+            "betta1",
+        ),
         (["screenshot", "-f", "x^2 +", "-o", "out.png"], "bad formula"),
     ],
 )
@@ -115,7 +156,9 @@ def test_bad_input_exits_2_with_one_clear_line(args, message, capsys, tmp_path, 
 def test_the_installed_entry_point_runs_headless():
     result = subprocess.run(
         [sys.executable, "-m", "landscape_gui", "info", "-f", "x^2+y^2", "--json"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
     )
     assert result.returncode == 0, result.stderr

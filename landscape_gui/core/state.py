@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from landscape_gui.core.landscape import DEFAULT_RESOLUTION, Domain
 from landscape_gui.core.presets import DEFAULT_PRESET
 
-TOGGLES = ("gradient_arrow", "gradient_field", "contours", "tangent_plane", "slices", "wireframe")
+TOGGLES = (
+    "gradient_arrow",
+    "gradient_field",
+    "contours",
+    "tangent_plane",
+    "slices",
+    "wireframe",
+    "path_preview",
+)
 
 
 @dataclass
@@ -23,6 +31,7 @@ class ViewToggles:
     tangent_plane: bool = False
     slices: bool = True
     wireframe: bool = False
+    path_preview: bool = True  # the faint path of the next steps, recomputed as settings change
 
 
 @dataclass

@@ -26,9 +26,13 @@ from landscape_gui.core.landscape import (
     height_limits,
     merge_critical_points,
 )
+from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
-from landscape_gui.core.state import TOGGLES, SessionState
+from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
+from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.worker import AnalysisWorker, WorkerThread
+
+MAX_RUNS = 8
 
 COMPILED_CACHE_SIZE = 16
 ANALYSIS_DELAY_MS = 400
@@ -90,6 +94,7 @@ class Controller(QObject):
         self.critical_points: list[calculus.CriticalPoint] = []
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._analysis_generation = 0
+        self._shown_point: tuple[float, float] | None = None
         self._analysed_key: tuple | None = None
         self._requested_key: tuple | None = None
         self._dark = False
@@ -113,6 +118,24 @@ class Controller(QObject):
         views.contour.hovered.connect(self.hover)
         views.readout.criticalPointChosen.connect(self.set_probe)
 
+        self.runs = RunsController(self)
+        panel = views.descent
+        panel.runSelected.connect(self.select_run)
+        panel.runAdded.connect(self.add_run)
+        panel.runRemoved.connect(self.remove_run)
+        panel.runVisibilityChanged.connect(self.set_run_visible)
+        panel.optimizerChanged.connect(self.set_run_optimizer)
+        panel.hyperparameterChanged.connect(self.set_run_hyperparameter)
+        panel.startEdited.connect(self.set_run_start)
+        panel.maxStepsChanged.connect(self.set_max_steps)
+        panel.toleranceChanged.connect(self.set_tolerance)
+        panel.firstRequested.connect(self.runs.first)
+        panel.stepBackRequested.connect(self.runs.step_back)
+        panel.stepRequested.connect(self.runs.step)
+        panel.playToggled.connect(self.runs.toggle_play)
+        panel.resetRequested.connect(self.runs.reset)
+        panel.speedChanged.connect(self.runs.set_speed)
+
     # Start-up and shutdown
     def start(self) -> None:
         """Draw the initial state (not undoable: there is nothing before it)."""
@@ -120,6 +143,7 @@ class Controller(QObject):
 
     def shutdown(self) -> None:
         self._analysis_timer.stop()
+        self.runs.shutdown()
         self._analysis_thread.stop()
 
     # User changes (each one undoable)
@@ -196,12 +220,109 @@ class Controller(QObject):
         self._change(after, name.replace("_", " "))
 
     def set_probe(self, x: float, y: float) -> None:
-        """Move the probe point (not undoable: it is a pointer, moved by every click and drag)."""
+        """Move the probe, which is also where every run starts (a race starts together).
+
+        Dragging makes many moves; they merge into one undo step.
+        """
         if not (math.isfinite(x) and math.isfinite(y)):
             return
-        self.state.probe = (float(x), float(y))
-        self._draw_probe()
+        after = self.state.copy()
+        after.probe = (float(x), float(y))
+        for run in after.runs:
+            run.start = (float(x), float(y))
+        self._change(after, "start point", merge_key="probe")
         self.probeChanged.emit(float(x), float(y))
+
+    def show_point(self, x: float, y: float) -> None:
+        """Show the readout, arrow and slices at a point without changing any setting
+        (the descent's current point as it moves)."""
+        self._shown_point = (float(x), float(y))
+        self._draw_probe()
+
+    # Descent runs (the race)
+    def select_run(self, index: int) -> None:
+        if 0 <= index < len(self.state.runs):
+            self.runs.selected = index
+            self.runs._draw()
+
+    def add_run(self) -> None:
+        if len(self.state.runs) >= MAX_RUNS:
+            self.message.emit(f"At most {MAX_RUNS} runs race at once.")
+            return
+        after = self.state.copy()
+        base = after.runs[self.runs.selected] if after.runs else RunSettings()
+        used = {run.optimizer for run in after.runs}
+        optimizer = next((key for key in OPTIMIZERS if key not in used), base.optimizer)
+        after.runs.append(RunSettings(optimizer, {}, base.start))
+        self.runs.selected = len(after.runs) - 1
+        self._change(after, "add run")
+
+    def remove_run(self, index: int) -> None:
+        if len(self.state.runs) <= 1 or not 0 <= index < len(self.state.runs):
+            return
+        after = self.state.copy()
+        del after.runs[index]
+        self.runs.selected = min(self.runs.selected, len(after.runs) - 1)
+        self._change(after, "remove run")
+
+    def set_run_visible(self, index: int, visible: bool) -> None:
+        if 0 <= index < len(self.state.runs):
+            after = self.state.copy()
+            after.runs[index].visible = bool(visible)
+            self._change(after, "show run" if visible else "hide run")
+
+    def set_run_optimizer(self, index: int, key: str) -> None:
+        if key not in OPTIMIZERS or not 0 <= index < len(self.state.runs):
+            return
+        after = self.state.copy()
+        after.runs[index].optimizer = key
+        after.runs[index].hyperparameters = {}
+        self._change(after, f"optimizer {OPTIMIZERS[key].name}")
+
+    def set_run_hyperparameter(self, index: int, name: str, value: float) -> None:
+        if not 0 <= index < len(self.state.runs):
+            return
+        spec = OPTIMIZERS[self.state.runs[index].optimizer]
+        try:
+            value = spec.parameter(name).validate(value, spec.name)
+        except ValueError as error:
+            self.message.emit(str(error))
+            self.runs._refresh_panel()
+            return
+        after = self.state.copy()
+        after.runs[index].hyperparameters[name] = value
+        self._change(after, f"{name} = {value:g}", merge_key=f"hyper {index} {name}")
+
+    def scale_learning_rate(self, factor: float) -> None:
+        """+ and − in class: double or halve the selected run's learning rate."""
+        index = self.runs.selected
+        if not 0 <= index < len(self.state.runs):
+            return
+        run = self.state.runs[index]
+        current = run.hyperparameters.get("lr", OPTIMIZERS[run.optimizer].defaults()["lr"])
+        self.set_run_hyperparameter(index, "lr", current * factor)
+        self.message.emit(f"learning rate {current * factor:g}")
+
+    def set_run_start(self, index: int, x: float, y: float) -> None:
+        if not (0 <= index < len(self.state.runs) and math.isfinite(x) and math.isfinite(y)):
+            return
+        after = self.state.copy()
+        after.runs[index].start = (float(x), float(y))
+        if index == self.runs.selected:
+            after.probe = (float(x), float(y))
+        self._change(after, "start point", merge_key=f"start {index}")
+
+    def set_max_steps(self, steps: int) -> None:
+        if steps >= 1 and steps != self.state.max_steps:
+            after = self.state.copy()
+            after.max_steps = int(steps)
+            self._change(after, "step limit", merge_key="max steps")
+
+    def set_tolerance(self, tolerance: float) -> None:
+        if math.isfinite(tolerance) and tolerance > 0 and tolerance != self.state.tolerance:
+            after = self.state.copy()
+            after.tolerance = float(tolerance)
+            self._change(after, "tolerance", merge_key="tolerance")
 
     def hover(self, x: float, y: float) -> None:
         if self.landscape is None:
@@ -240,6 +361,12 @@ class Controller(QObject):
         if landscape_changed:
             self._rebuild_landscape(formula_changed=force or previous.formula != state.formula)
         self._draw_toggles()
+        self._shown_point = None
+        runs_changed = landscape_changed or _run_setup(previous) != _run_setup(state)
+        if runs_changed:
+            self.runs.reconfigure()  # draws the probe at the (new) start
+        else:
+            self.runs._draw()
         self._draw_probe()
         if landscape_changed:
             self.landscapeChanged.emit()
@@ -338,7 +465,7 @@ class Controller(QObject):
         if self.landscape is None:
             return
         views = self.window.views
-        x, y = self.state.probe
+        x, y = self._shown_point or self.state.probe
         r = self.landscape.at(x, y)
         views.readout.set_readout(r.x, r.y, r.f, r.df_dx, r.df_dy, r.grad_norm, r.ascent_direction)
         toggles = self.state.toggles
@@ -375,6 +502,15 @@ class Controller(QObject):
                 setter(dark)
         self.analysis = None  # typeset again in the new colours
         self._analysis_timer.start()
+
+
+def _run_setup(state: SessionState) -> tuple:
+    """What the descent depends on (visibility only changes the drawing)."""
+    return (
+        [(r.optimizer, sorted(r.hyperparameters.items()), r.start) for r in state.runs],
+        state.max_steps,
+        state.tolerance,
+    )
 
 
 def _short(value: float) -> str:

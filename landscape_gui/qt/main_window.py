@@ -17,11 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from landscape_gui import __version__
+from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt.actions import ACTIONS, build_actions
 from landscape_gui.qt.controller import Controller
 from landscape_gui.qt.views.contour_view import ContourView
+from landscape_gui.qt.views.descent_panel import DescentPanel
 from landscape_gui.qt.views.formula_panel import FormulaPanel
 from landscape_gui.qt.views.readout import ReadoutView
 from landscape_gui.qt.views.slices_view import SlicesView
@@ -38,9 +40,10 @@ class Views:
     surface: SurfaceView
     contour: ContourView
     slices: SlicesView
+    descent: DescentPanel
 
     def all(self) -> list[QWidget]:
-        return [self.formula, self.readout, self.surface, self.contour, self.slices]
+        return [self.formula, self.readout, self.surface, self.contour, self.slices, self.descent]
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
             surface=SurfaceView(),
             contour=ContourView(),
             slices=SlicesView(),
+            descent=DescentPanel(OPTIMIZERS),
         )
         self._build_layout()
         self.controller = Controller(self, state)
@@ -90,6 +94,7 @@ class MainWindow(QMainWindow):
         side.setObjectName("sidePanel")
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(views.formula)
+        side_layout.addWidget(views.descent)
         side_layout.addWidget(views.readout)
         side_layout.addStretch(1)
         scroll = QScrollArea()
@@ -124,7 +129,21 @@ class MainWindow(QMainWindow):
 
     def _handlers(self) -> dict:
         controller = self.controller
+        runs = controller.runs
         handlers = {
+            "step": lambda: runs.step(1),
+            "step10": lambda: runs.step(10),
+            "step_back": lambda: runs.step_back(1),
+            "first_step": runs.first,
+            "last_step": runs.last,
+            "play": runs.toggle_play,
+            "reset_runs": runs.reset,
+            "lr_up": lambda: controller.scale_learning_rate(2.0),
+            "lr_down": lambda: controller.scale_learning_rate(0.5),
+            "start_left": lambda: self._nudge_start(-1, 0),
+            "start_right": lambda: self._nudge_start(1, 0),
+            "start_up": lambda: self._nudge_start(0, 1),
+            "start_down": lambda: self._nudge_start(0, -1),
             "quit": self.close,
             "undo": controller.undo_stack.undo,
             "redo": controller.undo_stack.redo,
@@ -176,6 +195,12 @@ class MainWindow(QMainWindow):
                 action.blockSignals(True)
                 action.setChecked(getattr(toggles, key.split(":", 1)[1]))
                 action.blockSignals(False)
+
+    def _nudge_start(self, dx: int, dy: int) -> None:
+        """Alt+arrows: move the start point by 1/20 of the domain."""
+        domain = self.controller.state.domain
+        x, y = self.controller.state.probe
+        self.controller.set_probe(x + dx * domain.width / 20, y + dy * domain.height / 20)
 
     def focus_formula(self) -> None:
         edit = self.views.formula.formula_edit

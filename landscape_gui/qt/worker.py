@@ -8,9 +8,16 @@ then wait), and closing the window never leaves a thread running.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import calculus
+from landscape_gui.core.descent import DescentError, DescentRun
+from landscape_gui.core.landscape import Landscape
+from landscape_gui.core.optimizers import OptimizerError
 from landscape_gui.qt import typeset
 
 
@@ -47,3 +54,142 @@ class AnalysisWorker(QObject):
         analysis = calculus.analyse(display_expr, seconds=4.0, solve_expr=solve_expr)
         pictures = typeset.derivative_pictures(analysis, dark=dark)
         self.finished.emit(generation, (analysis, pictures))
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """New recorded steps of one run, as plain arrays (safe to hand across threads)."""
+
+    index: int
+    first_step: int
+    x: np.ndarray
+    y: np.ndarray
+    f: np.ndarray
+    gx: np.ndarray
+    gy: np.ndarray
+    status: str
+    steps_taken: int
+
+
+class DescentWorker(QObject):
+    """Owns the optimizer state of every run and advances them on request.
+
+    Commands carry the generation of the configuration they are about; a command for an older
+    generation is ignored, so a reset or a new formula cancels whatever was queued before it.
+    Playing "as fast as possible" steps in chunks of about one frame (``FRAME_SECONDS``) and
+    returns to the event loop between chunks, which both caps the stream at ~60 updates a
+    second and lets a pause or reset through promptly.
+    """
+
+    progressed = Signal(int, object)  # generation, list[RunUpdate]
+    failed = Signal(int, str)  # generation, message
+    stopped = Signal(int)  # generation: a fast run ended (finished or paused)
+
+    FRAME_SECONDS = 1 / 60
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = -1
+        self._runs: list[DescentRun] = []
+        self._sent: list[int] = []
+        self._fast = False
+        self._chunk = 64
+
+    def request_stop(self) -> None:
+        # Called from the GUI thread at shutdown; a plain attribute write is atomic in CPython.
+        self._fast = False
+
+    @Slot(int, object)
+    def configure(self, generation: int, setup) -> None:
+        """Build fresh runs from ``setup`` = (compiled, parameter_values, domain, runs,
+        max_steps, tolerance) and send their step 0."""
+        self._generation = generation
+        self._fast = False
+        compiled, parameter_values, domain, runs, max_steps, tolerance = setup
+        try:
+            landscape = Landscape(compiled, dict(parameter_values), domain)
+            self._runs = [
+                DescentRun(
+                    landscape,
+                    [run.start],
+                    run.optimizer,
+                    run.hyperparameters,
+                    max_steps=max_steps,
+                    tol=tolerance,
+                )
+                for run in runs
+            ]
+        except (OptimizerError, DescentError, ValueError) as error:
+            self._runs = []
+            self.failed.emit(generation, str(error))
+            return
+        self._sent = [0] * len(self._runs)
+        self._emit_new()
+
+    @Slot(int, int)
+    def extend(self, generation: int, steps: int) -> None:
+        """Take up to ``steps`` more steps in every run that has not stopped."""
+        if generation != self._generation or not self._runs:
+            return
+        with np.errstate(all="ignore"):
+            for run in self._runs:
+                run.advance(steps)
+        self._emit_new()
+
+    @Slot(int)
+    def play_fast(self, generation: int) -> None:
+        if generation != self._generation or not self._runs:
+            return
+        self._fast = True
+        self._fast_chunk()
+
+    @Slot()
+    def pause(self) -> None:
+        self._fast = False
+
+    def _fast_chunk(self) -> None:
+        if not self._fast:
+            return
+        deadline = time.perf_counter() + self.FRAME_SECONDS
+        while time.perf_counter() < deadline and not self._all_finished():
+            started = time.perf_counter()
+            for run in self._runs:
+                run.advance(self._chunk)
+            # Size chunks to a few milliseconds so the deadline is met closely.
+            spent = time.perf_counter() - started
+            if spent < 0.002:
+                self._chunk = min(self._chunk * 2, 1 << 16)
+            elif spent > 0.008 and self._chunk > 1:
+                self._chunk //= 2
+        self._emit_new()
+        if self._all_finished():
+            self._fast = False
+            self.stopped.emit(self._generation)
+        elif self._fast:
+            QTimer.singleShot(0, self._fast_chunk)
+        else:
+            self.stopped.emit(self._generation)
+
+    def _all_finished(self) -> bool:
+        return all(run.is_finished for run in self._runs)
+
+    def _emit_new(self) -> None:
+        updates = []
+        for index, run in enumerate(self._runs):
+            history = run.history(0, since=self._sent[index])
+            count = len(history.x)
+            updates.append(
+                RunUpdate(
+                    index=index,
+                    first_step=self._sent[index],
+                    x=history.x,
+                    y=history.y,
+                    f=history.f,
+                    gx=history.gx,
+                    gy=history.gy,
+                    status=run.status(0),
+                    steps_taken=run.steps_taken,
+                )
+            )
+            self._sent[index] += count
+        self.progressed.emit(self._generation, updates)

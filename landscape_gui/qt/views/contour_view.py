@@ -447,14 +447,26 @@ class ContourView(QtWidgets.QWidget):
                 for item in (line, dots, head):
                     item.hide()
                 continue
-            points, color = paths[index]
+            points, color = paths[index][:2]
+            # A third element marks a preview (the steps still to come): pale, no markers.
+            preview = len(paths[index]) > 2 and bool(paths[index][2])
             points = _as_float_array(points).reshape(-1, 2)
             finite = points[np.isfinite(points).all(axis=1)]
             self._path_colors.append(color)
             line.setData(points, connect="finite")
+            self._style_path(line, dots, head, color)
+            if preview:
+                faded = pg.mkColor(color)
+                faded.setAlphaF(0.5)
+                line.setPen(pg.mkPen(faded, width=1.2 * self._scale(), style=QtCore.Qt.PenStyle.DashLine))
+                dots.setData([], [])
+                head.setData([], [])
+                line.show()
+                dots.hide()
+                head.hide()
+                continue
             dots.setData(finite[:, 0], finite[:, 1])
             head.setData(finite[-1:, 0], finite[-1:, 1])
-            self._style_path(line, dots, head, color)
             for item in (line, dots, head):
                 item.show()
 

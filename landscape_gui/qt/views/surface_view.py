@@ -739,9 +739,17 @@ class SurfaceView(QWidget):
             self._slice_curves.hide()
 
     # ------------------------------------------------------------------- paths
-    def set_paths(self, paths: list[tuple[np.ndarray, str]]) -> None:
-        """Descent runs as lines over the surface, each with a marker at its current point."""
-        self._paths = [(np.asarray(p, dtype=float).reshape(-1, 3), str(c)) for p, c in paths]
+    def set_paths(self, paths: list[tuple]) -> None:
+        """Descent runs as lines over the surface, each with a marker at its current point.
+
+        Each entry is ``(points (K, 3), colour)`` or ``(points, colour, preview)``; a preview
+        (the steps still to come) is a thin pale line with no marker.
+        """
+        self._paths = [
+            (np.asarray(entry[0], dtype=float).reshape(-1, 3), str(entry[1]),
+             bool(entry[2]) if len(entry) > 2 else False)
+            for entry in paths
+        ]
         self._update_paths()
 
     def _update_paths(self) -> None:
@@ -749,7 +757,7 @@ class SurfaceView(QWidget):
         m = self._map
         markers, marker_colors = [], []
         shown = 0
-        for points, color in self._paths:
+        for points, color, preview in self._paths:
             pts = points[np.isfinite(points).all(axis=1)]
             if len(pts) == 0:
                 continue
@@ -759,14 +767,17 @@ class SurfaceView(QWidget):
                     self._add(gl.GLLinePlotItem(mode="line_strip", glOptions="opaque"), 2)
                 )
             line = self._path_lines[shown]
+            line.setGLOptions("translucent" if preview else "opaque")
             line.setData(
                 pos=disp.astype(np.float32),
-                color=_rgba(color),
-                width=self._line_width(3.0),
+                color=_rgba(color, 0.45) if preview else _rgba(color),
+                width=self._line_width(1.5 if preview else 3.0),
                 antialias=True,
             )
             line.show()
             shown += 1
+            if preview:
+                continue
             markers.append(disp[-1])
             marker_colors.append(_rgba(color))
         for line in self._path_lines[shown:]:

@@ -1,0 +1,402 @@
+"""Descent runs in the window: the recorded tracks, the step cursor and playback.
+
+The descent worker computes; this object keeps what it sent (every step of every run) and a
+cursor, the step being shown. Stepping back and forward inside the recorded history only moves
+the cursor; stepping past its end asks the worker for more. Every change of the runs' settings
+or of the landscape starts a new *generation*: the worker rebuilds its runs, answers about older
+generations are dropped, and the first few hundred steps come back at once as a faint preview
+of where the path will go, which the cursor then replays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from landscape_gui.core.descent import STATUS_NAMES
+from landscape_gui.core.formula import X, Y
+from landscape_gui.core.optimizers import OPTIMIZERS, gd_stability_bound
+from landscape_gui.core.state import RunSettings
+from landscape_gui.qt.views.palette import run_color
+from landscape_gui.qt.worker import DescentWorker, RunUpdate, WorkerThread
+
+PREVIEW_STEPS = 300
+FRAME_MS = 16
+MAX_DRAWN_POINTS = 4000
+_STATUS_TEXT = {
+    "running": "running",
+    "converged": "converged: |∇f| < tolerance",
+    "max-steps": "stopped at the step limit",
+    "diverged": "diverged: the steps blew up — try a smaller learning rate",
+}
+assert set(_STATUS_TEXT) == set(STATUS_NAMES)
+
+
+@dataclass
+class Track:
+    """Everything recorded of one run so far; row k is step k."""
+
+    x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    y: np.ndarray = field(default_factory=lambda: np.empty(0))
+    f: np.ndarray = field(default_factory=lambda: np.empty(0))
+    gx: np.ndarray = field(default_factory=lambda: np.empty(0))
+    gy: np.ndarray = field(default_factory=lambda: np.empty(0))
+    status: str = "running"
+    steps_taken: int = 0
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def append(self, update: RunUpdate) -> None:
+        if update.first_step != len(self.x):
+            raise RuntimeError("descent updates arrived out of order")
+        for name in ("x", "y", "f", "gx", "gy"):
+            setattr(self, name, np.concatenate((getattr(self, name), getattr(update, name))))
+        self.status = update.status
+        self.steps_taken = update.steps_taken
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "running"
+
+    def row(self, step: int) -> tuple[float, float, float, float, float] | None:
+        if len(self.x) == 0:
+            return None
+        k = min(step, len(self.x) - 1)
+        return (self.x[k], self.y[k], self.f[k], self.gx[k], self.gy[k])
+
+
+def _thin(points: np.ndarray) -> np.ndarray:
+    """At most MAX_DRAWN_POINTS points, always keeping the last (the current point)."""
+    if len(points) <= MAX_DRAWN_POINTS:
+        return points
+    stride = math.ceil(len(points) / MAX_DRAWN_POINTS)
+    return np.concatenate((points[:-1:stride], points[-1:]))
+
+
+def run_name(settings: RunSettings) -> str:
+    spec = OPTIMIZERS.get(settings.optimizer)
+    name = spec.name if spec else settings.optimizer
+    lr = settings.hyperparameters.get("lr", spec.defaults().get("lr") if spec else None)
+    return f"{name}, lr {lr:g}" if lr is not None else name
+
+
+class RunsController(QObject):
+    """The descent half of the controller (see module docstring)."""
+
+    stepShown = Signal(int)  # the cursor moved
+    finished = Signal()  # every run has stopped and the cursor reached the end
+    statusChanged = Signal(str)  # the overall status text
+
+    extendRequested = Signal(int, int)
+    configureRequested = Signal(int, object)
+    playFastRequested = Signal(int)
+    pauseRequested = Signal()
+
+    def __init__(self, controller):
+        super().__init__(controller)
+        self.controller = controller
+        self.tracks: list[Track] = []
+        self.cursor = 0
+        self.generation = 0
+        self.playing = False
+        self.speed = 10.0  # steps per second; 0 means as fast as possible
+        self.selected = 0
+        self._pending = False  # an extend request is on its way
+        self._waiting_for_target: int | None = None
+        self._worker = DescentWorker()
+        self._thread = WorkerThread(self._worker, "landscape-descent")
+        self.configureRequested.connect(self._worker.configure)
+        self.extendRequested.connect(self._worker.extend)
+        self.playFastRequested.connect(self._worker.play_fast)
+        self.pauseRequested.connect(self._worker.pause)
+        self._worker.progressed.connect(self._progressed)
+        self._worker.failed.connect(self._failed)
+        self._worker.stopped.connect(self._fast_stopped)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._thread.stop()
+
+    # Configuration
+    def reconfigure(self) -> None:
+        """Start over from the runs' starts with the current landscape and settings."""
+        controller = self.controller
+        landscape = controller.landscape
+        if landscape is None:
+            return
+        self.generation += 1
+        self.tracks = [Track() for _ in controller.state.runs]
+        self.cursor = 0
+        self._pending = True
+        self._waiting_for_target = None
+        was_playing = self.playing
+        self._set_playing(False)
+        state = controller.state
+        setup = (
+            landscape.compiled,
+            dict(landscape.parameter_values),
+            landscape.domain,
+            [RunSettings(r.optimizer, dict(r.hyperparameters), r.start) for r in state.runs],
+            state.max_steps,
+            state.tolerance,
+        )
+        self.configureRequested.emit(self.generation, setup)
+        self.extendRequested.emit(self.generation, PREVIEW_STEPS)
+        self.selected = min(self.selected, len(state.runs) - 1)
+        self._refresh_panel()
+        if was_playing:
+            self.statusChanged.emit("restarted: the settings changed")
+
+    # Transport (user commands)
+    def step(self, count: int = 1) -> None:
+        self._set_playing(False)
+        self._move_to(self.cursor + count)
+
+    def step_back(self, count: int = 1) -> None:
+        self._set_playing(False)
+        self._move_to(max(0, self.cursor - count))
+
+    def first(self) -> None:
+        self._set_playing(False)
+        self._move_to(0)
+
+    def last(self) -> None:
+        self._set_playing(False)
+        self._move_to(self.recorded_end())
+
+    def reset(self) -> None:
+        self._set_playing(False)
+        self.reconfigure()
+
+    def toggle_play(self) -> None:
+        if self.playing:
+            self._set_playing(False)
+            return
+        if self.all_finished() and self.cursor >= self.recorded_end():
+            self.statusChanged.emit("finished: press R to reset, or Home to replay")
+            return
+        self._set_playing(True)
+
+    def set_speed(self, steps_per_second: float) -> None:
+        self.speed = max(0.0, float(steps_per_second))
+        if self.playing:
+            self._set_playing(False)
+            self._set_playing(True)
+
+    # Queries
+    def recorded_end(self) -> int:
+        """The last recorded step of the longest run."""
+        return max((len(t) - 1 for t in self.tracks), default=0)
+
+    def all_finished(self) -> bool:
+        return bool(self.tracks) and all(t.finished for t in self.tracks)
+
+    def selected_track(self) -> Track | None:
+        if 0 <= self.selected < len(self.tracks):
+            return self.tracks[self.selected]
+        return None
+
+    # Internals
+    def _set_playing(self, playing: bool) -> None:
+        if playing == self.playing:
+            return
+        self.playing = playing
+        if playing:
+            if self.speed == 0:
+                self._move_to(self.recorded_end(), request_more=False)
+                self.playFastRequested.emit(self.generation)
+            else:
+                interval = max(FRAME_MS, int(1000 / self.speed))
+                self._timer.start(interval)
+        else:
+            self._timer.stop()
+            self.pauseRequested.emit()
+        self._refresh_panel()
+
+    def _tick(self) -> None:
+        interval_s = self._timer.interval() / 1000
+        advance = max(1, round(self.speed * interval_s))
+        end = self.recorded_end()
+        if self.cursor >= end and self.all_finished():
+            self._set_playing(False)
+            self.finished.emit()
+            return
+        self._move_to(self.cursor + advance)
+
+    def _move_to(self, target: int, request_more: bool = True) -> None:
+        end = self.recorded_end()
+        if target > end and request_more and not self.all_finished():
+            # Past the recording: ask the worker, and show the target when it arrives.
+            if not self._pending:
+                self._pending = True
+                self.extendRequested.emit(self.generation, max(target - end, PREVIEW_STEPS))
+            self._waiting_for_target = target
+            target = end
+        self.cursor = max(0, min(target, end))
+        self._draw()
+        self.stepShown.emit(self.cursor)
+
+    def _progressed(self, generation: int, updates: list[RunUpdate]) -> None:
+        if generation != self.generation:
+            return
+        for update in updates:
+            if update.index < len(self.tracks):
+                self.tracks[update.index].append(update)
+        self._pending = False
+        if self.playing and self.speed == 0:
+            self.cursor = self.recorded_end()
+        elif self._waiting_for_target is not None:
+            target, self._waiting_for_target = self._waiting_for_target, None
+            self._move_to(target)
+            return
+        self._draw()
+        self.stepShown.emit(self.cursor)
+
+    def _fast_stopped(self, generation: int) -> None:
+        if generation == self.generation and self.playing and self.speed == 0:
+            if self.all_finished():
+                self._set_playing(False)
+                self.finished.emit()
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation != self.generation:
+            return
+        self._pending = False
+        self.tracks = []
+        self.controller.message.emit(f"Descent not started: {message}")
+        self._refresh_panel(status=(f"not started: {message}", "diverged"))
+        self._draw()
+
+    # Drawing
+    def _draw(self) -> None:
+        controller = self.controller
+        views = controller.window.views
+        state = controller.state
+        surface_paths, contour_paths = [], []
+        preview = state.toggles.path_preview
+        for index, (track, settings) in enumerate(zip(self.tracks, state.runs, strict=False)):
+            if not settings.visible or len(track) == 0:
+                continue
+            color = run_color(index)
+            shown = min(self.cursor, len(track) - 1) + 1
+            points = np.column_stack((track.x, track.y, track.f))
+            surface_paths.append((_thin(points[:shown]), color, False))
+            contour_paths.append((_thin(points[:shown, :2]), color, False))
+            if preview and shown < len(track):
+                surface_paths.append((_thin(points[shown - 1 :]), color, True))
+                contour_paths.append((_thin(points[shown - 1 :, :2]), color, True))
+        views.surface.set_paths(surface_paths)
+        views.contour.set_paths(contour_paths)
+        track = self.selected_track()
+        row = track.row(self.cursor) if track is not None else None
+        if row is not None and all(math.isfinite(v) for v in row[:2]):
+            controller.show_point(row[0], row[1])
+        self._refresh_panel()
+
+    def _refresh_panel(self, status: tuple[str, str] | None = None) -> None:
+        controller = self.controller
+        panel = controller.window.views.descent
+        state = controller.state
+        rows = []
+        for index, settings in enumerate(state.runs):
+            track = self.tracks[index] if index < len(self.tracks) else None
+            rows.append(
+                {
+                    "name": run_name(settings),
+                    "color": run_color(index),
+                    "status": self._track_status(track),
+                    "visible": settings.visible,
+                }
+            )
+        panel.set_runs(rows)
+        panel.set_selected_run(self.selected)
+        if 0 <= self.selected < len(state.runs):
+            settings = state.runs[self.selected]
+            panel.set_run_settings(
+                settings.optimizer, dict(settings.hyperparameters), settings.start
+            )
+        panel.set_limits(state.max_steps, state.tolerance)
+        panel.set_step(self.cursor, self.recorded_end() if self.tracks else 0)
+        panel.set_playing(self.playing)
+        panel.set_status(*(status or self._overall_status()))
+        panel.set_arithmetic(self.update_arithmetic())
+        panel.set_stability_hint(self.stability_hint())
+
+    def _track_status(self, track: Track | None) -> str:
+        if track is None or len(track) == 0:
+            return "waiting" if track is not None and not track.finished else "—"
+        if track.finished and self.cursor >= len(track) - 1:
+            return track.status
+        return f"step {min(self.cursor, len(track) - 1)}"
+
+    def _overall_status(self) -> tuple[str, str]:
+        if not self.tracks:
+            return ("no runs", "idle")
+        track = self.selected_track()
+        at_end = track is not None and self.cursor >= len(track) - 1
+        if track is not None and track.finished and at_end:
+            return (_STATUS_TEXT[track.status], track.status)
+        if self.playing:
+            return ("running", "running")
+        return ("paused" if self.cursor > 0 else "ready: press Step or Play", "paused")
+
+    def update_arithmetic(self) -> str:
+        """The last step of the selected run, written out with its numbers."""
+        track = self.selected_track()
+        if track is None or len(track) == 0:
+            return ""
+        k = min(self.cursor, len(track) - 1)
+        settings = self.controller.state.runs[self.selected]
+        if k == 0:
+            return (
+                f"start at ({_n(track.x[0])}, {_n(track.y[0])}); ∇f there = "
+                f"({_n(track.gx[0])}, {_n(track.gy[0])})"
+            )
+        old = (track.x[k - 1], track.y[k - 1])
+        new = (track.x[k], track.y[k])
+        grad = (track.gx[k - 1], track.gy[k - 1])
+        if settings.optimizer == "gd":
+            lr = settings.hyperparameters.get("lr", OPTIMIZERS["gd"].defaults()["lr"])
+            return (
+                f"({_n(new[0])}, {_n(new[1])}) = ({_n(old[0])}, {_n(old[1])}) − {lr:g} × "
+                f"({_n(grad[0])}, {_n(grad[1])})"
+            )
+        step = (old[0] - new[0], old[1] - new[1])
+        return (
+            f"({_n(new[0])}, {_n(new[1])}) = ({_n(old[0])}, {_n(old[1])}) − "
+            f"({_n(step[0])}, {_n(step[1])})   [∇f was ({_n(grad[0])}, {_n(grad[1])})]"
+        )
+
+    def stability_hint(self) -> str | None:
+        """For a quadratic (constant Hessian), the learning rate above which plain GD diverges."""
+        controller = self.controller
+        landscape = controller.landscape
+        if landscape is None or not controller.state.runs:
+            return None
+        settings = controller.state.runs[self.selected]
+        if settings.optimizer not in ("gd", "momentum", "nesterov"):
+            return None
+        hessian = landscape.compiled.hessian_exprs
+        if any(h.free_symbols & {X, Y} for h in hessian):
+            return None  # not a quadratic: the bound would change from point to point
+        fxx, fxy, fyy = (float(v) for v in landscape.hessian(0.0, 0.0))
+        if not all(math.isfinite(v) for v in (fxx, fxy, fyy)):
+            return None
+        bound = gd_stability_bound([[fxx, fxy], [fxy, fyy]])
+        if bound is None:
+            return "No learning rate converges: the landscape has no bottom (a saddle)."
+        if settings.optimizer == "gd":
+            return f"Plain GD diverges above lr = {bound:.4g} (2/λmax)"
+        return f"Plain GD would diverge above lr = {bound:.4g} (2/λmax)"
+
+
+def _n(value: float) -> str:
+    if not math.isfinite(value):
+        return "undefined"
+    return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3g}"

@@ -1,0 +1,852 @@
+"""The descent controls: the race of runs, the selected run's optimizer and settings, when to
+stop, the playback transport, the arithmetic of the last step and the basin map toggle.
+
+A thin view: the controls are built from the optimizer table handed in, the controller fills
+every number and text, and the panel emits a signal for each thing the user did. Setters block
+signals, so the controller never hears its own changes echoed back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from landscape_gui.core.optimizers import HyperParameterSpec, OptimizerError, OptimizerSpec
+
+SLIDER_STEPS = 1000
+MAX_STEPS_LIMIT = 1_000_000
+SPEEDS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 1000.0)
+AS_FAST_AS_POSSIBLE = 0.0
+DEFAULT_SPEED = 10.0
+VISIBLE_RUN_ROWS = 4  # rows the run list shows before it scrolls
+
+# Status colours (light, dark). A glyph goes with each so the kind does not rest on colour.
+STATUS_STYLES: dict[str, tuple[str, str, str]] = {
+    "running": ("#1565C0", "#64B5F6", "▶"),
+    "paused": ("#616161", "#BDBDBD", "❚❚"),
+    "converged": ("#2E7D32", "#81C784", "✓"),
+    "max-steps": ("#B26A00", "#FFB74D", "■"),
+    "diverged": ("#C62828", "#EF5350", "⚠"),
+    "idle": ("#616161", "#BDBDBD", ""),
+}
+ERROR_COLOR = "#d32f2f"
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+NORMAL_SIZES = {"counter": 20, "status": 15, "arithmetic": 13}
+BIG_SIZES = {"counter": 40, "status": 30, "arithmetic": 28}
+
+
+def format_value(value: float) -> str:
+    """Short, exact-enough text for a number box: 0.1, 0.0001, 1e-8, 0.999."""
+    text = f"{value:.6g}"
+    mantissa, exponent_mark, exponent = text.partition("e")
+    if exponent_mark:
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def split_summary(summary: str) -> tuple[str, str]:
+    """An optimizer summary as (update rule, one statement a line; the note in brackets).
+
+    ``"b <- mu*b + g;  p <- p - lr*b  (torch.optim.SGD)"`` becomes
+    ``("b ← mu*b + g\\np ← p - lr*b", "torch.optim.SGD")``.
+    """
+    rule, note = summary.strip(), ""
+    cut = rule.rfind("  (")
+    if cut > 0 and rule.endswith(")"):
+        rule, note = rule[:cut], rule[cut + 3 : -1]
+    lines = [part.strip().replace("<-", "←") for part in rule.split(";") if part.strip()]
+    return "\n".join(lines), note
+
+
+def _swatch(color: str, size: int = 14) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor("#808080"))
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    painter.end()
+    icon = QIcon()
+    # The same picture when selected: Qt would otherwise tint it and the colour would lie.
+    for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
+        icon.addPixmap(pixmap, mode)
+    return icon
+
+
+class ArithmeticLabel(QLabel):
+    """The update in monospace, broken before ``=`` and then ``−`` when one line will not fit.
+
+    Breaking at the operators keeps each vector whole, which plain word wrap would not.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._raw = ""
+        self.setWordWrap(True)
+
+    def set_update_text(self, text: str) -> None:
+        self._raw = text
+        self._relayout()
+
+    def update_text(self) -> str:
+        return self._raw
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._relayout()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._relayout()
+
+    def _relayout(self) -> None:
+        text = self._raw or "—"
+        width = self.contentsRect().width() - 2 * self.margin()
+        metrics = self.fontMetrics()
+        for breaks in ((), (" = ",), (" = ", " − ", " + "), (" = ", " − ", " + ", " × ")):
+            candidate = text
+            for mark in breaks:
+                candidate = candidate.replace(mark, "\n" + mark.lstrip())
+            if max(metrics.horizontalAdvance(line) for line in candidate.split("\n")) <= width:
+                break
+        if candidate != super().text():
+            self.setText(candidate)
+
+
+class _WheelGuard(QObject):
+    """Lets the mouse wheel scroll the side panel instead of changing an unfocused control.
+
+    Without it, scrolling a long panel past a combo or slider silently changes the optimizer
+    or the learning rate under the pointer.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Wheel and not watched.hasFocus():
+            event.ignore()
+            return True
+        return False
+
+
+class NumberEdit(QLineEdit):
+    """A number typed as text, so 1e-8 and 1000 both fit without a fixed decimal count.
+
+    Emits ``valueEdited`` when the user finishes a valid entry. An entry that is not a number
+    or that ``check`` rejects turns the box red with the reason as tooltip and emits nothing.
+    """
+
+    valueEdited = Signal(float)
+
+    def __init__(
+        self,
+        check: Callable[[float], float] | None = None,
+        help_text: str = "",
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self._check = check
+        self._help = help_text
+        self._shown = math.nan
+        self.setToolTip(help_text)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000000e-00") + 16)
+        self.editingFinished.connect(self._finished)
+        self.textEdited.connect(lambda _text: self._show_error(None))
+
+    def value(self) -> float:
+        return self._shown
+
+    def set_value(self, value: float) -> None:
+        self._shown = float(value)
+        self.blockSignals(True)
+        self.setText(format_value(value))
+        self.blockSignals(False)
+        self._show_error(None)
+
+    def error(self) -> str:
+        """The reason the current entry was refused, or '' when it is fine."""
+        return self.property("error") or ""
+
+    def _finished(self) -> None:
+        text = self.text().strip().replace("−", "-")
+        if not _NUMBER.fullmatch(text):
+            self._show_error(f"“{self.text()}” is not a number")
+            return
+        value = float(text)
+        if self._check is not None:
+            try:
+                value = self._check(value)
+            except (OptimizerError, ValueError) as exc:
+                self._show_error(str(exc))
+                return
+        self._show_error(None)
+        if value == self._shown:
+            return
+        self._shown = value
+        self.valueEdited.emit(value)
+
+    def _show_error(self, message: str | None) -> None:
+        self.setProperty("error", message or "")
+        self.setStyleSheet(f"QLineEdit {{ border: 2px solid {ERROR_COLOR}; }}" if message else "")
+        self.setToolTip(f"⚠ {message}" if message else self._help)
+
+
+class HyperRow(QObject):
+    """Label, slider and value box for one hyperparameter, kept in step with each other.
+
+    The slider covers the spec's suggested range (log10-spaced for ``log_scale``); the box
+    takes any valid value, and a value beyond the range just pins the slider at its end.
+    """
+
+    valueChanged = Signal(str, float)
+
+    def __init__(self, spec: HyperParameterSpec, optimizer_name: str, parent: QWidget):
+        super().__init__(parent)
+        self.spec = spec
+        tip = f"{spec.label} ({spec.name}): {spec.help}" if spec.help else spec.label
+        self.label = QLabel(spec.label)
+        self.label.setToolTip(tip)
+        self.label.setWordWrap(True)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName(f"hyperSlider_{spec.name}")
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.slider.setPageStep(SLIDER_STEPS // 20)
+        self.slider.setAccessibleName(spec.label)
+        self.slider.setToolTip(tip)
+        self.slider.setMinimumWidth(60)
+        self.box = NumberEdit(
+            lambda value: spec.validate(value, optimizer_name), help_text=tip, parent=None
+        )
+        self.box.setObjectName(f"hyper_{spec.name}")
+        self.box.setAccessibleName(spec.label)
+        self.label.setBuddy(self.box)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.box.valueEdited.connect(self._box_edited)
+
+    def widgets(self) -> tuple[QWidget, ...]:
+        return (self.label, self.slider, self.box)
+
+    def value(self) -> float:
+        return self.box.value()
+
+    def set_value(self, value: float) -> None:
+        self.box.set_value(value)
+        self.slider.blockSignals(True)
+        self.slider.setValue(self.position_of(value))
+        self.slider.blockSignals(False)
+
+    def position_of(self, value: float) -> int:
+        low, high, value = self._axis(self.spec.minimum), self._axis(self.spec.maximum), value
+        if self.spec.log_scale:
+            if not value > 0:
+                return 0
+            value = math.log10(value)
+        if not math.isfinite(value) or high == low:
+            return 0
+        fraction = (value - low) / (high - low)
+        return round(min(max(fraction, 0.0), 1.0) * SLIDER_STEPS)
+
+    def value_at(self, position: int) -> float:
+        """The value at a slider position, rounded to what a slider can usefully resolve."""
+        low, high = self._axis(self.spec.minimum), self._axis(self.spec.maximum)
+        raw = low + (high - low) * position / SLIDER_STEPS
+        if self.spec.log_scale:
+            value = float(f"{10.0**raw:.3g}")
+        else:
+            value = round(raw, 3)
+        return min(max(value, self.spec.minimum), self.spec.maximum)
+
+    def _axis(self, value: float) -> float:
+        return math.log10(value) if self.spec.log_scale else value
+
+    def _slider_moved(self, position: int) -> None:
+        value = self.value_at(position)
+        self.box.set_value(value)
+        self.valueChanged.emit(self.spec.name, value)
+
+    def _box_edited(self, value: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(self.position_of(value))
+        self.slider.blockSignals(False)
+        self.valueChanged.emit(self.spec.name, value)
+
+
+class DescentPanel(QWidget):
+    """Controls for gradient descent; see the module docstring."""
+
+    runSelected = Signal(int)
+    runAdded = Signal()
+    runRemoved = Signal(int)
+    runVisibilityChanged = Signal(int, bool)
+    optimizerChanged = Signal(int, str)
+    hyperparameterChanged = Signal(int, str, float)
+    startEdited = Signal(int, float, float)
+    maxStepsChanged = Signal(int)
+    toleranceChanged = Signal(float)
+    firstRequested = Signal()
+    stepBackRequested = Signal()
+    stepRequested = Signal(int)
+    playToggled = Signal()
+    resetRequested = Signal()
+    speedChanged = Signal(float)
+    basinsToggled = Signal(bool)
+
+    def __init__(self, optimizers: Mapping[str, OptimizerSpec], parent: QWidget | None = None):
+        super().__init__(parent)
+        self._optimizers = dict(optimizers)
+        self._dark = False
+        self._big = False
+        self._status_kind = "idle"
+        self._wheel_guard = _WheelGuard(self)
+        self.hyper_rows: dict[str, HyperRow] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self._build_runs())
+        layout.addWidget(self._build_settings())
+        layout.addWidget(self._build_stopping())
+        layout.addWidget(self._build_transport())
+        layout.addWidget(self._build_arithmetic())
+        layout.addWidget(self._build_basins(), 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+
+        first_key = next(iter(self._optimizers), None)
+        if first_key is not None:
+            spec = self._optimizers[first_key]
+            self.set_run_settings(first_key, spec.defaults(), (0.0, 0.0))
+        self._apply_fonts()
+        self._apply_status_style()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_runs(self) -> QGroupBox:
+        box = QGroupBox("Runs")
+        self.run_list = QListWidget()
+        self.run_list.setObjectName("runList")
+        self.run_list.setAccessibleName("runs")
+        self.run_list.setToolTip(
+            "Every run descends at once, so optimizers can race.\n"
+            "Tick to show or hide a run; select one to edit its settings below."
+        )
+        self.run_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.run_list.setIconSize(QSize(14, 14))
+        self.run_list.setWordWrap(True)
+        self.run_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.run_list.currentRowChanged.connect(self._run_row_changed)
+        self.run_list.itemChanged.connect(self._run_item_changed)
+
+        self.add_run_button = QPushButton("Add run")
+        self.add_run_button.setObjectName("addRun")
+        self.add_run_button.setToolTip("Race another run from the same start")
+        self.add_run_button.clicked.connect(self.runAdded)
+        self.remove_run_button = QPushButton("Remove run")
+        self.remove_run_button.setObjectName("removeRun")
+        self.remove_run_button.setToolTip("Remove the selected run")
+        self.remove_run_button.clicked.connect(self._remove_clicked)
+        self.remove_run_button.setEnabled(False)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_run_button)
+        buttons.addWidget(self.remove_run_button)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.run_list)
+        layout.addLayout(buttons)
+        self._fit_run_list()
+        return box
+
+    def _build_settings(self) -> QGroupBox:
+        box = QGroupBox("Selected run")
+        self.optimizer_combo = QComboBox()
+        self.optimizer_combo.setObjectName("optimizerCombo")
+        self.optimizer_combo.setAccessibleName("optimizer")
+        for index, (key, spec) in enumerate(self._optimizers.items()):
+            self.optimizer_combo.addItem(spec.name, key)
+            if spec.summary:
+                self.optimizer_combo.setItemData(index, spec.summary, Qt.ItemDataRole.ToolTipRole)
+        self.optimizer_combo.currentIndexChanged.connect(self._optimizer_chosen)
+        self._guard(self.optimizer_combo)
+        self.optimizer_summary = QLabel()
+        self.optimizer_summary.setObjectName("optimizerSummary")
+        self.optimizer_summary.setWordWrap(True)
+        self.optimizer_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        summary_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        summary_font.setPointSizeF(max(self.font().pointSizeF() - 1, 7))
+        self.optimizer_summary.setFont(summary_font)
+
+        self.stability_hint = QLabel()
+        self.stability_hint.setObjectName("stabilityHint")
+        self.stability_hint.setWordWrap(True)
+        self.stability_hint.hide()
+
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setObjectName("advancedToggle")
+        self.advanced_toggle.setText("Advanced")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setChecked(False)
+        self.advanced_toggle.setAutoRaise(True)
+        self.advanced_toggle.setStyleSheet("QToolButton { border: none; padding: 2px 0; }")
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.setToolTip("Numbers most people leave alone")
+        self.advanced_toggle.toggled.connect(self._advanced_toggled)
+
+        self._rows_host = QVBoxLayout()
+        self._rows_host.setContentsMargins(0, 0, 0, 0)
+        self._rows_widget: QWidget | None = None
+
+        self.start_x = self._start_box("startX", "x")
+        self.start_y = self._start_box("startY", "y")
+        start_row = QHBoxLayout()
+        start_label = QLabel("Start at")
+        start_label.setToolTip("Where the run begins; you can also click the contour map")
+        start_row.addWidget(start_label)
+        for axis, spin in (("x", self.start_x), ("y", self.start_y)):
+            start_row.addSpacing(4)
+            start_row.addWidget(QLabel(axis))
+            start_row.addWidget(spin, 1)
+
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.optimizer_combo)
+        layout.addWidget(self.optimizer_summary)
+        layout.addLayout(self._rows_host)
+        layout.addLayout(start_row)
+        return box
+
+    def _start_box(self, name: str, axis: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setObjectName(name)
+        spin.setAccessibleName(f"start {axis}")
+        spin.setRange(-1e6, 1e6)
+        spin.setDecimals(3)
+        spin.setSingleStep(0.1)
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(self._start_edited)
+        self._guard(spin)
+        return spin
+
+    def _build_stopping(self) -> QGroupBox:
+        box = QGroupBox("Stop when")
+        self.max_steps = QSpinBox()
+        self.max_steps.setObjectName("maxSteps")
+        self.max_steps.setAccessibleName("maximum steps")
+        self.max_steps.setRange(1, MAX_STEPS_LIMIT)
+        self.max_steps.setValue(500)
+        self.max_steps.setGroupSeparatorShown(True)
+        self.max_steps.setKeyboardTracking(False)
+        self.max_steps.setToolTip("Give up after this many steps")
+        self.max_steps.valueChanged.connect(self.maxStepsChanged)
+        self._guard(self.max_steps)
+
+        def positive(value: float) -> float:
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"the tolerance must be greater than 0, got {value:g}")
+            return value
+
+        self.tolerance = NumberEdit(
+            positive, help_text="Converged when the gradient's length |∇f| falls below this"
+        )
+        self.tolerance.setObjectName("tolerance")
+        self.tolerance.setAccessibleName("tolerance")
+        self.tolerance.set_value(1e-6)
+        self.tolerance.valueEdited.connect(self.toleranceChanged)
+
+        grid = QGridLayout(box)
+        grid.addWidget(QLabel("steps reach"), 0, 0)
+        grid.addWidget(self.max_steps, 0, 1)
+        tolerance_label = QLabel("or |∇f| <")
+        tolerance_label.setToolTip(self.tolerance.toolTip())
+        grid.addWidget(tolerance_label, 1, 0)
+        grid.addWidget(self.tolerance, 1, 1)
+        grid.setColumnStretch(2, 1)
+        return box
+
+    def _build_transport(self) -> QGroupBox:
+        box = QGroupBox("Walk downhill")
+        style = self.style()
+        pixmap = QStyle.StandardPixmap
+
+        def button(name: str, text: str, tip: str, icon: QStyle.StandardPixmap | None = None):
+            widget = QPushButton(text)
+            widget.setObjectName(name)
+            widget.setToolTip(tip)
+            widget.setAccessibleName(tip)
+            if icon is not None:
+                widget.setIcon(style.standardIcon(icon))
+            return widget
+
+        self.first_button = button(
+            "firstStep", "First", "Back to the start point", pixmap.SP_MediaSkipBackward
+        )
+        self.back_button = button("stepBack", "◀ Back", "Show the previous step")
+        self.step_button = button("stepForward", "Step ▶", "Take one step downhill")
+        self.play_button = button(
+            "playPause", "Play", "Keep stepping, or pause", pixmap.SP_MediaPlay
+        )
+        self.reset_button = button(
+            "resetRuns", "Reset", "Clear every run and start again", pixmap.SP_BrowserReload
+        )
+        self.first_button.clicked.connect(self.firstRequested)
+        self.back_button.clicked.connect(self.stepBackRequested)
+        self.step_button.clicked.connect(lambda: self.stepRequested.emit(1))
+        self.play_button.clicked.connect(self.playToggled)
+        self.reset_button.clicked.connect(self.resetRequested)
+        self.play_button.setMinimumWidth(
+            self.play_button.fontMetrics().horizontalAdvance("Pause") + 48
+        )
+
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("speedCombo")
+        self.speed_combo.setAccessibleName("playback speed")
+        self.speed_combo.setToolTip("How many steps Play takes each second")
+        for speed in SPEEDS:
+            unit = "step" if speed == 1 else "steps"
+            self.speed_combo.addItem(f"{speed:g} {unit}/s", float(speed))
+        self.speed_combo.addItem("As fast as possible", AS_FAST_AS_POSSIBLE)
+        self.speed_combo.setCurrentIndex(SPEEDS.index(DEFAULT_SPEED))
+        self.speed_combo.currentIndexChanged.connect(self._speed_chosen)
+        self._guard(self.speed_combo)
+
+        self.step_counter = QLabel("Step 0 of 0")
+        self.step_counter.setObjectName("stepCounter")
+        self.step_counter.setAccessibleName("step counter")
+        self.run_status = QLabel()
+        self.run_status.setObjectName("runStatus")
+        self.run_status.setWordWrap(True)
+        self.run_status.setAccessibleName("run status")
+
+        steps = QHBoxLayout()
+        steps.setSpacing(4)
+        for widget in (self.first_button, self.back_button, self.step_button, self.play_button):
+            steps.addWidget(widget)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(self.reset_button)
+        speed_row.addStretch(1)
+        speed_label = QLabel("Speed")
+        speed_label.setBuddy(self.speed_combo)
+        speed_row.addWidget(speed_label)
+        speed_row.addWidget(self.speed_combo)
+
+        layout = QVBoxLayout(box)
+        layout.addLayout(steps)
+        layout.addLayout(speed_row)
+        layout.addWidget(self.step_counter)
+        layout.addWidget(self.run_status)
+        return box
+
+    def _build_arithmetic(self) -> QGroupBox:
+        box = QGroupBox("The last step, in numbers")
+        self.arithmetic = ArithmeticLabel()
+        self.arithmetic.setObjectName("arithmetic")
+        self.arithmetic.setAccessibleName("update arithmetic")
+        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.arithmetic.setMinimumHeight(24)
+        caption = QLabel("new = old − step size × gradient")
+        caption.setObjectName("arithmeticCaption")
+        self.arithmetic_caption = caption
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.arithmetic)
+        layout.addWidget(caption)
+        return box
+
+    def _build_basins(self) -> QCheckBox:
+        self.basins_toggle = QCheckBox("Basins of attraction")
+        self.basins_toggle.setObjectName("basinsToggle")
+        self.basins_toggle.setToolTip(
+            "Run the selected optimizer from every point of a grid and colour each start\n"
+            "by the minimum it ends in: each coloured region is one valley's catchment."
+        )
+        self.basins_toggle.clicked.connect(self.basinsToggled)
+        return self.basins_toggle
+
+    def _guard(self, widget: QWidget) -> None:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        widget.installEventFilter(self._wheel_guard)
+
+    def _rebuild_rows(self, key: str) -> None:
+        """New rows for this optimizer's hyperparameters; the hint and toggle move across."""
+        spec = self._optimizers[key]
+        container = QWidget()
+        grid = QGridLayout(container)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setColumnStretch(1, 1)
+        rows: dict[str, HyperRow] = {}
+        row_index = 0
+        advanced = [p for p in spec.hyperparameters if p.advanced]
+        for parameter in (p for p in spec.hyperparameters if not p.advanced):
+            row = HyperRow(parameter, spec.name, container)
+            for column, widget in enumerate(row.widgets()):
+                grid.addWidget(widget, row_index, column)
+            rows[parameter.name] = row
+            row_index += 1
+            if parameter.name == "lr":
+                grid.addWidget(self.stability_hint, row_index, 0, 1, 3)
+                row_index += 1
+        if "lr" not in rows:
+            grid.addWidget(self.stability_hint, row_index, 0, 1, 3)
+            row_index += 1
+        grid.addWidget(self.advanced_toggle, row_index, 0, 1, 3)
+        row_index += 1
+        for parameter in advanced:
+            row = HyperRow(parameter, spec.name, container)
+            for column, widget in enumerate(row.widgets()):
+                grid.addWidget(widget, row_index, column)
+            rows[parameter.name] = row
+            row_index += 1
+        for row in rows.values():
+            row.valueChanged.connect(self._hyper_changed)
+            self._guard(row.slider)
+
+        old = self._rows_widget
+        self._rows_host.addWidget(container)
+        container.show()  # now, not on the next event loop turn: callers may grab at once
+        self._rows_widget = container
+        self.hyper_rows = rows
+        if old is not None:
+            old.setParent(None)
+            old.deleteLater()
+        self.stability_hint.setVisible(bool(self.stability_hint.text()))
+        self.advanced_toggle.setVisible(bool(advanced))
+        self._advanced_toggled(self.advanced_toggle.isChecked())
+        rule, note = split_summary(spec.summary)
+        self.optimizer_summary.setText(rule)
+        self.optimizer_summary.setToolTip(f"{spec.name}: {note}" if note else spec.name)
+        self.optimizer_summary.setVisible(bool(rule))
+
+    def _fit_run_list(self) -> None:
+        rows = min(max(self.run_list.count(), 1), VISIBLE_RUN_ROWS)
+        row_height = self.run_list.sizeHintForRow(0) if self.run_list.count() else 0
+        row_height = max(row_height, 2 * self.fontMetrics().lineSpacing() + 6)
+        frame = 2 * self.run_list.frameWidth()
+        self.run_list.setFixedHeight(rows * row_height + frame + 2)
+
+    # ------------------------------------------------------------------ the controller's side
+
+    def set_runs(self, runs: list[dict]) -> None:
+        """Show the runs; rows are updated in place so the selection survives a refresh."""
+        self.run_list.blockSignals(True)
+        previous = self.run_list.currentRow()
+        if self.run_list.count() != len(runs):
+            self.run_list.clear()
+            for _ in runs:
+                item = QListWidgetItem()
+                item.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled
+                    | Qt.ItemFlag.ItemIsSelectable
+                    | Qt.ItemFlag.ItemIsUserCheckable
+                )
+                self.run_list.addItem(item)
+        for index, run in enumerate(runs):
+            item = self.run_list.item(index)
+            name = str(run.get("name", f"Run {index + 1}"))
+            status = str(run.get("status", ""))
+            text = f"{name}\n{status}" if status else name
+            if item.text() != text:
+                item.setText(text)
+                item.setToolTip(f"{name}: {status}" if status else name)
+            color = str(run.get("color", "#808080"))
+            if item.data(Qt.ItemDataRole.UserRole) != color:
+                item.setIcon(_swatch(color))
+                item.setData(Qt.ItemDataRole.UserRole, color)
+            state = Qt.CheckState.Checked if run.get("visible", True) else Qt.CheckState.Unchecked
+            if item.data(Qt.ItemDataRole.CheckStateRole) is None or item.checkState() != state:
+                item.setCheckState(state)
+        if runs:
+            self.run_list.setCurrentRow(min(max(previous, 0), len(runs) - 1))
+        self.run_list.blockSignals(False)
+        self.remove_run_button.setEnabled(len(runs) > 1)
+        self._fit_run_list()
+
+    def set_selected_run(self, index: int) -> None:
+        self.run_list.blockSignals(True)
+        self.run_list.setCurrentRow(index)
+        self.run_list.blockSignals(False)
+
+    def selected_run(self) -> int:
+        return self.run_list.currentRow()
+
+    def set_run_settings(
+        self,
+        optimizer_key: str,
+        hyperparameters: Mapping[str, float],
+        start: tuple[float, float],
+    ) -> None:
+        """Show one run's settings; the rows are rebuilt only when the optimizer changes."""
+        if optimizer_key != self.shown_optimizer() or self._rows_widget is None:
+            self.optimizer_combo.blockSignals(True)
+            self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(optimizer_key))
+            self.optimizer_combo.blockSignals(False)
+            self._rebuild_rows(optimizer_key)
+        for name, value in hyperparameters.items():
+            row = self.hyper_rows.get(name)
+            if row is not None:
+                row.set_value(float(value))
+        for spin, value in zip((self.start_x, self.start_y), start, strict=True):
+            spin.blockSignals(True)
+            spin.setValue(float(value))
+            spin.blockSignals(False)
+
+    def shown_optimizer(self) -> str | None:
+        return self.optimizer_combo.currentData()
+
+    def set_limits(self, max_steps: int, tolerance: float) -> None:
+        self.max_steps.blockSignals(True)
+        self.max_steps.setValue(int(max_steps))
+        self.max_steps.blockSignals(False)
+        self.tolerance.set_value(float(tolerance))
+
+    def set_step(self, shown: int, total: int) -> None:
+        self.step_counter.setText(f"Step {shown:,} of {total:,}")
+
+    def set_status(self, text: str, kind: str) -> None:
+        self._status_kind = kind if kind in STATUS_STYLES else "idle"
+        glyph = STATUS_STYLES[self._status_kind][2]
+        self.run_status.setText(f"{glyph} {text}" if glyph and text else text)
+        self.run_status.setProperty("kind", self._status_kind)
+        self._apply_status_style()
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setText("Pause" if playing else "Play")
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(icon))
+
+    def set_speed(self, value: float) -> None:
+        """Select the speed; a value not on the list selects the nearest listed one."""
+        values = [self.speed_combo.itemData(i) for i in range(self.speed_combo.count())]
+        if value <= 0:
+            index = values.index(AS_FAST_AS_POSSIBLE)
+        else:
+            index = min(
+                (i for i, v in enumerate(values) if v > 0),
+                key=lambda i: abs(math.log(values[i] / value)),
+            )
+        self.speed_combo.blockSignals(True)
+        self.speed_combo.setCurrentIndex(index)
+        self.speed_combo.blockSignals(False)
+
+    def set_arithmetic(self, text: str) -> None:
+        self.arithmetic.set_update_text(text or "")
+
+    def set_stability_hint(self, text: str | None) -> None:
+        self.stability_hint.setText(text or "")
+        self.stability_hint.setVisible(bool(text))
+
+    def set_basins_checked(self, checked: bool) -> None:
+        self.basins_toggle.blockSignals(True)
+        self.basins_toggle.setChecked(bool(checked))
+        self.basins_toggle.blockSignals(False)
+
+    def set_presentation(self, big: bool) -> None:
+        """Projector sizes for the numbers the class reads from the back row."""
+        self._big = bool(big)
+        self._apply_fonts()
+
+    def set_style(self, dark: bool) -> None:
+        self._dark = bool(dark)
+        self._apply_status_style()
+
+    # ------------------------------------------------------------------ appearance
+
+    def _apply_fonts(self) -> None:
+        sizes = BIG_SIZES if self._big else NORMAL_SIZES
+        counter = QFont(self.font())
+        counter.setPixelSize(sizes["counter"])
+        counter.setBold(True)
+        self.step_counter.setFont(counter)
+        status = QFont(self.font())
+        status.setPixelSize(sizes["status"])
+        status.setBold(True)
+        self.run_status.setFont(status)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPixelSize(sizes["arithmetic"])
+        self.arithmetic.setFont(mono)
+
+    def _apply_status_style(self) -> None:
+        light, dark, _glyph = STATUS_STYLES[self._status_kind]
+        self.run_status.setStyleSheet(f"QLabel {{ color: {dark if self._dark else light}; }}")
+        hint_color = "#FFB74D" if self._dark else "#8A4B00"
+        self.stability_hint.setStyleSheet(f"QLabel {{ color: {hint_color}; }}")
+        muted = "#A0A4AC" if self._dark else "#60646C"
+        for label in (self.arithmetic_caption, self.optimizer_summary):
+            label.setStyleSheet(f"QLabel {{ color: {muted}; }}")
+        background, border = ("#2A2C33", "#4A4D57") if self._dark else ("#F4F5F7", "#D3D6DC")
+        self.arithmetic.setStyleSheet(
+            f"QLabel {{ background: {background}; border: 1px solid {border};"
+            " border-radius: 4px; padding: 6px; }"
+        )
+
+    # ------------------------------------------------------------------ the user's side
+
+    def _run_row_changed(self, row: int) -> None:
+        if row >= 0:
+            self.runSelected.emit(row)
+
+    def _run_item_changed(self, item: QListWidgetItem) -> None:
+        row = self.run_list.row(item)
+        self.runVisibilityChanged.emit(row, item.checkState() == Qt.CheckState.Checked)
+
+    def _remove_clicked(self) -> None:
+        if self.run_list.count() > 1 and self.selected_run() >= 0:
+            self.runRemoved.emit(self.selected_run())
+
+    def _optimizer_chosen(self, index: int) -> None:
+        key = self.optimizer_combo.itemData(index)
+        if key is None:
+            return
+        spec = self._optimizers[key]
+        self._rebuild_rows(key)
+        for name, value in spec.defaults().items():
+            self.hyper_rows[name].set_value(value)
+        self.optimizerChanged.emit(self._run_index(), key)
+
+    def _hyper_changed(self, name: str, value: float) -> None:
+        self.hyperparameterChanged.emit(self._run_index(), name, value)
+
+    def _start_edited(self) -> None:
+        self.startEdited.emit(self._run_index(), self.start_x.value(), self.start_y.value())
+
+    def _speed_chosen(self, index: int) -> None:
+        self.speedChanged.emit(float(self.speed_combo.itemData(index)))
+
+    def _advanced_toggled(self, expanded: bool) -> None:
+        self.advanced_toggle.setArrowType(
+            Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
+        )
+        for row in self.hyper_rows.values():
+            if row.spec.advanced:
+                for widget in row.widgets():
+                    widget.setVisible(expanded)
+
+    def _run_index(self) -> int:
+        return max(self.selected_run(), 0)
