@@ -312,10 +312,19 @@ def run_screenshot(args) -> int:
         raise BadInput("landscape screenshot: --size must be between 200 and 8000 pixels")
     if not args.output.lower().endswith(".png"):
         raise BadInput("landscape screenshot: the output must be a .png file")
-    from landscape_gui.qt import screenshot
+    from landscape_gui.core.optimizers import OptimizerError, resolve_hyperparameters
+
+    optimizer, hyperparameters = _descent_settings(args)
+    try:
+        resolve_hyperparameters(optimizer, hyperparameters)
+    except OptimizerError as error:
+        raise BadInput(f"landscape screenshot: {error}") from None
+    if args.steps < 0 or args.steps > 1_000_000:
+        raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
+    from landscape_gui.qt import export
 
     try:
-        screenshot.save_window_screenshot(landscape, args, args.output)
+        export.save_window_screenshot(landscape, args, args.output)
     except OSError as error:
         raise BadInput(f"landscape screenshot: cannot write {args.output}: {error}") from None
     return EXIT_OK

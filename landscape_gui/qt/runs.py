@@ -77,6 +77,21 @@ def _thin(points: np.ndarray) -> np.ndarray:
     return np.concatenate((points[:-1:stride], points[-1:]))
 
 
+def _within(points: np.ndarray, domain, margin: float = 0.05) -> np.ndarray:
+    """The path up to where it first leaves the drawn domain (a diverging run flies off to
+    1e8; drawing that would shrink the landscape to a dot)."""
+    mx, my = margin * domain.width, margin * domain.height
+    inside = (
+        (points[:, 0] >= domain.x_min - mx)
+        & (points[:, 0] <= domain.x_max + mx)
+        & (points[:, 1] >= domain.y_min - my)
+        & (points[:, 1] <= domain.y_max + my)
+    )
+    if inside.all():
+        return points
+    return points[: int(np.argmin(inside))]
+
+
 def run_name(settings: RunSettings) -> str:
     spec = OPTIMIZERS.get(settings.optimizer)
     name = spec.name if spec else settings.optimizer
@@ -286,11 +301,13 @@ class RunsController(QObject):
             color = run_color(index)
             shown = min(self.cursor, len(track) - 1) + 1
             points = np.column_stack((track.x, track.y, track.f))
-            surface_paths.append((_thin(points[:shown]), color, False))
-            contour_paths.append((_thin(points[:shown, :2]), color, False))
+            done = _thin(_within(points[:shown], state.domain))
+            surface_paths.append((done, color, False))
+            contour_paths.append((done[:, :2], color, False))
             if preview and shown < len(track):
-                surface_paths.append((_thin(points[shown - 1 :]), color, True))
-                contour_paths.append((_thin(points[shown - 1 :, :2]), color, True))
+                ahead = _thin(_within(points[shown - 1 :], state.domain))
+                surface_paths.append((ahead, color, True))
+                contour_paths.append((ahead[:, :2], color, True))
         views.surface.set_paths(surface_paths)
         views.contour.set_paths(contour_paths)
         track = self.selected_track()

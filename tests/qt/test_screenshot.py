@@ -1,0 +1,79 @@
+"""`landscape screenshot` opens the real window and saves a picture in which both the 3D view
+and the contour map are actually drawn."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+
+def image_array(path) -> np.ndarray:
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.bytesPerLine() * height)
+    # Copy: the QImage owns the memory and is freed when this function returns.
+    return (
+        data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
+    )
+
+
+def colourful_fraction(region: np.ndarray) -> float:
+    """Share of pixels that are clearly coloured (not white, grey or black)."""
+    spread = region.max(axis=2).astype(int) - region.min(axis=2).astype(int)
+    return float(np.mean(spread > 40))
+
+
+def test_screenshot_draws_both_views(tmp_path, qapp):
+    out = tmp_path / "shot.png"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "landscape_gui",
+            "screenshot",
+            "-f",
+            "x^2+3xy+y^2",
+            "--start",
+            "1",
+            "0.5",
+            "--steps",
+            "5",
+            "--lr",
+            "0.05",
+            "--size",
+            "1400",
+            "900",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr
+    pixels = image_array(out)
+    assert pixels.shape == (900, 1400, 3)
+    height, width, _ = pixels.shape
+    surface = pixels[int(0.15 * height) : int(0.65 * height), int(0.3 * width) : int(0.58 * width)]
+    contour = pixels[int(0.15 * height) : int(0.65 * height), int(0.66 * width) : int(0.9 * width)]
+    # The landscape is coloured by height: a drawn view is mostly colour, a blank one is not.
+    assert colourful_fraction(surface) > 0.1  # the surface fills part of its view
+    assert colourful_fraction(contour) > 0.5
+    assert len(np.unique(surface.reshape(-1, 3), axis=0)) > 500
+
+
+def test_screenshot_bad_input_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "shot.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "landscape_gui", "screenshot", "-f", "x^^2", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 2
+    assert "bad formula" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
