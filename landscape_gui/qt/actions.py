@@ -33,41 +33,9 @@ def _presets() -> tuple[ActionSpec, ...]:
 S = QKeySequence.StandardKey
 
 ACTIONS: tuple[ActionSpec, ...] = (
+    # File
     ActionSpec("quit", "&Quit", "&File", (S.Quit, "Ctrl+Q"), tip="Close Landscape"),
-    ActionSpec(
-        "step",
-        "&Step",
-        "&Descent",
-        ("Space", "Right", "PgDown"),
-        tip="One descent step: new = old − step size × gradient",
-        toolbar=True,
-    ),
-    ActionSpec("step10", "Ten steps", "&Descent", ("Shift+Space", "Shift+Right")),
-    ActionSpec(
-        "step_back",
-        "Step &back",
-        "&Descent",
-        ("Left", "PgUp", "Backspace"),
-        tip="One step back through the recorded history",
-        toolbar=True,
-    ),
-    ActionSpec("first_step", "&First step", "&Descent", ("Home",)),
-    ActionSpec("last_step", "&Last recorded step", "&Descent", ("End",)),
-    ActionSpec("play", "&Play / pause", "&Descent", ("P", "Return", "Enter"), toolbar=True),
-    ActionSpec(
-        "reset_runs",
-        "&Reset runs",
-        "&Descent",
-        ("R",),
-        tip="Every run back to its start",
-        toolbar=True,
-    ),
-    ActionSpec("lr_up", "Learning rate ×2", "&Descent", ("+", "=")),
-    ActionSpec("lr_down", "Learning rate ÷2", "&Descent", ("-",)),
-    ActionSpec("start_left", "Move start left", "&Descent", ("Alt+Left",)),
-    ActionSpec("start_right", "Move start right", "&Descent", ("Alt+Right",)),
-    ActionSpec("start_up", "Move start up", "&Descent", ("Alt+Up",)),
-    ActionSpec("start_down", "Move start down", "&Descent", ("Alt+Down",)),
+    # Edit
     ActionSpec("undo", "&Undo", "&Edit", (S.Undo,), tip="Undo the last change"),
     ActionSpec("redo", "&Redo", "&Edit", (S.Redo,), tip="Redo what was undone"),
     ActionSpec(
@@ -77,6 +45,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+L",),
         tip="Put the cursor in the formula box (Esc leaves it)",
     ),
+    # View
     ActionSpec(
         "toggle:gradient_arrow",
         "&Gradient arrow",
@@ -131,10 +100,67 @@ ACTIONS: tuple[ActionSpec, ...] = (
         tip="Grid lines over the 3D surface",
     ),
     ActionSpec(
+        "toggle:path_preview",
+        "Path &preview",
+        "&View",
+        ("V",),
+        checkable=True,
+        tip="The faint path the next few hundred steps will take",
+    ),
+    ActionSpec(
         "reset_view", "&Reset 3D view", "&View", ("Ctrl+0",), tip="Back to the default camera"
     ),
     ActionSpec("full_screen", "F&ull screen", "&View", ("F11",), checkable=True),
+    ActionSpec(
+        "presentation",
+        "&Presentation mode",
+        "&View",
+        ("F5", "Ctrl+Shift+P"),
+        checkable=True,
+        tip="Full screen, big type, only what the class needs to see",
+    ),
+    ActionSpec("escape", "Leave the input box or presentation", "&View", ("Esc",)),
+    # Descent
+    ActionSpec(
+        "step",
+        "&Step",
+        "&Descent",
+        ("Space", "Right", "PgDown"),
+        tip="One descent step: new = old − step size × gradient",
+        toolbar=True,
+    ),
+    ActionSpec("step10", "Ten steps", "&Descent", ("Shift+Space", "Shift+Right")),
+    ActionSpec(
+        "step_back",
+        "Step &back",
+        "&Descent",
+        ("Left", "PgUp", "Backspace"),
+        tip="One step back through the recorded history",
+        toolbar=True,
+    ),
+    ActionSpec("first_step", "&First step", "&Descent", ("Home",)),
+    ActionSpec("last_step", "&Last recorded step", "&Descent", ("End",)),
+    ActionSpec("play", "&Play / pause", "&Descent", ("P", "Return", "Enter"), toolbar=True),
+    ActionSpec(
+        "reset_runs",
+        "&Reset runs",
+        "&Descent",
+        ("R",),
+        tip="Every run back to its start",
+        toolbar=True,
+    ),
+    ActionSpec("lr_up", "Learning rate ×2", "&Descent", ("+", "=")),
+    ActionSpec("lr_down", "Learning rate ÷2", "&Descent", ("-",)),
+    ActionSpec("start_left", "Move start left", "&Descent", ("Alt+Left",)),
+    ActionSpec("start_right", "Move start right", "&Descent", ("Alt+Right",)),
+    ActionSpec("start_up", "Move start up", "&Descent", ("Alt+Up",)),
+    ActionSpec("start_down", "Move start down", "&Descent", ("Alt+Down",)),
+    # Presets
     *_presets(),
+    # Help
+    ActionSpec(
+        "shortcuts", "&Keyboard shortcuts", "&Help", ("F1", "?"), tip="Every key Landscape knows"
+    ),
 )
 
 

@@ -429,8 +429,11 @@ class Controller(QObject):
         )
 
     def _analysis_finished(self, generation: int, result) -> None:
-        if generation != self._analysis_generation or self.landscape is None:
-            return  # an answer about a formula that is no longer on screen
+        stale = generation != self._analysis_generation or self._requested_key != (
+            self._analysis_key()
+        )
+        if stale or self.landscape is None:
+            return  # an answer about a formula or parameters no longer on screen
         analysis, pictures = result
         self.analysis = analysis
         self._analysed_key = self._requested_key

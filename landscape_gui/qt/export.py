@@ -1,4 +1,4 @@
-"""Pictures of the window: the `landscape screenshot` command, and image files written atomically."""
+"""Pictures of the window: the `landscape screenshot` command, and atomic image writes."""
 
 from __future__ import annotations
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QScrollArea,
     QSplitter,
@@ -20,15 +23,18 @@ from landscape_gui import __version__
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS
 from landscape_gui.core.state import SessionState
-from landscape_gui.qt.actions import ACTIONS, build_actions
+from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
 from landscape_gui.qt.controller import Controller
+from landscape_gui.qt.views.caption_bar import CaptionBar
 from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.descent_panel import DescentPanel
 from landscape_gui.qt.views.formula_panel import FormulaPanel
 from landscape_gui.qt.views.readout import ReadoutView
+from landscape_gui.qt.views.shortcut_overlay import ShortcutOverlay
 from landscape_gui.qt.views.slices_view import SlicesView
 from landscape_gui.qt.views.surface_view import SurfaceView
 
+PRESENTATION_FONT_PIXELS = 24
 SETTINGS_ORGANIZATION = "Landscape"
 SETTINGS_APPLICATION = "Landscape"
 
@@ -41,9 +47,18 @@ class Views:
     contour: ContourView
     slices: SlicesView
     descent: DescentPanel
+    caption: CaptionBar
 
     def all(self) -> list[QWidget]:
-        return [self.formula, self.readout, self.surface, self.contour, self.slices, self.descent]
+        return [
+            self.formula,
+            self.readout,
+            self.surface,
+            self.contour,
+            self.slices,
+            self.descent,
+            self.caption,
+        ]
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:
@@ -70,11 +85,17 @@ class MainWindow(QMainWindow):
             contour=ContourView(),
             slices=SlicesView(),
             descent=DescentPanel(OPTIMIZERS),
+            caption=CaptionBar(),
         )
+        self._presentation_saved: dict | None = None
         self._build_layout()
         self.controller = Controller(self, state)
         self.actions = build_actions(self, self._handlers())
         self._build_menus()
+        self._typing_guard = _TypingGuard(self)
+        QApplication.instance().installEventFilter(self._typing_guard)
+        self.overlay = ShortcutOverlay(self)
+        self.overlay.set_rows(self.shortcut_groups())
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.landscapeChanged.connect(self._sync_checks)
         self.controller.undo_stack.indexChanged.connect(lambda _i: self._sync_checks())
@@ -100,6 +121,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(300)
         self.side_panel = scroll
 
@@ -125,7 +147,14 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([380, 1220])
         self.maps_splitter = maps
         self.center_splitter = center
-        self.setCentralWidget(self.splitter)
+        # The caption runs across the whole window: a long sentence needs the width.
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(views.caption)
+        central_layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
     def _handlers(self) -> dict:
         controller = self.controller
@@ -150,6 +179,9 @@ class MainWindow(QMainWindow):
             "focus_formula": self.focus_formula,
             "reset_view": self.views.surface.reset_view,
             "full_screen": self.set_full_screen,
+            "presentation": self.set_presentation,
+            "escape": self.escape,
+            "shortcuts": self.show_shortcuts,
         }
         for spec in ACTIONS:
             if spec.key.startswith("toggle:"):
@@ -202,6 +234,89 @@ class MainWindow(QMainWindow):
         x, y = self.controller.state.probe
         self.controller.set_probe(x + dx * domain.width / 20, y + dy * domain.height / 20)
 
+    def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Every action with its keys, by menu, read from the same table the actions came from."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for spec in ACTIONS:
+            keys = ", ".join(shortcut_texts(spec))
+            if keys:
+                groups.setdefault(spec.menu.replace("&", ""), []).append(
+                    (spec.text.replace("&", ""), keys)
+                )
+        return list(groups.items())
+
+    def show_shortcuts(self) -> None:
+        self.overlay.show_over(self)
+
+    def escape(self) -> None:
+        """Esc: leave an input box, then presentation mode, then full screen."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, (QLineEdit, QAbstractSpinBox)):
+            self.views.contour.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif self._presentation_saved is not None:
+            self.actions["presentation"].setChecked(False)
+        elif self.isFullScreen():
+            self.actions["full_screen"].setChecked(False)
+
+    def set_presentation(self, on: bool) -> None:
+        """Full screen, big type and thick lines, with only what the class needs to see."""
+        if on == (self._presentation_saved is not None):
+            return
+        app = QApplication.instance()
+        views = self.views
+        if on:
+            self._presentation_saved = {
+                "font": app.font(),
+                "splitter": self.splitter.saveState(),
+                "full_screen": self.isFullScreen(),
+                "maximized": self.isMaximized(),
+                "toolbar": self.toolbar.isVisible(),
+                "readout": views.readout.isVisible(),
+                "status_bar": self.statusBar().isVisible(),
+                "geometry": self.geometry(),
+            }
+            font = app.font()
+            font.setPixelSize(PRESENTATION_FONT_PIXELS)
+            app.setFont(font)
+            self.menuBar().hide()
+            self.toolbar.hide()
+            self.statusBar().hide()
+            views.readout.hide()
+            views.formula.set_compact(True)
+            views.descent.set_compact(True)
+            for view in views.all():
+                view.set_presentation(True)
+            # Without a window manager (a bare X server) full screen does not resize by itself.
+            self.setGeometry(self.screen().geometry())
+            self.showFullScreen()
+            self.splitter.setSizes([int(self.width() * 0.34), int(self.width() * 0.66)])
+        else:
+            saved = self._presentation_saved
+            self._presentation_saved = None
+            app.setFont(saved["font"])
+            self.menuBar().show()
+            self.toolbar.setVisible(saved["toolbar"])
+            self.statusBar().setVisible(saved["status_bar"])
+            views.readout.setVisible(saved["readout"])
+            views.formula.set_compact(False)
+            views.descent.set_compact(False)
+            for view in views.all():
+                view.set_presentation(False)
+            if saved["full_screen"]:
+                self.showFullScreen()
+            elif saved["maximized"]:
+                self.showMaximized()
+            else:
+                self.showNormal()
+                self.setGeometry(saved["geometry"])
+            self.splitter.restoreState(saved["splitter"])
+        self.actions["full_screen"].blockSignals(True)
+        self.actions["full_screen"].setChecked(self.isFullScreen())
+        self.actions["full_screen"].blockSignals(False)
+
+    def is_presenting(self) -> bool:
+        return self._presentation_saved is not None
+
     def focus_formula(self) -> None:
         edit = self.views.formula.formula_edit
         edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -228,16 +343,44 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.overlay.isVisible():
+            self.overlay.setGeometry(self.rect())
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self._remember_geometry:
             settings = self._settings()
             settings.setValue("window/geometry", self.saveGeometry())
             settings.setValue("window/splitter", self.splitter.saveState())
         self.controller.shutdown()
+        QApplication.instance().removeEventFilter(self._typing_guard)
         super().closeEvent(event)
 
     def about_text(self) -> str:
         return f"Landscape {__version__}"
+
+
+class _TypingGuard(QObject):
+    """While the cursor is in a text or number box, plain keys type; they do not step or toggle.
+
+    Qt lets a focused QLineEdit claim the keys it edits with, but not Return, Enter, Up or Down,
+    which are also classroom shortcuts. This filter claims every key without Ctrl or Alt for an
+    input box (Esc and the function keys excepted, so Esc can leave the box and F1 still helps).
+    """
+
+    PASS_THROUGH = {Qt.Key.Key_Escape, *(getattr(Qt.Key, f"Key_F{n}") for n in range(1, 13))}
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(
+            watched, (QLineEdit, QAbstractSpinBox)
+        ):
+            modifiers = event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            )
+            if not modifiers and Qt.Key(event.key()) not in self.PASS_THROUGH:
+                event.accept()
+        return False
 
 
 def _system_is_dark() -> bool:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from landscape_gui.core import calculus
 from landscape_gui.core.descent import STATUS_NAMES
+from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
 from landscape_gui.core.formula import X, Y
 from landscape_gui.core.optimizers import OPTIMIZERS, gd_stability_bound
 from landscape_gui.core.state import RunSettings
@@ -344,6 +346,7 @@ class RunsController(QObject):
         panel.set_status(*(status or self._overall_status()))
         panel.set_arithmetic(self.update_arithmetic())
         panel.set_stability_hint(self.stability_hint())
+        controller.window.views.caption.set_text(self.explanation())
 
     def _track_status(self, track: Track | None) -> str:
         if track is None or len(track) == 0:
@@ -389,6 +392,35 @@ class RunsController(QObject):
             f"({_n(new[0])}, {_n(new[1])}) = ({_n(old[0])}, {_n(old[1])}) − "
             f"({_n(step[0])}, {_n(step[1])})   [∇f was ({_n(grad[0])}, {_n(grad[1])})]"
         )
+
+    def explanation(self) -> str:
+        """The caption: what the step on screen did, or why the run stopped."""
+        track = self.selected_track()
+        if track is None or len(track) == 0:
+            return ""
+        state = self.controller.state
+        settings = state.runs[self.selected]
+        k = min(self.cursor, len(track) - 1)
+
+        def record(i: int) -> StepRecord:
+            return StepRecord(*(float(v) for v in track.row(i)))
+
+        if track.finished and k == len(track) - 1 and (k > 0 or track.status != "running"):
+            kind = None
+            last = record(k)
+            landscape = self.controller.landscape
+            if track.status == "converged" and landscape is not None:
+                kind = calculus.classify(*(float(h) for h in landscape.hessian(last.x, last.y)))
+            ending = explain_end(track.status, k, last, kind, state.tolerance)
+            return ending if k == 0 else f"{self._step_text(k, record, settings)} {ending}"
+        if k == 0:
+            return explain_start(record(0))
+        return self._step_text(k, record, settings)
+
+    def _step_text(self, k: int, record, settings: RunSettings) -> str:
+        spec = OPTIMIZERS[settings.optimizer]
+        lr = settings.hyperparameters.get("lr", spec.defaults().get("lr"))
+        return explain_step(k, record(k - 1), record(k), settings.optimizer, lr)
 
     def stability_hint(self) -> str | None:
         """For a quadratic (constant Hessian), the learning rate above which plain GD diverges."""

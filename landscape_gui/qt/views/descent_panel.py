@@ -331,12 +331,16 @@ class DescentPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(8)
-        layout.addWidget(self._build_runs())
-        layout.addWidget(self._build_settings())
-        layout.addWidget(self._build_stopping())
+        self._runs_box = self._build_runs()
+        self._settings_box = self._build_settings()
+        self._stopping_box = self._build_stopping()
+        self._basins_row = self._build_basins()
+        layout.addWidget(self._runs_box)
+        layout.addWidget(self._settings_box)
+        layout.addWidget(self._stopping_box)
         layout.addWidget(self._build_transport())
         layout.addWidget(self._build_arithmetic())
-        layout.addWidget(self._build_basins(), 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self._basins_row, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
 
         first_key = next(iter(self._optimizers), None)
@@ -555,9 +559,13 @@ class DescentPanel(QWidget):
         speed_row.addWidget(speed_label)
         speed_row.addWidget(self.speed_combo)
 
+        self._transport_buttons = QWidget()
+        buttons_layout = QVBoxLayout(self._transport_buttons)
+        buttons_layout.setContentsMargins(0, 0, 0, 0)
+        buttons_layout.addLayout(steps)
+        buttons_layout.addLayout(speed_row)
         layout = QVBoxLayout(box)
-        layout.addLayout(steps)
-        layout.addLayout(speed_row)
+        layout.addWidget(self._transport_buttons)
         layout.addWidget(self.step_counter)
         layout.addWidget(self.run_status)
         return box
@@ -775,6 +783,18 @@ class DescentPanel(QWidget):
     def set_style(self, dark: bool) -> None:
         self._dark = bool(dark)
         self._apply_status_style()
+
+    def set_compact(self, compact: bool) -> None:
+        """Presentation mode: only the step counter, status and arithmetic stay (the keyboard
+        or a presenter clicker drives the steps)."""
+        for widget in (
+            self._runs_box,
+            self._settings_box,
+            self._stopping_box,
+            self._basins_row,
+            self._transport_buttons,
+        ):
+            widget.setVisible(not compact)
 
     # ------------------------------------------------------------------ appearance
 

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 DEBOUNCE_MS = 300
+NORMAL_FORMULA_PIXELS = 17
+PRESENTATION_FORMULA_PIXELS = 34
 SLIDER_STEPS = 1000
 
 
@@ -37,6 +39,7 @@ class MathLabel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._renderer: QSvgRenderer | None = None
+        self._scale = 1.0
         self._text = QLabel(self)
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -54,7 +57,7 @@ class MathLabel(QWidget):
             self._text.hide()
             # Natural size, so every line is typeset at the same scale (a fraction is taller,
             # not smaller); only a line wider than the panel is shrunk to fit.
-            self.setMinimumHeight(max(30, renderer.defaultSize().height() + 6))
+            self.setMinimumHeight(max(30, int(renderer.defaultSize().height() * self._scale) + 6))
         else:
             self.setMinimumHeight(30)
             self._renderer = None
@@ -65,6 +68,13 @@ class MathLabel(QWidget):
 
     def text(self) -> str:
         return self.toolTip()
+
+    def set_scale(self, scale: float) -> None:
+        """Presentation mode draws the mathematics larger."""
+        self._scale = scale
+        if self._renderer is not None:
+            self.setMinimumHeight(int(self._renderer.defaultSize().height() * scale) + 6)
+        self.update()
 
     def has_picture(self) -> bool:
         return self._renderer is not None
@@ -81,7 +91,7 @@ class MathLabel(QWidget):
         size = self._renderer.defaultSize()
         if size.width() <= 0 or size.height() <= 0:
             return None
-        scale = min(self.width() / size.width(), self.height() / size.height(), 1.0)
+        scale = min(self.width() / size.width(), self.height() / size.height(), self._scale)
         width, height = size.width() * scale, size.height() * scale
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -169,9 +179,7 @@ class FormulaPanel(QWidget):
         self.formula_edit.setClearButtonEnabled(True)
         self.formula_edit.textEdited.connect(lambda _text: self._debounce.start())
         self.formula_edit.returnPressed.connect(self._emit_formula)
-        font = self.formula_edit.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        self.formula_edit.setFont(font)
+        self._apply_formula_font(big=False)
 
         self.error_label = QLabel()
         self.error_label.setObjectName("formulaError")
@@ -221,15 +229,36 @@ class FormulaPanel(QWidget):
         form = QFormLayout()
         form.addRow(self.preset_combo)
         form.addRow(domain_grid)
+        self._setup_widgets = QWidget()
+        self._setup_widgets.setLayout(form)
+        self._math_box = math_box
 
         layout = QVBoxLayout(self)
         title = QLabel("<b>z = f(x, y) =</b>")
         layout.addWidget(title)
         layout.addWidget(self.formula_edit)
         layout.addWidget(self.error_label)
-        layout.addLayout(form)
+        layout.addWidget(self._setup_widgets)
         layout.addWidget(self.parameters_box)
         layout.addWidget(math_box)
+
+    def _apply_formula_font(self, big: bool) -> None:
+        font = self.formula_edit.font()
+        font.setPixelSize(PRESENTATION_FORMULA_PIXELS if big else NORMAL_FORMULA_PIXELS)
+        self.formula_edit.setFont(font)
+
+    def set_presentation(self, big: bool) -> None:
+        self._apply_formula_font(big)
+        for label in self.math.values():
+            label.set_scale(1.5 if big else 1.0)
+
+    def set_compact(self, compact: bool) -> None:
+        """Presentation mode: the formula and its derivatives, without the set-up controls."""
+        self._setup_widgets.setVisible(not compact)
+        self.parameters_box.setVisible(not compact and bool(self.parameter_rows))
+        # ∇f already holds both partials: on a projector the two separate lines cost too much room.
+        self.math["df_dx"].setVisible(not compact)
+        self.math["df_dy"].setVisible(not compact)
 
     # What the controller tells the view
     def set_formula_text(self, text: str) -> None:

@@ -104,6 +104,10 @@ class ReadoutView(QWidget):
         self.critical_note.setText(note)
         self.critical_note.setVisible(bool(note))
 
+    def set_presentation(self, big: bool) -> None:
+        for label in self.labels.values():
+            label.setStyleSheet("font-size: 28px;" if big else "")
+
     def _chosen(self, item: QListWidgetItem) -> None:
         x, y = item.data(Qt.ItemDataRole.UserRole)
         self.criticalPointChosen.emit(float(x), float(y))

@@ -746,8 +746,11 @@ class SurfaceView(QWidget):
         (the steps still to come) is a thin pale line with no marker.
         """
         self._paths = [
-            (np.asarray(entry[0], dtype=float).reshape(-1, 3), str(entry[1]),
-             bool(entry[2]) if len(entry) > 2 else False)
+            (
+                np.asarray(entry[0], dtype=float).reshape(-1, 3),
+                str(entry[1]),
+                bool(entry[2]) if len(entry) > 2 else False,
+            )
             for entry in paths
         ]
         self._update_paths()

@@ -1,0 +1,55 @@
+"""The caption bar: what the last step did, in plain words, readable from the back row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+NORMAL_PIXELS = 15
+BIG_PIXELS = 28
+
+
+class CaptionBar(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("captionBar")
+        self.label = QLabel()
+        self.label.setObjectName("caption")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAccessibleName("what the last step did")
+        self.hint = QLabel("Esc: leave presentation · F1: keys")
+        self.hint.setObjectName("presentationHint")
+        self.hint.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
+        self._big = False
+        self._dark = False
+        self._apply_style()
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def set_presentation(self, big: bool) -> None:
+        self._big = big
+        self.hint.setVisible(big)
+        self._apply_style()
+
+    def set_style(self, dark: bool) -> None:
+        self._dark = dark
+        self._apply_style()
+
+    def _apply_style(self) -> None:
+        size = BIG_PIXELS if self._big else NORMAL_PIXELS
+        # High contrast that survives a washed-out projector: near-black on pale yellow.
+        background = "#2b2b2b" if self._dark and not self._big else "#fff7d6"
+        foreground = "#f5f5f5" if self._dark and not self._big else "#111111"
+        self.label.setStyleSheet(f"font-size: {size}px; color: {foreground};")
+        self.hint.setStyleSheet(f"font-size: {max(12, size * 2 // 3)}px; color: #8a3b00;")
+        self.setStyleSheet(f"#captionBar {{ background: {background}; }}")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
