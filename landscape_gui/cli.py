@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 
@@ -298,11 +299,15 @@ def run_descend(args) -> int:
 
 
 def run_window(argv: list[str]) -> int:
-    if argv:
-        raise BadInput(f"landscape: unknown command '{argv[0]}' (see landscape --help)")
+    """`landscape` or `landscape FILE.landscape` (what a double-click on a session runs)."""
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        raise BadInput(f"landscape: unknown command '{' '.join(argv)}' (see landscape --help)")
+    path = argv[0] if argv else None
+    if path is not None and not path.endswith(".landscape") and not os.path.exists(path):
+        raise BadInput(f"landscape: unknown command '{path}' (see landscape --help)")
     from landscape_gui.qt import app
 
-    return app.run(argv)
+    return app.run(path)
 
 
 def run_screenshot(args) -> int:

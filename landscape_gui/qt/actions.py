@@ -34,6 +34,47 @@ S = QKeySequence.StandardKey
 
 ACTIONS: tuple[ActionSpec, ...] = (
     # File
+    ActionSpec("open", "&Open session…", "&File", (S.Open, "Ctrl+O")),
+    ActionSpec("save", "&Save session", "&File", (S.Save, "Ctrl+S")),
+    ActionSpec("save_as", "Save session &as…", "&File", (S.SaveAs, "Ctrl+Shift+S")),
+    ActionSpec(
+        "export_window",
+        "&Window as PNG…",
+        "&File/&Export",
+        ("Ctrl+E",),
+        tip="A picture of the whole window",
+    ),
+    ActionSpec(
+        "export_surface",
+        "&3D view as PNG…",
+        "&File/&Export",
+        tip="The 3D view from its framebuffer",
+    ),
+    ActionSpec("export_contour_png", "&Contour map as PNG…", "&File/&Export"),
+    ActionSpec(
+        "export_contour_svg",
+        "Contour map as S&VG…",
+        "&File/&Export",
+        tip="Vector lines and text, sharp in a printed handout",
+    ),
+    ActionSpec("export_slices_svg", "S&lices as SVG…", "&File/&Export"),
+    ActionSpec(
+        "export_csv",
+        "&Trajectory CSV…",
+        "&File/&Export",
+        ("Ctrl+Shift+E",),
+        tip="Every run's steps, in the same format as `landscape descend`",
+    ),
+    ActionSpec("export_gif", "Animation as &GIF…", "&File/&Export"),
+    ActionSpec("export_pngs", "Animation as &PNG sequence…", "&File/&Export"),
+    ActionSpec(
+        "export_scale_2x",
+        "Export pictures at &2×",
+        "&File/&Export",
+        checkable=True,
+        tip="Twice the screen's pixels, for print",
+    ),
+    ActionSpec("copy_image", "&Copy window image", "&File", ("Ctrl+Shift+C",)),
     ActionSpec("quit", "&Quit", "&File", (S.Quit, "Ctrl+Q"), tip="Close Landscape"),
     # Edit
     ActionSpec("undo", "&Undo", "&Edit", (S.Undo,), tip="Undo the last change"),

@@ -6,10 +6,16 @@ import os
 import sys
 import traceback
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from landscape_gui import __version__
+
+
+def app_settings() -> QSettings:
+    """Preferences (geometry, recent files, appearance, resolution), named explicitly so they
+    land in the same place whoever created the QApplication."""
+    return QSettings("Landscape", "Landscape")
 
 
 def _prepare_environment() -> None:
@@ -58,7 +64,7 @@ def install_exception_hook(parent_getter) -> None:
     sys.excepthook = hook
 
 
-def run(argv: list[str]) -> int:
+def run(session_path: str | None = None) -> int:
     """Open the window (on a session file when one is given) and run until it closes."""
     from landscape_gui.qt.main_window import MainWindow
 
@@ -66,4 +72,7 @@ def run(argv: list[str]) -> int:
     window = MainWindow()
     install_exception_hook(lambda: window)
     window.show()
+    if session_path:
+        if not window.files.open_path(session_path):
+            sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
     return app.exec()

@@ -95,6 +95,7 @@ class Controller(QObject):
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._analysis_generation = 0
         self._shown_point: tuple[float, float] | None = None
+        self._loading = None  # a session being opened: its recorded runs replace recomputing
         self._analysed_key: tuple | None = None
         self._requested_key: tuple | None = None
         self._dark = False
@@ -145,6 +146,19 @@ class Controller(QObject):
         self._analysis_timer.stop()
         self.runs.shutdown()
         self._analysis_thread.stop()
+
+    def load_session(self, session) -> None:
+        """Replace everything with a session read from a file (already validated)."""
+        self.undo_stack.clear()
+        self.runs.selected = session.selected_run
+        self._loading = session
+        try:
+            self._apply(session.state, force=True)
+        finally:
+            self._loading = None
+        if session.state.camera:
+            self.window.views.surface.set_camera_state(session.state.camera)
+        self.undo_stack.setClean()
 
     # User changes (each one undoable)
     def _change(self, after: SessionState, text: str, merge_key: str | None = None) -> None:
@@ -211,6 +225,12 @@ class Controller(QObject):
         after = self.state.copy()
         after.parameters[name] = float(value)
         self._change(after, f"parameter {name}", merge_key=f"parameter {name}")
+
+    def set_resolution(self, resolution: int) -> None:
+        if resolution != self.state.resolution and 20 <= resolution <= 1000:
+            after = self.state.copy()
+            after.resolution = int(resolution)
+            self._change(after, f"{resolution} × {resolution} grid")
 
     def set_toggle(self, name: str, on: bool) -> None:
         if name not in TOGGLES:
@@ -363,7 +383,10 @@ class Controller(QObject):
         self._draw_toggles()
         self._shown_point = None
         runs_changed = landscape_changed or _run_setup(previous) != _run_setup(state)
-        if runs_changed:
+        if self._loading is not None:
+            loading = self._loading
+            self.runs.restore(loading.histories, loading.selected_run, loading.cursor)
+        elif runs_changed:
             self.runs.reconfigure()  # draws the probe at the (new) start
         else:
             self.runs._draw()

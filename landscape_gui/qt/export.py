@@ -6,8 +6,9 @@ import os
 import tempfile
 import time
 
-from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QRect
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
 
 from landscape_gui.core.landscape import Landscape
 from landscape_gui.core.optimizers import resolve_hyperparameters
@@ -88,7 +89,7 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
         state.tolerance = args.tol
 
     app = create_application()
-    window = MainWindow(state, remember_geometry=False)
+    window = MainWindow(state, remember_geometry=False, prompt_unsaved=False)
     window.resize(*args.size)
     window.show()
     controller = window.controller
@@ -110,3 +111,167 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     window.close()
     app.processEvents()
     save_image(image, output)
+
+
+def widget_image(widget, scale: float = 1.0) -> QImage:
+    """A picture of a widget (GL content included) at ``scale`` times its screen pixels."""
+    if scale == 1.0:
+        return widget.grab().toImage()
+    ratio = widget.devicePixelRatioF() * scale
+    image = QImage(
+        int(widget.width() * ratio), int(widget.height() * ratio), QImage.Format.Format_ARGB32
+    )
+    image.setDevicePixelRatio(ratio)
+    image.fill(widget.palette().window().color())
+    painter = QPainter(image)
+    widget.render(painter, QPoint(0, 0))
+    painter.end()
+    image.setDevicePixelRatio(1.0)
+    return image
+
+
+def save_widget_svg(widget, path: str, title: str) -> None:
+    """The widget drawn as vector SVG (lines and text stay sharp in a handout), atomically."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise OSError(f"no such folder: {directory}")
+    handle, temporary = tempfile.mkstemp(prefix=".landscape-", suffix=".svg", dir=directory)
+    os.close(handle)
+    try:
+        generator = QSvgGenerator()
+        generator.setFileName(temporary)
+        generator.setSize(widget.size())
+        generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+        generator.setTitle(title)
+        generator.setDescription("Made with Landscape")
+        painter = QPainter()
+        if not painter.begin(generator):
+            raise OSError("the SVG file could not be started")
+        widget.render(painter, QPoint(0, 0))
+        painter.end()
+        if os.path.getsize(temporary) == 0:
+            raise OSError("nothing was written")
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def save_trajectory(
+    path: str,
+    formula: str,
+    tracks,
+    runs_settings,
+    tolerance: float,
+    max_steps: int,
+    parameters: dict[str, float],
+) -> int:
+    """The runs in the same CSV format as `landscape descend` (one writer, in the core)."""
+    import numpy as np
+
+    from landscape_gui.core.descent import History
+    from landscape_gui.core.optimizers import resolve_hyperparameters
+    from landscape_gui.core.trajectory import (
+        TrajectoryRun,
+        trajectory_metadata,
+        write_trajectory_file,
+    )
+
+    runs = []
+    for index, (track, settings) in enumerate(zip(tracks, runs_settings, strict=False)):
+        count = len(track)
+        gx, gy = np.asarray(track.gx, float), np.asarray(track.gy, float)
+        history = History(
+            step=np.arange(count),
+            x=np.asarray(track.x, float),
+            y=np.asarray(track.y, float),
+            f=np.asarray(track.f, float),
+            gx=gx,
+            gy=gy,
+            norm=np.hypot(gx, gy),
+        )
+        runs.append(
+            TrajectoryRun(
+                name=str(index + 1),
+                optimizer=settings.optimizer,
+                history=history,
+                status=track.status,
+                hyperparameters=resolve_hyperparameters(
+                    settings.optimizer, settings.hyperparameters
+                ),
+            )
+        )
+    extra = {
+        "start": "; ".join(f"{r.start[0]!r} {r.start[1]!r}" for r in runs_settings),
+        "tol": tolerance,
+        "max_steps": max_steps,
+    }
+    if parameters:
+        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
+    metadata = trajectory_metadata(formula, runs, extra)
+    return write_trajectory_file(path, runs, metadata)
+
+
+def save_animation(frames: list[QImage], path: str, frame_ms: int = 120) -> None:
+    """Frames as an animated GIF (Pillow) or, for a folder path, numbered PNGs."""
+    if not frames:
+        raise OSError("there are no steps to animate")
+    if path.lower().endswith(".gif"):
+        _save_gif(frames, path, frame_ms)
+    else:
+        _save_png_sequence(frames, path)
+
+
+def _pil_image(image: QImage):
+    from PIL import Image
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = rgb.width(), rgb.height()
+    data = bytes(rgb.constBits())[: rgb.bytesPerLine() * height]
+    return Image.frombytes("RGB", (width, height), data, "raw", "RGB", rgb.bytesPerLine())
+
+
+def _save_gif(frames: list[QImage], path: str, frame_ms: int) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise OSError(f"no such folder: {directory}")
+    pictures = [_pil_image(frame).quantize(colors=255) for frame in frames]
+    handle, temporary = tempfile.mkstemp(prefix=".landscape-", suffix=".gif", dir=directory)
+    os.close(handle)
+    try:
+        pictures[0].save(
+            temporary,
+            format="GIF",
+            save_all=True,
+            append_images=pictures[1:],
+            duration=frame_ms,
+            loop=0,
+        )
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _save_png_sequence(frames: list[QImage], folder: str) -> None:
+    """step_0000.png, step_0001.png, ... in ``folder``, which must not exist yet (so nothing of
+    the user's is overwritten); written to a temporary folder first and renamed at the end."""
+    folder = os.path.abspath(folder)
+    parent = os.path.dirname(folder)
+    if not os.path.isdir(parent):
+        raise OSError(f"no such folder: {parent}")
+    if os.path.exists(folder):
+        raise OSError(f"{folder} exists already; choose a new folder name")
+    temporary = tempfile.mkdtemp(prefix=".landscape-", dir=parent)
+    try:
+        for number, frame in enumerate(frames):
+            if not frame.save(os.path.join(temporary, f"step_{number:04d}.png"), "PNG"):
+                raise OSError(f"frame {number} could not be written")
+        os.replace(temporary, folder)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise

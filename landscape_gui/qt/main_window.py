@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
+from PySide6.QtGui import QActionGroup, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -24,7 +25,9 @@ from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
+from landscape_gui.qt.app import app_settings
 from landscape_gui.qt.controller import Controller
+from landscape_gui.qt.file_actions import FileActions
 from landscape_gui.qt.views.caption_bar import CaptionBar
 from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.descent_panel import DescentPanel
@@ -35,8 +38,7 @@ from landscape_gui.qt.views.slices_view import SlicesView
 from landscape_gui.qt.views.surface_view import SurfaceView
 
 PRESENTATION_FONT_PIXELS = 24
-SETTINGS_ORGANIZATION = "Landscape"
-SETTINGS_APPLICATION = "Landscape"
+RESOLUTIONS = (100, 200, 300, 400)
 
 
 @dataclass
@@ -73,8 +75,15 @@ def _titled(title: str, widget: QWidget) -> QWidget:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, state: SessionState | None = None, remember_geometry: bool = True):
+    def __init__(
+        self,
+        state: SessionState | None = None,
+        remember_geometry: bool = True,
+        prompt_unsaved: bool = True,
+    ):
         super().__init__()
+        self._prompt_unsaved = prompt_unsaved
+        self.setAcceptDrops(True)
         self.setWindowTitle("Landscape")
         self.setObjectName("landscapeMainWindow")
         self._remember_geometry = remember_geometry
@@ -89,7 +98,10 @@ class MainWindow(QMainWindow):
         )
         self._presentation_saved: dict | None = None
         self._build_layout()
+        if state is None:
+            state = SessionState(resolution=_preferred_resolution())
         self.controller = Controller(self, state)
+        self.files = FileActions(self)
         self.actions = build_actions(self, self._handlers())
         self._build_menus()
         self._typing_guard = _TypingGuard(self)
@@ -99,14 +111,16 @@ class MainWindow(QMainWindow):
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.landscapeChanged.connect(self._sync_checks)
         self.controller.undo_stack.indexChanged.connect(lambda _i: self._sync_checks())
+        self.controller.undo_stack.cleanChanged.connect(lambda _clean: self.update_title())
         self.statusBar().showMessage(
             "Click or drag on the contour map to move the probe point. F1 lists every key."
         )
         self.resize(1600, 1000)
         self._restore_geometry()
-        self.controller.set_dark(_system_is_dark())
+        self.controller.set_dark(self._dark_preferred())
         self.controller.start()
         self._sync_checks()
+        self.update_title()
 
     # Layout
     def _build_layout(self) -> None:
@@ -174,6 +188,19 @@ class MainWindow(QMainWindow):
             "start_up": lambda: self._nudge_start(0, 1),
             "start_down": lambda: self._nudge_start(0, -1),
             "quit": self.close,
+            "open": self.files.open,
+            "save": self.files.save,
+            "save_as": self.files.save_as,
+            "export_window": self.files.export_window_png,
+            "export_surface": self.files.export_surface_png,
+            "export_contour_png": self.files.export_contour_png,
+            "export_contour_svg": self.files.export_contour_svg,
+            "export_slices_svg": self.files.export_slices_svg,
+            "export_csv": self.files.export_trajectory_csv,
+            "export_gif": self.files.export_gif,
+            "export_pngs": self.files.export_png_sequence,
+            "export_scale_2x": self._set_export_scale,
+            "copy_image": self.files.copy_image,
             "undo": controller.undo_stack.undo,
             "redo": controller.undo_stack.redo,
             "focus_formula": self.focus_formula,
@@ -198,13 +225,15 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("viewsToolbar")
         self.addToolBar(toolbar)
         for spec in ACTIONS:
-            menu = menus.get(spec.menu)
-            if menu is None:
-                menu = self.menuBar().addMenu(spec.menu)
-                menus[spec.menu] = menu
+            menu = self._menu(menus, spec.menu)
             menu.addAction(self.actions[spec.key])
             if spec.toolbar:
                 toolbar.addAction(self.actions[spec.key])
+        file_menu = menus["&File"]
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.insertMenu(self.actions["save"], self.recent_menu)
+        self.update_recent_menu()
+        self._build_preferences(self._menu(menus, "&View"))
         self.menus = menus
         self.toolbar = toolbar
         undo = self.actions["undo"]
@@ -214,6 +243,82 @@ class MainWindow(QMainWindow):
         stack.canRedoChanged.connect(redo.setEnabled)
         undo.setEnabled(False)
         redo.setEnabled(False)
+
+    def _menu(self, menus: dict, path: str):
+        """The menu at 'File/Export'-style path, created on first use."""
+        if path in menus:
+            return menus[path]
+        parent_path, _, name = path.rpartition("/")
+        parent = self._menu(menus, parent_path) if parent_path else self.menuBar()
+        menus[path] = parent.addMenu(name)
+        return menus[path]
+
+    def _build_preferences(self, view_menu) -> None:
+        """Appearance and grid resolution: remembered between sessions (QSettings)."""
+        appearance = view_menu.addMenu("&Appearance")
+        group = QActionGroup(self)
+        current = str(self._settings().value("view/appearance", "system"))
+        for key, text in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
+            action = appearance.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            action.setObjectName(f"appearance_{key}")
+            action.triggered.connect(lambda _c=False, k=key: self.set_appearance(k))
+            group.addAction(action)
+        resolution = view_menu.addMenu("Grid &resolution")
+        group = QActionGroup(self)
+        for size in RESOLUTIONS:
+            action = resolution.addAction(f"{size} × {size}")
+            action.setCheckable(True)
+            action.setChecked(size == self.controller.state.resolution)
+            action.setObjectName(f"resolution_{size}")
+            action.triggered.connect(lambda _c=False, n=size: self.set_resolution(n))
+            group.addAction(action)
+        self.actions["export_scale_2x"].setChecked(
+            float(self._settings().value("export/scale", 1.0)) == 2.0
+        )
+        self.files.export_scale = 2.0 if self.actions["export_scale_2x"].isChecked() else 1.0
+
+    def _dark_preferred(self) -> bool:
+        choice = str(self._settings().value("view/appearance", "system"))
+        return _system_is_dark() if choice == "system" else choice == "dark"
+
+    def set_appearance(self, choice: str) -> None:
+        self._settings().setValue("view/appearance", choice)
+        self.controller.set_dark(self._dark_preferred())
+
+    def set_resolution(self, size: int) -> None:
+        self._settings().setValue("view/resolution", size)
+        self.controller.set_resolution(size)
+
+    def _set_export_scale(self, two_x: bool) -> None:
+        self.files.export_scale = 2.0 if two_x else 1.0
+        self._settings().setValue("export/scale", self.files.export_scale)
+
+    def update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.files.recent_files()
+        for path in recent:
+            action = self.recent_menu.addAction(os.path.basename(path))
+            action.setToolTip(path)
+            action.triggered.connect(lambda _c=False, p=path: self.files.open(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def update_title(self) -> None:
+        name = os.path.basename(self.files.path) if self.files.path else "Untitled"
+        self.setWindowModified(self.files.is_modified())
+        self.setWindowTitle(f"{name}[*] — Landscape")
+
+    # Dropping a session file on the window opens it
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if _dropped_session(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        path = _dropped_session(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.files.open(path)
 
     def _toggle(self, name: str, on: bool) -> None:
         if getattr(self.controller.state.toggles, name) != on:
@@ -329,8 +434,8 @@ class MainWindow(QMainWindow):
             self.showNormal()
 
     # Geometry
-    def _settings(self) -> QSettings:
-        return QSettings(SETTINGS_ORGANIZATION, SETTINGS_APPLICATION)
+    def _settings(self):
+        return app_settings()
 
     def _restore_geometry(self) -> None:
         if not self._remember_geometry:
@@ -349,11 +454,17 @@ class MainWindow(QMainWindow):
             self.overlay.setGeometry(self.rect())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._prompt_unsaved and not self.files.may_discard_changes():
+            event.ignore()
+            return
         if self._remember_geometry:
             settings = self._settings()
             settings.setValue("window/geometry", self.saveGeometry())
             settings.setValue("window/splitter", self.splitter.saveState())
         self.controller.shutdown()
+        # The undo stack announces its own clearing while being destroyed; nobody is listening.
+        self.controller.undo_stack.cleanChanged.disconnect()
+        self.controller.undo_stack.indexChanged.disconnect()
         QApplication.instance().removeEventFilter(self._typing_guard)
         super().closeEvent(event)
 
@@ -381,6 +492,21 @@ class _TypingGuard(QObject):
             if not modifiers and Qt.Key(event.key()) not in self.PASS_THROUGH:
                 event.accept()
         return False
+
+
+def _dropped_session(event) -> str | None:
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    if len(urls) == 1 and urls[0].isLocalFile() and urls[0].toLocalFile().endswith(".landscape"):
+        return urls[0].toLocalFile()
+    return None
+
+
+def _preferred_resolution() -> int:
+    try:
+        value = int(app_settings().value("view/resolution", 200))
+    except (TypeError, ValueError):
+        return 200
+    return value if value in RESOLUTIONS else 200
 
 
 def _system_is_dark() -> bool:

@@ -141,16 +141,29 @@ class RunsController(QObject):
         self._thread.stop()
 
     # Configuration
-    def reconfigure(self) -> None:
-        """Start over from the runs' starts with the current landscape and settings."""
+    def reconfigure(self, recorded=None) -> None:
+        """Start over from the runs' starts with the current landscape and settings.
+
+        ``recorded`` (one history or None per run, from a session file) is shown at once; the
+        worker is told how far each run already got and only computes beyond that.
+        """
         controller = self.controller
         landscape = controller.landscape
         if landscape is None:
             return
         self.generation += 1
         self.tracks = [Track() for _ in controller.state.runs]
+        already = [0] * len(self.tracks)
+        for index, history in enumerate(recorded or []):
+            if history is not None and index < len(self.tracks) and len(history.x):
+                track = self.tracks[index]
+                track.x, track.y, track.f = history.x.copy(), history.y.copy(), history.f.copy()
+                track.gx, track.gy = history.gx.copy(), history.gy.copy()
+                track.status = history.status
+                track.steps_taken = len(history.x) - 1
+                already[index] = len(history.x)
         self.cursor = 0
-        self._pending = True
+        self._pending = not any(already)
         self._waiting_for_target = None
         was_playing = self.playing
         self._set_playing(False)
@@ -162,13 +175,27 @@ class RunsController(QObject):
             [RunSettings(r.optimizer, dict(r.hyperparameters), r.start) for r in state.runs],
             state.max_steps,
             state.tolerance,
+            already,
         )
         self.configureRequested.emit(self.generation, setup)
-        self.extendRequested.emit(self.generation, PREVIEW_STEPS)
+        if not any(already):
+            self.extendRequested.emit(self.generation, PREVIEW_STEPS)
         self.selected = min(self.selected, len(state.runs) - 1)
         self._refresh_panel()
         if was_playing:
             self.statusChanged.emit("restarted: the settings changed")
+
+    def restore(self, histories, selected: int, cursor: int) -> None:
+        """Show runs recorded in a session file at once, and let the worker catch up quietly so
+        that stepping on continues them (same settings give the same steps, so nothing jumps)."""
+        self.reconfigure(recorded=histories)
+        self.selected = max(0, min(selected, len(self.tracks) - 1))
+        self._move_to(min(max(cursor, 0), self.recorded_end()), request_more=False)
+
+    def show_step(self, step: int) -> None:
+        """Draw the runs at a recorded step (used to draw animation frames)."""
+        self.cursor = max(0, min(step, self.recorded_end()))
+        self._draw()
 
     # Transport (user commands)
     def step(self, count: int = 1) -> None:

@@ -102,10 +102,12 @@ class DescentWorker(QObject):
     @Slot(int, object)
     def configure(self, generation: int, setup) -> None:
         """Build fresh runs from ``setup`` = (compiled, parameter_values, domain, runs,
-        max_steps, tolerance) and send their step 0."""
+        max_steps, tolerance, already) and send what the GUI does not have yet: ``already``
+        says how many records of each run it holds (from a session file); those steps are
+        recomputed silently so the optimizer state is right for continuing."""
         self._generation = generation
         self._fast = False
-        compiled, parameter_values, domain, runs, max_steps, tolerance = setup
+        compiled, parameter_values, domain, runs, max_steps, tolerance, already = setup
         try:
             landscape = Landscape(compiled, dict(parameter_values), domain)
             self._runs = [
@@ -123,7 +125,11 @@ class DescentWorker(QObject):
             self._runs = []
             self.failed.emit(generation, str(error))
             return
-        self._sent = [0] * len(self._runs)
+        with np.errstate(all="ignore"):
+            for run, count in zip(self._runs, already, strict=True):
+                if count > 1:
+                    run.advance(count - 1)
+        self._sent = list(already)
         self._emit_new()
 
     @Slot(int, int)

@@ -16,7 +16,7 @@ NONE = Qt.KeyboardModifier.NoModifier
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(remember_geometry=False)
+    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

@@ -9,7 +9,7 @@ from landscape_gui.qt.main_window import MainWindow
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(remember_geometry=False)
+    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
@@ -143,7 +143,7 @@ def test_changing_the_formula_mid_run_restarts_cleanly(qtbot, window):
 
 
 def test_closing_while_playing_fast_exits_cleanly(qtbot):
-    win = MainWindow(remember_geometry=False)
+    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
     win.show()
     qtbot.waitExposed(win)
     win.controller.set_formula("(1 - x)^2 + 100(y - x^2)^2")

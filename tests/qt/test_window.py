@@ -10,7 +10,7 @@ from landscape_gui.qt.main_window import MainWindow
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(remember_geometry=False)
+    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

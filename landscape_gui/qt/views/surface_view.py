@@ -844,9 +844,19 @@ class SurfaceView(QWidget):
         )
 
     # ----------------------------------------------------------------- looks
-    def grab_image(self) -> QImage:
-        """The rendered 3D picture (the GL framebuffer, which a plain widget grab may miss)."""
-        return self._view.grabFramebuffer()
+    def grab_image(self, scale: float = 1.0) -> QImage:
+        """The rendered 3D picture (the GL framebuffer, which a plain widget grab may miss);
+        at ``scale`` > 1 it is rendered again off screen at that many times the pixels."""
+        if scale == 1.0:
+            return self._view.grabFramebuffer()
+        ratio = self._view.devicePixelRatioF()
+        size = (int(self._view.width() * ratio * scale), int(self._view.height() * ratio * scale))
+        self._view.makeCurrent()
+        pixels = np.ascontiguousarray(self._view.renderToArray(size))  # (w, h, 4) BGRA
+        image = QImage(
+            pixels.transpose(1, 0, 2).copy().data, size[0], size[1], QImage.Format.Format_ARGB32
+        )
+        return image.copy()
 
     def set_style(self, dark: bool) -> None:
         """Light or dark appearance: background, text and grid colours."""

@@ -1,0 +1,233 @@
+"""Sessions and exports from the window: round trips, valid files, clean failures."""
+
+import csv
+import json
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage
+
+from landscape_gui.qt.main_window import MainWindow
+
+
+def make_window(qtbot, prompt_unsaved=False):
+    win = MainWindow(remember_geometry=False, prompt_unsaved=prompt_unsaved)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    runs = win.controller.runs
+    qtbot.waitUntil(lambda: runs.recorded_end() > 0, timeout=5000)
+    return win
+
+
+@pytest.fixture
+def window(qtbot):
+    win = make_window(qtbot)
+    errors = []
+    win.files.show_error = lambda title, message: errors.append(message)
+    win.errors = errors
+    yield win
+    win.close()
+
+
+def answer_save_dialog(window, path):
+    window.files.ask_save_path = lambda caption, file_filter, suggestion: str(path)
+
+
+def not_blank(image: QImage) -> bool:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height).copy()
+    pixels = data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(-1, 3)
+    return len(np.unique(pixels[:: max(1, len(pixels) // 20000)], axis=0)) > 200
+
+
+def test_session_round_trip_restores_the_same_state(qtbot, window, tmp_path):
+    controller = window.controller
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=5000):
+        controller.set_formula("a x^2 + 3xy + y^2 + 1")
+    controller.set_parameter("a", 2.5)
+    controller.set_toggle("tangent_plane", True)
+    controller.add_run()
+    qtbot.waitUntil(
+        lambda: (
+            len(controller.runs.tracks) == 2 and all(len(t) > 3 for t in controller.runs.tracks)
+        ),
+        timeout=5000,
+    )
+    controller.runs.step(3)
+    path = tmp_path / "lesson.landscape"
+    answer_save_dialog(window, path)
+    assert window.files.save_as() and path.exists()
+    assert not window.isWindowModified()
+    assert json.loads(path.read_text())["format_version"] == 1
+    saved_state = controller.state.copy()
+    saved_tracks = [t.x.copy() for t in controller.runs.tracks]
+    contour_before = window.views.contour.grab().toImage()
+    readout_before = {k: v.text() for k, v in window.views.readout.labels.items()}
+
+    other = make_window(qtbot)
+    try:
+        assert other.files.open_path(str(path))
+        qtbot.wait(100)
+        state = other.controller.state
+        saved_state.camera = state.camera  # the camera is compared separately below
+        assert state == saved_state
+        assert other.controller.runs.cursor == 3
+        for track, xs in zip(other.controller.runs.tracks, saved_tracks, strict=True):
+            assert np.array_equal(track.x[: len(xs)], xs)
+        assert {k: v.text() for k, v in other.views.readout.labels.items()} == readout_before
+        assert other.views.contour.grab().toImage() == contour_before
+        camera = json.loads(path.read_text())["camera"]
+        assert other.views.surface.camera_state()["azimuth"] == pytest.approx(camera["azimuth"])
+        # Stepping on continues the recorded run exactly where it was.
+        other.controller.runs.step(1)
+        assert other.controller.runs.cursor == 4
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json at all",
+        '{"format_version": 1',
+        "[]",
+        '{"format_version": 99}',
+        json.dumps({"format_version": 1, "formula": "__import__('os').system('x')"}),
+    ],
+)
+def test_a_bad_session_file_leaves_the_session_untouched(window, tmp_path, content):
+    path = tmp_path / "bad.landscape"
+    path.write_text(content)
+    before = window.controller.state.copy()
+    assert not window.files.open_path(str(path))
+    assert window.errors and "bad.landscape" in window.errors[0]
+    assert window.controller.state == before
+
+
+def test_window_png_at_1x_and_2x(window, tmp_path):
+    path = tmp_path / "window.png"
+    answer_save_dialog(window, path)
+    window.files.export_window_png()
+    image = QImage(str(path))
+    ratio = window.devicePixelRatioF()
+    assert (image.width(), image.height()) == (
+        int(window.width() * ratio),
+        int(window.height() * ratio),
+    )
+    assert not_blank(image)
+    window.actions["export_scale_2x"].setChecked(True)
+    window.files.export_window_png()
+    image = QImage(str(path))
+    assert image.width() == int(window.width() * ratio * 2)
+    assert not_blank(image)
+    window.actions["export_scale_2x"].setChecked(False)
+
+
+def test_3d_view_png_comes_from_the_framebuffer(window, tmp_path):
+    path = tmp_path / "surface.png"
+    answer_save_dialog(window, path)
+    window.files.export_surface_png()
+    image = QImage(str(path))
+    assert image.width() > 200 and not_blank(image)
+
+
+def test_contour_png_and_svgs_are_valid(window, tmp_path):
+    png, contour_svg, slices_svg = (tmp_path / n for n in ("c.png", "c.svg", "s.svg"))
+    answer_save_dialog(window, png)
+    window.files.export_contour_png()
+    assert not_blank(QImage(str(png)))
+    answer_save_dialog(window, contour_svg)
+    window.files.export_contour_svg()
+    answer_save_dialog(window, slices_svg)
+    window.files.export_slices_svg()
+    for path in (contour_svg, slices_svg):
+        root = ElementTree.parse(path).getroot()
+        assert root.tag.endswith("svg")
+        paths = [e for e in root.iter() if e.tag.endswith(("path", "polyline"))]
+        assert len(paths) > 10
+    assert "Slices" in slices_svg.read_text()
+
+
+def test_trajectory_csv_reads_back_with_the_same_numbers(window, tmp_path):
+    runs = window.controller.runs
+    runs.last()
+    path = tmp_path / "runs.csv"
+    answer_save_dialog(window, path)
+    window.files.export_trajectory_csv()
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("# function: x^2 + y^2")
+    rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
+    track = runs.tracks[0]
+    assert len(rows) == len(track)
+    assert [float(r["x"]) for r in rows] == track.x.tolist()
+    assert rows[1]["step"] == "1" and float(rows[1]["x"]) == pytest.approx(2.4)
+
+
+def test_animation_gif_and_png_sequence(qtbot, window, tmp_path):
+    window.controller.runs.step(4)
+    gif = tmp_path / "run.gif"
+    answer_save_dialog(window, gif)
+    window.files.export_gif()
+    with Image.open(gif) as picture:
+        assert picture.n_frames == 5  # steps 0..4
+    folder = tmp_path / "frames"
+    answer_save_dialog(window, folder)
+    window.files.export_png_sequence()
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [f"step_{n:04d}.png" for n in range(5)]
+    assert window.controller.runs.cursor == 4
+
+
+def test_an_unwritable_export_fails_cleanly(window, tmp_path):
+    target = tmp_path / "missing-folder" / "x.png"
+    answer_save_dialog(window, target)
+    before = window.controller.state.copy()
+    assert window.files.export_window_png() is None
+    assert window.errors and "Nothing was written" in window.errors[0]
+    assert not target.parent.exists()
+    assert window.controller.state == before
+    answer_save_dialog(window, tmp_path / "missing-folder" / "s.landscape")
+    assert not window.files.save_as()
+    assert not (tmp_path / "missing-folder").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unsaved_changes_prompt_on_quit(qtbot, tmp_path):
+    win = make_window(qtbot, prompt_unsaved=True)
+    asked = []
+    win.files.ask_unsaved = lambda: asked.append(1) or "cancel"
+    win.controller.set_formula("x^2 - y^2")
+    win.close()
+    assert asked and win.isVisible()  # cancel keeps the window and the work
+    assert win.isWindowModified()
+    win.files.ask_unsaved = lambda: "discard"
+    win.close()
+    assert not win.isVisible()
+
+
+def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
+    path = tmp_path / "dropped.landscape"
+    window.controller.set_formula("x^2 + 2y^2")
+    answer_save_dialog(window, path)
+    window.files.save_as()
+    window.controller.set_formula("x^2")
+    window.controller.undo_stack.setClean()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(100, 100),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.controller.state.formula == "x^2 + 2y^2"
+    assert window.windowTitle().startswith("dropped.landscape")
+    assert "dropped.landscape" in [a.text() for a in window.recent_menu.actions()]
