@@ -11,7 +11,7 @@ of where the path will go, which the cursor then replays.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -27,7 +27,7 @@ from landscape_gui.qt.worker import DescentWorker, RunUpdate, WorkerThread
 
 PREVIEW_STEPS = 300
 FRAME_MS = 16
-MAX_DRAWN_POINTS = 4000
+MAX_DRAWN_POINTS = 600
 _STATUS_TEXT = {
     "running": "running",
     "converged": "converged: |∇f| < tolerance",
@@ -37,46 +37,72 @@ _STATUS_TEXT = {
 assert set(_STATUS_TEXT) == set(STATUS_NAMES)
 
 
-@dataclass
 class Track:
-    """Everything recorded of one run so far; row k is step k."""
+    """Everything recorded of one run so far; row k is step k.
 
-    x: np.ndarray = field(default_factory=lambda: np.empty(0))
-    y: np.ndarray = field(default_factory=lambda: np.empty(0))
-    f: np.ndarray = field(default_factory=lambda: np.empty(0))
-    gx: np.ndarray = field(default_factory=lambda: np.empty(0))
-    gy: np.ndarray = field(default_factory=lambda: np.empty(0))
-    status: str = "running"
-    steps_taken: int = 0
+    Stored in buffers that double when full, so appending a batch costs only the batch (a fast
+    run streams hundreds of thousands of steps; re-concatenating would grow quadratically).
+    ``x``, ``y``, ``f``, ``gx``, ``gy`` are views of the recorded part.
+    """
+
+    def __init__(self) -> None:
+        self._data = np.empty((5, 256))
+        self._count = 0
+        self.status = "running"
+        self.steps_taken = 0
 
     def __len__(self) -> int:
-        return len(self.x)
+        return self._count
+
+    x = property(lambda self: self._data[0, : self._count])
+    y = property(lambda self: self._data[1, : self._count])
+    f = property(lambda self: self._data[2, : self._count])
+    gx = property(lambda self: self._data[3, : self._count])
+    gy = property(lambda self: self._data[4, : self._count])
+
+    def set_recorded(self, x, y, f, gx, gy, status: str) -> None:
+        """Replace the contents with a recorded history (from a session file)."""
+        self._count = 0
+        self._extend(np.vstack((x, y, f, gx, gy)))
+        self.status = status
+        self.steps_taken = max(self._count - 1, 0)
 
     def append(self, update: RunUpdate) -> None:
-        if update.first_step != len(self.x):
+        if update.first_step != self._count:
             raise RuntimeError("descent updates arrived out of order")
-        for name in ("x", "y", "f", "gx", "gy"):
-            setattr(self, name, np.concatenate((getattr(self, name), getattr(update, name))))
+        self._extend(np.vstack((update.x, update.y, update.f, update.gx, update.gy)))
         self.status = update.status
         self.steps_taken = update.steps_taken
+
+    def _extend(self, rows: np.ndarray) -> None:
+        needed = self._count + rows.shape[1]
+        if needed > self._data.shape[1]:
+            grown = np.empty((5, max(needed, 2 * self._data.shape[1])))
+            grown[:, : self._count] = self._data[:, : self._count]
+            self._data = grown
+        self._data[:, self._count : needed] = rows
+        self._count = needed
 
     @property
     def finished(self) -> bool:
         return self.status != "running"
 
     def row(self, step: int) -> tuple[float, float, float, float, float] | None:
-        if len(self.x) == 0:
+        if self._count == 0:
             return None
-        k = min(step, len(self.x) - 1)
-        return (self.x[k], self.y[k], self.f[k], self.gx[k], self.gy[k])
+        return tuple(float(v) for v in self._data[:, min(step, self._count - 1)])
 
-
-def _thin(points: np.ndarray) -> np.ndarray:
-    """At most MAX_DRAWN_POINTS points, always keeping the last (the current point)."""
-    if len(points) <= MAX_DRAWN_POINTS:
-        return points
-    stride = math.ceil(len(points) / MAX_DRAWN_POINTS)
-    return np.concatenate((points[:-1:stride], points[-1:]))
+    def points(self, start: int, stop: int) -> np.ndarray:
+        """(x, y, f) rows from step ``start`` to ``stop`` - 1, thinned to at most
+        MAX_DRAWN_POINTS rows (always keeping the last: the current point)."""
+        count = stop - start
+        if count <= 0:
+            return np.empty((0, 3))
+        stride = max(1, math.ceil(count / MAX_DRAWN_POINTS))
+        index = np.arange(start, stop, stride)
+        if index[-1] != stop - 1:
+            index = np.append(index, stop - 1)
+        return self._data[:3, index].T
 
 
 def _within(points: np.ndarray, domain, margin: float = 0.05) -> np.ndarray:
@@ -135,6 +161,18 @@ class RunsController(QObject):
         self._worker.stopped.connect(self._fast_stopped)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.setInterval(FRAME_MS)
+        self._draw_timer.timeout.connect(self._draw)
+        self._frame_cost = 0.0  # seconds the last streamed frame took to draw and paint
+        self._paint_started: float | None = None
+        self._paint_guard = QTimer(self)
+        self._paint_guard.setSingleShot(True)
+        self._paint_guard.setInterval(200)
+        self._paint_guard.timeout.connect(self._frame_shown)
+        self._last_detail = 0.0
+        controller.window.views.surface.frameSwapped.connect(self._frame_shown)
 
     def shutdown(self) -> None:
         self._timer.stop()
@@ -156,11 +194,9 @@ class RunsController(QObject):
         already = [0] * len(self.tracks)
         for index, history in enumerate(recorded or []):
             if history is not None and index < len(self.tracks) and len(history.x):
-                track = self.tracks[index]
-                track.x, track.y, track.f = history.x.copy(), history.y.copy(), history.f.copy()
-                track.gx, track.gy = history.gx.copy(), history.gy.copy()
-                track.status = history.status
-                track.steps_taken = len(history.x) - 1
+                self.tracks[index].set_recorded(
+                    history.x, history.y, history.f, history.gx, history.gy, history.status
+                )
                 already[index] = len(history.x)
         self.cursor = 0
         self._pending = not any(already)
@@ -261,6 +297,8 @@ class RunsController(QObject):
         else:
             self._timer.stop()
             self.pauseRequested.emit()
+            self._draw()  # everything exact again, including what streaming skipped
+            return
         self._refresh_panel()
 
     def _tick(self) -> None:
@@ -299,7 +337,11 @@ class RunsController(QObject):
             target, self._waiting_for_target = self._waiting_for_target, None
             self._move_to(target)
             return
-        self._draw()
+        # Streamed batches are drawn at most once a frame, and never more often than the
+        # drawing itself allows (a software-rendered 3D view can take 50 ms a frame): storing
+        # them is cheap, drawing is not, and the window must keep answering the user.
+        if not self._draw_timer.isActive():
+            self._draw_timer.start(max(FRAME_MS, int(2000 * self._frame_cost)))
         self.stepShown.emit(self.cursor)
 
     def _fast_stopped(self, generation: int) -> None:
@@ -319,6 +361,33 @@ class RunsController(QObject):
 
     # Drawing
     def _draw(self) -> None:
+        streaming = self.playing and self.speed == 0
+        started = time.perf_counter()
+        self._draw_paths()
+        if not streaming:
+            self._draw_details()
+        elif started - self._last_detail > 0.2:
+            # While streaming thousands of steps a second, the probe, readout and slices (which
+            # cost far more to repaint than the paths) wait until play stops; only the step
+            # counter and caption follow, about five times a second.
+            self._last_detail = started
+            panel = self.controller.window.views.descent
+            panel.set_step(self.cursor, self.recorded_end())
+            self.controller.window.views.caption.set_text(self.explanation())
+        self._paint_started = started if streaming else None
+        if streaming:
+            self._worker.gui_painting = True
+            self._paint_guard.start()  # in case no frame is shown (a hidden 3D view)
+
+    def _frame_shown(self) -> None:
+        """The 3D view finished painting a streamed frame: that is what a frame costs here."""
+        self._worker.gui_painting = False
+        self._paint_guard.stop()
+        if self._paint_started is not None:
+            self._frame_cost = time.perf_counter() - self._paint_started
+            self._paint_started = None
+
+    def _draw_paths(self) -> None:
         controller = self.controller
         views = controller.window.views
         state = controller.state
@@ -329,16 +398,18 @@ class RunsController(QObject):
                 continue
             color = run_color(index)
             shown = min(self.cursor, len(track) - 1) + 1
-            points = np.column_stack((track.x, track.y, track.f))
-            done = _thin(_within(points[:shown], state.domain))
+            done = _within(track.points(0, shown), state.domain)
             surface_paths.append((done, color, False))
             contour_paths.append((done[:, :2], color, False))
             if preview and shown < len(track):
-                ahead = _thin(_within(points[shown - 1 :], state.domain))
+                ahead = _within(track.points(shown - 1, len(track)), state.domain)
                 surface_paths.append((ahead, color, True))
                 contour_paths.append((ahead[:, :2], color, True))
         views.surface.set_paths(surface_paths)
         views.contour.set_paths(contour_paths)
+
+    def _draw_details(self) -> None:
+        controller = self.controller
         track = self.selected_track()
         row = track.row(self.cursor) if track is not None else None
         if row is not None and all(math.isfinite(v) for v in row[:2]):

@@ -71,6 +71,9 @@ class RunUpdate:
     steps_taken: int
 
 
+YIELD_SECONDS = 0.0005
+
+
 class DescentWorker(QObject):
     """Owns the optimizer state of every run and advances them on request.
 
@@ -94,6 +97,9 @@ class DescentWorker(QObject):
         self._sent: list[int] = []
         self._fast = False
         self._chunk = 64
+        # Set by the GUI thread while it paints a streamed frame (a plain attribute: reads and
+        # writes of it are atomic in CPython, and a stale value only costs a few milliseconds).
+        self.gui_painting = False
 
     def request_stop(self) -> None:
         # Called from the GUI thread at shutdown; a plain attribute write is atomic in CPython.
@@ -163,6 +169,12 @@ class DescentWorker(QObject):
                 run.advance(self._chunk)
             # Size chunks to a few milliseconds so the deadline is met closely.
             spent = time.perf_counter() - started
+            # Hand the interpreter lock to the GUI thread between chunks, and stand aside
+            # while it paints a frame: painting makes hundreds of short Python calls, and each
+            # would otherwise wait up to a switch interval (5 ms) for the lock.
+            time.sleep(YIELD_SECONDS)
+            while self.gui_painting and time.perf_counter() < deadline:
+                time.sleep(0.002)
             if spent < 0.002:
                 self._chunk = min(self._chunk * 2, 1 << 16)
             elif spent > 0.008 and self._chunk > 1:

@@ -13,10 +13,12 @@ so a pole shows as a flat plateau at the top of the box.
 from __future__ import annotations
 
 import math
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -72,6 +74,17 @@ _STYLES = {
 def _rgba(hex_color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
     c = QColor(hex_color)
     return (c.redF(), c.greenF(), c.blueF(), alpha)
+
+
+def _antialias_samples() -> int:
+    """4x multisampling smooths edges, but Mesa's software renderer (a Linux machine with no
+    GPU device) takes about twice as long per frame with it; LANDSCAPE_GL_SAMPLES overrides."""
+    override = os.environ.get("LANDSCAPE_GL_SAMPLES")
+    if override is not None and override.isdigit():
+        return int(override)
+    if sys.platform.startswith("linux") and not os.path.exists("/dev/dri"):
+        return 0
+    return 4
 
 
 def nice_ticks(lo: float, hi: float, target: int = 6) -> np.ndarray:
@@ -223,6 +236,8 @@ class SurfaceView(QWidget):
     Mouse: left-drag orbits, middle-drag (or ctrl+left) pans, wheel zooms (GLViewWidget's own).
     """
 
+    frameSwapped = Signal()  # a frame was drawn (lets callers pace how often they redraw)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         import pyqtgraph.opengl as gl  # heavy (PyOpenGL); only loaded when a 3D view is made
@@ -244,9 +259,10 @@ class SurfaceView(QWidget):
 
         self._view = gl.GLViewWidget()
         fmt = QSurfaceFormat()
-        fmt.setSamples(4)  # smooth edges on lines and silhouettes; llvmpipe supports it
+        fmt.setSamples(_antialias_samples())
         fmt.setDepthBufferSize(24)
         self._view.setFormat(fmt)
+        self._view.frameSwapped.connect(self.frameSwapped)
         self._view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
