@@ -47,11 +47,9 @@ be non-finite: NaN and infinities are written as ``null`` and read back as NaN (
 from __future__ import annotations
 
 import codecs
-import contextlib
 import json
 import math
 import os
-import secrets
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,6 +58,7 @@ from typing import NoReturn
 import numpy as np
 
 import landscape_gui
+from landscape_gui.core.atomic import atomic_open
 from landscape_gui.core.descent import STATUS_NAMES, History
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import Domain
@@ -274,24 +273,13 @@ def save_session(path: str | os.PathLike[str], session: SessionFile) -> None:
         raise SessionError(
             f"cannot encode the session as UTF-8: {exc.reason}", "", target
         ) from None
-    directory, base = os.path.split(os.path.abspath(target))
-    tmp_path, fd = _create_temp(directory, base, target)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_open(target, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            # Keep the permissions of the file being replaced (a new file gets the umask's).
-            os.chmod(tmp_path, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(tmp_path, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_path)
-        if isinstance(exc, OSError) and not isinstance(exc, SessionError):
-            raise _io_error(exc, target, "save") from exc
+    except SessionError:
         raise
-    _fsync_directory(directory)
+    except OSError as exc:
+        raise _io_error(exc, target, "save") from exc
 
 
 def load_session(path: str | os.PathLike[str]) -> SessionFile:
@@ -787,32 +775,6 @@ def _dumps(value: object, level: int) -> str:
         items = [pad + _dumps(v, level + 1) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
     return json.dumps(value, allow_nan=False, ensure_ascii=False)
-
-
-def _create_temp(directory: str, base: str, target: str) -> tuple[str, int]:
-    """A new temp file next to the target; os.open applies the umask (mkstemp would not)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp_path = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-        try:
-            return tmp_path, os.open(tmp_path, flags, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise _io_error(exc, target, "save") from exc
-    raise SessionIOError(None, "cannot save the session: no free temporary file name", target)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); harmless to skip where unsupported."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _io_error(exc: OSError, target: str, verb: str) -> SessionIOError:

@@ -29,12 +29,9 @@ header.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
-import secrets
-import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +40,7 @@ from typing import NamedTuple, TextIO
 import numpy as np
 
 import landscape_gui
+from landscape_gui.core.atomic import atomic_open
 from landscape_gui.core.descent import DescentRun, History
 
 __all__ = [
@@ -215,37 +213,13 @@ def write_trajectory_file(
     runs = list(runs)
     _metadata_lines(metadata)  # validate first: bad data never creates a file
     _check_runs(runs)
-    directory, base = os.path.split(target)
-    tmp_path, fd = _create_temp(directory, base, target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            count = write_trajectory_csv(handle, runs, metadata)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp_path, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(tmp_path, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_path)
-        if isinstance(exc, OSError) and not isinstance(exc, TrajectoryWriteError):
-            raise _write_error(exc, target) from exc
+        with atomic_open(target, "w", encoding="utf-8", newline="") as handle:
+            return write_trajectory_csv(handle, runs, metadata)
+    except TrajectoryWriteError:
         raise
-    return count
-
-
-def _create_temp(directory: str, base: str, target: str) -> tuple[str, int]:
-    """A new temp file next to the target; os.open applies the umask (mkstemp would not)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp_path = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-        try:
-            return tmp_path, os.open(tmp_path, flags, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise _write_error(exc, target) from exc
-    raise TrajectoryWriteError(f"cannot create a temporary file next to {target!r}")
+    except OSError as exc:
+        raise _write_error(exc, target) from exc
 
 
 def _write_error(exc: OSError, target: str) -> TrajectoryWriteError:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QRect
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
+from landscape_gui.core.atomic import atomic_path
 from landscape_gui.core.landscape import Landscape
 from landscape_gui.core.optimizers import resolve_hyperparameters
 from landscape_gui.core.presets import preset_for_formula
@@ -57,20 +58,10 @@ def wait_until(predicate, timeout: float) -> bool:
 
 def save_image(image: QImage, path: str) -> None:
     """Write ``image`` to ``path`` atomically: a failed write leaves no partial file behind."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise OSError(f"no such folder: {directory}")
-    suffix = os.path.splitext(path)[1] or ".png"
-    handle, temporary = tempfile.mkstemp(prefix=".landscape-", suffix=suffix, dir=directory)
-    os.close(handle)
-    try:
-        if not image.save(temporary, suffix.lstrip(".").upper()):
+    with atomic_path(path) as temporary:
+        kind = os.path.splitext(path)[1].lstrip(".").upper() or "PNG"
+        if not image.save(temporary, kind):
             raise OSError("the image could not be encoded or written")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
@@ -132,12 +123,7 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
 
 def save_widget_svg(widget, path: str, title: str) -> None:
     """The widget drawn as vector SVG (lines and text stay sharp in a handout), atomically."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise OSError(f"no such folder: {directory}")
-    handle, temporary = tempfile.mkstemp(prefix=".landscape-", suffix=".svg", dir=directory)
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         generator = QSvgGenerator()
         generator.setFileName(temporary)
         generator.setSize(widget.size())
@@ -149,13 +135,6 @@ def save_widget_svg(widget, path: str, title: str) -> None:
             raise OSError("the SVG file could not be started")
         widget.render(painter, QPoint(0, 0))
         painter.end()
-        if os.path.getsize(temporary) == 0:
-            raise OSError("nothing was written")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def save_trajectory(
@@ -233,13 +212,8 @@ def _pil_image(image: QImage):
 
 
 def _save_gif(frames: list[QImage], path: str, frame_ms: int) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise OSError(f"no such folder: {directory}")
     pictures = [_pil_image(frame).quantize(colors=255) for frame in frames]
-    handle, temporary = tempfile.mkstemp(prefix=".landscape-", suffix=".gif", dir=directory)
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         pictures[0].save(
             temporary,
             format="GIF",
@@ -248,11 +222,6 @@ def _save_gif(frames: list[QImage], path: str, frame_ms: int) -> None:
             duration=frame_ms,
             loop=0,
         )
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def _save_png_sequence(frames: list[QImage], folder: str) -> None:
