@@ -163,3 +163,19 @@ def test_the_installed_entry_point_runs_headless():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["df_dy"] == "2*y"
+
+
+def test_a_session_path_opens_the_window_on_it(monkeypatch, tmp_path):
+    import landscape_gui.qt.app as app
+
+    opened = []
+    monkeypatch.setattr(app, "run", lambda path=None: opened.append(path) or 0)
+    session = tmp_path / "lesson.landscape"
+    assert main([str(session)]) == 0
+    assert main([]) == 0
+    assert opened == [str(session), None]
+
+
+def test_an_unknown_word_is_not_taken_for_a_file(capsys):
+    code, _, err = run(["frobnicate"], capsys)
+    assert code == 2 and "unknown command 'frobnicate'" in err
