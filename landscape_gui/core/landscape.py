@@ -55,8 +55,31 @@ class Domain:
         return (self.x_min, self.x_max, self.y_min, self.y_max)
 
 
+_FLOAT = np.dtype(float)
+
+
 def _finite_or_nan(values, shape) -> np.ndarray:
-    """Broadcast a lambdified result to ``shape`` as floats, NaN where it is not a real number."""
+    """Broadcast a lambdified result to ``shape`` as floats, NaN where it is not a real number.
+
+    A float array of the right shape that owns its memory (``base is None``: not a view of
+    anything) is returned as it is, masked in place if needed, because copying it was most of
+    the cost of a one-start descent step. ``CompiledFormula._call`` copies results that are its
+    inputs or repeat each other, so no caller receives an array it already holds.
+    """
+    if (
+        type(values) is np.ndarray
+        and values.dtype is _FLOAT
+        and values.shape == shape
+        and values.base is None
+    ):
+        # The common case: one finiteness check, no copy.
+        if values.size == 1:
+            finite = math.isfinite(values.item())
+        else:
+            finite = bool(np.isfinite(values).all())
+        if not finite:
+            values[~np.isfinite(values)] = np.nan
+        return values
     array = np.asarray(values)
     if np.iscomplexobj(array):
         array = np.where(np.abs(array.imag) <= 1e-12 * (1 + np.abs(array.real)), array.real, np.nan)
@@ -134,13 +157,24 @@ class CompiledFormula:
     def _call(self, function, x, y, parameter_values):
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
-        shape = np.broadcast_shapes(x.shape, y.shape)
+        shape = x.shape if x.shape == y.shape else np.broadcast_shapes(x.shape, y.shape)
         with np.errstate(all="ignore"):
             try:
                 result = function(x, y, *parameter_values)
             except (ZeroDivisionError, OverflowError, ValueError, TypeError):
                 # Constant sub-expressions can raise in plain Python arithmetic; treat as undefined.
                 return shape, None
+        # _finite_or_nan may hand back or mask an array in place, so no result may be one of
+        # the inputs (f = x returns x itself) or appear twice (cse: df/dx = df/dy = 2x + 2y).
+        if isinstance(result, (list, tuple)):
+            result = list(result)
+            taken = {id(x), id(y)}  # every object counted here stays alive: ids are unique
+            for index, item in enumerate(result):
+                if id(item) in taken:
+                    result[index] = item = np.array(item)
+                taken.add(id(item))
+        elif result is x or result is y:
+            result = np.array(result)
         return shape, result
 
     def value(self, x, y, parameter_values=()) -> np.ndarray:

@@ -10,6 +10,7 @@ from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
 from landscape_gui.qt.views.contour_view import PROBE_ARROW_FRACTION, ContourView
+from landscape_gui.qt.views.palette import BASIN_COLORS
 
 LEFT = QtCore.Qt.MouseButton.LeftButton
 
@@ -366,3 +367,99 @@ def test_style_and_presentation_change_the_look(view):
     light = view.plot_widget().backgroundBrush().color().lightness()
     assert dark < 60 < 200 < light
     assert view.export_item() is view.plot_widget().getPlotItem()
+
+
+def _hex_rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[k : k + 2], 16) for k in (1, 3, 5))
+
+
+def test_basin_overlay_colours_each_start_by_its_label(view, qtbot):
+    xs, ys, z = _bowl(n_x=7, n_y=5, half=3.0)
+    view.set_field(xs, ys, z, (0.0, 18.0), [])
+    labels = np.array(
+        [
+            [0, 0, 1, 1, 2],
+            [0, -1, -1, -1, 2],
+            [3, -1, -1, -1, 2],
+            [3, -2, -2, -2, 1],
+            [0, 1, 2, 3, 4],
+            [4, 4, 4, 4, 4],
+            [-2, 0, -1, 1, -2],
+        ]
+    )
+    colors = ["#FF0000", "#00FF00", "#0000FF", "#FFFF00"]  # 4 colours: label 4 cycles to red
+    view.set_basins(xs, ys, labels, colors)
+
+    assert view.basin_item.isVisible()
+    # Above the height image, below the level lines.
+    assert view.image_item.zValue() < view.basin_item.zValue() < view.contour_item.zValue()
+    image = view.basin_item.image
+    assert image.shape == (7, 5, 4)
+    alpha = image[0, 0, 3]
+    assert 0.35 * 255 <= alpha <= 0.55 * 255
+    for i in range(7):
+        for j in range(5):
+            label = labels[i, j]
+            if label >= 0:
+                assert tuple(image[i, j, :3]) == _hex_rgb(colors[label % 4]), (i, j)
+                assert image[i, j, 3] == alpha
+            elif label == -2:
+                assert image[i, j, 3] == 0, (i, j)  # still walking: see-through
+            else:
+                assert max(image[i, j, :3]) <= 100 and image[i, j, 3] > 0, (i, j)
+    # The diverged block is hatched: two different dark greys in it, not one flat colour.
+    block = image[1:3, 1:4, :3].reshape(-1, 3)
+    assert len({tuple(p) for p in block}) == 2
+
+    # Pixel (i, j)'s centre sits on the start (xs[i], ys[j]), like the height image.
+    transform = view.basin_item.transform()
+    for i, j in [(0, 0), (6, 0), (0, 4), (3, 2)]:
+        centre = transform.map(QtCore.QPointF(i + 0.5, j + 0.5))
+        assert centre.x() == pytest.approx(xs[i], abs=1e-9)
+        assert centre.y() == pytest.approx(ys[j], abs=1e-9)
+
+
+def test_basin_overlay_is_painted_translucent_at_its_grid_points(qtbot):
+    # On an empty white map, a red basin over the left half and a walking (-2) right half:
+    # the screen shows white blended with red on the left and plain white on the right.
+    view = ContourView()
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    xs = np.linspace(-2.0, 2.0, 9)
+    ys = np.linspace(-1.0, 1.0, 5)
+    labels = np.where(xs[:, None] < 0, 0, -2) * np.ones((1, 5), dtype=int)
+    view.set_basins(xs, ys, labels, ["#FF0000"])
+    view.view_box.setRange(xRange=(-2.5, 2.5), yRange=(-1.5, 1.5), padding=0.0)
+    _settle(view, qtbot)
+    picture = view.plot_widget().grab().toImage()
+
+    def pixel(x, y):
+        return picture.pixelColor(_widget_pos(view, x, y))
+
+    tinted = pixel(float(xs[1]), float(ys[2]))
+    assert tinted.red() == 255
+    assert 255 * 0.45 <= 255 - tinted.green() <= 255 * 0.55  # white -> red by about 0.45
+    assert tinted.green() == pytest.approx(tinted.blue(), abs=2)
+    clear = pixel(float(xs[7]), float(ys[2]))
+    assert (clear.red(), clear.green(), clear.blue()) == (255, 255, 255)
+
+
+def test_basin_overlay_defaults_hides_and_checks_shape(view):
+    xs = np.linspace(0.0, 1.0, 4)
+    ys = np.linspace(0.0, 1.0, 3)
+    labels = np.arange(12).reshape(4, 3) % 3
+    view.set_basins(xs, ys, labels)
+    image = view.basin_item.image
+    for label in range(3):
+        i, j = np.argwhere(labels == label)[0]
+        assert tuple(image[i, j, :3]) == _hex_rgb(BASIN_COLORS[label])
+    assert len({_hex_rgb(c) for c in BASIN_COLORS}) == len(BASIN_COLORS)
+
+    view.set_basins(None)
+    assert not view.basin_item.isVisible()
+    assert view.basin_item.image is None
+
+    with pytest.raises(ValueError, match="shape"):
+        view.set_basins(xs, ys, labels.T)

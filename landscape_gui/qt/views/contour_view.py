@@ -19,7 +19,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from landscape_gui.qt.views.palette import GRADIENT_COLOR, HEIGHT_COLORMAP, PROBE_COLOR
+from landscape_gui.qt.views.palette import (
+    BASIN_COLORS,
+    GRADIENT_COLOR,
+    HEIGHT_COLORMAP,
+    PROBE_COLOR,
+)
 
 # How the critical points look, by kind: (symbol, legend label). Shapes carry the meaning so
 # the markers stay readable on every colour of the height map.
@@ -33,6 +38,10 @@ CRITICAL_POINT_STYLES: dict[str, tuple[str, str]] = {
 PROBE_ARROW_FRACTION = 0.16  # gradient arrow length as a fraction of the shorter domain side
 FIELD_ARROW_FRACTION = 0.8  # field arrow length as a fraction of the coarse grid spacing
 MAX_LEVEL_LABELS = 8
+BASIN_ALPHA = 0.45  # the basin tint: the height image and its level lines stay readable under it
+# Starts that diverged: diagonal stripes of these two greys, two grid cells wide, so "blew up"
+# reads as a hatched hole rather than as one more basin colour.
+BASIN_DIVERGED_STRIPES = ((0, 0, 0), (96, 96, 96))
 
 _LINE_COLOR = (20, 20, 30, 150)  # level lines: dark, translucent, readable on all of viridis
 _HALO_COLOR = (0, 0, 0, 150)
@@ -148,6 +157,12 @@ class ContourView(QtWidgets.QWidget):
             colorMapMenu=False,
         )
         self.color_bar.setImageItem(self.image_item, insert_in=self._plot)
+
+        # Basins of attraction: over the height image, under the level lines.
+        self.basin_item = pg.ImageItem(axisOrder="col-major")
+        self.basin_item.setZValue(-75)
+        self.basin_item.hide()
+        self._plot.addItem(self.basin_item)
 
         self.contour_item = pg.PlotDataItem(connect="finite", antialias=True)
         self.contour_item.setZValue(-50)
@@ -425,6 +440,42 @@ class ContourView(QtWidgets.QWidget):
         self.field_item.setData(points, connect="finite")
         self.field_item.show()
 
+    def set_basins(
+        self, xs=None, ys=None, labels=None, colors: Sequence[str] | None = None
+    ) -> None:
+        """Tint each start (xs[i], ys[j]) by the basin labels[i, j] its descent ended in.
+
+        Label k >= 0 takes colors[k] (cycled; BASIN_COLORS by default), -1 (diverged) a dark
+        hatch and -2 (still walking) nothing. Pixels sit on the grid points like the height
+        image's. set_basins(None) hides the overlay.
+        """
+        if xs is None:
+            self.basin_item.clear()
+            self.basin_item.hide()
+            return
+        xs = _as_float_array(xs)
+        ys = _as_float_array(ys)
+        labels = np.asarray(labels)
+        if labels.shape != (len(xs), len(ys)):
+            raise ValueError(f"labels have shape {labels.shape}, expected {(len(xs), len(ys))}")
+        labels = labels.astype(np.int64, copy=False)
+        table = np.array(
+            [pg.mkColor(c).getRgb()[:3] for c in (colors or BASIN_COLORS)], dtype=np.uint8
+        )
+        alpha = round(255 * BASIN_ALPHA)
+        rgba = np.zeros((*labels.shape, 4), dtype=np.uint8)
+        basin = labels >= 0
+        rgba[basin, :3] = table[labels[basin] % len(table)]
+        rgba[basin, 3] = alpha
+        i, j = np.indices(labels.shape)
+        stripe = ((i + j) // 2) % 2
+        diverged = labels == -1
+        rgba[diverged, :3] = np.asarray(BASIN_DIVERGED_STRIPES, dtype=np.uint8)[stripe[diverged]]
+        rgba[diverged, 3] = alpha
+        self.basin_item.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.basin_item.setRect(self._pixel_rect(xs, ys))
+        self.basin_item.show()
+
     def set_paths(self, paths: Sequence[tuple[np.ndarray, str]]) -> None:
         """Descent paths as polylines with a dot per step and a larger marker on the latest."""
         while len(self.path_lines) < len(paths):
@@ -458,7 +509,9 @@ class ContourView(QtWidgets.QWidget):
             if preview:
                 faded = pg.mkColor(color)
                 faded.setAlphaF(0.5)
-                line.setPen(pg.mkPen(faded, width=1.2 * self._scale(), style=QtCore.Qt.PenStyle.DashLine))
+                line.setPen(
+                    pg.mkPen(faded, width=1.2 * self._scale(), style=QtCore.Qt.PenStyle.DashLine)
+                )
                 dots.setData([], [])
                 head.setData([], [])
                 line.show()

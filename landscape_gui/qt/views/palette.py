@@ -24,6 +24,18 @@ RUN_COLORS: list[str] = [
     "#000000",  # black
 ]
 
+# Basins of attraction, one colour per minimum reached (cycled when there are more): the
+# Okabe-Ito set without its black, which the basin overlay keeps for starts that diverged.
+BASIN_COLORS: list[str] = [
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#F0E442",  # yellow
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+]
+
 # The probe marker and the gradient arrow must stand out on every viridis height: pure
 # red-magenta and white-ish hues do not occur in viridis.
 PROBE_COLOR = "#FF2D55"
