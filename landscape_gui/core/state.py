@@ -18,6 +18,7 @@ TOGGLES = (
     "slices",
     "wireframe",
     "path_preview",
+    "basins",
 )
 
 
@@ -32,6 +33,7 @@ class ViewToggles:
     slices: bool = True
     wireframe: bool = False
     path_preview: bool = True  # the faint path of the next steps, recomputed as settings change
+    basins: bool = False  # colour each start by the minimum descent reaches from it
 
 
 @dataclass

@@ -149,6 +149,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         tip="The faint path the next few hundred steps will take",
     ),
     ActionSpec(
+        "toggle:basins",
+        "&Basins of attraction",
+        "&View",
+        ("B",),
+        checkable=True,
+        tip="Descent from every point of a grid; each start coloured by the minimum it reaches",
+    ),
+    ActionSpec(
         "reset_view", "&Reset 3D view", "&View", ("Ctrl+0",), tip="Back to the default camera"
     ),
     ActionSpec("full_screen", "F&ull screen", "&View", ("F11",), checkable=True),

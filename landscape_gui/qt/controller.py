@@ -136,6 +136,7 @@ class Controller(QObject):
         panel.playToggled.connect(self.runs.toggle_play)
         panel.resetRequested.connect(self.runs.reset)
         panel.speedChanged.connect(self.runs.set_speed)
+        panel.basinsToggled.connect(lambda on: self.set_toggle("basins", on))
 
     # Start-up and shutdown
     def start(self) -> None:
@@ -264,6 +265,8 @@ class Controller(QObject):
         if 0 <= index < len(self.state.runs):
             self.runs.selected = index
             self.runs._draw()
+            if self.state.toggles.basins:
+                self.runs.update_basins()  # the map follows the selected run's optimizer
 
     def add_run(self) -> None:
         if len(self.state.runs) >= MAX_RUNS:
@@ -383,6 +386,12 @@ class Controller(QObject):
         self._draw_toggles()
         self._shown_point = None
         runs_changed = landscape_changed or _run_setup(previous) != _run_setup(state)
+        basins_changed = previous.toggles.basins != state.toggles.basins
+        if state.toggles.basins and (runs_changed or basins_changed):
+            self.runs.update_basins()
+        elif basins_changed:
+            self.runs.update_basins()  # hides the overlay
+        self.window.views.descent.set_basins_checked(state.toggles.basins)
         if self._loading is not None:
             loading = self._loading
             self.runs.restore(loading.histories, loading.selected_run, loading.cursor)

@@ -26,6 +26,7 @@ from landscape_gui.qt.views.palette import run_color
 from landscape_gui.qt.worker import DescentWorker, RunUpdate, WorkerThread
 
 PREVIEW_STEPS = 300
+MAX_BASIN_STEPS = 500
 FRAME_MS = 16
 MAX_DRAWN_POINTS = 600
 _STATUS_TEXT = {
@@ -137,6 +138,8 @@ class RunsController(QObject):
     extendRequested = Signal(int, int)
     configureRequested = Signal(int, object)
     playFastRequested = Signal(int)
+    basinsRequested = Signal(int, object)
+    basinsShown = Signal()
     pauseRequested = Signal()
 
     def __init__(self, controller):
@@ -159,6 +162,10 @@ class RunsController(QObject):
         self._worker.progressed.connect(self._progressed)
         self._worker.failed.connect(self._failed)
         self._worker.stopped.connect(self._fast_stopped)
+        self.basinsRequested.connect(self._worker.compute_basins)
+        self._worker.basinsReady.connect(self._basins_ready)
+        self._basin_request = 0
+        self.basin_map = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._draw_timer = QTimer(self)
@@ -232,6 +239,48 @@ class RunsController(QObject):
         """Draw the runs at a recorded step (used to draw animation frames)."""
         self.cursor = max(0, min(step, self.recorded_end()))
         self._draw()
+
+    def update_basins(self) -> None:
+        """Recompute the basin overlay for the selected run's optimizer, or hide it."""
+        controller = self.controller
+        state = controller.state
+        self._basin_request += 1
+        if not state.toggles.basins or controller.landscape is None or not state.runs:
+            self.basin_map = None
+            controller.window.views.contour.set_basins(None)
+            return
+        landscape = controller.landscape
+        settings = state.runs[min(self.selected, len(state.runs) - 1)]
+        steps = min(state.max_steps, MAX_BASIN_STEPS)
+        controller.message.emit("Running descent from every point of the map…")
+        self.basinsRequested.emit(
+            self._basin_request,
+            (
+                landscape.compiled,
+                dict(landscape.parameter_values),
+                landscape.domain,
+                RunSettings(settings.optimizer, dict(settings.hyperparameters)),
+                steps,
+            ),
+        )
+
+    def _basins_ready(self, request: int, result) -> None:
+        if request != self._basin_request:
+            return  # the settings changed while it ran; a newer map is on its way
+        controller = self.controller
+        if isinstance(result, str):
+            controller.message.emit(f"No basin map: {result}")
+            return
+        self.basin_map = result
+        controller.window.views.contour.set_basins(result.xs, result.ys, result.labels)
+        counts = result.counts
+        parts = [f"{len(result.minima)} basin{'s' if len(result.minima) != 1 else ''}"]
+        if counts.get(-1):
+            parts.append(f"{counts[-1]} starts diverged")
+        if counts.get(-2):
+            parts.append(f"{counts[-2]} did not reach a minimum in {result.steps} steps")
+        controller.message.emit("Basins of attraction: " + ", ".join(parts) + ".")
+        self.basinsShown.emit()
 
     # Transport (user commands)
     def step(self, count: int = 1) -> None:

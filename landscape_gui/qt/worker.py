@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from landscape_gui.core import calculus
+from landscape_gui.core import basins, calculus
 from landscape_gui.core.descent import DescentError, DescentRun
 from landscape_gui.core.landscape import Landscape
 from landscape_gui.core.optimizers import OptimizerError
@@ -72,6 +72,7 @@ class RunUpdate:
 
 
 YIELD_SECONDS = 0.0005
+BASIN_RESOLUTION = 200
 
 
 class DescentWorker(QObject):
@@ -85,6 +86,7 @@ class DescentWorker(QObject):
     """
 
     progressed = Signal(int, object)  # generation, list[RunUpdate]
+    basinsReady = Signal(int, object)  # request number, BasinMap or an error message
     failed = Signal(int, str)  # generation, message
     stopped = Signal(int)  # generation: a fast run ended (finished or paused)
 
@@ -137,6 +139,23 @@ class DescentWorker(QObject):
                     run.advance(count - 1)
         self._sent = list(already)
         self._emit_new()
+
+    @Slot(int, object)
+    def compute_basins(self, request: int, setup) -> None:
+        """Descent from every start of a grid (vectorized): which minimum each one reaches."""
+        compiled, parameter_values, domain, settings, steps = setup
+        try:
+            landscape = Landscape(compiled, dict(parameter_values), domain)
+            result = basins.compute_basins(
+                landscape,
+                resolution=BASIN_RESOLUTION,
+                optimizer=settings.optimizer,
+                hyperparameters=settings.hyperparameters,
+                steps=steps,
+            )
+        except (OptimizerError, DescentError, ValueError) as error:
+            result = str(error)
+        self.basinsReady.emit(request, result)
 
     @Slot(int, int)
     def extend(self, generation: int, steps: int) -> None:

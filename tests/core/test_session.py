@@ -95,6 +95,7 @@ def _document() -> dict:
             "slices": True,
             "wireframe": False,
             "path_preview": True,
+            "basins": False,
         },
         "runs": [
             {

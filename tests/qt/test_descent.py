@@ -165,3 +165,24 @@ def test_undo_a_learning_rate_change(qtbot, window):
     assert controller.state.runs[0].hyperparameters["lr"] == 0.3
     controller.undo_stack.undo()
     assert "lr" not in controller.state.runs[0].hyperparameters
+
+
+def test_the_basin_map_of_himmelblau_finds_four_basins(qtbot, window):
+    controller = window.controller
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=5000):
+        window.actions["preset:himmelblau"].trigger()
+    window.activateWindow()  # the B shortcut goes to the active window
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    with qtbot.waitSignal(controller.runs.basinsShown, timeout=20000):
+        viewport = window.views.contour.plot_widget().viewport()
+        viewport.setFocus()
+        qtbot.keyClick(viewport, Qt.Key.Key_B)
+    basin_map = controller.runs.basin_map
+    minima = sorted((round(x, 3), round(y, 3)) for x, y, _ in basin_map.minima)
+    assert minima == [(-3.779, -3.283), (-2.805, 3.131), (3.0, 2.0), (3.584, -1.848)]
+    assert window.views.contour.basin_item.isVisible()
+    assert window.views.descent.basins_toggle.isChecked()
+    assert "4 basins" in window.statusBar().currentMessage()
+    window.views.descent.basins_toggle.click()  # off again from the panel
+    assert not controller.state.toggles.basins
+    assert not window.views.contour.basin_item.isVisible()
