@@ -8,6 +8,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QRect
 from PySide6.QtGui import QImage, QPainter
+from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtSvg import QSvgGenerator
 
 from landscape_gui.core.atomic import atomic_path
@@ -98,16 +99,18 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     # The typeset derivatives arrive from the analysis worker; give them a moment.
     wait_until(lambda: controller.analysis is not None, 15)
     wait_until(lambda: False, 0.3)  # let the GL view paint its last frame
-    image = window.grab().toImage()
+    image = widget_image(window)
     window.close()
     app.processEvents()
     save_image(image, output)
 
 
 def widget_image(widget, scale: float = 1.0) -> QImage:
-    """A picture of a widget (GL content included) at ``scale`` times its screen pixels."""
-    if scale == 1.0:
-        return widget.grab().toImage()
+    """A picture of a widget at ``scale`` times its screen pixels, 3D views included.
+
+    A plain grab draws an OpenGL view without what it paints over its scene with QPainter
+    (the 3D axis labels), so each visible GL view's own framebuffer is drawn in on top.
+    """
     ratio = widget.devicePixelRatioF() * scale
     image = QImage(
         int(widget.width() * ratio), int(widget.height() * ratio), QImage.Format.Format_ARGB32
@@ -116,6 +119,12 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
     image.fill(widget.palette().window().color())
     painter = QPainter(image)
     widget.render(painter, QPoint(0, 0))
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    views = [widget] if isinstance(widget, QOpenGLWidget) else []
+    for view in views + widget.findChildren(QOpenGLWidget):
+        if view.isVisible() and view.width() > 0 and view.height() > 0:
+            origin = view.mapTo(widget, QPoint(0, 0)) if view is not widget else QPoint(0, 0)
+            painter.drawImage(QRect(origin, view.size()), view.grabFramebuffer())
     painter.end()
     image.setDevicePixelRatio(1.0)
     return image

@@ -231,3 +231,24 @@ def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
     assert window.controller.state.formula == "x^2 + 2y^2"
     assert window.windowTitle().startswith("dropped.landscape")
     assert "dropped.landscape" in [a.text() for a in window.recent_menu.actions()]
+
+
+def test_window_pictures_include_the_3d_views_own_framebuffer(window):
+    """A plain grab loses what the 3D view paints with QPainter (its axis labels)."""
+    from PySide6.QtCore import QPoint
+
+    from landscape_gui.qt import export
+
+    picture = export.widget_image(window, 1.0)
+    view = window.views.surface._view
+    origin = view.mapTo(window, QPoint(0, 0))
+    ratio = window.devicePixelRatioF()
+    region = picture.copy(
+        int(origin.x() * ratio),
+        int(origin.y() * ratio),
+        int(view.width() * ratio),
+        int(view.height() * ratio),
+    )
+    framebuffer = view.grabFramebuffer().convertToFormat(region.format())
+    assert region.size() == framebuffer.size()
+    assert region == framebuffer
