@@ -16,6 +16,7 @@ No benchmark asserts a time: this prints numbers for people, it is not a test.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -191,11 +192,72 @@ def bench_cli_info(repeats: int, quick: bool) -> list[Measurement]:
     return [summarize("landscape info (new process)", times, "ms", SEED_FORMULA, scale=1e3)]
 
 
+def bench_gui(repeats: int, quick: bool) -> list[Measurement]:
+    """Window start-up to the first drawn 3D frame, and how long the event loop stalls while a
+    run streams as fast as possible (needs a display: run under xvfb-run on a headless box)."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return [
+            Measurement(
+                "GUI (skipped: no display)",
+                float("nan"),
+                float("nan"),
+                float("nan"),
+                "",
+                0,
+                "run under xvfb-run -a",
+            )
+        ]
+    script = REPO / "benchmarks" / "gui_probe.py"
+    starts, gaps, rates = [], [], []
+    for _ in range(max(1, repeats // 2)):
+        result = subprocess.run(
+            [sys.executable, str(script), "2" if quick else "5"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=REPO,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"gui probe failed: {result.stderr.strip()[-400:]}")
+        data = json.loads(result.stdout.strip().splitlines()[-1])
+        starts.append(data["first_frame_s"])
+        gaps.extend(data["gaps_ms"])
+        rates.append(data["steps_per_second"])
+    gaps.sort()
+
+    def percentile(p: float) -> float:
+        return gaps[min(len(gaps) - 1, int(p / 100 * len(gaps)))]
+
+    return [
+        summarize("window start-up to first 3D frame", starts, "s", "new process"),
+        Measurement(
+            "event-loop gap while streaming, median",
+            percentile(50),
+            gaps[0],
+            gaps[-1],
+            "ms",
+            len(gaps),
+            "5 ms timer; low/high = min/max",
+        ),
+        Measurement(
+            "event-loop gap while streaming, p99",
+            percentile(99),
+            gaps[0],
+            gaps[-1],
+            "ms",
+            len(gaps),
+            "Rosenbrock, lr 1e-4, as fast as possible",
+        ),
+        summarize("steps/s shown while streaming", rates, "steps/s", "GUI + worker, 1 run"),
+    ]
+
+
 BENCHMARKS: dict[str, Callable[[int, bool], list[Measurement]]] = {
     "descent": bench_descent_steps,
     "basin": bench_basin_map,
     "formula": bench_formula_sampling,
     "cli": bench_cli_info,
+    "gui": bench_gui,
 }
 """Every benchmark by name, in the order the table lists them."""
 
