@@ -11,6 +11,7 @@ import html
 import importlib
 import platform
 import sys
+import warnings
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -71,14 +72,18 @@ LIBRARIES = (
 OTHER_PARTS = (
     ("Qt", qVersion, "LGPL-3.0", "https://www.qt.io"),
     ("Python", platform.python_version, "PSF-2.0", "https://www.python.org"),
-    ("STIX Two Math font (in ziamath)", lambda: "", "OFL-1.1", "https://www.stixfonts.org"),
+    ("STIX Two Math font", lambda: "", "OFL-1.1", "https://www.stixfonts.org"),
+    ("DejaVu Sans font", lambda: "", "Bitstream-Vera", "https://dejavu-fonts.github.io"),
 )
 
 
 def library_version(library: Library) -> str:
     """The version of ``library`` as loaded here, or "not installed"."""
     try:
-        module = importlib.import_module(library.module)
+        with warnings.catch_warnings():
+            # ziamath 0.13 loads its font with a deprecated importlib.resources call.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = importlib.import_module(library.module)
     except ImportError:
         return "not installed"
     version = getattr(module, "__version__", None)

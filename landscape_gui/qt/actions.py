@@ -207,6 +207,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Presets
     *_presets(),
     # Help
+    ActionSpec("about", "&About Landscape", "&Help", tip="Version, licence and libraries"),
     ActionSpec(
         "shortcuts", "&Keyboard shortcuts", "&Help", ("F1", "?"), tip="Every key Landscape knows"
     ),

@@ -6,7 +6,7 @@ import os
 import sys
 import traceback
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from landscape_gui import __version__
@@ -40,6 +40,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("Landscape")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("landscape")
+    from landscape_gui.qt.about import app_icon
+
+    app.setWindowIcon(app_icon())
     return app
 
 
@@ -48,7 +51,8 @@ def install_exception_hook(parent_getter) -> None:
 
     def hook(kind, value, tb):
         text = "".join(traceback.format_exception(kind, value, tb))
-        sys.stderr.write(text)
+        if sys.stderr is not None:  # a windowed Windows app has no stderr
+            sys.stderr.write(text)
         if kind is KeyboardInterrupt:
             QApplication.quit()
             return
@@ -72,7 +76,23 @@ def run(session_path: str | None = None) -> int:
     window = MainWindow()
     install_exception_hook(lambda: window)
     window.show()
+    opener = _FileOpenFilter(window)
+    app.installEventFilter(opener)
     if session_path:
-        if not window.files.open_path(session_path):
+        if not window.files.open_path(session_path) and sys.stderr is not None:
             sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
     return app.exec()
+
+
+class _FileOpenFilter(QObject):
+    """macOS sends a file double-clicked in Finder while the app runs as a QFileOpenEvent."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.FileOpen and event.file().endswith(".landscape"):
+            self.window.files.open(event.file())
+            return True
+        return False

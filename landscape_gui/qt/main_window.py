@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from landscape_gui import __version__
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS
 from landscape_gui.core.state import SessionState
+from landscape_gui.qt import about
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
 from landscape_gui.qt.app import app_settings
 from landscape_gui.qt.controller import Controller
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._prompt_unsaved = prompt_unsaved
         self.setAcceptDrops(True)
         self.setWindowTitle("Landscape")
+        self.setWindowIcon(about.app_icon())
         self.setObjectName("landscapeMainWindow")
         self._remember_geometry = remember_geometry
         self.views = Views(
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
             "presentation": self.set_presentation,
             "escape": self.escape,
             "shortcuts": self.show_shortcuts,
+            "about": lambda: about.show_about(self),
         }
         for spec in ACTIONS:
             if spec.key.startswith("toggle:"):
@@ -467,9 +469,6 @@ class MainWindow(QMainWindow):
         self.controller.undo_stack.indexChanged.disconnect()
         QApplication.instance().removeEventFilter(self._typing_guard)
         super().closeEvent(event)
-
-    def about_text(self) -> str:
-        return f"Landscape {__version__}"
 
 
 class _TypingGuard(QObject):

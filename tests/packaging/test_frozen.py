@@ -134,9 +134,7 @@ def test_bundle_is_complete_and_trimmed(bundle, timings):
     # Untrimmed, PyInstaller bundles scipy, IPython, tkinter and all of Qt's plugins here:
     # 379 MB on Linux. Trimmed it is about 180 MB; 300 MB leaves room for other platforms.
     assert size < 300e6, f"the bundle grew to {size / 1e6:.0f} MB in {files} files"
-    every_path = [
-        path.relative_to(bundle.root).as_posix() for path in bundle.root.rglob("*")
-    ]
+    every_path = [path.relative_to(bundle.root).as_posix() for path in bundle.root.rglob("*")]
     unwanted = [
         r"(^|/)(scipy|IPython|tkinter|matplotlib|PIL|pytest)/",  # packages
         r"_tkinter|QtNetwork|Qt6Network|QtQml|Qt6Pdf",  # modules and libraries

@@ -163,3 +163,19 @@ def test_poles_render_without_crashing(qtbot, window):
         low, high = window.controller.z_limits
         assert np.isfinite(low) and np.isfinite(high) and high > low
         assert np.isnan(z).any() or np.nanmax(z) > high  # holes or clipped heights
+
+
+def test_help_about_names_the_version_and_licence(qtbot, window):
+    from PySide6.QtWidgets import QDialog
+
+    from landscape_gui import __version__
+
+    window.actions["about"].trigger()
+    dialogs = [w for w in window.findChildren(QDialog) if w.isVisible()]
+    assert len(dialogs) == 1
+    text = " ".join(
+        label.text() for label in dialogs[0].findChildren(type(window.views.caption.label))
+    )
+    assert __version__ in text and "MIT" in text
+    dialogs[0].close()
+    assert not window.windowIcon().isNull()

@@ -1,0 +1,250 @@
+"""The icon, the Linux desktop entry and MIME type, and install.sh/uninstall.sh (no PyInstaller).
+
+install.sh is run against a stand-in bundle (a shell script where the frozen app would be)
+inside a throw-away HOME, so these tests are quick and touch nothing of the user's.
+"""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tarfile
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MIME_TYPE = "application/x-landscape-session"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(
+        f"landscape_packaging_{name}", ROOT / "packaging" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+icons = _load("icons")
+build = _load("build")
+
+
+def _rgba(png: bytes) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = QImage.fromData(png).convertToFormat(QImage.Format.Format_RGBA8888)
+    width, height = image.width(), image.height()
+    rows = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
+    return rows.reshape(height, -1)[:, : width * 4].reshape(height, width, 4).astype(int)
+
+
+def test_the_app_loads_the_same_icon_as_the_master():
+    runtime = ROOT / "landscape_gui" / "resources" / "landscape.svg"
+    assert runtime.read_bytes() == icons.MASTER_SVG.read_bytes()
+
+
+@pytest.mark.parametrize("size", [16, 32, 256])
+def test_icon_renders_its_parts_at_every_size(size):
+    pixels = _rgba(icons.render_png(icons.MASTER_SVG, size))
+    assert pixels.shape == (size, size, 4)
+    red, green, blue, alpha = (pixels[..., i] for i in range(4))
+    assert alpha[0, 0] == 0, "the rounded corner should be transparent"
+    assert alpha[size // 2, size // 2] == 255
+    # Viridis' yellow high ground (#fde725), the descent's red (#ff2d55) and the dark minimum.
+    yellow = (red > 220) & (green > 200) & (blue < 90)
+    path_red = (red > 200) & (green < 110) & (blue > 40) & (blue < 140)
+    dark_blue = (blue > green + 15) & (red > 40) & (red < 110)
+    pixels_per_sixteenth = (size / 16) ** 2
+    assert yellow.sum() > 40 * pixels_per_sixteenth
+    assert path_red.sum() >= 3 * pixels_per_sixteenth
+    assert dark_blue.sum() >= 3 * pixels_per_sixteenth
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    from PySide6.QtGui import QImage
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    image = QImage.fromData(data, "PNG")
+    assert not image.isNull() and image.hasAlphaChannel()
+    return image.width(), image.height()
+
+
+def test_build_icons_writes_pngs_ico_and_icns(tmp_path):
+    written = icons.build_icons(tmp_path)
+    for size in icons.PNG_SIZES:
+        assert _png_size(written[f"png{size}"].read_bytes()) == (size, size)
+
+    # .ico: reserved 0, type 1 (icon), count; then 16-byte entries (width, height, ...,
+    # size, offset) pointing at PNG data. Width 0 means 256.
+    ico = written["ico"].read_bytes()
+    reserved, kind, count = struct.unpack_from("<HHH", ico)
+    assert (reserved, kind, count) == (0, 1, 7)
+    found = []
+    for index in range(count):
+        width, height, _c, _r, planes, bits, size, offset = struct.unpack_from(
+            "<BBBBHHII", ico, 6 + 16 * index
+        )
+        assert (planes, bits) == (1, 32)
+        side = width or 256
+        assert _png_size(ico[offset : offset + size]) == (side, side)
+        found.append(side)
+    assert found == [16, 24, 32, 48, 64, 128, 256]
+
+    # .icns: b"icns" + length, then (type, length, PNG). Apple's table: icp4 16 px, icp5 32,
+    # ic07 128, ic08 256, ic09 512, and @2x: ic11 32 px, ic12 64, ic13 256, ic14 512, ic10 1024.
+    icns = written["icns"].read_bytes()
+    assert icns[:4] == b"icns" and struct.unpack_from(">I", icns, 4)[0] == len(icns)
+    apple = {
+        b"icp4": 16,
+        b"icp5": 32,
+        b"ic07": 128,
+        b"ic08": 256,
+        b"ic09": 512,
+        b"ic11": 32,
+        b"ic12": 64,
+        b"ic13": 256,
+        b"ic14": 512,
+        b"ic10": 1024,
+    }
+    position, seen = 8, set()
+    while position < len(icns):
+        kind = icns[position : position + 4]
+        (length,) = struct.unpack_from(">I", icns, position + 4)
+        side = apple[kind]
+        assert _png_size(icns[position + 8 : position + length]) == (side, side)
+        seen.add(kind)
+        position += length
+    assert position == len(icns) and seen == set(apple)
+
+
+def test_desktop_entry_declares_the_app_and_its_file_type():
+    entry = configparser.ConfigParser(interpolation=None, strict=True)
+    entry.optionxform = str  # keys are case-sensitive
+    entry.read(ROOT / "packaging" / "linux" / "landscape.desktop", encoding="utf-8")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Type"] == "Application"
+    assert desktop["Name"] == "Landscape"
+    assert desktop["Icon"] == "landscape"
+    assert desktop["Exec"] == '"@EXEC@" %f'  # install.sh fills in the path; %f is the file
+    assert desktop["Terminal"] == "false"
+    assert desktop["MimeType"] == f"{MIME_TYPE};"
+    assert desktop["Categories"].endswith(";") and "Education" in desktop["Categories"]
+
+
+def test_mime_type_matches_landscape_files():
+    namespace = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
+    tree = ET.parse(ROOT / "packaging" / "linux" / "landscape-mime.xml")
+    [mime] = tree.getroot().findall("m:mime-type", namespace)
+    assert mime.get("type") == MIME_TYPE
+    assert [g.get("pattern") for g in mime.findall("m:glob", namespace)] == ["*.landscape"]
+    assert mime.find("m:sub-class-of", namespace).get("type") == "application/json"
+
+
+@pytest.fixture
+def fake_bundle(tmp_path):
+    """A bundle laid out as build.py lays it out, with a script standing in for the app."""
+    folder = tmp_path / "dist" / "landscape"
+    (folder / "_internal").mkdir(parents=True)
+    app = folder / "landscape"
+    app.write_text('#!/bin/sh\necho "stand-in landscape $*"\n')
+    app.chmod(0o755)
+    icon_dir = tmp_path / "icons"
+    icons.build_icons(icon_dir)
+    build.stage_linux_files(folder, icon_dir)
+    return folder
+
+
+def _run_script(script: Path, home: Path, *args):
+    env = {
+        "HOME": str(home),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+    }
+    return subprocess.run(
+        ["sh", str(script), *map(str, args)], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_install_then_uninstall(fake_bundle, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    done = _run_script(fake_bundle / "install.sh", home)
+    assert done.returncode == 0, done.stderr
+
+    app_dir = home / ".local" / "opt" / "landscape"
+    share = home / ".local" / "share"
+    executable = app_dir / "landscape"
+    assert executable.is_file() and os.access(executable, os.X_OK)
+    desktop = (share / "applications" / "landscape.desktop").read_text()
+    assert f'Exec="{executable}" %f' in desktop.splitlines()
+    assert f"TryExec={executable}" in desktop.splitlines()
+    for size in build.HICOLOR_SIZES:
+        assert (share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "landscape.png").is_file()
+    assert (share / "icons" / "hicolor" / "scalable" / "apps" / "landscape.svg").is_file()
+    assert (share / "mime" / "packages" / "landscape.xml").is_file()
+    if shutil.which("update-mime-database"):
+        # The database was rebuilt, so *.landscape now maps to our type.
+        assert f"{MIME_TYPE}:*.landscape" in (share / "mime" / "globs").read_text()
+    link = home / ".local" / "bin" / "landscape"
+    assert link.is_symlink() and Path(os.readlink(link)) == executable
+    ran = subprocess.run([str(link), "info"], capture_output=True, text=True, timeout=30)
+    assert ran.stdout.strip() == "stand-in landscape info"
+
+    # Installing again (an upgrade) replaces the copy in place.
+    assert _run_script(fake_bundle / "install.sh", home).returncode == 0
+
+    done = _run_script(app_dir / "uninstall.sh", home)
+    assert done.returncode == 0, done.stderr
+    assert not app_dir.exists()
+    assert not link.exists() and not link.is_symlink()
+    assert not (share / "applications" / "landscape.desktop").exists()
+    assert not (share / "mime" / "packages" / "landscape.xml").exists()
+    assert not list((share / "icons").rglob("landscape.*"))
+
+
+def test_install_keeps_a_landscape_command_it_did_not_make(fake_bundle, tmp_path):
+    home = tmp_path / "home"
+    bin_dir = home / ".local" / "bin"
+    bin_dir.mkdir(parents=True)
+    pip_script = bin_dir / "landscape"
+    pip_script.write_text("#!/bin/sh\necho pip\n")
+    pip_script.chmod(pip_script.stat().st_mode | stat.S_IXUSR)
+    assert _run_script(fake_bundle / "install.sh", home).returncode == 0
+    assert _run_script(home / ".local/opt/landscape/uninstall.sh", home).returncode == 0
+    assert pip_script.read_text() == "#!/bin/sh\necho pip\n" and not pip_script.is_symlink()
+
+
+def test_install_refuses_a_folder_without_a_bundle(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    done = _run_script(ROOT / "packaging" / "linux" / "install.sh", home, tmp_path)
+    assert done.returncode == 2
+    assert "no Landscape bundle" in done.stderr
+    assert not (home / ".local").exists()
+
+
+def test_archive_holds_the_bundle_under_its_folder_name(fake_bundle, tmp_path):
+    bundle = build.Bundle(fake_bundle, fake_bundle / "landscape", fake_bundle / "landscape")
+    archive = build.make_archive(bundle, tmp_path)
+    version = __import__("landscape_gui").__version__
+    assert archive.name.startswith(f"landscape-{version}-{build.platform_tag()}")
+    if archive.name.endswith(".tar.gz"):
+        with tarfile.open(archive) as tar:
+            members = {member.name: member for member in tar.getmembers()}
+        assert members["landscape/landscape"].mode & 0o111
+    else:
+        with zipfile.ZipFile(archive) as package:
+            members = set(package.namelist())
+    assert "landscape/install.sh" in members
+    assert "landscape/share/mime/packages/landscape.xml" in members
