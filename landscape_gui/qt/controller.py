@@ -264,7 +264,7 @@ class Controller(QObject):
     def select_run(self, index: int) -> None:
         if 0 <= index < len(self.state.runs):
             self.runs.selected = index
-            self.runs._draw()
+            self.runs.redraw()
             if self.state.toggles.basins:
                 self.runs.update_basins()  # the map follows the selected run's optimizer
 
@@ -310,7 +310,7 @@ class Controller(QObject):
             value = spec.parameter(name).validate(value, spec.name)
         except ValueError as error:
             self.message.emit(str(error))
-            self.runs._refresh_panel()
+            self.runs.redraw()
             return
         after = self.state.copy()
         after.runs[index].hyperparameters[name] = value
@@ -398,7 +398,7 @@ class Controller(QObject):
         elif runs_changed:
             self.runs.reconfigure()  # draws the probe at the (new) start
         else:
-            self.runs._draw()
+            self.runs.redraw()
         self._draw_probe()
         if landscape_changed:
             self.landscapeChanged.emit()

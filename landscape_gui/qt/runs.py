@@ -409,6 +409,10 @@ class RunsController(QObject):
         self._draw()
 
     # Drawing
+    def redraw(self) -> None:
+        """Draw the runs and everything that follows them (after a setting or selection change)."""
+        self._draw()
+
     def _draw(self) -> None:
         streaming = self.playing and self.speed == 0
         started = time.perf_counter()
