@@ -136,7 +136,8 @@ def test_bundle_is_complete_and_trimmed(bundle, timings):
     assert size < 300e6, f"the bundle grew to {size / 1e6:.0f} MB in {files} files"
     every_path = [path.relative_to(bundle.root).as_posix() for path in bundle.root.rglob("*")]
     unwanted = [
-        r"(^|/)(scipy|IPython|tkinter|matplotlib|PIL|pytest)/",  # packages
+        r"(^|/)(scipy|IPython|tkinter|matplotlib|pytest)/",  # packages
+        r"PIL/_(imagingtk|imagingcms|avif|webp)",  # Pillow parts the GIF export does not use
         r"_tkinter|QtNetwork|Qt6Network|QtQml|Qt6Pdf",  # modules and libraries
         r"/translations/|qgtk3|qvnc|qeglfs",  # Qt translations and plugins
         r"(^|/)sympy/.*/tests/",
@@ -145,7 +146,8 @@ def test_bundle_is_complete_and_trimmed(bundle, timings):
         bundled = [path for path in every_path if re.search(pattern, path)]
         assert not bundled, f"bundled though unused: {bundled[:5]}"
     # What the app loads at run time: the maths fonts, its icon, the SVG plugins.
-    for needed in ("STIXTwoMath-Regular.ttf", "DejaVuSans.ttf", "landscape.svg", "qsvg"):
+    needed_files = ("STIXTwoMath-Regular.ttf", "DejaVuSans.ttf", "landscape.svg", "qsvg")
+    for needed in (*needed_files, "PIL/_imaging."):  # Python modules live in the archive
         assert any(needed in path for path in every_path), f"{needed} is missing"
 
 
