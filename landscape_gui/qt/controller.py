@@ -30,7 +30,7 @@ from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt.runs import RunsController
-from landscape_gui.qt.worker import AnalysisWorker, WorkerThread
+from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
 
 MAX_RUNS = 8
 
@@ -81,6 +81,7 @@ class Controller(QObject):
     message = Signal(str)  # a short status-bar message
 
     analysisRequested = Signal(int, object, object, bool)  # to the worker (queued)
+    compileRequested = Signal(int, object)
 
     def __init__(self, window, state: SessionState | None = None):
         super().__init__(window)
@@ -108,6 +109,12 @@ class Controller(QObject):
         self._analysis_thread = WorkerThread(self._analysis_worker, "landscape-analysis")
         self.analysisRequested.connect(self._analysis_worker.analyse)
         self._analysis_worker.finished.connect(self._analysis_finished)
+        self._compile_request = 0
+        self._compile_waiting = None
+        self._compile_worker = CompileWorker()
+        self._compile_thread = WorkerThread(self._compile_worker, "landscape-compile")
+        self.compileRequested.connect(self._compile_worker.compile)
+        self._compile_worker.compiled.connect(self._compiled_ready)
 
         views = window.views
         views.formula.formulaEdited.connect(self.set_formula)
@@ -146,6 +153,7 @@ class Controller(QObject):
     def shutdown(self) -> None:
         self._analysis_timer.stop()
         self.runs.shutdown()
+        self._compile_thread.stop()
         self._analysis_thread.stop()
 
     def load_session(self, session) -> None:
@@ -166,31 +174,76 @@ class Controller(QObject):
         self.undo_stack.push(_StateChange(self, self.state.copy(), after, text, merge_key))
 
     def set_formula(self, text: str) -> bool:
-        """Use a typed formula. A bad one shows its error and changes nothing else."""
+        """Use a typed formula. A bad one shows its error and changes nothing else.
+
+        Parsing happens at once (so errors show while typing); differentiating and compiling
+        a formula not seen before happens on the compile worker, and the landscape changes
+        when it is done (``landscapeChanged``). Returns False for a formula with an error.
+        """
         text = text.strip()
         try:
             formula = parse_formula(text)
-            self._compile(text, formula)
         except FormulaError as error:
             self.window.views.formula.show_error(str(error), error.position)
             self.message.emit(f"Formula not used: {error}")
             return False
         self.window.views.formula.show_error(None)
         if text == self.state.formula:
+            self._when_compiled(None)  # cancels a slower formula still compiling
             return True
-        after = self.state.copy()
-        after.formula = text
-        preset = preset_for_formula(text)
-        after.preset = preset.key if preset else None
-        after.parameters = {
-            name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE)
-            for name in formula.parameters
-        }
-        self._change(after, f"formula {text}")
+
+        def use() -> None:
+            after = self.state.copy()
+            after.formula = text
+            preset = preset_for_formula(text)
+            after.preset = preset.key if preset else None
+            after.parameters = {
+                name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE)
+                for name in formula.parameters
+            }
+            self._change(after, f"formula {text}")
+
+        self._when_compiled((text, formula), use)
         return True
+
+    def _when_compiled(self, pending, then=None) -> None:
+        """Run ``then`` once ``pending`` = (text, formula) is compiled: at once when it is in
+        the cache, else when the compile worker answers. Only the latest request counts."""
+        self._compile_request += 1
+        self._compile_waiting = None
+        if pending is None:
+            return
+        text, formula = pending
+        if text in self._compiled:
+            then()
+            return
+        self._compile_waiting = (self._compile_request, text, then)
+        self.message.emit("Working out the derivatives…")
+        self.compileRequested.emit(self._compile_request, formula)
+
+    def _compiled_ready(self, request: int, result) -> None:
+        waiting = self._compile_waiting
+        if waiting is None or waiting[0] != request:
+            return  # superseded by a newer formula
+        self._compile_waiting = None
+        _, text, then = waiting
+        if isinstance(result, str):
+            self.window.views.formula.show_error(result)
+            self.message.emit(f"Formula not used: {result}")
+            return
+        self._remember_compiled(text, result)
+        self.message.emit("")
+        then()
 
     def choose_preset(self, key: str) -> None:
         preset = PRESETS_BY_KEY[key]
+        self.window.views.formula.show_error(None)
+        self._when_compiled(
+            (preset.formula, parse_formula(preset.formula)), lambda: self._use_preset(preset)
+        )
+
+    def _use_preset(self, preset) -> None:
+        key = preset.key
         after = self.state.copy()
         after.formula = preset.formula
         after.preset = key
@@ -200,7 +253,6 @@ class Controller(QObject):
         for run in after.runs:
             run.start = preset.start
             run.hyperparameters = {**run.hyperparameters, "lr": preset.learning_rate}
-        self.window.views.formula.show_error(None)
         self._change(after, f"preset {preset.name}")
 
     def set_domain(self, values) -> None:
@@ -357,15 +409,20 @@ class Controller(QObject):
         )
 
     # Applying state to the views
-    def _compile(self, text: str, formula=None) -> CompiledFormula:
+    def _compile(self, text: str) -> CompiledFormula:
+        """The compiled formula from the cache; compiled here only when it is not there
+        (start-up, opening a session, or undoing past the cache)."""
         compiled = self._compiled.get(text)
         if compiled is None:
-            compiled = CompiledFormula(formula or parse_formula(text))
-            self._compiled[text] = compiled
-            while len(self._compiled) > COMPILED_CACHE_SIZE:
-                self._compiled.popitem(last=False)
-        self._compiled.move_to_end(text)
+            compiled = CompiledFormula(parse_formula(text))
+        self._remember_compiled(text, compiled)
         return compiled
+
+    def _remember_compiled(self, text: str, compiled: CompiledFormula) -> None:
+        self._compiled[text] = compiled
+        self._compiled.move_to_end(text)
+        while len(self._compiled) > COMPILED_CACHE_SIZE:
+            self._compiled.popitem(last=False)
 
     def _apply(self, state: SessionState, force: bool = False) -> None:
         previous = self.state

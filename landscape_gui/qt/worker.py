@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import basins, calculus
 from landscape_gui.core.descent import DescentError, DescentRun
-from landscape_gui.core.landscape import Landscape
+from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.optimizers import OptimizerError
 from landscape_gui.qt import typeset
 
@@ -38,6 +38,21 @@ class WorkerThread:
                 stopper()
             self.thread.quit()
             self.thread.wait(timeout_ms)
+
+
+class CompileWorker(QObject):
+    """Differentiating and lambdifying a new formula (up to a few hundred ms for a big one)
+    happens here, so typing never freezes the window; the result is then only called."""
+
+    compiled = Signal(int, object)  # request number, CompiledFormula or an error message
+
+    @Slot(int, object)
+    def compile(self, request: int, formula) -> None:
+        try:
+            result = CompiledFormula(formula)
+        except Exception as error:  # sympy/lambdify failures become a message, not a crash
+            result = f"cannot evaluate this formula numerically ({error})"
+        self.compiled.emit(request, result)
 
 
 class AnalysisWorker(QObject):

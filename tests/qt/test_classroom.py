@@ -124,7 +124,8 @@ def test_toggle_and_preset_keys(qtbot, window, panel):
         (K.Key_1, "x^2 + y^2"),
     ]:
         press(qtbot, focus_targets(window)[panel], digit)
-        assert window.views.formula.formula_edit.text() == expected
+        edit = window.views.formula.formula_edit
+        qtbot.waitUntil(lambda e=expected: edit.text() == e, timeout=5000)  # compiled first
 
 
 def test_typing_in_the_formula_box_does_not_step(qtbot, window):

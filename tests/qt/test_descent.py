@@ -146,7 +146,8 @@ def test_closing_while_playing_fast_exits_cleanly(qtbot):
     win = MainWindow(remember_geometry=False, prompt_unsaved=False)
     win.show()
     qtbot.waitExposed(win)
-    win.controller.set_formula("(1 - x)^2 + 100(y - x^2)^2")
+    with qtbot.waitSignal(win.controller.landscapeChanged, timeout=5000):
+        win.controller.set_formula("(1 - x)^2 + 100(y - x^2)^2")
     win.controller.set_max_steps(1_000_000)
     win.controller.set_run_hyperparameter(0, "lr", 0.0001)
     runs = win.controller.runs

@@ -202,7 +202,8 @@ def test_unsaved_changes_prompt_on_quit(qtbot, tmp_path):
     win = make_window(qtbot, prompt_unsaved=True)
     asked = []
     win.files.ask_unsaved = lambda: asked.append(1) or "cancel"
-    win.controller.set_formula("x^2 - y^2")
+    with qtbot.waitSignal(win.controller.landscapeChanged, timeout=5000):
+        win.controller.set_formula("x^2 - y^2")
     win.close()
     assert asked and win.isVisible()  # cancel keeps the window and the work
     assert win.isWindowModified()
@@ -213,10 +214,12 @@ def test_unsaved_changes_prompt_on_quit(qtbot, tmp_path):
 
 def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
     path = tmp_path / "dropped.landscape"
-    window.controller.set_formula("x^2 + 2y^2")
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        window.controller.set_formula("x^2 + 2y^2")
     answer_save_dialog(window, path)
     window.files.save_as()
-    window.controller.set_formula("x^2")
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        window.controller.set_formula("x^2")
     window.controller.undo_stack.setClean()
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(path))])

@@ -179,3 +179,30 @@ def test_help_about_names_the_version_and_licence(qtbot, window):
     assert __version__ in text and "MIT" in text
     dialogs[0].close()
     assert not window.windowIcon().isNull()
+
+
+def test_a_new_formula_compiles_off_the_gui_thread_and_the_latest_wins(qtbot, window):
+    controller = window.controller
+    compile_thread = controller._compile_thread.thread
+    seen = []
+    original = type(controller._compile_worker).compile
+
+    def spy(worker, request, formula):
+        from PySide6.QtCore import QThread
+
+        seen.append(QThread.currentThread() is compile_thread)
+        original(worker, request, formula)
+
+    type(controller._compile_worker).compile = spy
+    try:
+        controller.set_formula("x^4 + y^4 - x*y")
+        with qtbot.waitSignal(controller.landscapeChanged, timeout=5000):
+            controller.set_formula("x^4 + y^4 - 2x*y")  # typed on before the first was ready
+    finally:
+        type(controller._compile_worker).compile = original
+    qtbot.wait(200)
+    assert controller.state.formula == "x^4 + y^4 - 2x*y"
+    assert seen and all(seen)
+    # The superseded formula never became a state (one undo step back is the bowl).
+    controller.undo_stack.undo()
+    assert controller.state.formula == "x^2 + y^2"
