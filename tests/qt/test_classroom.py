@@ -125,7 +125,9 @@ def test_toggle_and_preset_keys(qtbot, window, panel):
     ]:
         press(qtbot, focus_targets(window)[panel], digit)
         edit = window.views.formula.formula_edit
-        qtbot.waitUntil(lambda e=expected: edit.text() == e, timeout=5000)  # compiled first
+        qtbot.waitUntil(
+            lambda e=expected, box=edit: box.text() == e, timeout=5000
+        )  # compiled first
 
 
 def test_typing_in_the_formula_box_does_not_step(qtbot, window):
