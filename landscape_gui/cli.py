@@ -298,6 +298,17 @@ def run_descend(args) -> int:
     return EXIT_OK
 
 
+def _require_display(command: str) -> None:
+    """Qt aborts with a cryptic message when it finds no display; say it plainly instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise BadInput(
+            f"{command}: no display to open a window on (DISPLAY is not set); on a headless "
+            "machine run it under xvfb-run -a"
+        )
+
+
 def run_window(argv: list[str]) -> int:
     """`landscape` or `landscape FILE.landscape` (what a double-click on a session runs)."""
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
@@ -305,6 +316,7 @@ def run_window(argv: list[str]) -> int:
     path = argv[0] if argv else None
     if path is not None and not path.endswith(".landscape") and not os.path.exists(path):
         raise BadInput(f"landscape: unknown command '{path}' (see landscape --help)")
+    _require_display("landscape")
     from landscape_gui.qt import app
 
     return app.run(path)
@@ -326,6 +338,7 @@ def run_screenshot(args) -> int:
         raise BadInput(f"landscape screenshot: {error}") from None
     if args.steps < 0 or args.steps > 1_000_000:
         raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
+    _require_display("landscape screenshot")
     from landscape_gui.qt import export
 
     try:

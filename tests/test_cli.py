@@ -179,3 +179,13 @@ def test_a_session_path_opens_the_window_on_it(monkeypatch, tmp_path):
 def test_an_unknown_word_is_not_taken_for_a_file(capsys):
     code, _, err = run(["frobnicate"], capsys)
     assert code == 2 and "unknown command 'frobnicate'" in err
+
+
+def test_no_display_is_said_plainly(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    code, _, err = run(["screenshot", "-f", "x^2", "-o", str(tmp_path / "a.png")], capsys)
+    assert code == 2 and "no display" in err and "xvfb-run" in err
+    code, _, err = run([], capsys)
+    assert code == 2 and "no display" in err
