@@ -25,7 +25,7 @@ from landscape_gui.core.presets import PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt import about
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
-from landscape_gui.qt.app import app_settings
+from landscape_gui.qt.app import app_settings, apply_palette
 from landscape_gui.qt.controller import Controller
 from landscape_gui.qt.file_actions import FileActions
 from landscape_gui.qt.views.caption_bar import CaptionBar
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         )
         self.resize(1600, 1000)
         self._restore_geometry()
-        self.controller.set_dark(self._dark_preferred())
+        self._apply_appearance()
         self.controller.start()
         self._sync_checks()
         self.update_title()
@@ -287,7 +287,12 @@ class MainWindow(QMainWindow):
 
     def set_appearance(self, choice: str) -> None:
         self._settings().setValue("view/appearance", choice)
-        self.controller.set_dark(self._dark_preferred())
+        self._apply_appearance()
+
+    def _apply_appearance(self) -> None:
+        dark = self._dark_preferred()
+        apply_palette(dark)
+        self.controller.set_dark(dark)
 
     def set_resolution(self, size: int) -> None:
         self._settings().setValue("view/resolution", size)

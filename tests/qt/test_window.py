@@ -206,3 +206,20 @@ def test_a_new_formula_compiles_off_the_gui_thread_and_the_latest_wins(qtbot, wi
     # The superseded formula never became a state (one undo step back is the bowl).
     controller.undo_stack.undo()
     assert controller.state.formula == "x^2 + y^2"
+
+
+def test_dark_appearance_darkens_the_chrome_and_the_views(qtbot, window):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    try:
+        window.set_appearance("dark")
+        background = QApplication.instance().palette().color(QPalette.ColorRole.Window)
+        assert background.lightness() < 80
+        # The typeset mathematics is drawn again in a light colour for the dark background.
+        qtbot.waitUntil(lambda: window.controller.analysis is not None, timeout=20000)
+        assert window.views.formula.math["f"].has_picture()
+    finally:
+        window.set_appearance("system")  # back to the default for the tests after this one
+    background = QApplication.instance().palette().color(QPalette.ColorRole.Window)
+    assert background.lightness() > 150
