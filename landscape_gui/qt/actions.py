@@ -207,6 +207,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Presets
     *_presets(),
     # Help
+    ActionSpec(
+        "lesson_next",
+        "&Lesson: next stage",
+        "&Help",
+        ("L",),
+        tip="Curve, surface, slices, gradient, descent: the lesson's story, one stage at a time",
+    ),
+    ActionSpec("lesson_previous", "Lesson: previous stage", "&Help", ("Shift+L",)),
     ActionSpec("about", "&About Landscape", "&Help", tip="Version, licence and libraries"),
     ActionSpec(
         "shortcuts", "&Keyboard shortcuts", "&Help", ("F1", "?"), tip="Every key Landscape knows"

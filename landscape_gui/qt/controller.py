@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from landscape_gui.core import calculus
+from landscape_gui.core import calculus, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
     DEFAULT_PARAMETER_VALUE,
@@ -97,6 +97,7 @@ class Controller(QObject):
         self._analysis_generation = 0
         self._shown_point: tuple[float, float] | None = None
         self._loading = None  # a session being opened: its recorded runs replace recomputing
+        self.lesson_index: int | None = None
         self._analysed_key: tuple | None = None
         self._requested_key: tuple | None = None
         self._dark = False
@@ -181,6 +182,7 @@ class Controller(QObject):
         when it is done (``landscapeChanged``). Returns False for a formula with an error.
         """
         text = text.strip()
+        self.lesson_index = None  # the user took over from the lesson
         try:
             formula = parse_formula(text)
         except FormulaError as error:
@@ -237,9 +239,49 @@ class Controller(QObject):
 
     def choose_preset(self, key: str) -> None:
         preset = PRESETS_BY_KEY[key]
+        self.lesson_index = None
         self.window.views.formula.show_error(None)
         self._when_compiled(
             (preset.formula, parse_formula(preset.formula)), lambda: self._use_preset(preset)
+        )
+
+    # The lesson (L / Shift+L)
+    def next_lesson_stage(self) -> None:
+        index = 0 if self.lesson_index is None else self.lesson_index + 1
+        self.show_lesson_stage(min(index, len(lesson.STAGES) - 1))
+
+    def previous_lesson_stage(self) -> None:
+        index = 0 if self.lesson_index is None else self.lesson_index - 1
+        self.show_lesson_stage(max(index, 0))
+
+    def show_lesson_stage(self, index: int) -> None:
+        stage = lesson.STAGES[index]
+
+        def use() -> None:
+            self.lesson_index = index
+            after = self.state.copy()
+            after.formula = stage.formula
+            preset = preset_for_formula(stage.formula)
+            after.preset = preset.key if preset else None
+            after.parameters = {}
+            after.domain = stage.domain
+            after.probe = stage.probe
+            for name, on in stage.toggles.items():
+                setattr(after.toggles, name, on)
+            after.runs = [RunSettings("gd", {"lr": stage.learning_rate}, stage.probe)]
+            self.runs.selected = 0
+            self._change(after, f"lesson: {stage.title}")
+            self.runs.redraw()  # the caption tells the stage's story
+
+        self.window.views.formula.show_error(None)
+        self._when_compiled((stage.formula, parse_formula(stage.formula)), use)
+
+    def lesson_caption(self) -> str | None:
+        if self.lesson_index is None:
+            return None
+        stage = lesson.STAGES[self.lesson_index]
+        return (
+            f"Lesson {self.lesson_index + 1} of {len(lesson.STAGES)}, {stage.title}: {stage.text}"
         )
 
     def _use_preset(self, preset) -> None:

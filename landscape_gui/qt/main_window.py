@@ -211,6 +211,8 @@ class MainWindow(QMainWindow):
             "escape": self.escape,
             "shortcuts": self.show_shortcuts,
             "about": lambda: about.show_about(self),
+            "lesson_next": controller.next_lesson_stage,
+            "lesson_previous": controller.previous_lesson_stage,
         }
         for spec in ACTIONS:
             if spec.key.startswith("toggle:"):

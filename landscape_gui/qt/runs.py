@@ -497,7 +497,8 @@ class RunsController(QObject):
         panel.set_status(*(status or self._overall_status()))
         panel.set_arithmetic(self.update_arithmetic())
         panel.set_stability_hint(self.stability_hint())
-        controller.window.views.caption.set_text(self.explanation())
+        lesson_text = controller.lesson_caption() if self.cursor == 0 else None
+        controller.window.views.caption.set_text(lesson_text or self.explanation())
 
     def _track_status(self, track: Track | None) -> str:
         if track is None or len(track) == 0:

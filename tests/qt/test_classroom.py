@@ -203,3 +203,25 @@ def test_the_caption_says_what_the_step_did(qtbot, window):
     runs.last()
     assert "Converged after" in window.views.caption.text()
     assert "It is a minimum" in window.views.caption.text()
+
+
+def test_the_lesson_steps_through_the_seeds_story_with_l(qtbot, window):
+    from landscape_gui.core.lesson import STAGES
+
+    viewport = window.views.contour.plot_widget().viewport()
+    edit = window.views.formula.formula_edit
+    for number, stage in enumerate(STAGES, start=1):
+        press(qtbot, viewport, K.Key_L)
+        qtbot.waitUntil(lambda s=stage, box=edit: box.text() == s.formula, timeout=5000)
+        caption = window.views.caption.text()
+        assert caption.startswith(f"Lesson {number} of {len(STAGES)}, {stage.title}")
+        assert window.controller.state.probe == stage.probe
+    # The partial-derivative stage shows the slices; the gradient stage shows the arrow.
+    press(qtbot, viewport, K.Key_L, SHIFT)
+    qtbot.waitUntil(lambda: window.controller.lesson_index == len(STAGES) - 2, timeout=5000)
+    # A step replaces the story with what the step did; typing a formula leaves the lesson.
+    press(qtbot, viewport, K.Key_Space)
+    qtbot.waitUntil(lambda: window.views.caption.text().startswith("Step 1:"), timeout=5000)
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        window.controller.set_formula("x^2 - y^2")
+    assert window.controller.lesson_index is None
