@@ -24,6 +24,8 @@ from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
     PROBE_COLOR,
+    plot_background,
+    plot_foreground,
 )
 
 # How the critical points look, by kind: (symbol, legend label). Shapes carry the meaning so
@@ -579,12 +581,12 @@ class ContourView(QtWidgets.QWidget):
         return 1.8 if self._big else 1.0
 
     def _foreground(self) -> str:
-        return "#E6E6E6" if self._dark else "#303030"
+        return plot_foreground(self._dark)
 
     def _apply_style(self) -> None:
         s = self._scale()
         fg = self._foreground()
-        self._plot_widget.setBackground("#1E1F24" if self._dark else "#FFFFFF")
+        self._plot_widget.setBackground(plot_background(self._dark))
         tick_font = QtGui.QFont()
         tick_font.setPointSizeF(9 * s)
         label_style = {"color": fg, "font-size": f"{11 * s:.0f}pt"}

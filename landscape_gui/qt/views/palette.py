@@ -48,3 +48,13 @@ SLICE_Y_COLOR = "#56B4E9"  # the plane x = x0 that shows df/dy
 def run_color(index: int) -> str:
     """Colour of the run with this index; cycles when there are more runs than colours."""
     return RUN_COLORS[index % len(RUN_COLORS)]
+
+
+def plot_background(dark: bool) -> str:
+    """The background of the 2D plots (contour map, slices), matched to the 3D view's."""
+    return "#1E1F24" if dark else "#FFFFFF"
+
+
+def plot_foreground(dark: bool) -> str:
+    """Axis, tick and title colour of the 2D plots."""
+    return "#E6E6E6" if dark else "#303030"

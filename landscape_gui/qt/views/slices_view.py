@@ -27,6 +27,8 @@ from landscape_gui.qt.views.palette import (
     PROBE_COLOR,
     SLICE_X_COLOR,
     SLICE_Y_COLOR,
+    plot_background,
+    plot_foreground,
 )
 
 TANGENT_HALF_SPAN = 0.18  # tangent segment half-length, as a fraction of the slice's x range
@@ -323,7 +325,7 @@ class SlicesView(QtWidgets.QWidget):
         return 1.6 if self._big else 1.0
 
     def _foreground(self) -> str:
-        return "#E6E6E6" if self._dark else "#303030"
+        return plot_foreground(self._dark)
 
     def _retitle(self) -> None:
         size = f"{10 * self._scale():.0f}pt"
@@ -335,7 +337,7 @@ class SlicesView(QtWidgets.QWidget):
     def _apply_style(self) -> None:
         s = self._scale()
         fg = self._foreground()
-        background = "#1E1F24" if self._dark else "#FFFFFF"
+        background = plot_background(self._dark)
         tick_font = QtGui.QFont()
         tick_font.setPointSizeF(8.5 * s)
         label_style = {"color": fg, "font-size": f"{9.5 * s:.0f}pt"}
