@@ -150,11 +150,11 @@ class FileActions(QObject):
                 if "too large" not in str(error) or isinstance(error, OSError):
                     raise
                 # Very long runs: keep every setting, drop the recorded paths (they are
-                # recomputed from the same settings when the session is opened).
+                # replayed from their starts when the session is opened).
                 session.histories = [None] * len(session.histories)
                 session.cursor = 0
                 save_session(path, session)
-                note = " (the runs were too long to store; they are recomputed on opening)"
+                note = " (the runs were too long to store: opening it starts them again)"
         except (SessionError, OSError) as error:
             self.show_error("Cannot save the session", str(error))
             return False
