@@ -291,8 +291,8 @@ class Landscape:
         for _ in range(60):
             gx, gy = self.gradient(x, y)
             hxx, hxy, hyy = self.hessian(x, y)
-            det = hxx * hyy - hxy * hxy
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"):  # huge curvatures overflow: those starts drop out
+                det = hxx * hyy - hxy * hxy
                 step_x = (hyy * gx - hxy * gy) / det
                 step_y = (hxx * gy - hxy * gx) / det
             ok = np.isfinite(step_x) & np.isfinite(step_y)
@@ -300,7 +300,11 @@ class Landscape:
             y = np.where(ok, y - step_y, np.nan)
         gx, gy = self.gradient(x, y)
         scale = max(d.width, d.height)
-        found = np.isfinite(x) & np.isfinite(y) & (np.hypot(gx, gy) < 1e-8 * max(1.0, scale))
+        # A tiny gradient alone is not enough: on a very flat bottom (x^100) Newton is still
+        # creeping, and every creeping start would be listed as its own critical point.
+        settled = np.hypot(step_x, step_y) < 1e-7 * scale
+        found = np.isfinite(x) & np.isfinite(y) & settled
+        found &= np.hypot(gx, gy) < 1e-8 * max(1.0, scale)
         found &= (x >= d.x_min) & (x <= d.x_max) & (y >= d.y_min) & (y <= d.y_max)
         points: list[calculus.CriticalPoint] = []
         for px, py in zip(x[found], y[found], strict=True):

@@ -116,3 +116,15 @@ def test_core_imports_no_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_very_flat_bottom_is_not_listed_as_many_critical_points():
+    # x^100 + y^100 has one (degenerate) critical point; near it the gradient is tiny
+    # everywhere, which must not turn every start of the numerical search into a "point".
+    assert Landscape.from_text("x^100 + y^100").find_critical_points() == []
+    assert len(Landscape.from_text("x^3 - 3x y^2").find_critical_points()) == 1
+
+
+def test_huge_curvature_does_not_warn():
+    # filterwarnings=error: an overflow warning here would fail the test.
+    Landscape.from_text("sinh(x) * cosh(y)").find_critical_points()
