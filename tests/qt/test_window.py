@@ -223,3 +223,27 @@ def test_dark_appearance_darkens_the_chrome_and_the_views(qtbot, window):
         window.set_appearance("system")  # back to the default for the tests after this one
     background = QApplication.instance().palette().color(QPalette.ColorRole.Window)
     assert background.lightness() > 150
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sinh(x)*cosh(y)",
+        "x^100 + y^100",
+        "atan2(y, x)",
+        "floor(x) + ceil(y)",
+        "0",
+        "tan(x)",
+        "1e300*x^2",
+        "max(x, y, 1)",
+        "log(x, y)",
+    ],
+)
+def test_awkward_formulas_draw_without_errors(qtbot, window, text):
+    # pytest-qt fails the test on any exception raised inside Qt's event loop.
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
+        window.controller.set_formula(text)
+    window.controller.runs.step(5)
+    qtbot.wait(100)
+    assert window.controller.state.formula == text
+    assert not window.views.formula.error_label.isVisible()

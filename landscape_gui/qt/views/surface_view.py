@@ -569,6 +569,12 @@ class SurfaceView(QWidget):
         self._update_probe()
 
     def _update_probe(self) -> None:
+        # Gradients near 1e300 overflow when squared; the code below draws those as vertical
+        # arrows, so numpy's warnings about it are noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._draw_probe_items()
+
+    def _draw_probe_items(self) -> None:
         items = (
             self._probe_marker,
             self._arrow_shaft,
