@@ -317,6 +317,9 @@ def run_window(argv: list[str]) -> int:
     if path is not None and not path.endswith(".landscape") and not os.path.exists(path):
         raise BadInput(f"landscape: unknown command '{path}' (see landscape --help)")
     _require_display("landscape")
+    # sympy first: PySide6 inspects the source of every module imported after it (its
+    # "feature" hook), which costs about 0.15 s of start-up for sympy's thousand modules.
+    import landscape_gui.core.landscape  # noqa: F401
     from landscape_gui.qt import app
 
     return app.run(path)
