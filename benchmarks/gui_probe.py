@@ -15,6 +15,7 @@ def main() -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import landscape_gui.core.landscape  # noqa: F401  (sympy before Qt, as `landscape` does)
     from landscape_gui.qt.app import create_application
 
     app = create_application()
