@@ -95,7 +95,10 @@ class FileActions(QObject):
         try:
             session = load_session(path)
         except (SessionError, OSError) as error:
-            self.show_error("Cannot open the session", f"{os.path.basename(path)}: {error}")
+            message = str(error)
+            if path not in message:  # session errors name the file themselves
+                message = f"{os.path.basename(path)}: {message}"
+            self.show_error("Cannot open the session", message)
             return False
         self.controller.load_session(session)
         self.path = os.path.abspath(path)
