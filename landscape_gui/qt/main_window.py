@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QActionGroup, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -38,6 +39,7 @@ from landscape_gui.qt.views.slices_view import SlicesView
 from landscape_gui.qt.views.surface_view import SurfaceView
 
 PRESENTATION_FONT_PIXELS = 24
+PRESENTATION_SIDE_SHARE = 0.34  # the side panel's share of the width in presentation mode
 RESOLUTIONS = (100, 200, 300, 400)
 
 
@@ -69,6 +71,8 @@ def _titled(title: str, widget: QWidget) -> QWidget:
     layout.setContentsMargins(2, 2, 2, 2)
     layout.setSpacing(2)
     label = QLabel(f"<b>{title}</b>")
+    # A long title must not set the view's minimum width (it would at presentation sizes).
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     layout.addWidget(label)
     layout.addWidget(widget, 1)
     return frame
@@ -144,6 +148,8 @@ class MainWindow(QMainWindow):
         maps.addWidget(_titled("Surface z = f(x, y)", views.surface))
         maps.addWidget(_titled("Contour map (click or drag to move the probe)", views.contour))
         maps.setSizes([1, 1])
+        maps.setStretchFactor(0, 1)  # the two views share any change of width equally
+        maps.setStretchFactor(1, 1)
         maps.setChildrenCollapsible(False)
 
         center = QSplitter(Qt.Orientation.Vertical)
@@ -382,6 +388,7 @@ class MainWindow(QMainWindow):
             self._presentation_saved = {
                 "font": app.font(),
                 "splitter": self.splitter.saveState(),
+                "maps_splitter": self.maps_splitter.saveState(),
                 "full_screen": self.isFullScreen(),
                 "maximized": self.isMaximized(),
                 "toolbar": self.toolbar.isVisible(),
@@ -403,7 +410,8 @@ class MainWindow(QMainWindow):
             # Without a window manager (a bare X server) full screen does not resize by itself.
             self.setGeometry(self.screen().geometry())
             self.showFullScreen()
-            self.splitter.setSizes([int(self.width() * 0.34), int(self.width() * 0.66)])
+            # After the resize has reached the splitter, or it rescales these sizes itself.
+            QTimer.singleShot(50, self._presentation_split)
         else:
             saved = self._presentation_saved
             self._presentation_saved = None
@@ -424,9 +432,19 @@ class MainWindow(QMainWindow):
                 self.showNormal()
                 self.setGeometry(saved["geometry"])
             self.splitter.restoreState(saved["splitter"])
+            self.maps_splitter.restoreState(saved["maps_splitter"])
         self.actions["full_screen"].blockSignals(True)
         self.actions["full_screen"].setChecked(self.isFullScreen())
         self.actions["full_screen"].blockSignals(False)
+
+    def _presentation_split(self) -> None:
+        if self._presentation_saved is not None:
+            width = self.splitter.width()
+            self.splitter.setSizes(
+                [int(width * PRESENTATION_SIDE_SHARE), int(width * (1 - PRESENTATION_SIDE_SHARE))]
+            )
+            center = self.splitter.sizes()[1]
+            self.maps_splitter.setSizes([center // 2, center - center // 2])
 
     def is_presenting(self) -> bool:
         return self._presentation_saved is not None
