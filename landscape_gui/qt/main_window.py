@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
             caption=CaptionBar(),
         )
         self._presentation_saved: dict | None = None
+        self._maps_balanced = False
         self._build_layout()
         if state is None:
             state = SessionState(resolution=_preferred_resolution())
@@ -474,6 +475,19 @@ class MainWindow(QMainWindow):
         splitter = settings.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._maps_balanced:
+            # The 3D view and the contour map start with equal halves (their size hints
+            # differ a lot, so the splitter alone would squeeze one of them); once the
+            # layout has its real width, that is.
+            self._maps_balanced = True
+            QTimer.singleShot(0, self._balance_maps)
+
+    def _balance_maps(self) -> None:
+        width = sum(self.maps_splitter.sizes())
+        self.maps_splitter.setSizes([width // 2, width - width // 2])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
