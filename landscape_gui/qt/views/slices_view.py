@@ -223,17 +223,7 @@ class SlicesView(QtWidgets.QWidget):
             self._downhill.setData(degrees, np.where(slopes < 0, slopes, 0.0))
 
         flat = grad_angle is None or not _finite(grad_angle, grad_norm) or grad_norm <= 0
-        marks = (
-            self._grad_line,
-            *self._level_lines,
-            self.max_marker,
-            self.min_marker,
-            self.zero_markers,
-            self._max_text,
-            self._min_text,
-            self._level_text,
-        )
-        for item in marks:
+        for item in self._fan_marks():
             item.setVisible(not flat)
         if flat:
             self._fan_title = FLAT_TEXT
@@ -269,13 +259,9 @@ class SlicesView(QtWidgets.QWidget):
         self._fan.setYRange(-grad_norm, grad_norm, padding=0.3)
         self._retitle()
 
-    def clear(self) -> None:
-        self.x_slice.clear()
-        self.y_slice.clear()
-        self.fan_curve.setData([], [])
-        self._uphill.setData([], [])
-        self._downhill.setData([], [])
-        for item in (
+    def _fan_marks(self) -> tuple:
+        """The fan's annotations: shown only when there is a steepest direction to mark."""
+        return (
             self._grad_line,
             *self._level_lines,
             self.max_marker,
@@ -284,7 +270,15 @@ class SlicesView(QtWidgets.QWidget):
             self._max_text,
             self._min_text,
             self._level_text,
-        ):
+        )
+
+    def clear(self) -> None:
+        self.x_slice.clear()
+        self.y_slice.clear()
+        self.fan_curve.setData([], [])
+        self._uphill.setData([], [])
+        self._downhill.setData([], [])
+        for item in self._fan_marks():
             item.hide()
         self._fan_title = "slope in each direction: D_u f = ∇f · u"
         self._retitle()
