@@ -12,7 +12,9 @@ Accepted syntax, the way people type it: ``x^2 + 3xy + y^2``, ``2x``, ``sin(x)co
 
 from __future__ import annotations
 
+import cmath
 import difflib
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -26,6 +28,18 @@ MAX_LITERAL_DIGITS = 40
 MAX_NUMERIC_EXPONENT = 1000
 MAX_RESULT_DIGITS = 400
 MAX_PARAMETERS = 8
+# Every number a formula holds, typed or worked out from constants, stays within floats' range
+# with room to spare; beyond it sympy builds giant integers and numpy overflows.
+MAX_MAGNITUDE = 1e300
+# Functions applied inside functions (sin(sin(...))) and powers whose exponent holds x or y
+# inside such exponents (x^x^x) make derivatives grow exponentially with the depth.
+MAX_FUNCTION_NESTING = 8
+MAX_POWER_TOWER = 3
+MAX_NODES = 3000
+# Characters that a paste brings along but nobody sees: a byte-order mark, zero-width spaces
+# and joiners, the word joiner and the soft hyphen. They are read as nothing.
+_INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u2060\u00ad\u180e")
+_TOO_LARGE = "a number in this formula is too large to work with (beyond about 1e300)"
 
 X = sp.Symbol("x", real=True)
 Y = sp.Symbol("y", real=True)
@@ -37,7 +51,11 @@ def _cbrt(u):
 
 
 def _log(u, base=None):
-    return sp.log(u) if base is None else sp.log(u) / sp.log(base)
+    if base is None:
+        return sp.log(u)
+    if not base.free_symbols and (base.is_nonpositive or base == 1):
+        raise FormulaError("the base of a logarithm must be a positive number other than 1")
+    return sp.log(u) / sp.log(base)
 
 
 # name -> (allowed argument counts, builder). The closed vocabulary: nothing else is callable.
@@ -148,7 +166,7 @@ def _tokenize(text: str, start: int) -> list[_Token]:
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch.isspace():
+        if ch.isspace() or ch in _INVISIBLE:
             i += 1
             continue
         if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
@@ -237,6 +255,10 @@ def _number_value(literal: str, position: int) -> sp.Number:
         if abs(power) > 300:
             raise FormulaError("number's exponent too large (at most e±300)", position)
         value *= sp.Integer(10) ** power
+    if value != 0 and not (1 / MAX_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE):
+        raise FormulaError(
+            "number out of range (between 1e-300 and 1e300 in size, or 0)", position
+        )
     return value
 
 
@@ -287,7 +309,12 @@ class _Parser:
             op = self.advance()
             term = self.parse_product()
             terms.append(-term if op.text == "-" else term)
-        return sp.Add(*terms) if len(terms) > 1 else terms[0]
+        if len(terms) == 1:
+            return terms[0]
+        expr = sp.Add(*terms)
+        _check_size(expr, self.current.position)
+        _check_constant(expr, self.current.position)
+        return expr
 
     def _starts_atom(self, token: _Token) -> bool:
         return token.kind in ("number", "name", "lparen")
@@ -309,6 +336,7 @@ class _Parser:
             else:
                 return expr
             _check_size(expr, token.position)
+            _check_constant(expr, token.position)
 
     def parse_unary(self) -> sp.Expr:
         token = self.current
@@ -472,6 +500,8 @@ class _Parser:
         self.expect_close(opening)
         self.depth -= 1
         counts, builder = FUNCTIONS[name]
+        for argument in arguments:
+            _check_constant(argument, name_token.position)
         if len(arguments) not in counts:
             wanted = " or ".join(str(c) for c in counts[:2]) + (
                 " or more" if len(counts) > 2 else ""
@@ -480,7 +510,24 @@ class _Parser:
             raise FormulaError(
                 f"{name} takes {wanted} {noun}, got {len(arguments)}", name_token.position
             )
-        return builder(*arguments)
+        if any(_undefined(a) for a in arguments):
+            raise FormulaError(
+                f"the argument of {name} is undefined (it divides by zero)", name_token.position
+            )
+        try:
+            result = builder(*arguments)
+        except FormulaError as error:
+            if error.position is None:
+                raise FormulaError(error.message, name_token.position) from None
+            raise
+        except (ValueError, TypeError, ArithmeticError, RecursionError):
+            # sympy refuses some combinations outright (min of a non-real constant, ...).
+            raise FormulaError(
+                f"{name}(...) cannot be worked out for these arguments", name_token.position
+            ) from None
+        _check_size(result, name_token.position)
+        _check_constant(result, name_token.position)
+        return result
 
 
 def _digits_of(value: sp.Number) -> float:
@@ -491,9 +538,138 @@ def _digits_of(value: sp.Number) -> float:
     return max(math.log10(abs(int(p)) + 1), math.log10(abs(int(q)) + 1))
 
 
-def _check_size(expr: sp.Expr, position: int) -> None:
+def _check_size(expr: sp.Expr, position: int | None) -> None:
+    if expr.is_Number and expr.is_finite and expr != 0:
+        if not (1 / MAX_MAGNITUDE <= abs(expr) <= MAX_MAGNITUDE):
+            raise FormulaError(
+                "a number in this formula is out of range (between 1e-300 and 1e300 in size)",
+                position,
+            )
     if expr.is_Rational and _digits_of(expr) > MAX_RESULT_DIGITS:
-        raise FormulaError("a number in the formula grows too large", position)
+        raise FormulaError("a number in the formula has too many digits to work with", position)
+
+
+def _undefined(expr: sp.Expr) -> bool:
+    return bool(expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
+
+
+def _is_constant(expr: sp.Expr) -> bool:
+    return not expr.free_symbols
+
+
+def _check_constant(expr: sp.Expr, position: int) -> None:
+    """Refuse a constant (sub)expression too large for floats, before sympy works with it.
+
+    sympy decides signs and comparisons of constants by evaluating them to enough digits, and
+    evaluates floor(exp(10^5)) into a 43,000-digit integer: with a constant like exp(10^10) it
+    never finishes. A float estimate (``_approx``) costs microseconds and catches them first.
+    """
+    if not _is_constant(expr):
+        coefficient = expr.as_coeff_Mul()[0] if expr.is_Mul else None
+        if coefficient is not None and coefficient.is_Number:
+            _check_size(coefficient, position)
+        return
+    if _undefined(expr):
+        raise FormulaError("this part of the formula is undefined (it divides by zero)", position)
+    value = _approx(expr)
+    if math.isinf(abs(value)) or abs(value) > MAX_MAGNITUDE:
+        raise FormulaError(_TOO_LARGE, position)
+    if abs(value.imag) > 1e-9 * (1 + abs(value.real)):
+        raise FormulaError(
+            "this part of the formula has imaginary values (like the square root of a negative "
+            "number, or acos beyond ±1); Landscape draws real heights",
+            position,
+        )
+
+
+_CMATH_FUNCTIONS = {
+    sp.sin: cmath.sin,
+    sp.cos: cmath.cos,
+    sp.tan: cmath.tan,
+    sp.asin: cmath.asin,
+    sp.acos: cmath.acos,
+    sp.atan: cmath.atan,
+    sp.sinh: cmath.sinh,
+    sp.cosh: cmath.cosh,
+    sp.tanh: cmath.tanh,
+    sp.exp: cmath.exp,
+}
+
+
+def _approx(expr: sp.Expr) -> complex:
+    """A float estimate of a constant expression, built from floats only (never sympy's evalf).
+
+    Overflow gives an infinite value; what it cannot estimate gives NaN (harmless: NaN passes
+    the size check, and the cases that reach it are small). Results are cached per expression.
+    """
+    try:
+        return _approx_cached(expr)
+    except RecursionError:
+        return complex(math.nan)
+
+
+@functools.lru_cache(maxsize=4096)
+def _approx_cached(expr: sp.Expr) -> complex:
+    inf = complex(math.inf)
+    try:
+        if expr.is_Integer or expr.is_Rational:
+            p, q = int(expr.p), int(expr.q)
+            if p == 0:
+                return 0j
+            # int / int is exact before rounding; only a result beyond floats overflows.
+            return complex(p / q)
+        if expr.is_Float:
+            return complex(float(expr))
+        if expr is sp.pi:
+            return complex(math.pi)
+        if expr is sp.E:
+            return complex(math.e)
+        if expr is sp.I:
+            return 1j
+        if expr in (sp.zoo, sp.oo, -sp.oo):
+            return inf
+        if expr is sp.nan:
+            return complex(math.nan)
+        args = [_approx_cached(a) for a in expr.args]
+        if expr.is_Add:
+            return sum(args, 0j)
+        if expr.is_Mul:
+            result = 1 + 0j
+            for a in args:
+                result *= a
+            return result
+        if expr.is_Pow:
+            base, exponent = args
+            if base == 0:
+                return 0j if exponent.real > 0 else inf
+            # |base^exponent| from logarithms first: complex ** overflows with an exception.
+            log_size = exponent.real * math.log(abs(base)) - exponent.imag * cmath.phase(base)
+            if log_size > 700:
+                return inf
+            return base**exponent
+        function = _CMATH_FUNCTIONS.get(expr.func)
+        if function is not None:
+            return function(args[0])
+        if expr.func is sp.log:
+            return cmath.log(args[0]) if args[0] != 0 else inf
+        if expr.func is sp.Abs:
+            return complex(abs(args[0]))
+        if expr.func is sp.sign:
+            return complex((args[0].real > 0) - (args[0].real < 0))
+        if expr.func is sp.floor:
+            return complex(math.floor(args[0].real)) if math.isfinite(args[0].real) else inf
+        if expr.func is sp.ceiling:
+            return complex(math.ceil(args[0].real)) if math.isfinite(args[0].real) else inf
+        if expr.func in (sp.Min, sp.Max):
+            reals = [a.real for a in args]
+            return complex(min(reals) if expr.func is sp.Min else max(reals))
+        if expr.func is sp.atan2:
+            return complex(math.atan2(args[0].real, args[1].real))
+    except OverflowError:
+        return inf
+    except (ZeroDivisionError, ValueError):
+        return complex(math.nan)
+    return complex(math.nan)
 
 
 def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
@@ -507,12 +683,55 @@ def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
             estimated = _digits_of(base) * float(abs(exponent))
             if estimated > MAX_RESULT_DIGITS:
                 raise FormulaError("this power gives a number too large to work with", position)
-    elif exponent.is_number:
+    elif _is_constant(exponent):
         # A constant exponent that is not a plain number (pi, e^2): bound it by its value.
-        magnitude = abs(complex(exponent.evalf(15)))
-        if not math.isfinite(magnitude) or magnitude > MAX_NUMERIC_EXPONENT:
-            raise FormulaError("exponent too large", position)
-    return sp.Pow(base, exponent)
+        magnitude = abs(_approx(exponent))
+        if not magnitude <= MAX_NUMERIC_EXPONENT:
+            raise FormulaError("exponent too large (or not a real number)", position)
+    if _is_constant(base) and _is_constant(exponent):
+        base_value, exponent_value = _approx(base), _approx(exponent)
+        if base_value != 0 and math.isfinite(abs(base_value)):
+            log10_size = exponent_value.real * math.log10(abs(base_value))
+            if log10_size > math.log10(MAX_MAGNITUDE) or log10_size < -math.log10(MAX_MAGNITUDE):
+                raise FormulaError(
+                    "this power gives a number out of range (beyond about 1e±300)", position
+                )
+    try:
+        result = sp.Pow(base, exponent)
+    except (ValueError, TypeError, ArithmeticError):
+        raise FormulaError("this power cannot be worked out", position) from None
+    _check_size(result, position)
+    _check_constant(result, position)
+    return result
+
+
+def _check_tree(expr: sp.Expr) -> None:
+    """Bound the shape of the whole expression: its size and how deeply functions nest."""
+    count = 0
+    # (node, functions around it, exponent-holding-x/y powers around it)
+    stack = [(expr, 0, 0)]
+    while stack:
+        node, functions, tower = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise FormulaError("the formula is too large to work with; try a shorter one")
+        if node.is_Number:
+            _check_size(node, None)
+            continue
+        if isinstance(node, sp.Function):
+            functions += 1
+            if functions > MAX_FUNCTION_NESTING:
+                raise FormulaError(
+                    "functions are nested too deeply (at most "
+                    f"{MAX_FUNCTION_NESTING} inside each other)"
+                )
+        if node.is_Pow and not _is_constant(node.exp):
+            tower += 1
+            if tower > MAX_POWER_TOWER:
+                raise FormulaError(
+                    f"powers are stacked too high (at most {MAX_POWER_TOWER} levels like x^y^x)"
+                )
+        stack.extend((arg, functions, tower) for arg in node.args)
 
 
 def parse_formula(text: str) -> Formula:
@@ -523,11 +742,27 @@ def parse_formula(text: str) -> Formula:
         raise FormulaError(
             f"the formula is too long ({len(text):,} characters; at most {MAX_LENGTH:,})"
         )
-    prefix = _PREFIX.match(text)
-    start = prefix.end() if prefix else 0
+    try:
+        return _parse(text)
+    except RecursionError:
+        raise FormulaError("the formula is nested too deeply to work with") from None
+    except (ValueError, TypeError, ArithmeticError, AttributeError, KeyError) as error:
+        if isinstance(error, FormulaError):
+            raise
+        # sympy raised while building the maths: say so without its internals.
+        raise FormulaError("the formula cannot be worked out; try writing it differently") from None
+
+
+def _parse(text: str) -> Formula:
+    # A byte-order mark or zero-width space pasted in front is not part of the formula.
+    stripped = text.lstrip("".join(_INVISIBLE))
+    offset = len(text) - len(stripped)
+    prefix = _PREFIX.match(stripped)
+    start = offset + (prefix.end() if prefix else 0)
     parser = _Parser(text, _tokenize(text, start))
     expr = parser.parse()
-    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+    _check_tree(expr)
+    if _undefined(expr):
         raise FormulaError("the formula is undefined everywhere (it divides by zero)")
     if expr.has(sp.I):
         raise FormulaError("the formula has imaginary values; Landscape draws real heights")
