@@ -33,9 +33,56 @@ def _clean(derivative: sp.Expr) -> sp.Expr:
     return cleaned
 
 
+# Functions that are constant between their jumps: their derivative is 0 wherever it exists.
+_STEP_FUNCTIONS = (sp.floor, sp.ceiling, sp.sign)
+
+
+def _freeze_steps(expr: sp.Expr, pieces: dict) -> sp.Expr:
+    """``expr`` with each outermost floor/ceil/sign replaced by a fresh constant symbol.
+
+    Differentiating through them makes sympy build Subs(Derivative(floor(...))) terms that
+    cannot be evaluated, and on some nestings it fails outright; held constant, they
+    differentiate to what they are wherever the derivative exists: zero.
+    """
+    if isinstance(expr, _STEP_FUNCTIONS):
+        symbol = sp.Dummy("step", real=True)
+        pieces[symbol] = expr
+        return symbol
+    if not expr.args or not expr.has(*_STEP_FUNCTIONS):
+        return expr
+    return expr.func(*(_freeze_steps(arg, pieces) for arg in expr.args))
+
+
 def partial(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
     """The exact partial derivative: every other letter is held still."""
-    return _clean(sp.diff(expr, variable))
+    pieces: dict = {}
+    frozen = _freeze_steps(expr, pieces)
+    derivative = _clean(sp.diff(frozen, variable))
+    return derivative.xreplace(pieces) if pieces else derivative
+
+
+def where_not_differentiable(expr: sp.Expr) -> list[str]:
+    """Where f has a jump, corner or cusp, in words: the derivatives shown do not hold there."""
+    from landscape_gui.core.formula import to_input_syntax
+
+    places: list[str] = []
+    for node in sp.preorder_traversal(expr):
+        if not node.free_symbols & {X, Y}:
+            continue
+        if isinstance(node, (sp.floor, sp.ceiling)):
+            place = f"{to_input_syntax(node.args[0])} is a whole number"
+        elif isinstance(node, (sp.sign, sp.Abs)):
+            place = f"{to_input_syntax(node.args[0])} = 0"
+        elif isinstance(node, (sp.Min, sp.Max)) and len(node.args) == 2:
+            a, b = (to_input_syntax(arg) for arg in node.args)
+            place = f"{a} = {b}"
+        elif node.is_Pow and node.exp.is_Rational and 0 < node.exp < 1:
+            place = f"{to_input_syntax(node.base)} = 0"
+        else:
+            continue
+        if place not in places:
+            places.append(place)
+    return places
 
 
 def gradient(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -62,11 +109,13 @@ def _exact_number(value: float) -> sp.Expr:
 
 def classify(fxx: float, fxy: float, fyy: float) -> str:
     """The second-derivative test, with a tolerance so rounding does not invent a kind."""
-    determinant = fxx * fyy - fxy * fxy
-    scale = max(abs(fxx), abs(fyy), abs(fxy), 1.0) ** 2
-    if not math.isfinite(determinant):
+    size = max(abs(fxx), abs(fyy), abs(fxy), 1.0)
+    if not math.isfinite(size):
         return DEGENERATE
-    if abs(determinant) <= 1e-9 * scale:
+    # Scaled to at most 1 in size first, so huge curvatures cannot overflow the products.
+    fxx, fxy, fyy = fxx / size, fxy / size, fyy / size
+    determinant = fxx * fyy - fxy * fxy
+    if abs(determinant) <= 1e-9:
         return DEGENERATE
     if determinant < 0:
         return SADDLE
@@ -102,29 +151,57 @@ class SymbolicAnalysis:
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
-    """A display form: simplify, but only keep it when it is actually shorter."""
+    """A display form: simplify, but only keep it when it is shorter and still in the app's
+    own vocabulary (simplify likes Piecewise, which nobody can type back in)."""
     simplified = sp.simplify(expr)
-    return simplified if sp.count_ops(simplified) <= sp.count_ops(expr) else expr
+    if sp.count_ops(simplified) > sp.count_ops(expr) or not in_vocabulary(simplified):
+        return expr
+    return simplified
+
+
+_VOCABULARY = (
+    sp.Add, sp.Mul, sp.Pow, sp.Symbol, sp.Number, sp.NumberSymbol,
+    sp.sin, sp.cos, sp.tan, sp.asin, sp.acos, sp.atan, sp.atan2, sp.sinh, sp.cosh, sp.tanh,
+    sp.exp, sp.log, sp.Abs, sp.sign, sp.floor, sp.ceiling, sp.Min, sp.Max,
+)  # fmt: skip
+
+
+def in_vocabulary(expr: sp.Expr) -> bool:
+    """True when every part of ``expr`` is something the formula parser reads."""
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, _VOCABULARY) or node.is_Dummy:
+            return False
+        if node.is_Number and not node.is_finite:
+            return False
+    return True
 
 
 def _tidy_all(*exprs: sp.Expr) -> tuple[sp.Expr, ...]:
     return tuple(tidy(e) for e in exprs)
 
 
+def _derivatives(expr: sp.Expr) -> tuple[sp.Expr, ...]:
+    return (*gradient(expr), *hessian(expr))
+
+
+class NotIsolated(ValueError):
+    """grad f = 0 has no list of isolated solutions; the message says why, in words."""
+
+
 def solve_critical_points(expr: sp.Expr) -> list[CriticalPoint]:
     """Solve grad f = 0 exactly. Raises ValueError when the solutions are not isolated points."""
     fx, fy = gradient(expr)
     if fx == 0 and fy == 0:
-        raise ValueError("the landscape is flat: every point is critical")
+        raise NotIsolated("the landscape is flat: every point is critical")
     solutions = sp.solve([fx, fy], [X, Y], dict=True)
     fxx, fxy, fyy = hessian(expr)
     points = []
     for solution in solutions:
         if X not in solution or Y not in solution:
-            raise ValueError("the critical points form curves, not isolated points")
+            raise NotIsolated("the critical points form curves, not isolated points")
         sx, sy = solution[X], solution[Y]
         if sx.free_symbols or sy.free_symbols:
-            raise ValueError("the critical points form curves, not isolated points")
+            raise NotIsolated("the critical points form curves, not isolated points")
         x_value, y_value = complex(sx.evalf(30)), complex(sy.evalf(30))
         if abs(x_value.imag) > 1e-12 or abs(y_value.imag) > 1e-12:
             continue
@@ -141,9 +218,23 @@ def solve_critical_points(expr: sp.Expr) -> list[CriticalPoint]:
             )
         )
         if len(points) > MAX_CRITICAL_POINTS:
-            raise ValueError("too many critical points to list")
+            raise NotIsolated("too many critical points to list")
     points.sort(key=lambda p: (p.x, p.y))
     return points
+
+
+def _latex(exprs) -> dict[str, str]:
+    try:
+        return {name: sp.latex(e) for name, e in zip(("f", "df_dx", "df_dy"), exprs, strict=True)}
+    except Exception:  # typesetting is a nicety: without it the plain text still shows
+        return {}
+
+
+def _unanalysed(expr: sp.Expr, note: str) -> SymbolicAnalysis:
+    text = to_input_syntax(expr)
+    return SymbolicAnalysis(
+        f=text, df_dx="?", df_dy="?", hessian=("?", "?", "?"), latex={}, notes=[note]
+    )
 
 
 def analyse(
@@ -157,23 +248,34 @@ def analyse(
     Whatever does not finish in time is left as-is (raw derivatives, no exact critical points)
     and a note says so; callers then fall back to numerical critical points.
     """
-    fx, fy = gradient(expr)
-    hxx, hxy, hyy = hessian(expr)
     notes: list[str] = []
     try:
-        tidied = call_with_time_limit(_tidy_all, (expr, fx, fy, hxx, hxy, hyy), seconds / 2)
+        derivatives = call_with_time_limit(_derivatives, (expr,), seconds / 4)
     except TimeLimitExceeded:
-        tidied = (expr, fx, fy, hxx, hxy, hyy)
+        return _unanalysed(expr, "working out the derivatives took too long")
+    except Exception:  # sympy raises many kinds; each means "could not differentiate"
+        return _unanalysed(expr, "the derivatives of this formula cannot be worked out")
+    try:
+        tidied = call_with_time_limit(_tidy_all, (expr, *derivatives), seconds / 4)
+    except TimeLimitExceeded:
+        tidied = (expr, *derivatives)
         notes.append("simplifying took too long; derivatives are shown as computed")
+    except Exception:
+        tidied = (expr, *derivatives)
     analysis = SymbolicAnalysis(
         f=to_input_syntax(tidied[0]),
         df_dx=to_input_syntax(tidied[1]),
         df_dy=to_input_syntax(tidied[2]),
         hessian=tuple(to_input_syntax(h) for h in tidied[3:]),
-        latex={
-            name: sp.latex(e) for name, e in zip(("f", "df_dx", "df_dy"), tidied[:3], strict=True)
-        },
+        latex=_latex(tidied[:3]),
     )
+    places = where_not_differentiable(expr)
+    if places:
+        shown = places[:3] + (["…"] if len(places) > 3 else [])
+        notes.append(
+            "the derivatives shown do not hold where " + ", or where ".join(shown)
+            + " (f has a jump, corner or cusp there)"
+        )
     try:
         analysis.critical_points = call_with_time_limit(
             solve_critical_points, (expr if solve_expr is None else solve_expr,), seconds / 2
@@ -181,7 +283,9 @@ def analyse(
         analysis.critical_points_exact = True
     except TimeLimitExceeded:
         notes.append("solving grad f = 0 exactly took too long")
-    except Exception as error:  # sympy raises many kinds; each means "not solved"
+    except NotIsolated as error:  # the reasons solve_critical_points gives, in words
         notes.append(f"no exact critical points: {error}")
+    except Exception:  # sympy raises many kinds; each means "not solved"
+        notes.append("no exact critical points: sympy could not solve grad f = 0")
     analysis.notes = notes
     return analysis

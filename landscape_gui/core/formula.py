@@ -33,6 +33,7 @@ MAX_PARAMETERS = 8
 MAX_MAGNITUDE = 1e300
 # Functions applied inside functions (sin(sin(...))) and powers whose exponent holds x or y
 # inside such exponents (x^x^x) make derivatives grow exponentially with the depth.
+_MIN_MAGNITUDE = 0.999e-300  # 1e-300 as a float is a hair above the exact 10^-300
 MAX_FUNCTION_NESTING = 8
 MAX_POWER_TOWER = 3
 MAX_NODES = 3000
@@ -255,7 +256,7 @@ def _number_value(literal: str, position: int) -> sp.Number:
         if abs(power) > 300:
             raise FormulaError("number's exponent too large (at most e±300)", position)
         value *= sp.Integer(10) ** power
-    if value != 0 and not (1 / MAX_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE):
+    if value != 0 and not (_MIN_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE):
         raise FormulaError(
             "number out of range (between 1e-300 and 1e300 in size, or 0)", position
         )
@@ -540,7 +541,7 @@ def _digits_of(value: sp.Number) -> float:
 
 def _check_size(expr: sp.Expr, position: int | None) -> None:
     if expr.is_Number and expr.is_finite and expr != 0:
-        if not (1 / MAX_MAGNITUDE <= abs(expr) <= MAX_MAGNITUDE):
+        if not (_MIN_MAGNITUDE <= abs(expr) <= MAX_MAGNITUDE):
             raise FormulaError(
                 "a number in this formula is out of range (between 1e-300 and 1e300 in size)",
                 position,
@@ -789,11 +790,31 @@ class _InputSyntaxPrinter(StrPrinter):
     def _print_ceiling(self, expr):
         return f"ceil({self._print(expr.args[0])})"
 
+    def _print_Integer(self, expr):
+        return _integer_text(int(expr.p))
+
+    def _print_Rational(self, expr):
+        return f"{_integer_text(int(expr.p))}/{_integer_text(int(expr.q))}"
+
     def _print_Min(self, expr):
         return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
     def _print_Max(self, expr):
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+
+def _integer_text(n: int) -> str:
+    """An integer as the parser reads it back: 1e300, not 301 digits (at most 40 are read)."""
+    text = str(abs(n))
+    sign = "-" if n < 0 else ""
+    if len(text) <= MAX_LITERAL_DIGITS:
+        return sign + text
+    mantissa = text.rstrip("0")
+    zeros = len(text) - len(mantissa)
+    if len(mantissa) <= MAX_LITERAL_DIGITS:
+        return f"{sign}{mantissa}e{zeros}"
+    # Too many significant digits to type: the nearest float, which the parser reads.
+    return f"{sign}{float(abs(n)):.17g}".replace("e+", "e")
 
 
 def to_input_syntax(expr: sp.Expr) -> str:

@@ -18,11 +18,32 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from landscape_gui.core import calculus
-from landscape_gui.core.formula import Formula, X, Y, parameter_symbol, parse_formula
+from landscape_gui.core import calculus, timebound
+from landscape_gui.core.formula import (
+    Formula,
+    FormulaError,
+    X,
+    Y,
+    parameter_symbol,
+    parse_formula,
+)
+
+
+def _undefined(expr: sp.Expr) -> bool:
+    return bool(expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
 
 DEFAULT_RESOLUTION = 200
 DEFAULT_PARAMETER_VALUE = 1.0
+# Everything a new formula costs before it is drawn (differentiate, lambdify, a first sample)
+# must finish within this many seconds, or the formula is refused with a sentence.
+COMPILE_SECONDS = 5.0
+# A first sample on this many points per axis stands for the drawing's cost.
+TRIAL_RESOLUTION = 64
+MIN_RANGE_WIDTH = 1e-6
+# Heights and slopes beyond this size count as overflow (undefined, NaN): finite floats near
+# the top of the range overflow again in the next subtraction or square, inside numpy, the
+# contour tracer, pyqtgraph's range padding or the GL mesh.
+VALUE_LIMIT = 1e300
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,8 @@ class Domain:
             raise ValueError("each range needs its lower end below its upper end")
         if max(abs(v) for v in values) > 1e6:
             raise ValueError("the x and y ranges must stay within ±1,000,000")
+        if min(self.x_max - self.x_min, self.y_max - self.y_min) < MIN_RANGE_WIDTH:
+            raise ValueError("each of the x and y ranges must be at least 0.000001 wide")
 
     @property
     def width(self) -> float:
@@ -75,19 +98,24 @@ def _finite_or_nan(values, shape) -> np.ndarray:
         and values.shape == shape
         and values.base is None
     ):
-        # The common case: one finiteness check, no copy.
+        # The common case: one size check (False for NaN too), no copy.
         if values.size == 1:
-            finite = math.isfinite(values.item())
+            finite = -VALUE_LIMIT <= values.item() <= VALUE_LIMIT
         else:
-            finite = bool(np.isfinite(values).all())
+            finite = bool((np.abs(values) <= VALUE_LIMIT).all())
         if not finite:
-            values[~np.isfinite(values)] = np.nan
+            values[~(np.abs(values) <= VALUE_LIMIT)] = np.nan
         return values
     array = np.asarray(values)
     if np.iscomplexobj(array):
-        array = np.where(np.abs(array.imag) <= 1e-12 * (1 + np.abs(array.real)), array.real, np.nan)
-    array = np.array(np.broadcast_to(array, shape), dtype=float)
-    array[~np.isfinite(array)] = np.nan
+        with np.errstate(all="ignore"):
+            real = np.abs(array.imag) <= 1e-12 * (1 + np.abs(array.real))
+        array = np.where(real, array.real, np.nan)
+    try:
+        array = np.array(np.broadcast_to(array, shape), dtype=float)
+    except (TypeError, ValueError, OverflowError):  # an object array of huge Python ints
+        return np.full(shape, np.nan)
+    array[~(np.abs(array) <= VALUE_LIMIT)] = np.nan
     return array
 
 
@@ -141,19 +169,72 @@ def _lambdify(arguments, expressions):
     return sp.lambdify(arguments, expressions, modules=[_NAMESPACE], printer=printer, cse=True)
 
 
+def _too_expensive(seconds: float) -> FormulaError:
+    return FormulaError(
+        "this formula is too expensive to draw: working out its derivatives and a first "
+        f"picture takes more than {seconds:g} seconds; try a shorter or simpler formula"
+    )
+
+
+def _trial_compile(formula: Formula) -> None:
+    """Build and sample a formula once; run in the helper process to measure its cost."""
+    CompiledFormula(formula, seconds=None)
+
+
 class CompiledFormula:
     """A formula with its exact derivatives, lambdified once for numpy.
 
     Lambdify happens here, on the thread that builds the object; the functions it makes are then
     only called (from any thread), never rebuilt.
+
+    Building is bounded by ``seconds`` (``None``: unbounded): on the main thread a timer stops
+    it in place; on any other thread (the window's compile worker) a helper process first tries
+    the same work and is killed when time is up, and only a formula that passed is built here.
+    A formula that runs out of time, or that sympy cannot differentiate or turn into numpy
+    code, raises FormulaError with one sentence.
     """
 
-    def __init__(self, formula: Formula):
+    def __init__(self, formula: Formula, seconds: float | None = COMPILE_SECONDS):
+        if seconds is None:
+            self._build_checked(formula)
+            return
+        try:
+            if timebound.can_interrupt_here():
+                timebound.call_with_time_limit(self._build_checked, (formula,), seconds)
+                return
+            timebound.call_with_time_limit(_trial_compile, (formula,), seconds, helper="compile")
+        except timebound.TimeLimitExceeded:
+            raise _too_expensive(seconds) from None
+        self._build_checked(formula)
+
+    def _build_checked(self, formula: Formula) -> None:
+        try:
+            self._build(formula)
+            # A first sample: what the window does next, so its cost counts in the budget.
+            grid = np.linspace(-5.0, 5.0, TRIAL_RESOLUTION)
+            grid_x, grid_y = np.meshgrid(grid, grid, indexing="ij")
+            arguments = [DEFAULT_PARAMETER_VALUE] * len(self.parameters)
+            self.value_and_gradient(grid_x, grid_y, arguments)
+            self.hessian(grid_x[:15, :15], grid_y[:15, :15], arguments)
+        except FormulaError:
+            raise
+        except RecursionError:
+            raise FormulaError(
+                "this formula is nested too deeply to work out its derivatives"
+            ) from None
+        except Exception:  # sympy and lambdify raise many kinds; each means "cannot compile"
+            raise FormulaError(
+                "the derivatives of this formula cannot be worked out; try writing it differently"
+            ) from None
+
+    def _build(self, formula: Formula) -> None:
         self.formula = formula
         self.parameters = formula.parameters
         expr = formula.expr
         self.df_dx_expr, self.df_dy_expr = calculus.gradient(expr)
         self.hessian_exprs = calculus.hessian(expr)
+        if any(_undefined(e) for e in (self.df_dx_expr, self.df_dy_expr)):
+            raise FormulaError("the slope of this formula is undefined everywhere")
         arguments = (X, Y, *[parameter_symbol(name) for name in self.parameters])
         self._value = _lambdify(arguments, expr)
         self._gradient = _lambdify(arguments, [self.df_dx_expr, self.df_dy_expr])
@@ -174,8 +255,9 @@ class CompiledFormula:
         with np.errstate(all="ignore"):
             try:
                 result = function(x, y, *parameter_values)
-            except (ZeroDivisionError, OverflowError, ValueError, TypeError):
-                # Constant sub-expressions can raise in plain Python arithmetic; treat as undefined.
+            except Exception:
+                # Constant sub-expressions can raise in plain Python arithmetic (overflow,
+                # division by zero, huge integers): whatever fails is undefined, never a crash.
                 return shape, None
         # _finite_or_nan may hand back or mask an array in place, so no result may be one of
         # the inputs (f = x returns x itself) or appear twice (cse: df/dx = df/dy = 2x + 2y).
@@ -293,7 +375,15 @@ class Landscape:
 
         Works for any formula (periodic ones like Rastrigin have too many for sympy to list),
         started from a grid of points so that every basin of Newton's method gets a start.
+        Numbers that overflow only lose those starts: this never raises or warns.
         """
+        with np.errstate(all="ignore"):
+            try:
+                return self._find_critical_points(starts_per_axis)
+            except (ArithmeticError, ValueError):
+                return []
+
+    def _find_critical_points(self, starts_per_axis: int) -> list[calculus.CriticalPoint]:
         d = self.domain
         grid_x, grid_y = np.meshgrid(
             np.linspace(d.x_min, d.x_max, starts_per_axis),
@@ -376,6 +466,8 @@ def contour_levels(limits: tuple[float, float], count: int = 20) -> np.ndarray:
     """About ``count`` evenly spaced levels at round numbers inside the limits."""
     low, high = limits
     raw_step = (high - low) / max(count, 1)
+    if not (math.isfinite(raw_step) and raw_step > 0):
+        return np.empty(0)
     magnitude = 10 ** math.floor(math.log10(raw_step))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw_step)
     first = math.ceil(low / step) * step

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,17 +21,26 @@ class TimeLimitExceeded(Exception):
     """The work did not finish within its time limit."""
 
 
-def call_with_time_limit(function: Callable[..., Any], args: tuple, seconds: float) -> Any:
+def call_with_time_limit(
+    function: Callable[..., Any], args: tuple, seconds: float, helper: str = "symbolic"
+) -> Any:
     """``function(*args)``, or TimeLimitExceeded after ``seconds``.
 
     ``function`` must be a module-level function and ``args`` picklable, because off the main
-    thread the call runs in a child process. Exceptions raised by ``function`` propagate.
+    thread the call runs in a child process (one per ``helper`` name, so compiling a formula
+    never queues behind a slow simplify). Exceptions raised by ``function`` propagate. Calls
+    nest: an inner limit never outlives the one around it.
     """
     if seconds <= 0:
         raise TimeLimitExceeded("no time allowed")
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+    if can_interrupt_here():
         return _call_with_alarm(function, args, seconds)
-    return _call_in_child_process(function, args, seconds)
+    return _call_in_child_process(function, args, seconds, helper)
+
+
+def can_interrupt_here() -> bool:
+    """True where a timer signal can stop work in place (the main thread of a POSIX process)."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 class _Alarm(BaseException):
@@ -42,18 +52,35 @@ def _raise_alarm(signum, frame):
     raise _Alarm
 
 
+# Deadlines (time.monotonic) of the alarm-bounded calls now running on the main thread,
+# innermost last: a nested call must not cancel or outlast the timer of the call around it.
+_deadlines: list[float] = []
+
+
 def _call_with_alarm(function, args, seconds):
+    now = time.monotonic()
+    outer = _deadlines[-1] if _deadlines else None
+    deadline = now + seconds if outer is None else min(now + seconds, outer)
     previous = signal.signal(signal.SIGALRM, _raise_alarm)
+    _deadlines.append(deadline)
+    outer_expired = False
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, max(deadline - now, 1e-6))
         try:
             return function(*args)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Alarm:
+        if outer is not None and outer <= deadline:
+            outer_expired = True
+            raise  # the outer call's time is up, not only ours: let it stop too
         raise TimeLimitExceeded(f"gave up after {seconds:g} s") from None
     finally:
+        _deadlines.pop()
         signal.signal(signal.SIGALRM, previous)
+        if outer is not None and not outer_expired:
+            # Re-arm the outer call's timer; if its time passed meanwhile, it fires at once.
+            signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-6))
 
 
 def _child_main(connection) -> None:
@@ -129,13 +156,20 @@ class _ChildProcess:
 
 
 _child = _ChildProcess()
+_children: dict[str, _ChildProcess] = {"symbolic": _child}
+_children_lock = threading.Lock()
 
 
-def _call_in_child_process(function, args, seconds):
-    return _child.call(function, args, seconds)
+def _call_in_child_process(function, args, seconds, helper="symbolic"):
+    with _children_lock:
+        child = _children.setdefault(helper, _ChildProcess())
+    return child.call(function, args, seconds)
 
 
 def shutdown() -> None:
-    """Stop the helper process (the window calls this when it closes)."""
-    with _child._lock:
-        _child.kill()
+    """Stop the helper processes (the window calls this when it closes)."""
+    with _children_lock:
+        children = list(_children.values())
+    for child in children:
+        with child._lock:
+            child.kill()
