@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import basins, calculus
 from landscape_gui.core.descent import DescentError, DescentRun
+from landscape_gui.core.formula import FormulaError
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.optimizers import OptimizerError
 from landscape_gui.qt import typeset
@@ -42,7 +43,11 @@ class WorkerThread:
 
 class CompileWorker(QObject):
     """Differentiating and lambdifying a new formula (up to a few hundred ms for a big one)
-    happens here, so typing never freezes the window; the result is then only called."""
+    happens here, so typing never freezes the window; the result is then only called.
+
+    CompiledFormula bounds its own cost (``landscape.COMPILE_SECONDS``): off the main thread
+    it first tries the work in a helper process that is killed when time is up, so one
+    formula can never hold this thread for longer than that."""
 
     compiled = Signal(int, object)  # request number, CompiledFormula or an error message
 
@@ -50,8 +55,10 @@ class CompileWorker(QObject):
     def compile(self, request: int, formula) -> None:
         try:
             result = CompiledFormula(formula)
-        except Exception as error:  # sympy/lambdify failures become a message, not a crash
-            result = f"cannot evaluate this formula numerically ({error})"
+        except FormulaError as error:  # already one sentence for the student
+            result = str(error)
+        except Exception:  # anything else: a message, never a crash or Python's own text
+            result = "this formula cannot be drawn; try writing it differently"
         self.compiled.emit(request, result)
 
 
@@ -67,7 +74,10 @@ class AnalysisWorker(QObject):
     @Slot(int, object, object, bool)
     def analyse(self, generation: int, display_expr, solve_expr, dark: bool) -> None:
         analysis = calculus.analyse(display_expr, seconds=4.0, solve_expr=solve_expr)
-        pictures = typeset.derivative_pictures(analysis, dark=dark)
+        try:
+            pictures = typeset.derivative_pictures(analysis, dark=dark)
+        except Exception:  # typesetting is a nicety: the plain text still shows
+            pictures = {}
         self.finished.emit(generation, (analysis, pictures))
 
 
