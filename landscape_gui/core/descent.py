@@ -14,8 +14,12 @@ Per start the status is one of:
 
 A start that stops is frozen.  History holds only finite rows: when a step lands on a
 non-finite point the start's history ends at the previous (finite) row; a finite point
-beyond ``1e8`` is recorded, as the evidence of the blow-up.  A start whose own value or
-gradient is undefined is "diverged" with an empty history.
+beyond ``1e8`` is recorded, as the evidence of the blow-up.  :meth:`DescentRun.stop_reason`
+says which rule stopped a diverged start (the step left the landscape's defined part, landed
+where the gradient is undefined, or ran off), and :meth:`DescentRun.failed_point` where the
+step that broke landed.  A run whose every start has an undefined value or gradient is
+refused (:class:`DescentError` with a sentence); in a run of many starts, one with an
+undefined start is "diverged" with an empty history.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ __all__ = [
 RUNNING, CONVERGED, MAX_STEPS, DIVERGED = 0, 1, 2, 3
 STATUS_NAMES = ("running", "converged", "max-steps", "diverged")
 DIVERGENCE_RADIUS = 1e8
+
+# Why a diverged start stopped (see DescentRun.stop_reason).
+NO_REASON, BAD_POSITION, UNDEFINED_VALUE, UNDEFINED_GRADIENT, RAN_OFF = range(5)
+STOP_REASONS = (None, "position", "value", "gradient", "ran-off")
 
 # Columns of a history record.
 _X, _Y, _F, _GX, _GY = range(5)
@@ -160,6 +168,8 @@ class DescentRun:
         self._final = np.full((n, _WIDTH), np.nan)
         self._final[:, :2] = starts_array
         self._final_step = np.full(n, -1, dtype=np.int64)
+        self._reason = np.zeros(n, dtype=np.int8)
+        self._failed_point = np.full((n, 2), np.nan)
         self._block_steps = max(1, min(_MAX_BLOCK_STEPS, _BLOCK_FLOATS // (_WIDTH * n)))
         self._blocks: list[np.ndarray] = []
 
@@ -169,6 +179,8 @@ class DescentRun:
             rec = self._evaluate(starts_array[:, 0], starts_array[:, 1], 0)
         self._rec = rec
         self._settle(rec, None, 0)
+        if (self._final_step < 0).all() and (self._status == DIVERGED).all():
+            raise DescentError(_undefined_start_message(starts_array, self._reason))
         if self._max_steps == 0:
             self._stop_remaining()
 
@@ -211,6 +223,20 @@ class DescentRun:
     def status_codes(self) -> np.ndarray:
         """Status per start as int8 codes indexing :data:`STATUS_NAMES` (a copy)."""
         return self._status.copy()
+
+    def stop_reason(self, index: int = 0) -> str | None:
+        """Why a diverged start stopped: ``"position"`` (a step went to a non-finite point),
+        ``"value"`` (f is undefined where it landed), ``"gradient"`` (f is defined there but
+        its slope is not: a corner, cusp or overflow), ``"ran-off"`` (beyond 1e8); else None."""
+        return STOP_REASONS[self._reason[self._check_index(index)]]
+
+    def failed_point(self, index: int = 0) -> tuple[float, float] | None:
+        """Where the step that stopped a diverged start landed (None when it was not a point
+        or the start did not diverge on a step)."""
+        x, y = self._failed_point[self._check_index(index)]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            return None
+        return float(x), float(y)
 
     def status(self, index: int = 0) -> str:
         """Status name of start ``index``."""
@@ -333,13 +359,15 @@ class DescentRun:
         # not x*x + y*y: the squares would overflow or underflow long before the bounds.
         lengths = np.hypot(rec[_X::3], rec[_Y::3])
         inside = lengths[0] <= DIVERGENCE_RADIUS
-        steep = lengths[1] >= self._tol
+        # A gradient whose length overflows is as undefined as a NaN one (its norm would be
+        # written as inf), so "steep" also requires a finite length.
+        steep = (lengths[1] >= self._tol) & (lengths[1] < np.inf)
         finite = np.isfinite(rec)
         # Fast path, taken on almost every step: count instead of reducing with all().
         if np.count_nonzero(finite) == finite.size and np.count_nonzero(inside & steep) == n:
             self._rec = rec
             return
-        finite = finite.all(axis=0)
+        finite = finite.all(axis=0) & np.isfinite(lengths[1])
         keep = finite & inside & steep
         active = self._active_indices()
         # Finite new rows are the last record of the starts that stop now; starts whose new
@@ -349,8 +377,18 @@ class DescentRun:
         self._final[idx] = rec[:, stopping_finite].T
         self._final_step[idx] = step
         self._status[idx] = np.where(inside[stopping_finite], CONVERGED, DIVERGED)
+        self._reason[idx] = np.where(inside[stopping_finite], NO_REASON, RAN_OFF)
         broken = ~finite
         idx = active[broken]
+        bad = rec[:, broken]
+        with np.errstate(all="ignore"):
+            position_ok = np.isfinite(bad[_X]) & np.isfinite(bad[_Y])
+        self._reason[idx] = np.where(
+            ~position_ok,
+            BAD_POSITION,
+            np.where(np.isfinite(bad[_F]), UNDEFINED_GRADIENT, UNDEFINED_VALUE),
+        )
+        self._failed_point[idx] = bad[:2].T
         if previous is not None:
             self._final[idx] = previous[:, broken].T
             self._final_step[idx] = step - 1
@@ -380,6 +418,18 @@ class DescentRun:
         if not -self._n <= index < self._n:
             raise DescentError(f"start index {index} out of range for {self._n} start(s)")
         return int(index) % self._n
+
+
+def _undefined_start_message(starts: np.ndarray, reasons: np.ndarray) -> str:
+    if starts.shape[0] > 1:
+        return "f or its slope is undefined at every start: choose starts where f has a value"
+    where = f"({starts[0, 0]:.4g}, {starts[0, 1]:.4g})"
+    if reasons[0] == UNDEFINED_GRADIENT:
+        return (
+            f"the slope of f is undefined at the start {where} (a corner, cusp or jump): "
+            "choose another start"
+        )
+    return f"f is undefined at the start {where}: choose a start where f has a value"
 
 
 def _as_starts(starts: object) -> np.ndarray:

@@ -403,8 +403,10 @@ def gd_stability_bound(hessian_matrix: object) -> float | None:
 
     Along a direction of curvature ``lambda > 0`` one GD step multiplies the error by
     ``1 - lr * lambda``, which shrinks only while ``lr < 2 / lambda``.  Along negative
-    curvature (a saddle's downhill direction) GD moves away at any learning rate, which is
-    why ``None`` is returned when no curvature is positive.
+    curvature (a saddle's downhill direction) GD moves away at any learning rate, so ``None``
+    (no learning rate converges) is returned as soon as any curvature is negative, not only
+    when none is positive: on x^2 + 3xy + y^2 (eigenvalues 5 and -1) a bound of 2/5 would
+    promise a convergence that never comes.
     """
     matrix = np.asarray(hessian_matrix, dtype=float)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] == 0:
@@ -413,7 +415,9 @@ def gd_stability_bound(hessian_matrix: object) -> float | None:
         raise ValueError("Hessian must be finite")
     if not np.allclose(matrix, matrix.T, rtol=1e-9, atol=1e-12):
         raise ValueError("Hessian must be symmetric")
-    lambda_max = float(np.linalg.eigvalsh(matrix)[-1])
-    if lambda_max <= 0.0:
+    eigenvalues = np.linalg.eigvalsh(matrix)
+    lambda_max = float(eigenvalues[-1])
+    scale = max(float(np.abs(eigenvalues).max()), 1e-300)
+    if lambda_max <= 0.0 or float(eigenvalues[0]) < -1e-12 * scale:
         return None
     return 2.0 / lambda_max

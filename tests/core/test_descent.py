@@ -162,14 +162,18 @@ def test_non_finite_value_stops_the_run_at_the_last_finite_point():
     assert run.positions.tolist() == [[0.05, 1.0]]
 
 
-def test_a_start_where_f_is_undefined_has_no_history():
-    run = DescentRun(LogValley(), [(-1.0, 0.0)], "gd")
+def test_a_single_start_where_f_is_undefined_is_refused_with_a_sentence():
+    with pytest.raises(DescentError, match=r"f is undefined at the start \(-1, 0\)"):
+        DescentRun(LogValley(), [(-1.0, 0.0)], "gd")
+
+
+def test_among_many_starts_an_undefined_one_has_no_history():
+    run = DescentRun(LogValley(), [(-1.0, 0.0), (1.0, 1.0)], "gd")
     assert run.status(0) == "diverged"
-    assert run.is_finished
+    assert run.stop_reason(0) == "value"
     assert len(run.history(0)) == 0
-    assert run.last_step.tolist() == [-1]
-    assert run.positions.tolist() == [[-1.0, 0.0]]
-    assert run.advance(5) == 0
+    assert run.last_step.tolist()[0] == -1
+    assert run.positions.tolist()[0] == [-1.0, 0.0]
 
 
 def test_max_steps_status_and_step_counts():
