@@ -286,15 +286,9 @@ def run_descend(args) -> int:
             raise BadInput(f"landscape descend: cannot write {args.output}: {error}") from None
     else:
         write_trajectory_csv(sys.stdout, runs, metadata)
-    history = run.history(0)
-    status = run.status(0)
-    if len(history.x):
-        x, y, f = history.x[-1], history.y[-1], history.f[-1]
-        where = f"at ({_fmt(x)}, {_fmt(y)}), f = {_fmt(f)}"
-    else:
-        where = "f is undefined at the start"
-    advice = " (try a smaller --lr)" if status == "diverged" else ""
-    print(f"{status} after {run.steps_taken} steps {where}{advice}", file=sys.stderr)
+    from landscape_gui.core.explain import run_summary
+
+    print(run_summary(run, landscape), file=sys.stderr)
     return EXIT_OK
 
 

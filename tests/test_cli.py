@@ -104,7 +104,8 @@ def test_descend_to_stdout_and_divergence_is_still_success(capsys):
     code, out, err = run(["descend", "-f", "x^2 + 3xy + y^2", "--start", "1", "0.5"], capsys)
     assert code == 0
     assert "# status: diverged" in out
-    assert err.startswith("diverged") and "smaller --lr" in err
+    # It slides down a saddle with no bottom: a smaller --lr cannot help, and it says so.
+    assert err.startswith("diverged") and "no bottom" in err and "will not help" in err
     rows = [line for line in out.splitlines() if line and not line.startswith(("#", "run,"))]
     assert all(np.isfinite(float(v)) for v in rows[-1].split(",")[3:])
 

@@ -426,7 +426,8 @@ def _undefined_start_message(starts: np.ndarray, reasons: np.ndarray) -> str:
     where = f"({starts[0, 0]:.4g}, {starts[0, 1]:.4g})"
     if reasons[0] == UNDEFINED_GRADIENT:
         return (
-            f"the slope of f is undefined at the start {where} (a corner, cusp or jump): "
+            f"the slope of f is undefined at the start {where} (a corner, cusp or jump, or "
+            "too steep for numbers): "
             "choose another start"
         )
     return f"f is undefined at the start {where}: choose a start where f has a value"

@@ -94,10 +94,32 @@ def explain_end(
     last: StepRecord,
     kind: str | None,
     tolerance: float,
+    *,
+    first: StepRecord | None = None,
+    reason: str | None = None,
 ) -> str:
-    """The sentence for a run that has stopped; ``kind`` is the Hessian's verdict at the end."""
+    """The sentence for a run that has stopped; ``kind`` is the Hessian's verdict at the end.
+
+    For a diverged run, ``first`` (the start's record) and ``reason``
+    (``DescentRun.stop_reason``) let the advice be true: a smaller learning rate helps an
+    overshooting run, not one walking down a landscape with no bottom, and not one that
+    landed exactly on a corner where the gradient is undefined.
+    """
     where = _point(last.x, last.y)
     if status == "diverged":
+        if reason == "gradient":
+            return (
+                f"Stopped after {steps} steps: the next step landed where the gradient is "
+                "undefined (a corner or cusp of the landscape, or a slope too steep for "
+                "numbers), so descent cannot continue from there."
+            )
+        if first is not None and math.isfinite(first.f) and math.isfinite(last.f):
+            if last.f < first.f:
+                return (
+                    f"Diverged after {steps} steps: the height kept falling, to "
+                    f"{number(last.f)}. The landscape has no bottom this way, so no learning "
+                    "rate will settle; start elsewhere or change f."
+                )
         return (
             f"Diverged after {steps} steps: instead of settling, the steps grew until the position "
             "or height blew up. The learning rate is too large for this landscape (or it has no "
@@ -124,3 +146,86 @@ def explain_end(
             f"{number(last.grad_norm)}: not flat yet. Allow more steps or take bigger ones."
         )
     return ""
+
+
+def _kind_at(landscape, x: float, y: float) -> str | None:
+    try:
+        hxx, hxy, hyy = (float(h) for h in landscape.hessian(x, y))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if not all(math.isfinite(h) for h in (hxx, hxy, hyy)):
+        return None
+    return calculus.classify(hxx, hxy, hyy)
+
+
+def _at(x: float, y: float, f: float) -> str:
+    return f"at ({_plain(x)}, {_plain(y)}), f = {_plain(f)}"
+
+
+def _plain(value: float) -> str:
+    if not math.isfinite(value):
+        return "undefined"
+    text = f"{value:.6g}"
+    return "0" if text == "-0" else text
+
+
+def run_summary(run, landscape, index: int = 0, lr_option: str = "--lr") -> str:
+    """One line on how a run ended, for ``landscape descend``: status first, then the truth.
+
+    It names a saddle or maximum that a run "converged" to, tells a run that fell off a
+    landscape with no bottom from one that overshot (only the second is helped by a smaller
+    learning rate), says where the step that broke went, and when f was undefined there.
+    """
+    status = run.status(index)
+    history = run.history(index)
+    if not len(history):
+        return f"{status}: f is undefined at the start"
+    last = len(history) - 1
+    x, y, f = float(history.x[last]), float(history.y[last]), float(history.f[last])
+    step = int(history.step[last])
+    if status == "converged":
+        kind = _kind_at(landscape, x, y)
+        text = f"converged after {step} steps {_at(x, y, f)}"
+        if kind == calculus.SADDLE:
+            return text + ": a saddle point, not a minimum (start slightly off it to go on down)"
+        if kind == calculus.MAXIMUM:
+            return text + ": a maximum, not a minimum (the start was exactly on top)"
+        if kind == calculus.MINIMUM:
+            return text + ": a minimum"
+        return text + ": flat ground the second-derivative test cannot classify"
+    if status == "max-steps":
+        norm = float(history.norm[last])
+        return (
+            f"max-steps after {step} steps {_at(x, y, f)}, |grad f| = {_plain(norm)}: not flat "
+            "yet (allow more --steps)"
+        )
+    if status != "diverged":
+        return f"{status} after {step} steps {_at(x, y, f)}"
+    reason = run.stop_reason(index)
+    failed = run.failed_point(index)
+    first_f = float(history.f[0])
+    fell = math.isfinite(first_f) and f < first_f
+    if reason in ("value", "gradient", "position"):
+        broken = step + 1
+        if reason == "position" or failed is None:
+            went = f"step {broken} gave no point (its numbers overflowed)"
+        elif reason == "value":
+            went = f"step {broken} went to ({_plain(failed[0])}, {_plain(failed[1])}), where f is undefined"
+        else:
+            went = (
+                f"step {broken} went to ({_plain(failed[0])}, {_plain(failed[1])}), where f has "
+                "no gradient (a corner or cusp, or a slope too steep for numbers)"
+            )
+        text = f"diverged at step {broken}: {went}; the last point with a value was step {step} {_at(x, y, f)}"
+        if reason == "gradient":
+            return text + " (descent cannot go on from a point without a gradient)"
+        if fell:
+            return text + " (f kept falling: the landscape has no bottom this way)"
+        return text + f" (try a smaller {lr_option})"
+    text = f"diverged after {step} steps {_at(x, y, f)}"
+    if fell:
+        return text + (
+            ": f kept falling, the landscape has no bottom this way, so a smaller "
+            f"{lr_option} will not help; start elsewhere or change f"
+        )
+    return text + f": the steps overshot and grew (try a smaller {lr_option})"
