@@ -71,13 +71,14 @@ def where_not_differentiable(expr: sp.Expr) -> list[str]:
             continue
         if isinstance(node, (sp.floor, sp.ceiling)):
             place = f"{to_input_syntax(node.args[0])} is a whole number"
-        elif isinstance(node, (sp.sign, sp.Abs)):
+        elif isinstance(node, (sp.sign, sp.Abs)) and not node.args[0].has(*_STEP_FUNCTIONS):
             place = f"{to_input_syntax(node.args[0])} = 0"
         elif isinstance(node, (sp.Min, sp.Max)) and len(node.args) == 2:
             a, b = (to_input_syntax(arg) for arg in node.args)
             place = f"{a} = {b}"
         elif node.is_Pow and node.exp.is_Rational and 0 < node.exp < 1:
-            place = f"{to_input_syntax(node.base)} = 0"
+            base = node.base.args[0] if isinstance(node.base, sp.Abs) else node.base
+            place = f"{to_input_syntax(base)} = 0"
         else:
             continue
         if place not in places:
@@ -286,6 +287,6 @@ def analyse(
     except NotIsolated as error:  # the reasons solve_critical_points gives, in words
         notes.append(f"no exact critical points: {error}")
     except Exception:  # sympy raises many kinds; each means "not solved"
-        notes.append("no exact critical points: sympy could not solve grad f = 0")
+        notes.append("no exact critical points: grad f = 0 could not be solved exactly")
     analysis.notes = notes
     return analysis

@@ -683,7 +683,7 @@ def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
         if base.is_Rational and exponent.is_Rational:
             estimated = _digits_of(base) * float(abs(exponent))
             if estimated > MAX_RESULT_DIGITS:
-                raise FormulaError("this power gives a number too large to work with", position)
+                raise FormulaError("this power gives a number with too many digits to work with", position)
     elif _is_constant(exponent):
         # A constant exponent that is not a plain number (pi, e^2): bound it by its value.
         magnitude = abs(_approx(exponent))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +50,10 @@ class _Alarm(BaseException):
 
 
 def _raise_alarm(signum, frame):
+    # If the signal lands in a finalizer or a gc callback, Python swallows the exception
+    # ("Exception ignored in ..."); fire again shortly so the work still stops. The call's own
+    # `finally` cancels this timer once the alarm has been handled.
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
     raise _Alarm
 
 
@@ -57,11 +62,25 @@ def _raise_alarm(signum, frame):
 _deadlines: list[float] = []
 
 
+def _quiet_about_alarms(hook):
+    """An unraisable-exception hook that drops our alarm: swallowed in a finalizer, it is
+    re-raised a moment later anyway, and must not print a traceback on the user's terminal."""
+
+    def quiet(unraisable):
+        if not isinstance(unraisable.exc_value, _Alarm):
+            hook(unraisable)
+
+    return quiet
+
+
 def _call_with_alarm(function, args, seconds):
     now = time.monotonic()
     outer = _deadlines[-1] if _deadlines else None
     deadline = now + seconds if outer is None else min(now + seconds, outer)
     previous = signal.signal(signal.SIGALRM, _raise_alarm)
+    previous_hook = sys.unraisablehook
+    if outer is None:
+        sys.unraisablehook = _quiet_about_alarms(previous_hook)
     _deadlines.append(deadline)
     outer_expired = False
     try:
@@ -78,13 +97,25 @@ def _call_with_alarm(function, args, seconds):
     finally:
         _deadlines.pop()
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook
         if outer is not None and not outer_expired:
             # Re-arm the outer call's timer; if its time passed meanwhile, it fires at once.
             signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-6))
 
 
+# Starting a helper means starting Python and importing numpy and sympy: allowed for
+# separately, so that a call's own limit measures only the call.
+STARTUP_SECONDS = 30.0
+
+
 def _child_main(connection) -> None:
     """Serve calls until the parent closes the pipe; sympy stays imported between calls."""
+    import landscape_gui.core.landscape  # noqa: F401  (sympy, numpy: what calls will need)
+
+    try:
+        connection.send(("ready", None))
+    except (OSError, EOFError):
+        return
     while True:
         try:
             function, args = connection.recv()
@@ -121,10 +152,20 @@ class _ChildProcess:
         self._process = context.Process(
             target=_child_main, args=(child_end,), daemon=True, name="landscape-symbolic"
         )
-        self._process.start()
+        try:
+            self._process.start()
+        except Exception:
+            self._process = None
+            raise
         child_end.close()
         self._connection = parent_end
-        self._fresh = True
+        try:
+            ready = parent_end.poll(STARTUP_SECONDS) and parent_end.recv()[0] == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise TimeLimitExceeded("the helper process did not start")
 
     def kill(self) -> None:
         if self._process is not None:
@@ -138,12 +179,9 @@ class _ChildProcess:
     def call(self, function, args, seconds):
         with self._lock:
             self._ensure_started()
-            # A new child first imports sympy (about 0.6 s); allow for that start-up once.
-            allowance = seconds + (5.0 if self._fresh else 0.0)
-            self._fresh = False
             try:
                 self._connection.send((function, args))
-                if not self._connection.poll(allowance):
+                if not self._connection.poll(seconds):
                     self.kill()
                     raise TimeLimitExceeded(f"gave up after {seconds:g} s")
                 status, payload = self._connection.recv()
