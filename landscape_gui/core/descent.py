@@ -177,8 +177,8 @@ class DescentRun:
         self._state = self._spec.init_state(n)
         with np.errstate(all="ignore"):
             rec = self._evaluate(starts_array[:, 0], starts_array[:, 1], 0)
-        self._rec = rec
-        self._settle(rec, None, 0)
+            self._rec = rec
+            self._settle(rec, None, 0)
         if (self._final_step < 0).all() and (self._status == DIVERGED).all():
             raise DescentError(_undefined_start_message(starts_array, self._reason))
         if self._max_steps == 0:
