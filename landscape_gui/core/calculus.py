@@ -274,7 +274,8 @@ def analyse(
     if places:
         shown = places[:3] + (["…"] if len(places) > 3 else [])
         notes.append(
-            "the derivatives shown do not hold where " + ", or where ".join(shown)
+            "the derivatives shown do not hold where "
+            + ", or where ".join(shown)
             + " (f has a jump, corner or cusp there)"
         )
     try:

@@ -210,13 +210,19 @@ def run_summary(run, landscape, index: int = 0, lr_option: str = "--lr") -> str:
         if reason == "position" or failed is None:
             went = f"step {broken} gave no point (its numbers overflowed)"
         elif reason == "value":
-            went = f"step {broken} went to ({_plain(failed[0])}, {_plain(failed[1])}), where f is undefined"
+            went = (
+                f"step {broken} went to ({_plain(failed[0])}, {_plain(failed[1])}), where f is "
+                "undefined"
+            )
         else:
             went = (
                 f"step {broken} went to ({_plain(failed[0])}, {_plain(failed[1])}), where f has "
                 "no gradient (a corner or cusp, or a slope too steep for numbers)"
             )
-        text = f"diverged at step {broken}: {went}; the last point with a value was step {step} {_at(x, y, f)}"
+        text = (
+            f"diverged at step {broken}: {went}; the last point with a value was step {step} "
+            f"{_at(x, y, f)}"
+        )
         if reason == "gradient":
             return text + " (descent cannot go on from a point without a gradient)"
         if fell:

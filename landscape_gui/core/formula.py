@@ -257,9 +257,7 @@ def _number_value(literal: str, position: int) -> sp.Number:
             raise FormulaError("number's exponent too large (at most e±300)", position)
         value *= sp.Integer(10) ** power
     if value != 0 and not (_MIN_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE):
-        raise FormulaError(
-            "number out of range (between 1e-300 and 1e300 in size, or 0)", position
-        )
+        raise FormulaError("number out of range (between 1e-300 and 1e300 in size, or 0)", position)
     return value
 
 
@@ -683,7 +681,9 @@ def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
         if base.is_Rational and exponent.is_Rational:
             estimated = _digits_of(base) * float(abs(exponent))
             if estimated > MAX_RESULT_DIGITS:
-                raise FormulaError("this power gives a number with too many digits to work with", position)
+                raise FormulaError(
+                    "this power gives a number with too many digits to work with", position
+                )
     elif _is_constant(exponent):
         # A constant exponent that is not a plain number (pi, e^2): bound it by its value.
         magnitude = abs(_approx(exponent))

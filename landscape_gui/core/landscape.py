@@ -32,6 +32,7 @@ from landscape_gui.core.formula import (
 def _undefined(expr: sp.Expr) -> bool:
     return bool(expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
 
+
 DEFAULT_RESOLUTION = 200
 DEFAULT_PARAMETER_VALUE = 1.0
 # Everything a new formula costs before it is drawn (differentiate, lambdify, a first sample)
@@ -240,9 +241,7 @@ class CompiledFormula:
         self._gradient = _lambdify(arguments, [self.df_dx_expr, self.df_dy_expr])
         self._hessian = _lambdify(arguments, list(self.hessian_exprs))
         # f and grad f in one call, sharing common subexpressions: the descent hot path.
-        self._value_and_gradient = _lambdify(
-            arguments, [expr, self.df_dx_expr, self.df_dy_expr]
-        )
+        self._value_and_gradient = _lambdify(arguments, [expr, self.df_dx_expr, self.df_dy_expr])
 
     @classmethod
     def from_text(cls, text: str) -> CompiledFormula:
