@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from landscape_gui.core.formula import X, Y, parameter_symbol, to_input_syntax
+from landscape_gui.core.formula import (
+    X,
+    Y,
+    parameter_symbol,
+    substitute_bounded,
+    to_input_syntax,
+)
 from landscape_gui.core.timebound import TimeLimitExceeded, call_with_time_limit
 
 MINIMUM, MAXIMUM, SADDLE, DEGENERATE = "minimum", "maximum", "saddle", "degenerate"
@@ -97,9 +103,12 @@ def hessian(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
 
 
 def substitute_parameters(expr: sp.Expr, values: Mapping[str, float]) -> sp.Expr:
-    """Put numbers in for parameters; floats that are whole or short decimals stay exact."""
+    """Put numbers in for parameters; floats that are whole or short decimals stay exact.
+
+    Raises FormulaError (a ValueError) when the values make a number too large to work with.
+    """
     replacements = {parameter_symbol(name): _exact_number(value) for name, value in values.items()}
-    return expr.subs(replacements) if replacements else expr
+    return substitute_bounded(expr, replacements)
 
 
 def _exact_number(value: float) -> sp.Expr:

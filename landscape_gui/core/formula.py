@@ -706,6 +706,48 @@ def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
     return result
 
 
+def substitute_bounded(expr: sp.Expr, replacements: dict) -> sp.Expr:
+    """``expr`` with numbers put in for symbols, under the parser's bounds.
+
+    ``expr.subs`` would let sympy evaluate whatever the numbers make: with a = 1000, a^a^a is
+    a power with a 3,000-digit exponent that never finishes. Rebuilding bottom-up checks each
+    constant power and function argument first, as the parser does for typed numbers, and
+    raises FormulaError with a sentence instead.
+    """
+    if not replacements or not expr.free_symbols & set(replacements):
+        return expr
+    memo: dict = {}
+
+    def rebuild(node: sp.Expr) -> sp.Expr:
+        if node in memo:
+            return memo[node]
+        if node.is_Symbol:
+            result = replacements.get(node, node)
+        elif not node.args or not node.free_symbols & set(replacements):
+            result = node
+        else:
+            args = [rebuild(arg) for arg in node.args]
+            try:
+                if node.is_Pow:
+                    result = _power(args[0], args[1], None)
+                else:
+                    for arg in args:
+                        _check_constant(arg, None)
+                    result = node.func(*args)
+                _check_size(result, None)
+                _check_constant(result, None)
+            except FormulaError as error:
+                raise FormulaError(f"with these parameter values, {error.message}") from None
+            except (ValueError, TypeError, ArithmeticError):
+                raise FormulaError(
+                    "with these parameter values the formula cannot be worked out"
+                ) from None
+        memo[node] = result
+        return result
+
+    return rebuild(expr)
+
+
 def _check_tree(expr: sp.Expr) -> None:
     """Bound the shape of the whole expression: its size and how deeply functions nest."""
     count = 0

@@ -320,6 +320,9 @@ class Landscape:
             raise ValueError(f"the formula has no parameter {', '.join(sorted(unknown))}")
         self.parameter_values = values
         self._arguments = tuple(values[name] for name in self.compiled.parameters)
+        # Put in now, under the parser's bounds, so that values that make a number too large
+        # (a^a^a with a = 1000) are refused here with a sentence, not hung on later.
+        self._expression = calculus.substitute_parameters(self.compiled.formula.expr, values)
 
     @classmethod
     def from_text(
@@ -338,7 +341,7 @@ class Landscape:
 
     def expression(self) -> sp.Expr:
         """f with the parameters' current values put in (for exact analysis and display)."""
-        return calculus.substitute_parameters(self.compiled.formula.expr, self.parameter_values)
+        return self._expression
 
     def value(self, x, y) -> np.ndarray:
         return self.compiled.value(x, y, self._arguments)

@@ -258,3 +258,13 @@ def test_landing_exactly_on_a_cusp_is_not_called_an_lr_problem():
 def test_an_undefined_start_is_refused_with_a_sentence():
     with pytest.raises(DescentError, match=r"f is undefined at the start \(-1, 0\)"):
         DescentRun(Landscape.from_text("log(x)"), [(-1.0, 0.0)], "gd")
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [("a^a^a*x", {"a": 1000.0}), ("x^a", {"a": 5000.0}), ("a*exp(a)*x", {"a": 1e6})],
+)
+def test_parameter_values_cannot_make_sympy_build_giant_numbers(text, values):
+    # a^a^a with a = 1000 is 1000^(1000^1000): expr.subs would evaluate it forever.
+    with pytest.raises(FormulaError, match="with these parameter values"):
+        Landscape.from_text(text, values)
