@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from landscape_gui import __version__
 
 SUBCOMMANDS = ("info", "descend", "screenshot")
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_COULD_NOT_START, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class BadInput(Exception):
@@ -317,12 +317,27 @@ def run_window(argv: list[str]) -> int:
     if path is not None and not path.endswith(".landscape") and not os.path.exists(path):
         raise BadInput(f"landscape: unknown command '{path}' (see landscape --help)")
     _require_display("landscape")
+    from landscape_gui import startup
+
+    missing = startup.missing_system_libraries()
+    if missing:
+        title = "Landscape could not start"
+        startup.report_without_qt(title, startup.missing_libraries_message(missing))
+        return EXIT_COULD_NOT_START
     # sympy first: PySide6 inspects the source of every module imported after it (its
     # "feature" hook), which costs about 0.15 s of start-up for sympy's thousand modules.
     import landscape_gui.core.landscape  # noqa: F401
-    from landscape_gui.qt import app
 
-    return app.run(path)
+    try:
+        from landscape_gui.qt import app
+    except ImportError as error:  # Qt's own libraries failed to load
+        startup.report_without_qt("Landscape could not start", f"Qt could not load: {error}")
+        return EXIT_COULD_NOT_START
+    try:
+        return app.run(path)
+    except Exception as error:  # a double-clicked app has no terminal: show it, log it
+        app.show_startup_failure(error)
+        return EXIT_COULD_NOT_START
 
 
 def run_screenshot(args) -> int:
