@@ -29,6 +29,7 @@ from landscape_gui.core.landscape import (
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
+from landscape_gui.qt import typeset
 from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
 
@@ -77,10 +78,9 @@ class _StateChange(QUndoCommand):
 class Controller(QObject):
     landscapeChanged = Signal()  # a new landscape is drawn (formula, parameters or domain)
     probeChanged = Signal(float, float)
-    analysisReady = Signal()  # exact derivatives and critical points filled in
     message = Signal(str)  # a short status-bar message
 
-    analysisRequested = Signal(int, object, object, bool)  # to the worker (queued)
+    analysisRequested = Signal(int, object, object)  # to the worker (queued)
     compileRequested = Signal(int, object)
 
     def __init__(self, window, state: SessionState | None = None):
@@ -96,11 +96,13 @@ class Controller(QObject):
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._analysis_generation = 0
         self._shown_point: tuple[float, float] | None = None
+        self._probe_gesture = 0  # a click or a drag: one undo step each
         self._loading = None  # a session being opened: its recorded runs replace recomputing
         self.lesson_index: int | None = None
         self._analysed_key: tuple | None = None
         self._requested_key: tuple | None = None
         self._dark = False
+        self._math: tuple[dict[str, str], dict[str, bytes | None]] = ({}, {})
 
         self._analysis_timer = QTimer(self)
         self._analysis_timer.setSingleShot(True)
@@ -124,10 +126,12 @@ class Controller(QObject):
         views.formula.domainResetRequested.connect(self.reset_domain)
         views.formula.parameterChanged.connect(self.set_parameter)
         views.contour.probeRequested.connect(self.set_probe)
+        views.contour.probeDragged.connect(self.drag_probe)
         views.contour.hovered.connect(self.hover)
         views.readout.criticalPointChosen.connect(self.set_probe)
 
         self.runs = RunsController(self)
+        self.runs.statusChanged.connect(self.message)  # "finished: press R to reset", ...
         panel = views.descent
         panel.runSelected.connect(self.select_run)
         panel.runAdded.connect(self.add_run)
@@ -160,7 +164,7 @@ class Controller(QObject):
     def load_session(self, session) -> None:
         """Replace everything with a session read from a file (already validated)."""
         self.undo_stack.clear()
-        self.runs.selected = session.selected_run
+        self.runs.select(session.selected_run)
         self._loading = session
         try:
             self._apply(session.state, force=True)
@@ -269,7 +273,7 @@ class Controller(QObject):
             for name, on in stage.toggles.items():
                 setattr(after.toggles, name, on)
             after.runs = [RunSettings("gd", {"lr": stage.learning_rate}, stage.probe)]
-            self.runs.selected = 0
+            self.runs.select(0)
             self._change(after, f"lesson: {stage.title}")
             self.runs.redraw()  # the caption tells the stage's story
 
@@ -336,16 +340,18 @@ class Controller(QObject):
 
     def set_probe(self, x: float, y: float) -> None:
         """Move the probe, which is also where every run starts (a race starts together).
+        Each call is its own undo step; the moves of one drag merge into it (drag_probe)."""
+        self._probe_gesture += 1
+        self.drag_probe(x, y)
 
-        Dragging makes many moves; they merge into one undo step.
-        """
+    def drag_probe(self, x: float, y: float) -> None:
         if not (math.isfinite(x) and math.isfinite(y)):
             return
         after = self.state.copy()
         after.probe = (float(x), float(y))
         for run in after.runs:
             run.start = (float(x), float(y))
-        self._change(after, "start point", merge_key="probe")
+        self._change(after, "start point", merge_key=f"probe {self._probe_gesture}")
         self.probeChanged.emit(float(x), float(y))
 
     def show_point(self, x: float, y: float) -> None:
@@ -357,7 +363,7 @@ class Controller(QObject):
     # Descent runs (the race)
     def select_run(self, index: int) -> None:
         if 0 <= index < len(self.state.runs):
-            self.runs.selected = index
+            self.runs.select(index)
             self.runs.redraw()
             if self.state.toggles.basins:
                 self.runs.update_basins()  # the map follows the selected run's optimizer
@@ -371,7 +377,7 @@ class Controller(QObject):
         used = {run.optimizer for run in after.runs}
         optimizer = next((key for key in OPTIMIZERS if key not in used), base.optimizer)
         after.runs.append(RunSettings(optimizer, {}, base.start))
-        self.runs.selected = len(after.runs) - 1
+        self.runs.select(len(after.runs) - 1)
         self._change(after, "add run")
 
     def remove_run(self, index: int) -> None:
@@ -379,7 +385,7 @@ class Controller(QObject):
             return
         after = self.state.copy()
         del after.runs[index]
-        self.runs.selected = min(self.runs.selected, len(after.runs) - 1)
+        self.runs.select(min(self.runs.selected, len(after.runs) - 1))
         self._change(after, "remove run")
 
     def set_run_visible(self, index: int, visible: bool) -> None:
@@ -392,8 +398,7 @@ class Controller(QObject):
         if key not in OPTIMIZERS or not 0 <= index < len(self.state.runs):
             return
         after = self.state.copy()
-        after.runs[index].optimizer = key
-        after.runs[index].hyperparameters = {}
+        after.runs[index] = after.runs[index].with_optimizer(key)
         self._change(after, f"optimizer {OPTIMIZERS[key].name}")
 
     def set_run_hyperparameter(self, index: int, name: str, value: float) -> None:
@@ -415,8 +420,9 @@ class Controller(QObject):
         index = self.runs.selected
         if not 0 <= index < len(self.state.runs):
             return
-        run = self.state.runs[index]
-        current = run.hyperparameters.get("lr", OPTIMIZERS[run.optimizer].defaults()["lr"])
+        current = self.state.runs[index].learning_rate
+        if current is None:
+            return
         self.set_run_hyperparameter(index, "lr", current * factor)
         self.message.emit(f"learning rate {current * factor:g}")
 
@@ -517,7 +523,7 @@ class Controller(QObject):
         if formula_changed:
             self.analysis = None
             fx, fy = compiled.df_dx_expr, compiled.df_dy_expr
-            views.formula.set_math(
+            self._math = (
                 {
                     "f": f"f(x, y) = {to_input_syntax(compiled.formula.expr)}",
                     "df_dx": f"∂f/∂x = {to_input_syntax(fx)}",
@@ -526,6 +532,7 @@ class Controller(QObject):
                 },
                 {},
             )
+            self._show_math()
         self._analysis_timer.start()
 
     def _show_critical_points(self, numeric, exact) -> None:
@@ -556,7 +563,6 @@ class Controller(QObject):
             self._analysis_generation,
             self.landscape.compiled.formula.expr,
             self.landscape.expression(),
-            self._dark,
         )
 
     def _analysis_finished(self, generation: int, result) -> None:
@@ -568,7 +574,7 @@ class Controller(QObject):
         analysis, pictures = result
         self.analysis = analysis
         self._analysed_key = self._requested_key
-        self.window.views.formula.set_math(
+        self._math = (
             {
                 "f": f"f(x, y) = {analysis.f}",
                 "df_dx": f"∂f/∂x = {analysis.df_dx}",
@@ -577,8 +583,8 @@ class Controller(QObject):
             },
             pictures,
         )
+        self._show_math()
         self._show_critical_points(self.landscape.find_critical_points(), analysis.critical_points)
-        self.analysisReady.emit()
 
     def _draw_toggles(self) -> None:
         toggles = self.state.toggles
@@ -634,8 +640,12 @@ class Controller(QObject):
             setter = getattr(view, "set_style", None)
             if setter:
                 setter(dark)
-        self.analysis = None  # typeset again in the new colours
-        self._analysis_timer.start()
+        self._show_math()  # the same pictures in the other ink: nothing is solved again
+
+    def _show_math(self) -> None:
+        texts, pictures = self._math
+        shown = {name: typeset.recoloured(svg, self._dark) for name, svg in pictures.items()}
+        self.window.views.formula.set_math(texts, shown)
 
 
 def _run_setup(state: SessionState) -> tuple:

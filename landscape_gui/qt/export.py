@@ -86,7 +86,7 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     window.show()
     controller = window.controller
     runs = controller.runs
-    wait_until(lambda: window.isVisible() and runs.recorded_end() >= 0 and not runs._pending, 10)
+    wait_until(lambda: window.isVisible() and not runs.waiting_for_steps(), 10)
     if args.steps > 0:
         runs.step(args.steps)
         wait_until(

@@ -844,10 +844,8 @@ class DescentPanel(QWidget):
         key = self.optimizer_combo.itemData(index)
         if key is None:
             return
-        spec = self._optimizers[key]
+        # The rows are rebuilt for the new optimizer; the controller then shows its settings.
         self._rebuild_rows(key)
-        for name, value in spec.defaults().items():
-            self.hyper_rows[name].set_value(value)
         self.optimizerChanged.emit(self._run_index(), key)
 
     def _hyper_changed(self, name: str, value: float) -> None:
