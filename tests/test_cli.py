@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from landscape_gui import __version__
 from landscape_gui.cli import main
 
 
@@ -189,3 +190,110 @@ def test_no_display_is_said_plainly(monkeypatch, capsys, tmp_path):
     assert code == 2 and "no display" in err and "xvfb-run" in err
     code, _, err = run([], capsys)
     assert code == 2 and "no display" in err
+
+
+# ------------------------------------------------------------------ minus signs and odd values
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["info", "-f", "-x^2-y^2", "--json"],
+        ["info", "--formula", "-x^2-y^2", "--json"],
+        ["info", "--form", "-x^2-y^2", "--json"],
+        ["info", "-f-x^2-y^2", "--json"],
+        ["info", "--formula=-x^2-y^2", "--json"],
+    ],
+)
+def test_a_formula_may_start_with_a_minus(args, capsys):
+    code, out, err = run(args, capsys)
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["df_dx"] == "-2*x"
+    assert data["critical_points"][0]["kind"] == "maximum"
+
+
+def test_negative_numbers_in_any_spelling_are_values(capsys):
+    code, out, err = run(
+        ["info", "-f", "x^2 + y", "--x-range", "-1e1", "-.5", "--at", "-2.5e-1", "-3", "--json"],
+        capsys,
+    )
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["domain"][:2] == [-10.0, -0.5]
+    assert (data["at"]["x"], data["at"]["y"]) == (-0.25, -3.0)
+    code, out, err = run(
+        ["descend", "-f", "x^2", "--start", "-1e-3", "-2", "--steps", "1", "--lr", "0.1"], capsys
+    )
+    assert code == 0 and "-0.001" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["info", "--formula=--"], "-f/--formula needs a formula"),
+        (["info", "-f", "--"], "-f/--formula needs a formula"),
+        (["info", "-f", ""], "-f/--formula needs a formula"),
+        (["info", "-f", "--at", "1", "2"], "expected one argument"),
+        (["descend", "-f", "x", "--start", "1", "-inf"], "not a finite number"),
+        (["descend", "-f", "x", "--start", "1", "-nan"], "not a finite number"),
+        (["info", "-f", "-"], "bad formula"),
+    ],
+)
+def test_odd_values_exit_2_with_one_line(args, message, capsys):
+    code, out, err = run(args, capsys)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_help_and_version_return_0_from_main(capsys):
+    assert run(["--version"], capsys)[:2] == (0, f"landscape {__version__}\n")
+    code, out, _ = run(["info", "--help"], capsys)
+    assert code == 0 and out.startswith("usage: landscape info")
+
+
+# ------------------------------------------------------------------ a reader that goes away
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["info", "-f", "x^2 + y^2", "--at", "1", "1"],
+        ["info", "-f", "x^2 + y^2", "--json"],
+        ["descend", "-f", "x^2 + y^2", "--start", "3", "4"],
+        ["--help"],
+    ],
+)
+def test_a_closed_standard_output_stops_quietly_with_exit_0(args, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(args) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["descend", "-f", "x^2+y^2", "--start", "3", "4", "--lr", "0.001", "--steps", "5000"],
+        ["info", "-f", "x^2+y^2", "--at", "1", "1"],
+    ],
+)
+def test_piping_into_a_reader_that_stops_early_gives_no_traceback(args):
+    """What `landscape descend ... | head -1` does: the reader closes the pipe before the end."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "landscape_gui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    ) as child:
+        child.stdout.close()  # no reader any more: every write to the pipe fails with EPIPE
+        err = child.stderr.read().decode()
+        assert child.wait(timeout=120) == 0
+    assert err == ""
