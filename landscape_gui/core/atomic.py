@@ -32,7 +32,7 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 TEMPORARY_PREFIX = ".landscape-"
 TEMPORARY_SUFFIX = ".tmp"
@@ -456,10 +456,3 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[FolderWriter]:
         if isinstance(exc, OSError):
             raise _as_write_error(exc, folder) from exc
         raise
-
-
-def write_with(path: str | os.PathLike[str], produce: Callable[[], bytes]) -> str:
-    """``atomic_write(path, produce())`` with the target checked first, so a refused target
-    (a folder, a missing folder) is reported before any slow encoding is done."""
-    resolve_target(path)
-    return atomic_write(path, produce())

@@ -185,6 +185,35 @@ def test_temporaries_of_a_killed_write_are_removed_next_time(tmp_path):
     assert remove_stale_temporaries(str(tmp_path)) == [elsewhere.name]
 
 
+KILLED_WRITER = """
+import sys, time
+from landscape_gui.core.atomic import atomic_open
+with atomic_open(sys.argv[1], "wb") as handle:
+    handle.write(b"half a session" * 100_000)
+    handle.flush()
+    print("writing", flush=True)
+    time.sleep(600)  # killed long before this ends
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="kill -9 is POSIX")
+def test_kill_9_in_the_middle_of_a_save_keeps_the_file_and_the_next_save_cleans_up(tmp_path):
+    target = tmp_path / "lesson.landscape"
+    target.write_bytes(b"the good session")
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(target)], stdout=subprocess.PIPE, text=True
+    ) as writer:
+        assert writer.stdout.readline() == "writing\n"
+        writer.kill()  # SIGKILL: no clean-up code runs
+        writer.wait()
+    leftovers = [name for name in os.listdir(tmp_path) if name != "lesson.landscape"]
+    assert len(leftovers) == 1 and atomic._TEMPORARY_NAME.match(leftovers[0])
+    assert target.read_bytes() == b"the good session"
+    atomic_write(target, b"the next session")
+    assert os.listdir(tmp_path) == ["lesson.landscape"]
+    assert target.read_bytes() == b"the next session"
+
+
 @pytest.mark.parametrize("name", ["a" * 251 + ".csv", "é" * 125 + ".csv", "b" * 255])
 def test_the_longest_legal_names_can_be_written(tmp_path, name):
     assert len(name.encode()) in (255, 254)
