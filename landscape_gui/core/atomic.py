@@ -45,7 +45,8 @@ _TEMPORARY_NAME = re.compile(r"^\.landscape-([0-9a-f]{4})-([0-9]{1,10})-[0-9a-f]
 class AtomicWriteError(OSError):
     """The file could not be written; nothing partial was left and an old file is untouched.
 
-    ``strerror`` is the reason in plain words (``"the disk is full"``), ``filename`` the target.
+    ``strerror`` is the system's reason and what to do about it ("No space left on device;
+    free some space or choose another place"), ``filename`` the target.
     """
 
 
@@ -372,12 +373,14 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", **open_arguments
         raise ValueError(f"atomic_open writes new files only, not mode {mode!r}")
     target, fd, temporary = _prepare(path)
     sink = _Sink(fd)
-    buffered = io.BufferedWriter(sink)
-    handle = buffered if mode == "wb" else io.TextIOWrapper(buffered, **open_arguments)
+    handle = None
     try:
+        buffered = io.BufferedWriter(sink)
+        handle = buffered if mode == "wb" else io.TextIOWrapper(buffered, **open_arguments)
         yield handle
         handle.flush()
         _finish(fd, sink.size)
+        sink.abandon()
         closing, fd = fd, None
         os.close(closing)
         _commit(temporary, target)
@@ -390,8 +393,9 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", **open_arguments
     finally:
         # The sink does not own the fd, so this only drops buffers; after a failed write the
         # flush that closing tries fails again, which is already reported.
-        with contextlib.suppress(Exception):
-            handle.close()
+        if handle is not None:
+            with contextlib.suppress(Exception):
+                handle.close()
 
 
 # ----------------------------------------------------------------------------- folders
