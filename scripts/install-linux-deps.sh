@@ -5,8 +5,9 @@
 # - libpythonX.Y (the shared libpython of the python3 in use): PyInstaller needs it to freeze
 #   the app, and Debian keeps it out of the python3 package;
 # - the X libraries Qt's xcb platform loads, Mesa's software OpenGL (GLX and EGL), fonts;
-# - Xvfb to test without a screen, weston to test under Wayland, desktop-file-utils to validate
-#   the desktop entry; binutils: PyInstaller needs objdump (and strip) on Linux.
+# - Xvfb to test without a screen, weston to test under Wayland; desktop-file-utils, gio
+#   (libglib2.0-bin) and shared-mime-info to validate, launch and register the desktop entry;
+#   binutils: PyInstaller needs objdump (and strip) on Linux.
 # Works as root or as a user with sudo. Idempotent: apt-get skips what is already installed.
 set -euo pipefail
 SUDO=""
@@ -15,7 +16,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 packages=(
   python3-venv binutils
-  xvfb xauth x11-utils weston desktop-file-utils
+  xvfb xauth x11-utils weston desktop-file-utils libglib2.0-bin shared-mime-info
   libgl1 libegl1 libopengl0 libgl1-mesa-dri libglx-mesa0 libegl-mesa0 libgbm1
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1
