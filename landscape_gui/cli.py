@@ -448,10 +448,10 @@ def run_screenshot(args) -> int:
         raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
     _check_output("landscape screenshot", args.output)
     _require_display("landscape screenshot")
-    from landscape_gui.qt import export
+    from landscape_gui.qt import screenshot
 
     try:
-        export.save_window_screenshot(landscape, args, args.output)
+        screenshot.save_window_screenshot(landscape, args, args.output)
     except OSError as error:
         raise _unwritable("landscape screenshot", args.output, error) from None
     return EXIT_OK

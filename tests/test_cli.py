@@ -507,12 +507,12 @@ _ARGV = st.tuples(
 @given(argv=_ARGV)
 def test_fuzzed_arguments_exit_0_or_2_without_a_traceback(argv, capsys, monkeypatch, tmp_path):
     import landscape_gui.qt.app as app
-    import landscape_gui.qt.export as export
+    import landscape_gui.qt.screenshot as screenshot
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "folder").mkdir(exist_ok=True)
     monkeypatch.setattr(app, "run", lambda path=None: 0)  # no window, no screenshot
-    monkeypatch.setattr(export, "save_window_screenshot", lambda *args: None)
+    monkeypatch.setattr(screenshot, "save_window_screenshot", lambda *args: None)
     code = main(argv)
     captured = capsys.readouterr()
     assert code in (0, 2), (argv, captured.err)

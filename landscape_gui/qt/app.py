@@ -10,24 +10,15 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QObject,
-    QSettings,
     Qt,
     QThread,
     QtMsgType,
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from landscape_gui import __version__, startup
-
-
-def app_settings() -> QSettings:
-    """Preferences (geometry, recent files, appearance, resolution), named explicitly so they
-    land in the same place whoever created the QApplication."""
-    return QSettings("Landscape", "Landscape")
-
 
 # PyOpenGL must talk to the same OpenGL window system as the context Qt made: GLX on X11
 # (xcb), EGL on Wayland and EGLFS. Elsewhere (Windows' WGL, macOS' CGL) PyOpenGL's own choice
@@ -91,40 +82,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
     app.setWindowIcon(app_icon())
     return app
-
-
-def apply_palette(dark: bool) -> None:
-    """Light or dark window chrome to match the views (the platform may not switch it)."""
-    app = QApplication.instance()
-    if not dark:
-        app.setPalette(app.style().standardPalette())
-        return
-    palette = QPalette()
-    colors = {
-        QPalette.ColorRole.Window: "#2b2b2e",
-        QPalette.ColorRole.WindowText: "#eeeeee",
-        QPalette.ColorRole.Base: "#1f1f22",
-        QPalette.ColorRole.AlternateBase: "#2b2b2e",
-        QPalette.ColorRole.ToolTipBase: "#3a3a3e",
-        QPalette.ColorRole.ToolTipText: "#eeeeee",
-        QPalette.ColorRole.Text: "#eeeeee",
-        QPalette.ColorRole.Button: "#38383c",
-        QPalette.ColorRole.ButtonText: "#eeeeee",
-        QPalette.ColorRole.BrightText: "#ff6b6b",
-        QPalette.ColorRole.Highlight: "#3d7bd9",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Link: "#7ab4ff",
-        QPalette.ColorRole.PlaceholderText: "#9a9a9a",
-    }
-    for role, color in colors.items():
-        palette.setColor(role, QColor(color))
-    for role in (
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-        QPalette.ColorRole.WindowText,
-    ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
-    app.setPalette(palette)
 
 
 class _ErrorReporter(QObject):

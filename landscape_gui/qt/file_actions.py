@@ -25,7 +25,7 @@ from landscape_gui.core.session import (
     save_session,
 )
 from landscape_gui.qt import export
-from landscape_gui.qt.app import app_settings
+from landscape_gui.qt.settings import app_settings
 
 SESSION_FILTER = "Landscape sessions (*.landscape)"
 MAX_RECENT = 8

@@ -246,8 +246,7 @@ def _lived_in_home(home: Path, data: Path, config: Path, bin_dir: Path) -> None:
     application and command, with the caches their tools built."""
     (data / "applications").mkdir(parents=True)
     (data / "applications" / "other.desktop").write_text(
-        "[Desktop Entry]\nType=Application\nName=Other\nExec=other %f\n"
-        "MimeType=text/x-other;\n"
+        "[Desktop Entry]\nType=Application\nName=Other\nExec=other %f\nMimeType=text/x-other;\n"
     )
     (data / "mime" / "packages").mkdir(parents=True)
     (data / "mime" / "packages" / "other.xml").write_text(
