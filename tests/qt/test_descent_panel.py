@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.state import RunSettings
-from landscape_gui.qt.views.descent_panel import DescentPanel, format_value, split_summary
+from landscape_gui.qt.views.descent_panel import DescentPanel
+from landscape_gui.qt.views.descent_widgets import format_value, split_summary
 
 USER_SIGNALS = (
     "runSelected",
