@@ -1,5 +1,8 @@
 """The controller: owns the session state and is the one bridge between state, views and workers.
 
+It writes to the views only through the protocols in view_protocols.py, so it runs headless
+with fake views in the tests.
+
 Views only draw what they are given and report what the user did; the core only computes. Every
 user change goes through here: validated, applied to a copy of the state, pushed on the undo
 stack, and then drawn by ``_apply``, which is the single place views are updated from state.
@@ -31,6 +34,7 @@ from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt import typeset
 from landscape_gui.qt.runs import RunsController
+from landscape_gui.qt.view_protocols import ViewsProtocol
 from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
 
 MAX_RUNS = 8
@@ -83,9 +87,9 @@ class Controller(QObject):
     analysisRequested = Signal(int, object, object)  # to the worker (queued)
     compileRequested = Signal(int, object)
 
-    def __init__(self, window, state: SessionState | None = None):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, views: ViewsProtocol, state: SessionState | None = None, parent=None):
+        super().__init__(parent)
+        self.views = views
         self.state = state.copy() if state else SessionState()
         self.undo_stack = QUndoStack(self)
         self._compiled: OrderedDict[str, CompiledFormula] = OrderedDict()
@@ -119,7 +123,6 @@ class Controller(QObject):
         self.compileRequested.connect(self._compile_worker.compile)
         self._compile_worker.compiled.connect(self._compiled_ready)
 
-        views = window.views
         views.formula.formulaEdited.connect(self.set_formula)
         views.formula.presetChosen.connect(self.choose_preset)
         views.formula.domainEdited.connect(self.set_domain)
@@ -171,7 +174,7 @@ class Controller(QObject):
         finally:
             self._loading = None
         if session.state.camera:
-            self.window.views.surface.set_camera_state(session.state.camera)
+            self.views.surface.set_camera_state(session.state.camera)
         self.undo_stack.setClean()
 
     # User changes (each one undoable)
@@ -190,10 +193,10 @@ class Controller(QObject):
         try:
             formula = parse_formula(text)
         except FormulaError as error:
-            self.window.views.formula.show_error(str(error), error.position)
+            self.views.formula.show_error(str(error), error.position)
             self.message.emit(f"Formula not used: {error}")
             return False
-        self.window.views.formula.show_error(None)
+        self.views.formula.show_error(None)
         if text == self.state.formula:
             self._when_compiled(None)  # cancels a slower formula still compiling
             return True
@@ -234,7 +237,7 @@ class Controller(QObject):
         self._compile_waiting = None
         _, text, then = waiting
         if isinstance(result, str):
-            self.window.views.formula.show_error(result)
+            self.views.formula.show_error(result)
             self.message.emit(f"Formula not used: {result}")
             return
         self._remember_compiled(text, result)
@@ -244,7 +247,7 @@ class Controller(QObject):
     def choose_preset(self, key: str) -> None:
         preset = PRESETS_BY_KEY[key]
         self.lesson_index = None
-        self.window.views.formula.show_error(None)
+        self.views.formula.show_error(None)
         self._when_compiled(
             (preset.formula, parse_formula(preset.formula)), lambda: self._use_preset(preset)
         )
@@ -277,7 +280,7 @@ class Controller(QObject):
             self._change(after, f"lesson: {stage.title}")
             self.runs.redraw()  # the caption tells the stage's story
 
-        self.window.views.formula.show_error(None)
+        self.views.formula.show_error(None)
         self._when_compiled((stage.formula, parse_formula(stage.formula)), use)
 
     def lesson_caption(self) -> str | None:
@@ -306,7 +309,7 @@ class Controller(QObject):
             domain = Domain(*(float(v) for v in values))
         except ValueError as error:
             self.message.emit(f"Ranges not used: {error}")
-            self.window.views.formula.set_domain(self.state.domain.as_tuple())
+            self.views.formula.set_domain(self.state.domain.as_tuple())
             return
         if domain == self.state.domain:
             return
@@ -451,7 +454,7 @@ class Controller(QObject):
         if self.landscape is None:
             return
         r = self.landscape.at(x, y)
-        self.window.views.contour.set_hover_text(
+        self.views.contour.set_hover_text(
             f"x = {_short(r.x)}   y = {_short(r.y)}   f = {_short(r.f)}\n"
             f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
         )
@@ -481,7 +484,7 @@ class Controller(QObject):
             or previous.domain != state.domain
             or previous.resolution != state.resolution
         )
-        views = self.window.views
+        views = self.views
         views.formula.set_formula_text(state.formula)
         views.formula.set_preset(state.preset)
         views.formula.set_domain(state.domain.as_tuple())
@@ -496,7 +499,7 @@ class Controller(QObject):
             self.runs.update_basins()
         elif basins_changed:
             self.runs.update_basins()  # hides the overlay
-        self.window.views.descent.set_basins_checked(state.toggles.basins)
+        self.views.descent.set_basins_checked(state.toggles.basins)
         if self._loading is not None:
             loading = self._loading
             self.runs.restore(loading.histories, loading.selected_run, loading.cursor)
@@ -514,7 +517,7 @@ class Controller(QObject):
         self.grid = self.landscape.sample(self.state.resolution)
         self.z_limits = height_limits(self.grid.z)
         levels = contour_levels(self.z_limits, 20)
-        views = self.window.views
+        views = self.views
         views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
         views.contour.set_field(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, levels)
         # Exact points from an earlier analysis stay valid while only the ranges change.
@@ -543,10 +546,8 @@ class Controller(QObject):
             note = f"Showing the first {calculus.MAX_CRITICAL_POINTS}; there are more."
         elif not self.critical_points:
             note = "None inside the x and y ranges."
-        self.window.views.readout.set_critical_points(points, note)
-        self.window.views.contour.set_critical_points(
-            [(p.x, p.y, p.kind) for p in self.critical_points]
-        )
+        self.views.readout.set_critical_points(points, note)
+        self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in self.critical_points])
 
     def _analysis_key(self) -> tuple:
         return (self.state.formula, tuple(sorted(self.state.parameters.items())))
@@ -588,7 +589,7 @@ class Controller(QObject):
 
     def _draw_toggles(self) -> None:
         toggles = self.state.toggles
-        views = self.window.views
+        views = self.views
         views.surface.set_wireframe(toggles.wireframe)
         views.contour.set_contours_visible(toggles.contours)
         views.slices.setVisible(toggles.slices)
@@ -604,7 +605,7 @@ class Controller(QObject):
     def _draw_probe(self) -> None:
         if self.landscape is None:
             return
-        views = self.window.views
+        views = self.views
         x, y = self._shown_point or self.state.probe
         r = self.landscape.at(x, y)
         views.readout.set_readout(r.x, r.y, r.f, r.df_dx, r.df_dy, r.grad_norm, r.ascent_direction)
@@ -636,7 +637,7 @@ class Controller(QObject):
 
     def set_dark(self, dark: bool) -> None:
         self._dark = dark
-        for view in self.window.views.all():
+        for view in self.views.all():
             setter = getattr(view, "set_style", None)
             if setter:
                 setter(dark)
@@ -645,7 +646,7 @@ class Controller(QObject):
     def _show_math(self) -> None:
         texts, pictures = self._math
         shown = {name: typeset.recoloured(svg, self._dark) for name, svg in pictures.items()}
-        self.window.views.formula.set_math(texts, shown)
+        self.views.formula.set_math(texts, shown)
 
 
 def _run_setup(state: SessionState) -> tuple:

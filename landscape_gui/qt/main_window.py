@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         if state is None:
             state = SessionState(resolution=_preferred_resolution())
-        self.controller = Controller(self, state)
+        self.controller = Controller(self.views, state, parent=self)
         self.files = FileActions(self)
         self.actions = build_actions(self, self._handlers())
         self._build_menus()

@@ -86,7 +86,7 @@ class RunsController(QObject):
         self._paint_guard.setInterval(200)
         self._paint_guard.timeout.connect(self._frame_shown)
         self._last_detail = 0.0
-        controller.window.views.surface.frameSwapped.connect(self._frame_shown)
+        controller.views.surface.frameSwapped.connect(self._frame_shown)
 
     # Read-only views of the model, for the exporters and the file actions.
     tracks = property(lambda self: self.model.tracks)
@@ -161,7 +161,7 @@ class RunsController(QObject):
         self._basin_request += 1
         if not state.toggles.basins or controller.landscape is None or not state.runs:
             self.basin_map = None
-            controller.window.views.contour.set_basins(None)
+            controller.views.contour.set_basins(None)
             return
         landscape = controller.landscape
         settings = state.runs[min(self.model.selected, len(state.runs) - 1)]
@@ -186,7 +186,7 @@ class RunsController(QObject):
             controller.message.emit(f"No basin map: {result}")
             return
         self.basin_map = result
-        controller.window.views.contour.set_basins(result.xs, result.ys, result.labels)
+        controller.views.contour.set_basins(result.xs, result.ys, result.labels)
         counts = result.counts
         parts = [f"{len(result.minima)} basin{'s' if len(result.minima) != 1 else ''}"]
         if counts.get(-1):
@@ -344,9 +344,9 @@ class RunsController(QObject):
             # cost far more to repaint than the paths) wait until play stops; only the step
             # counter and caption follow, about five times a second.
             self._last_detail = started
-            panel = self.controller.window.views.descent
+            panel = self.controller.views.descent
             panel.set_step(self.model.cursor, self.recorded_end())
-            self.controller.window.views.caption.set_text(self.explanation())
+            self.controller.views.caption.set_text(self.explanation())
         self._paint_started = started if streaming else None
         if streaming:
             self._worker.gui_painting = True
@@ -362,7 +362,7 @@ class RunsController(QObject):
 
     def _draw_paths(self) -> None:
         controller = self.controller
-        views = controller.window.views
+        views = controller.views
         state = controller.state
         surface_paths, contour_paths = [], []
         preview = state.toggles.path_preview
@@ -394,7 +394,7 @@ class RunsController(QObject):
 
     def _refresh_panel(self) -> None:
         controller = self.controller
-        panel = controller.window.views.descent
+        panel = controller.views.descent
         state = controller.state
         model = self.model
         rows = [
@@ -418,7 +418,7 @@ class RunsController(QObject):
         panel.set_arithmetic(model.arithmetic(settings) if settings is not None else "")
         panel.set_stability_hint(self.stability_hint())
         lesson_text = controller.lesson_caption() if model.cursor == 0 else None
-        controller.window.views.caption.set_text(lesson_text or self.explanation())
+        controller.views.caption.set_text(lesson_text or self.explanation())
 
     def explanation(self) -> str:
         """The caption: what the step on screen did, or why the run stopped."""
