@@ -1,6 +1,15 @@
 """The ``landscape`` command: the window by default, and headless ``info`` and ``descend``.
 
 Exit codes are a contract: 0 success, 2 bad input (one clear line on stderr, no traceback).
+An output that cannot be written (a folder, a pipe, a full disk, no permission) is bad input
+too. When the reader of standard output goes away early (``landscape info ... | head``) the
+command stops quietly with exit 0, as most command-line tools do: nothing went wrong that the
+user needs to hear about.
+
+A formula may start with a minus (``-f "-x^2-y^2"``) and numbers may be negative in any float
+spelling (``--start -1e-3 2``): the value after ``-f``/``--formula`` is always taken as the
+formula, and anything that reads as a negative number is taken as a value, not an option.
+
 Qt is imported only on the paths that open a window, so ``info`` and ``descend`` start fast
 and run on machines with no display.
 """
@@ -11,23 +20,78 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 
 from landscape_gui import __version__
 
 SUBCOMMANDS = ("info", "descend", "screenshot")
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_COULD_NOT_START, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class BadInput(Exception):
     """Anything the user gave that cannot be used; its message is the one line they see."""
 
 
+# Anything float() would read after a minus: -1, -.5, -1e-3, -inf, -nan (the last two are then
+# refused as "not a finite number" rather than taken for unknown options).
+_NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+_FORMULA_OPTION = "--formula"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     # argparse prints a multi-line usage block on error; users get one clear line instead.
     def error(self, message: str):
         raise BadInput(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _is_formula_option(token: str) -> bool:
+    return token == "-f" or (len(token) >= 3 and _FORMULA_OPTION.startswith(token))
+
+
+def _formula_values_attached(argv: list[str], long_options: set[str]) -> list[str]:
+    """``-f -x^2`` as ``--formula=-x^2``: argparse would take a leading minus for an option.
+
+    The token after ``-f``/``--formula`` is the formula unless it is one of the command's own
+    long options (``-f --start 1 1`` forgot the formula; argparse then says so).
+    """
+    result: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            result += argv[index:]
+            break
+        following = argv[index + 1] if index + 1 < len(argv) else None
+        if (
+            _is_formula_option(token)
+            and following is not None
+            and following.startswith("-")
+            and following.split("=", 1)[0] not in long_options
+        ):
+            result.append(f"{_FORMULA_OPTION}={following}")
+            index += 2
+            continue
+        result.append(token)
+        index += 1
+    return result
+
+
+def _long_options(parser: argparse.ArgumentParser) -> set[str]:
+    options = set()
+    pending = [parser]
+    while pending:
+        current = pending.pop()
+        for action in current._actions:
+            options.update(o for o in action.option_strings if o.startswith("--"))
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())
+    return options
 
 
 def _number(text: str) -> float:
@@ -141,6 +205,11 @@ def _make_landscape(args):
     from landscape_gui.core.landscape import Domain, Landscape
     from landscape_gui.core.presets import preset_for_formula
 
+    if not isinstance(args.formula, str) or not args.formula.strip():
+        # argparse turns `--formula=--` into an empty list; say what is missing instead.
+        raise BadInput(
+            f"landscape {args.command}: -f/--formula needs a formula, e.g. -f 'x^2 + y^2'"
+        )
     preset = preset_for_formula(args.formula)
     domain = preset.domain if preset else Domain()
     try:
@@ -269,6 +338,9 @@ def run_descend(args) -> int:
         )
     except (OptimizerError, DescentError) as error:
         raise BadInput(f"landscape descend: {error}") from None
+    to_file = bool(args.output) and args.output != "-"
+    if to_file:
+        _check_output("landscape descend", args.output)  # before a long run, not after it
     run.advance(args.steps)
     runs = runs_from_descent(run, names=["1"])
     extra = {
@@ -279,17 +351,35 @@ def run_descend(args) -> int:
     if landscape.parameter_values:
         extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in landscape.parameter_values.items())
     metadata = trajectory_metadata(args.formula, runs, extra)
-    if args.output and args.output != "-":
+    if to_file:
         try:
             write_trajectory_file(args.output, runs, metadata)
         except OSError as error:
-            raise BadInput(f"landscape descend: cannot write {args.output}: {error}") from None
+            raise _unwritable("landscape descend", args.output, error) from None
     else:
         write_trajectory_csv(sys.stdout, runs, metadata)
     from landscape_gui.core.explain import run_summary
 
     print(run_summary(run, landscape), file=sys.stderr)
     return EXIT_OK
+
+
+def _unwritable(command: str, output: str, error: BaseException) -> BadInput:
+    from landscape_gui.core.atomic import describe_write_error, display_name
+
+    return BadInput(
+        f"{command}: cannot write {display_name(output)}: {describe_write_error(error)}"
+    )
+
+
+def _check_output(command: str, output: str) -> None:
+    """Refuse an output that cannot be written (a folder, a pipe, a missing folder) up front."""
+    from landscape_gui.core.atomic import resolve_target
+
+    try:
+        resolve_target(output)
+    except OSError as error:
+        raise _unwritable(command, output, error) from None
 
 
 def _require_display(command: str) -> None:
@@ -311,12 +401,27 @@ def run_window(argv: list[str]) -> int:
     if path is not None and not path.endswith(".landscape") and not os.path.exists(path):
         raise BadInput(f"landscape: unknown command '{path}' (see landscape --help)")
     _require_display("landscape")
+    from landscape_gui import startup
+
+    missing = startup.missing_system_libraries()
+    if missing:
+        title = "Landscape could not start"
+        startup.report_without_qt(title, startup.missing_libraries_message(missing))
+        return EXIT_COULD_NOT_START
     # sympy first: PySide6 inspects the source of every module imported after it (its
     # "feature" hook), which costs about 0.15 s of start-up for sympy's thousand modules.
     import landscape_gui.core.landscape  # noqa: F401
-    from landscape_gui.qt import app
 
-    return app.run(path)
+    try:
+        from landscape_gui.qt import app
+    except ImportError as error:  # Qt's own libraries failed to load
+        startup.report_without_qt("Landscape could not start", f"Qt could not load: {error}")
+        return EXIT_COULD_NOT_START
+    try:
+        return app.run(path)
+    except Exception as error:  # a double-clicked app has no terminal: show it, log it
+        app.show_startup_failure(error)
+        return EXIT_COULD_NOT_START
 
 
 def run_screenshot(args) -> int:
@@ -335,13 +440,14 @@ def run_screenshot(args) -> int:
         raise BadInput(f"landscape screenshot: {error}") from None
     if args.steps < 0 or args.steps > 1_000_000:
         raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
+    _check_output("landscape screenshot", args.output)
     _require_display("landscape screenshot")
-    from landscape_gui.qt import export
+    from landscape_gui.qt import screenshot
 
     try:
-        export.save_window_screenshot(landscape, args, args.output)
+        screenshot.save_window_screenshot(landscape, args, args.output)
     except OSError as error:
-        raise BadInput(f"landscape screenshot: cannot write {args.output}: {error}") from None
+        raise _unwritable("landscape screenshot", args.output, error) from None
     return EXIT_OK
 
 
@@ -352,18 +458,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version")):
-            args = _build_parser().parse_args(argv)
-            if args.command == "info":
-                return run_info(args)
-            if args.command == "descend":
-                return run_descend(args)
-            if args.command == "screenshot":
-                return run_screenshot(args)
-            return EXIT_OK
-        return run_window(argv)
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return code
     except BadInput as error:
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): stop quietly, and keep Python from complaining
+        # again when it flushes standard output at exit.
+        _silence_stdout()
+        return EXIT_OK
     except KeyboardInterrupt:
         return 130
+
+
+def _run(argv: list[str]) -> int:
+    if argv and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version")):
+        parser = _build_parser()
+        try:
+            args = parser.parse_args(_formula_values_attached(argv, _long_options(parser)))
+        except SystemExit as done:  # --help and --version print, then "exit"
+            return done.code if isinstance(done.code, int) else EXIT_OK
+        if args.command == "info":
+            return run_info(args)
+        if args.command == "descend":
+            return run_descend(args)
+        if args.command == "screenshot":
+            return run_screenshot(args)
+        return EXIT_OK
+    return run_window(argv)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (tests capture it): nothing will be flushed to a closed pipe

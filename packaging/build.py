@@ -63,6 +63,13 @@ class Bundle:
     cli: Path  # run this in a terminal (differs from gui on Windows only)
     archive: Path | None = None
 
+    @property
+    def licenses(self) -> Path:
+        """The licence texts of everything bundled, with their index, README.txt."""
+        if self.root.suffix == ".app":
+            return self.root / "Contents" / "Resources" / "licenses"
+        return self.root / "_internal" / "licenses"
+
 
 def bundle_paths(dist: Path) -> Bundle:
     """The executables inside a bundle built into ``dist`` on this platform."""

@@ -1,18 +1,26 @@
-"""Test-wide set-up: keep tests off the user's settings; give Qt what the 3D view needs."""
+"""Test-wide set-up: keep tests off the user's settings and logs; make the QApplication the way
+the app does, so the 3D view talks to OpenGL through the window system Qt chose."""
 
 import os
+import sys
 import tempfile
 
-# Settings (window geometry, recent files) go to a throw-away folder, never the user's.
-_CONFIG = tempfile.mkdtemp(prefix="landscape-test-config-")
-os.environ["XDG_CONFIG_HOME"] = _CONFIG
-os.environ.setdefault("PYOPENGL_PLATFORM", "glx")
+import pytest
 
-try:
-    from PySide6.QtCore import QCoreApplication, Qt
-except ImportError:  # the core tests run without Qt installed
-    pass
-else:
-    # Must happen before pytest-qt creates the QApplication (see landscape_gui.qt.app).
-    if QCoreApplication.instance() is None:
-        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+# Settings (window geometry, recent files) and the log go to throw-away folders, never the
+# user's.
+_SCRATCH = tempfile.mkdtemp(prefix="landscape-test-home-")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_SCRATCH, "config")
+os.environ["XDG_STATE_HOME"] = os.path.join(_SCRATCH, "state")
+if sys.platform.startswith("linux"):
+    # The windows open on pytest-xvfb's X server, not on a Wayland desktop the tests run from.
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+
+
+@pytest.fixture(scope="session")
+def qapp(qapp_args):
+    """pytest-qt's application, made by the app's own create_application (the core tests run
+    without Qt installed, so it is imported only when a test asks for a window)."""
+    from landscape_gui.qt.app import create_application
+
+    return create_application(qapp_args or None)

@@ -58,7 +58,7 @@ from typing import NoReturn
 import numpy as np
 
 import landscape_gui
-from landscape_gui.core.atomic import atomic_open
+from landscape_gui.core.atomic import atomic_write
 from landscape_gui.core.descent import STATUS_NAMES, History
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import Domain
@@ -258,7 +258,8 @@ def from_json(text: str) -> SessionFile:
 
 
 def save_session(path: str | os.PathLike[str], session: SessionFile) -> None:
-    """Write the session atomically: a temp file in the same folder, fsync, then os.replace.
+    """Write the session atomically (see :mod:`landscape_gui.core.atomic`): through a symlink
+    to the file it names, never over a folder or a pipe, every byte checked and fsynced.
 
     On any failure no partial file is left and an existing file keeps its old contents; the
     error is a :class:`SessionError` naming the path (a :class:`SessionIOError`, also an
@@ -274,8 +275,7 @@ def save_session(path: str | os.PathLike[str], session: SessionFile) -> None:
             f"cannot encode the session as UTF-8: {exc.reason}", "", target
         ) from None
     try:
-        with atomic_open(target, "wb") as handle:
-            handle.write(data)
+        atomic_write(target, data)
     except SessionError:
         raise
     except OSError as exc:

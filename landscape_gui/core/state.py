@@ -8,6 +8,7 @@ import copy
 from dataclasses import dataclass, field
 
 from landscape_gui.core.landscape import DEFAULT_RESOLUTION, Domain
+from landscape_gui.core.optimizers import resolve_hyperparameters
 from landscape_gui.core.presets import DEFAULT_PRESET
 
 TOGGLES = (
@@ -38,12 +39,29 @@ class ViewToggles:
 
 @dataclass
 class RunSettings:
-    """One descent run as the user set it up: the step rule, its settings and where it starts."""
+    """One descent run as the user set it up: the step rule, its settings and where it starts.
+
+    The hyperparameters are always complete (every one the optimizer takes, defaults filled in
+    and validated on construction): what the panel shows, the worker runs and the file stores
+    is one resolved set, never "{} means the defaults".
+    """
 
     optimizer: str = "gd"
     hyperparameters: dict[str, float] = field(default_factory=dict)
     start: tuple[float, float] = DEFAULT_PRESET.start
     visible: bool = True
+
+    def __post_init__(self) -> None:
+        self.hyperparameters = resolve_hyperparameters(self.optimizer, self.hyperparameters)
+
+    @property
+    def learning_rate(self) -> float | None:
+        """The step size, for the step rules that have one (Newton's has a damping lr too)."""
+        return self.hyperparameters.get("lr")
+
+    def with_optimizer(self, optimizer: str) -> RunSettings:
+        """The same run with another step rule, at that rule's default settings."""
+        return RunSettings(optimizer, {}, self.start, self.visible)
 
 
 @dataclass

@@ -6,25 +6,62 @@ import os
 import sys
 import traceback
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    Qt,
+    QThread,
+    QtMsgType,
+    Signal,
+    qInstallMessageHandler,
+)
+from PySide6.QtWidgets import QApplication
 
-from landscape_gui import __version__
+from landscape_gui import __version__, startup
+
+# PyOpenGL must talk to the same OpenGL window system as the context Qt made: GLX on X11
+# (xcb), EGL on Wayland and EGLFS. Elsewhere (Windows' WGL, macOS' CGL) PyOpenGL's own choice
+# is right and forcing one breaks it.
+_OPENGL_PLATFORM_FOR_QT = {"xcb": "glx", "wayland": "egl", "wayland-egl": "egl", "eglfs": "egl"}
 
 
-def app_settings() -> QSettings:
-    """Preferences (geometry, recent files, appearance, resolution), named explicitly so they
-    land in the same place whoever created the QApplication."""
-    return QSettings("Landscape", "Landscape")
+def opengl_platform_for(qt_platform: str) -> str | None:
+    """The PYOPENGL_PLATFORM that matches Qt's platform plugin, or None to leave PyOpenGL's."""
+    return _OPENGL_PLATFORM_FOR_QT.get(qt_platform)
 
 
-def _prepare_environment() -> None:
-    # On an X11 (xcb) session PyOpenGL must use GLX; under Wayland it would pick EGL and fail to
-    # find the context Qt made through XWayland.
-    if sys.platform.startswith("linux") and "PYOPENGL_PLATFORM" not in os.environ:
-        if os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb":
-            os.environ["PYOPENGL_PLATFORM"] = "glx"
+def match_opengl_to_qt(qt_platform: str) -> None:
+    """Point PyOpenGL at the window system Qt chose. PyOpenGL reads PYOPENGL_PLATFORM once, when
+    the 3D view's module is first imported, which is why that happens after the QApplication:
+    guessing before it from DISPLAY or WAYLAND_DISPLAY gets a Wayland desktop that also sets
+    DISPLAY wrong (a blank 3D view and a hundred lines of "no valid context")."""
+    wanted = opengl_platform_for(qt_platform)
+    if wanted is None or "PYOPENGL_PLATFORM" in os.environ:
+        return
+    if "OpenGL.platform" in sys.modules:  # too late to choose: say so rather than draw nothing
+        startup.log().warning("PyOpenGL was loaded before Qt chose %s", qt_platform)
+        return
+    os.environ["PYOPENGL_PLATFORM"] = wanted
+
+
+_QT_LOG_LEVELS = {
+    QtMsgType.QtDebugMsg: 10,
+    QtMsgType.QtInfoMsg: 20,
+    QtMsgType.QtWarningMsg: 30,
+    QtMsgType.QtCriticalMsg: 40,
+    QtMsgType.QtFatalMsg: 50,
+}
+
+
+def _log_qt_message(kind, _context, message: str) -> None:
+    # Qt's own warnings go to the log (a double-clicked app has no terminal) and, as Qt would
+    # print them, to stderr when there is one.
+    level = _QT_LOG_LEVELS.get(kind, 30)
+    if level >= 30:
+        startup.log().log(level, "Qt: %s", message)
+        if sys.stderr is not None:
+            sys.stderr.write(f"{message}\n")
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -32,7 +69,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if existing is not None:
         return existing
-    _prepare_environment()
     # pyqtgraph's GL items keep one shader program per class, valid only in the context that
     # made it; shared contexts let a second 3D view (or a re-parented one) reuse it.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
@@ -41,74 +77,99 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("Landscape")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("landscape")
+    match_opengl_to_qt(app.platformName())
     from landscape_gui.qt.about import app_icon
 
     app.setWindowIcon(app_icon())
     return app
 
 
-def apply_palette(dark: bool) -> None:
-    """Light or dark window chrome to match the views (the platform may not switch it)."""
-    app = QApplication.instance()
-    if not dark:
-        app.setPalette(app.style().standardPalette())
-        return
-    palette = QPalette()
-    colors = {
-        QPalette.ColorRole.Window: "#2b2b2e",
-        QPalette.ColorRole.WindowText: "#eeeeee",
-        QPalette.ColorRole.Base: "#1f1f22",
-        QPalette.ColorRole.AlternateBase: "#2b2b2e",
-        QPalette.ColorRole.ToolTipBase: "#3a3a3e",
-        QPalette.ColorRole.ToolTipText: "#eeeeee",
-        QPalette.ColorRole.Text: "#eeeeee",
-        QPalette.ColorRole.Button: "#38383c",
-        QPalette.ColorRole.ButtonText: "#eeeeee",
-        QPalette.ColorRole.BrightText: "#ff6b6b",
-        QPalette.ColorRole.Highlight: "#3d7bd9",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Link: "#7ab4ff",
-        QPalette.ColorRole.PlaceholderText: "#9a9a9a",
-    }
-    for role, color in colors.items():
-        palette.setColor(role, QColor(color))
-    for role in (
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-        QPalette.ColorRole.WindowText,
-    ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
-    app.setPalette(palette)
+class _ErrorReporter(QObject):
+    """Shows error dialogs on the GUI thread whichever thread the error happened in (a dialog
+    made on a worker thread cannot be parented to the window and may crash)."""
+
+    reported = Signal(str, str)
+
+    def __init__(self, parent_getter):
+        super().__init__()
+        self.parent_getter = parent_getter
+        self.open_dialogs: list = []
+        self.reported.connect(self._show, Qt.ConnectionType.QueuedConnection)
+
+    def _show(self, message: str, details: str) -> None:
+        from landscape_gui.qt.error_dialog import ErrorDialog
+
+        path = startup.start_logging()
+        dialog = ErrorDialog(
+            "Something went wrong",
+            f"Landscape hit an unexpected error and carried on: {message}",
+            details,
+            str(path) if path else None,
+            self.parent_getter(),
+        )
+        # Held until closed: with no window to parent it, Python would delete it at once.
+        self.open_dialogs.append(dialog)
+        dialog.finished.connect(lambda _result, shown=dialog: self.open_dialogs.remove(shown))
+        dialog.open()
 
 
-def install_exception_hook(parent_getter) -> None:
-    """An unexpected error shows a message and is printed; the window stays open."""
+def install_exception_hook(parent_getter) -> _ErrorReporter:
+    """An unexpected error is logged and shown in a dialog (on the GUI thread, with the log's
+    path and a "Copy details" button); the window stays open."""
+    startup.start_logging()
+    reporter = _ErrorReporter(parent_getter)
 
     def hook(kind, value, tb):
         text = "".join(traceback.format_exception(kind, value, tb))
+        startup.log().error("unexpected error\n%s", text)
         if sys.stderr is not None:  # a windowed Windows app has no stderr
             sys.stderr.write(text)
         if kind is KeyboardInterrupt:
             QApplication.quit()
             return
-        parent = parent_getter()
-        if parent is not None and QApplication.instance() is not None:
-            QMessageBox.warning(
-                parent,
-                "Something went wrong",
-                f"Landscape hit an unexpected error and carried on:\n\n{value}\n\n"
-                "Your work is unchanged. Details were printed to the terminal.",
-            )
+        if QApplication.instance() is not None:
+            reporter.reported.emit(str(value) or kind.__name__, text)
 
     sys.excepthook = hook
+    return reporter
+
+
+def show_startup_failure(error: BaseException) -> None:
+    """The window could not open: say so in a dialog when Qt works, or by any other means."""
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    startup.log().error("the window could not start\n%s", text)
+    if sys.stderr is not None:
+        sys.stderr.write(text)
+    message = f"Landscape could not open its window: {error or type(error).__name__}"
+    if QApplication.instance() is None or QThread.currentThread() is not (
+        QApplication.instance().thread()
+    ):
+        startup.report_without_qt("Landscape could not start", message)
+        return
+    from landscape_gui.qt.error_dialog import ErrorDialog
+
+    path = startup.start_logging()
+    ErrorDialog("Landscape could not start", message, text, str(path) if path else None).exec()
 
 
 def run(session_path: str | None = None) -> int:
     """Open the window (on a session file when one is given) and run until it closes."""
+    log_file = startup.start_logging()
+    app = create_application()
+    startup.log().info(
+        "Landscape %s starting on %s (Qt platform %s), log %s",
+        __version__,
+        sys.platform,
+        app.platformName(),
+        log_file,
+    )
+    qInstallMessageHandler(_log_qt_message)
     from landscape_gui.qt.main_window import MainWindow
 
-    app = create_application()
     window = MainWindow()
+    # Qt and PyOpenGL have read their start-up settings: give programs the app starts (a
+    # browser for a link) the user's environment, not the bundle's.
+    startup.restore_user_environment()
     install_exception_hook(lambda: window)
     window.show()
     opener = _FileOpenFilter(window)

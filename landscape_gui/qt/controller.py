@@ -1,5 +1,8 @@
 """The controller: owns the session state and is the one bridge between state, views and workers.
 
+It writes to the views only through the protocols in view_protocols.py, so it runs headless
+with fake views in the tests.
+
 Views only draw what they are given and report what the user did; the core only computes. Every
 user change goes through here: validated, applied to a copy of the state, pushed on the undo
 stack, and then drawn by ``_apply``, which is the single place views are updated from state.
@@ -29,7 +32,9 @@ from landscape_gui.core.landscape import (
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
+from landscape_gui.qt import typeset
 from landscape_gui.qt.runs import RunsController
+from landscape_gui.qt.view_protocols import ViewsProtocol
 from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
 
 MAX_RUNS = 8
@@ -77,15 +82,14 @@ class _StateChange(QUndoCommand):
 class Controller(QObject):
     landscapeChanged = Signal()  # a new landscape is drawn (formula, parameters or domain)
     probeChanged = Signal(float, float)
-    analysisReady = Signal()  # exact derivatives and critical points filled in
     message = Signal(str)  # a short status-bar message
 
-    analysisRequested = Signal(int, object, object, bool)  # to the worker (queued)
+    analysisRequested = Signal(int, object, object)  # to the worker (queued)
     compileRequested = Signal(int, object)
 
-    def __init__(self, window, state: SessionState | None = None):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, views: ViewsProtocol, state: SessionState | None = None, parent=None):
+        super().__init__(parent)
+        self.views = views
         self.state = state.copy() if state else SessionState()
         self.undo_stack = QUndoStack(self)
         self._compiled: OrderedDict[str, CompiledFormula] = OrderedDict()
@@ -96,11 +100,13 @@ class Controller(QObject):
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._analysis_generation = 0
         self._shown_point: tuple[float, float] | None = None
+        self._probe_gesture = 0  # a click or a drag: one undo step each
         self._loading = None  # a session being opened: its recorded runs replace recomputing
         self.lesson_index: int | None = None
         self._analysed_key: tuple | None = None
         self._requested_key: tuple | None = None
         self._dark = False
+        self._math: tuple[dict[str, str], dict[str, bytes | None]] = ({}, {})
 
         self._analysis_timer = QTimer(self)
         self._analysis_timer.setSingleShot(True)
@@ -117,17 +123,18 @@ class Controller(QObject):
         self.compileRequested.connect(self._compile_worker.compile)
         self._compile_worker.compiled.connect(self._compiled_ready)
 
-        views = window.views
         views.formula.formulaEdited.connect(self.set_formula)
         views.formula.presetChosen.connect(self.choose_preset)
         views.formula.domainEdited.connect(self.set_domain)
         views.formula.domainResetRequested.connect(self.reset_domain)
         views.formula.parameterChanged.connect(self.set_parameter)
         views.contour.probeRequested.connect(self.set_probe)
+        views.contour.probeDragged.connect(self.drag_probe)
         views.contour.hovered.connect(self.hover)
         views.readout.criticalPointChosen.connect(self.set_probe)
 
         self.runs = RunsController(self)
+        self.runs.statusChanged.connect(self.message)  # "finished: press R to reset", ...
         panel = views.descent
         panel.runSelected.connect(self.select_run)
         panel.runAdded.connect(self.add_run)
@@ -160,14 +167,14 @@ class Controller(QObject):
     def load_session(self, session) -> None:
         """Replace everything with a session read from a file (already validated)."""
         self.undo_stack.clear()
-        self.runs.selected = session.selected_run
+        self.runs.select(session.selected_run)
         self._loading = session
         try:
             self._apply(session.state, force=True)
         finally:
             self._loading = None
         if session.state.camera:
-            self.window.views.surface.set_camera_state(session.state.camera)
+            self.views.surface.set_camera_state(session.state.camera)
         self.undo_stack.setClean()
 
     # User changes (each one undoable)
@@ -186,10 +193,10 @@ class Controller(QObject):
         try:
             formula = parse_formula(text)
         except FormulaError as error:
-            self.window.views.formula.show_error(str(error), error.position)
+            self.views.formula.show_error(str(error), error.position)
             self.message.emit(f"Formula not used: {error}")
             return False
-        self.window.views.formula.show_error(None)
+        self.views.formula.show_error(None)
         if text == self.state.formula:
             self._when_compiled(None)  # cancels a slower formula still compiling
             return True
@@ -230,7 +237,7 @@ class Controller(QObject):
         self._compile_waiting = None
         _, text, then = waiting
         if isinstance(result, str):
-            self.window.views.formula.show_error(result)
+            self.views.formula.show_error(result)
             self.message.emit(f"Formula not used: {result}")
             return
         self._remember_compiled(text, result)
@@ -240,7 +247,7 @@ class Controller(QObject):
     def choose_preset(self, key: str) -> None:
         preset = PRESETS_BY_KEY[key]
         self.lesson_index = None
-        self.window.views.formula.show_error(None)
+        self.views.formula.show_error(None)
         self._when_compiled(
             (preset.formula, parse_formula(preset.formula)), lambda: self._use_preset(preset)
         )
@@ -269,11 +276,11 @@ class Controller(QObject):
             for name, on in stage.toggles.items():
                 setattr(after.toggles, name, on)
             after.runs = [RunSettings("gd", {"lr": stage.learning_rate}, stage.probe)]
-            self.runs.selected = 0
+            self.runs.select(0)
             self._change(after, f"lesson: {stage.title}")
             self.runs.redraw()  # the caption tells the stage's story
 
-        self.window.views.formula.show_error(None)
+        self.views.formula.show_error(None)
         self._when_compiled((stage.formula, parse_formula(stage.formula)), use)
 
     def lesson_caption(self) -> str | None:
@@ -302,7 +309,7 @@ class Controller(QObject):
             domain = Domain(*(float(v) for v in values))
         except ValueError as error:
             self.message.emit(f"Ranges not used: {error}")
-            self.window.views.formula.set_domain(self.state.domain.as_tuple())
+            self.views.formula.set_domain(self.state.domain.as_tuple())
             return
         if domain == self.state.domain:
             return
@@ -336,16 +343,18 @@ class Controller(QObject):
 
     def set_probe(self, x: float, y: float) -> None:
         """Move the probe, which is also where every run starts (a race starts together).
+        Each call is its own undo step; the moves of one drag merge into it (drag_probe)."""
+        self._probe_gesture += 1
+        self.drag_probe(x, y)
 
-        Dragging makes many moves; they merge into one undo step.
-        """
+    def drag_probe(self, x: float, y: float) -> None:
         if not (math.isfinite(x) and math.isfinite(y)):
             return
         after = self.state.copy()
         after.probe = (float(x), float(y))
         for run in after.runs:
             run.start = (float(x), float(y))
-        self._change(after, "start point", merge_key="probe")
+        self._change(after, "start point", merge_key=f"probe {self._probe_gesture}")
         self.probeChanged.emit(float(x), float(y))
 
     def show_point(self, x: float, y: float) -> None:
@@ -357,7 +366,7 @@ class Controller(QObject):
     # Descent runs (the race)
     def select_run(self, index: int) -> None:
         if 0 <= index < len(self.state.runs):
-            self.runs.selected = index
+            self.runs.select(index)
             self.runs.redraw()
             if self.state.toggles.basins:
                 self.runs.update_basins()  # the map follows the selected run's optimizer
@@ -371,7 +380,7 @@ class Controller(QObject):
         used = {run.optimizer for run in after.runs}
         optimizer = next((key for key in OPTIMIZERS if key not in used), base.optimizer)
         after.runs.append(RunSettings(optimizer, {}, base.start))
-        self.runs.selected = len(after.runs) - 1
+        self.runs.select(len(after.runs) - 1)
         self._change(after, "add run")
 
     def remove_run(self, index: int) -> None:
@@ -379,7 +388,7 @@ class Controller(QObject):
             return
         after = self.state.copy()
         del after.runs[index]
-        self.runs.selected = min(self.runs.selected, len(after.runs) - 1)
+        self.runs.select(min(self.runs.selected, len(after.runs) - 1))
         self._change(after, "remove run")
 
     def set_run_visible(self, index: int, visible: bool) -> None:
@@ -392,8 +401,7 @@ class Controller(QObject):
         if key not in OPTIMIZERS or not 0 <= index < len(self.state.runs):
             return
         after = self.state.copy()
-        after.runs[index].optimizer = key
-        after.runs[index].hyperparameters = {}
+        after.runs[index] = after.runs[index].with_optimizer(key)
         self._change(after, f"optimizer {OPTIMIZERS[key].name}")
 
     def set_run_hyperparameter(self, index: int, name: str, value: float) -> None:
@@ -415,8 +423,9 @@ class Controller(QObject):
         index = self.runs.selected
         if not 0 <= index < len(self.state.runs):
             return
-        run = self.state.runs[index]
-        current = run.hyperparameters.get("lr", OPTIMIZERS[run.optimizer].defaults()["lr"])
+        current = self.state.runs[index].learning_rate
+        if current is None:
+            return
         self.set_run_hyperparameter(index, "lr", current * factor)
         self.message.emit(f"learning rate {current * factor:g}")
 
@@ -445,7 +454,7 @@ class Controller(QObject):
         if self.landscape is None:
             return
         r = self.landscape.at(x, y)
-        self.window.views.contour.set_hover_text(
+        self.views.contour.set_hover_text(
             f"x = {_short(r.x)}   y = {_short(r.y)}   f = {_short(r.f)}\n"
             f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
         )
@@ -475,7 +484,7 @@ class Controller(QObject):
             or previous.domain != state.domain
             or previous.resolution != state.resolution
         )
-        views = self.window.views
+        views = self.views
         views.formula.set_formula_text(state.formula)
         views.formula.set_preset(state.preset)
         views.formula.set_domain(state.domain.as_tuple())
@@ -490,7 +499,7 @@ class Controller(QObject):
             self.runs.update_basins()
         elif basins_changed:
             self.runs.update_basins()  # hides the overlay
-        self.window.views.descent.set_basins_checked(state.toggles.basins)
+        self.views.descent.set_basins_checked(state.toggles.basins)
         if self._loading is not None:
             loading = self._loading
             self.runs.restore(loading.histories, loading.selected_run, loading.cursor)
@@ -508,7 +517,7 @@ class Controller(QObject):
         self.grid = self.landscape.sample(self.state.resolution)
         self.z_limits = height_limits(self.grid.z)
         levels = contour_levels(self.z_limits, 20)
-        views = self.window.views
+        views = self.views
         views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
         views.contour.set_field(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, levels)
         # Exact points from an earlier analysis stay valid while only the ranges change.
@@ -517,7 +526,7 @@ class Controller(QObject):
         if formula_changed:
             self.analysis = None
             fx, fy = compiled.df_dx_expr, compiled.df_dy_expr
-            views.formula.set_math(
+            self._math = (
                 {
                     "f": f"f(x, y) = {to_input_syntax(compiled.formula.expr)}",
                     "df_dx": f"∂f/∂x = {to_input_syntax(fx)}",
@@ -526,6 +535,7 @@ class Controller(QObject):
                 },
                 {},
             )
+            self._show_math()
         self._analysis_timer.start()
 
     def _show_critical_points(self, numeric, exact) -> None:
@@ -536,10 +546,8 @@ class Controller(QObject):
             note = f"Showing the first {calculus.MAX_CRITICAL_POINTS}; there are more."
         elif not self.critical_points:
             note = "None inside the x and y ranges."
-        self.window.views.readout.set_critical_points(points, note)
-        self.window.views.contour.set_critical_points(
-            [(p.x, p.y, p.kind) for p in self.critical_points]
-        )
+        self.views.readout.set_critical_points(points, note)
+        self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in self.critical_points])
 
     def _analysis_key(self) -> tuple:
         return (self.state.formula, tuple(sorted(self.state.parameters.items())))
@@ -556,7 +564,6 @@ class Controller(QObject):
             self._analysis_generation,
             self.landscape.compiled.formula.expr,
             self.landscape.expression(),
-            self._dark,
         )
 
     def _analysis_finished(self, generation: int, result) -> None:
@@ -568,7 +575,7 @@ class Controller(QObject):
         analysis, pictures = result
         self.analysis = analysis
         self._analysed_key = self._requested_key
-        self.window.views.formula.set_math(
+        self._math = (
             {
                 "f": f"f(x, y) = {analysis.f}",
                 "df_dx": f"∂f/∂x = {analysis.df_dx}",
@@ -577,12 +584,12 @@ class Controller(QObject):
             },
             pictures,
         )
+        self._show_math()
         self._show_critical_points(self.landscape.find_critical_points(), analysis.critical_points)
-        self.analysisReady.emit()
 
     def _draw_toggles(self) -> None:
         toggles = self.state.toggles
-        views = self.window.views
+        views = self.views
         views.surface.set_wireframe(toggles.wireframe)
         views.contour.set_contours_visible(toggles.contours)
         views.slices.setVisible(toggles.slices)
@@ -598,7 +605,7 @@ class Controller(QObject):
     def _draw_probe(self) -> None:
         if self.landscape is None:
             return
-        views = self.window.views
+        views = self.views
         x, y = self._shown_point or self.state.probe
         r = self.landscape.at(x, y)
         views.readout.set_readout(r.x, r.y, r.f, r.df_dx, r.df_dy, r.grad_norm, r.ascent_direction)
@@ -630,12 +637,16 @@ class Controller(QObject):
 
     def set_dark(self, dark: bool) -> None:
         self._dark = dark
-        for view in self.window.views.all():
+        for view in self.views.all():
             setter = getattr(view, "set_style", None)
             if setter:
                 setter(dark)
-        self.analysis = None  # typeset again in the new colours
-        self._analysis_timer.start()
+        self._show_math()  # the same pictures in the other ink: nothing is solved again
+
+    def _show_math(self) -> None:
+        texts, pictures = self._math
+        shown = {name: typeset.recoloured(svg, self._dark) for name, svg in pictures.items()}
+        self.views.formula.set_math(texts, shown)
 
 
 def _run_setup(state: SessionState) -> tuple:

@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
-import tempfile
 import time
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QRect
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QEventLoop,
+    QIODevice,
+    QPoint,
+    QRect,
+)
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtSvg import QSvgGenerator
 
-from landscape_gui.core.atomic import atomic_path
-from landscape_gui.core.landscape import Landscape
+from landscape_gui.core.atomic import AtomicWriteError, atomic_folder, atomic_write
 from landscape_gui.core.optimizers import resolve_hyperparameters
-from landscape_gui.core.presets import preset_for_formula
-from landscape_gui.core.state import RunSettings, SessionState
-
-
-def default_start(landscape: Landscape) -> tuple[float, float]:
-    """The preset's usual start, or a point up the slope from the middle of the domain."""
-    preset = preset_for_formula(landscape.formula.text)
-    if preset is not None and preset.domain == landscape.domain:
-        return preset.start
-    d = landscape.domain
-    return (d.x_min + 0.8 * d.width, d.y_min + 0.8 * d.height)
-
-
-def state_for(
-    landscape: Landscape,
-    optimizer: str = "gd",
-    hyperparameters=None,
-    start: tuple[float, float] | None = None,
-) -> SessionState:
-    """A session showing this landscape with one run (used by the screenshot command)."""
-    start = tuple(start) if start else default_start(landscape)
-    preset = preset_for_formula(landscape.formula.text)
-    return SessionState(
-        formula=landscape.formula.text,
-        preset=preset.key if preset else None,
-        parameters=dict(landscape.parameter_values),
-        domain=landscape.domain,
-        probe=start,
-        runs=[RunSettings(optimizer, dict(hyperparameters or {}), start)],
-    )
 
 
 def wait_until(predicate, timeout: float) -> bool:
@@ -57,52 +35,36 @@ def wait_until(predicate, timeout: float) -> bool:
     return True
 
 
+# Every picture is encoded in memory and handed to the one atomic writer as bytes, so no
+# encoder (libpng, QSvgGenerator, Pillow) ever writes to the disk itself: a full disk or a
+# refused file is reported once, by the writer, and an old file stays as it was.
+
+
+def _memory_device() -> tuple[QByteArray, QBuffer]:
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    return data, buffer
+
+
+def encode_image(image: QImage, kind: str = "PNG", path: str = "") -> bytes:
+    """``image`` as the bytes of a ``kind`` file (PNG by default)."""
+    data, buffer = _memory_device()
+    saved = not image.isNull() and image.save(buffer, kind)
+    buffer.close()
+    if not saved or data.isEmpty():
+        raise AtomicWriteError(
+            errno.EINVAL, "the picture could not be made; try a smaller export scale", path
+        )
+    return bytes(data.data())
+
+
 def save_image(image: QImage, path: str) -> None:
     """Write ``image`` to ``path`` atomically: a failed write leaves no partial file behind."""
-    with atomic_path(path) as temporary:
-        kind = os.path.splitext(path)[1].lstrip(".").upper() or "PNG"
-        if not image.save(temporary, kind):
-            raise OSError("the image could not be encoded or written")
-
-
-def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
-    """Open the real window on the landscape, take the descent steps asked for, save a PNG."""
-    from landscape_gui.qt.app import create_application
-    from landscape_gui.qt.main_window import MainWindow
-
-    hyperparameters = dict(getattr(args, "set", []) or [])
-    if getattr(args, "lr", None) is not None:
-        hyperparameters["lr"] = args.lr
-    optimizer = getattr(args, "optimizer", "gd")
-    resolve_hyperparameters(optimizer, hyperparameters)  # raises ValueError on bad settings
-    state = state_for(landscape, optimizer, hyperparameters, getattr(args, "start", None))
-    state.max_steps = max(state.max_steps, args.steps)
-    if getattr(args, "tol", None) is not None:
-        state.tolerance = args.tol
-
-    app = create_application()
-    window = MainWindow(state, remember_geometry=False, prompt_unsaved=False)
-    window.resize(*args.size)
-    window.show()
-    controller = window.controller
-    runs = controller.runs
-    wait_until(lambda: window.isVisible() and runs.recorded_end() >= 0 and not runs._pending, 10)
-    if args.steps > 0:
-        runs.step(args.steps)
-        wait_until(
-            lambda: (
-                runs.cursor >= args.steps
-                or (runs.all_finished() and runs.cursor >= runs.recorded_end())
-            ),
-            60,
-        )
-    # The typeset derivatives arrive from the analysis worker; give them a moment.
-    wait_until(lambda: controller.analysis is not None, 15)
-    wait_until(lambda: False, 0.3)  # let the GL view paint its last frame
-    image = widget_image(window)
-    window.close()
-    app.processEvents()
-    save_image(image, output)
+    kind = os.path.splitext(path)[1].lstrip(".").upper() or "PNG"
+    if kind not in ("PNG", "JPG", "JPEG", "BMP"):
+        kind = "PNG"
+    atomic_write(path, encode_image(image, kind, path))
 
 
 def widget_image(widget, scale: float = 1.0) -> QImage:
@@ -132,18 +94,22 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
 
 def save_widget_svg(widget, path: str, title: str) -> None:
     """The widget drawn as vector SVG (lines and text stay sharp in a handout), atomically."""
-    with atomic_path(path) as temporary:
-        generator = QSvgGenerator()
-        generator.setFileName(temporary)
-        generator.setSize(widget.size())
-        generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
-        generator.setTitle(title)
-        generator.setDescription("Made with Landscape")
-        painter = QPainter()
-        if not painter.begin(generator):
-            raise OSError("the SVG file could not be started")
-        widget.render(painter, QPoint(0, 0))
-        painter.end()
+    data, buffer = _memory_device()
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(widget.size())
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
+    generator.setTitle(title)
+    generator.setDescription("Made with Landscape")
+    painter = QPainter()
+    if not painter.begin(generator):
+        raise AtomicWriteError(errno.EINVAL, "the drawing could not be started", path)
+    widget.render(painter, QPoint(0, 0))
+    painter.end()
+    buffer.close()
+    if data.isEmpty():
+        raise AtomicWriteError(errno.EINVAL, "the drawing came out empty", path)
+    atomic_write(path, bytes(data.data()))
 
 
 def save_trajectory(
@@ -159,7 +125,6 @@ def save_trajectory(
     import numpy as np
 
     from landscape_gui.core.descent import History
-    from landscape_gui.core.optimizers import resolve_hyperparameters
     from landscape_gui.core.trajectory import (
         TrajectoryRun,
         trajectory_metadata,
@@ -222,34 +187,21 @@ def _pil_image(image: QImage):
 
 def _save_gif(frames: list[QImage], path: str, frame_ms: int) -> None:
     pictures = [_pil_image(frame).quantize(colors=255) for frame in frames]
-    with atomic_path(path) as temporary:
-        pictures[0].save(
-            temporary,
-            format="GIF",
-            save_all=True,
-            append_images=pictures[1:],
-            duration=frame_ms,
-            loop=0,
-        )
+    encoded = io.BytesIO()
+    pictures[0].save(
+        encoded,
+        format="GIF",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=frame_ms,
+        loop=0,
+    )
+    atomic_write(path, encoded.getbuffer())
 
 
 def _save_png_sequence(frames: list[QImage], folder: str) -> None:
     """step_0000.png, step_0001.png, ... in ``folder``, which must not exist yet (so nothing of
     the user's is overwritten); written to a temporary folder first and renamed at the end."""
-    folder = os.path.abspath(folder)
-    parent = os.path.dirname(folder)
-    if not os.path.isdir(parent):
-        raise OSError(f"no such folder: {parent}")
-    if os.path.exists(folder):
-        raise OSError(f"{folder} exists already; choose a new folder name")
-    temporary = tempfile.mkdtemp(prefix=".landscape-", dir=parent)
-    try:
+    with atomic_folder(folder) as writer:
         for number, frame in enumerate(frames):
-            if not frame.save(os.path.join(temporary, f"step_{number:04d}.png"), "PNG"):
-                raise OSError(f"frame {number} could not be written")
-        os.replace(temporary, folder)
-    except BaseException:
-        import shutil
-
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+            writer.write(f"step_{number:04d}.png", encode_image(frame, "PNG", folder))

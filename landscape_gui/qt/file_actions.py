@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
+from landscape_gui.core.atomic import describe_write_error, display_name
 from landscape_gui.core.session import (
     RunHistory,
     SessionError,
@@ -24,7 +25,7 @@ from landscape_gui.core.session import (
     save_session,
 )
 from landscape_gui.qt import export
-from landscape_gui.qt.app import app_settings
+from landscape_gui.qt.settings import app_settings
 
 SESSION_FILTER = "Landscape sessions (*.landscape)"
 MAX_RECENT = 8
@@ -118,6 +119,12 @@ class FileActions(QObject):
         )
         if not path:
             return False
+        if os.path.isdir(path):
+            self.show_error(
+                "Cannot save the session",
+                f"Could not save to {display_name(path)}: it is a folder; choose a file name.",
+            )
+            return False
         if not path.endswith(".landscape"):
             path += ".landscape"
         return self._save_to(path)
@@ -158,7 +165,13 @@ class FileActions(QObject):
                 session.cursor = 0
                 save_session(path, session)
                 note = " (the runs were too long to store: opening it starts them again)"
-        except (SessionError, OSError) as error:
+        except OSError as error:  # the system refused (full disk, folder, permission...)
+            self.show_error(
+                "Cannot save the session",
+                f"Could not save {display_name(path)}: {describe_write_error(error)}.",
+            )
+            return False
+        except SessionError as error:
             self.show_error("Cannot save the session", str(error))
             return False
         self.path = os.path.abspath(path)
@@ -190,8 +203,16 @@ class FileActions(QObject):
             return None
         try:
             write(path)
-        except (OSError, ValueError) as error:
-            self.show_error("Export failed", f"Nothing was written to {path}: {error}")
+        except OSError as error:
+            self.show_error(
+                "Export failed",
+                f"Nothing was written to {display_name(path)}: {describe_write_error(error)}.",
+            )
+            return None
+        except ValueError as error:
+            self.show_error(
+                "Export failed", f"Nothing was written to {display_name(path)}: {error}"
+            )
             return None
         self.controller.message.emit(f"Exported {os.path.basename(path)}")
         return path

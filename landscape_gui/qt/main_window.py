@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QActionGroup, QGuiApplication
+from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -26,9 +26,10 @@ from landscape_gui.core.presets import PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt import about
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
-from landscape_gui.qt.app import app_settings, apply_palette
+from landscape_gui.qt.appearance import apply_palette, system_is_dark
 from landscape_gui.qt.controller import Controller
 from landscape_gui.qt.file_actions import FileActions
+from landscape_gui.qt.settings import app_settings
 from landscape_gui.qt.views.caption_bar import CaptionBar
 from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.descent_panel import DescentPanel
@@ -106,7 +107,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         if state is None:
             state = SessionState(resolution=_preferred_resolution())
-        self.controller = Controller(self, state)
+        self.controller = Controller(self.views, state, parent=self)
         self.files = FileActions(self)
         self.actions = build_actions(self, self._handlers())
         self._build_menus()
@@ -292,7 +293,7 @@ class MainWindow(QMainWindow):
 
     def _dark_preferred(self) -> bool:
         choice = str(self._settings().value("view/appearance", "system"))
-        return _system_is_dark() if choice == "system" else choice == "dark"
+        return system_is_dark() if choice == "system" else choice == "dark"
 
     def set_appearance(self, choice: str) -> None:
         self._settings().setValue("view/appearance", choice)
@@ -545,9 +546,3 @@ def _preferred_resolution() -> int:
     except (TypeError, ValueError):
         return 200
     return value if value in RESOLUTIONS else 200
-
-
-def _system_is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    scheme = getattr(hints, "colorScheme", None)
-    return bool(scheme and scheme() == Qt.ColorScheme.Dark)

@@ -11,10 +11,21 @@ import warnings
 from landscape_gui.core.calculus import SymbolicAnalysis
 
 FONT_SIZE = 22
+# Pictures are typeset once, in the light appearance's ink; switching to dark recolours them
+# (a byte replacement) instead of typesetting, or worse solving, again.
+INK = {False: "#202020", True: "#f0f0f0"}
 
 
-def latex_to_svg(latex: str, dark: bool = False, size: int = FONT_SIZE) -> bytes | None:
-    """The formula as SVG bytes, or None when it cannot be typeset (then show plain text)."""
+def recoloured(svg: bytes | None, dark: bool) -> bytes | None:
+    """A typeset picture in the ink of the light or dark appearance."""
+    if svg is None or not dark:
+        return svg
+    return svg.replace(INK[False].encode(), INK[True].encode())
+
+
+def latex_to_svg(latex: str, size: int = FONT_SIZE) -> bytes | None:
+    """The formula as SVG bytes in the light appearance's ink, or None when it cannot be
+    typeset (then show plain text)."""
     try:
         with warnings.catch_warnings():
             # ziamath 0.13 loads its font with a deprecated importlib.resources call.
@@ -23,13 +34,12 @@ def latex_to_svg(latex: str, dark: bool = False, size: int = FONT_SIZE) -> bytes
             import ziamath
 
         ziafont.config.svg2 = False
-        color = "#f0f0f0" if dark else "#202020"
-        return ziamath.Latex(latex, size=size, color=color).svg().encode("utf-8")
+        return ziamath.Latex(latex, size=size, color=INK[False]).svg().encode("utf-8")
     except Exception:  # any typesetting failure falls back to the Unicode text already shown
         return None
 
 
-def derivative_pictures(analysis: SymbolicAnalysis, dark: bool = False) -> dict[str, bytes | None]:
+def derivative_pictures(analysis: SymbolicAnalysis) -> dict[str, bytes | None]:
     latex = analysis.latex
     if not latex:
         return {}
@@ -39,4 +49,4 @@ def derivative_pictures(analysis: SymbolicAnalysis, dark: bool = False) -> dict[
         "df_dy": rf"\frac{{\partial f}}{{\partial y}} = {latex['df_dy']}",
         "grad": rf"\nabla f = \left( {latex['df_dx']},\; {latex['df_dy']} \right)",
     }
-    return {name: latex_to_svg(text, dark) for name, text in lines.items()}
+    return {name: latex_to_svg(text) for name, text in lines.items()}

@@ -71,11 +71,11 @@ class AnalysisWorker(QObject):
 
     finished = Signal(int, object)  # generation, AnalysisResult
 
-    @Slot(int, object, object, bool)
-    def analyse(self, generation: int, display_expr, solve_expr, dark: bool) -> None:
+    @Slot(int, object, object)
+    def analyse(self, generation: int, display_expr, solve_expr) -> None:
         analysis = calculus.analyse(display_expr, seconds=4.0, solve_expr=solve_expr)
         try:
-            pictures = typeset.derivative_pictures(analysis, dark=dark)
+            pictures = typeset.derivative_pictures(analysis)
         except Exception:  # typesetting is a nicety: the plain text still shows
             pictures = {}
         self.finished.emit(generation, (analysis, pictures))

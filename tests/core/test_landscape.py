@@ -1,8 +1,6 @@
 """Numeric landscapes: values, gradients, NaN where undefined, and numerical critical points."""
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -105,17 +103,6 @@ def test_contour_levels_are_round_and_inside():
     levels = contour_levels((0.0, 50.0), 20)
     assert levels[0] > 0 and levels[-1] < 50
     assert np.allclose(np.diff(levels), 2.5)
-
-
-def test_core_imports_no_qt():
-    code = (
-        "import sys, landscape_gui.core.landscape, landscape_gui.core.presets, "
-        "landscape_gui.core.calculus, landscape_gui.core.formula;"
-        "bad = [m for m in sys.modules if m.split('.')[0] in "
-        "('PySide6', 'pyqtgraph', 'OpenGL', 'shiboken6')]; print(bad); sys.exit(bool(bad))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_very_flat_bottom_is_not_listed_as_many_critical_points():

@@ -171,7 +171,13 @@ def test_saved_json_is_format_1_with_nulls_for_non_finite_values():
     assert document["runs"][0]["history"]["f"] == [3.5, None, 1.0]
     assert document["runs"][0]["history"]["gx"] == [1.0, None, 0.25]
     assert document["runs"][1]["history"] is None
-    assert document["runs"][1]["hyperparameters"] == {"lr": 0.2, "beta2": 0.95}
+    # Stored resolved: every hyperparameter the optimizer takes, defaults included.
+    assert document["runs"][1]["hyperparameters"] == {
+        "lr": 0.2,
+        "beta1": 0.9,
+        "beta2": 0.95,
+        "eps": 1e-8,
+    }
     assert document["toggles"]["gradient_field"] is True
     assert "0.30000000000000004" in text  # full repr precision
     assert "NaN" not in text and "Infinity" not in text

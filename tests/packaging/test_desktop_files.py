@@ -7,7 +7,6 @@ inside a throw-away HOME, so these tests are quick and touch nothing of the user
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import os
 import shutil
 import stat
@@ -22,22 +21,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.packaging.support import assert_same_tree, load_packaging_module, tree
+
 ROOT = Path(__file__).resolve().parents[2]
 MIME_TYPE = "application/x-landscape-session"
+# desktop-file-utils and shared-mime-info are freedesktop.org tools: Linux has them, macOS (where
+# CI runs these tests too, for install.sh's shell) does not.
+freedesktop_tools = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="freedesktop.org tools exist on Linux only"
+)
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f"landscape_packaging_{name}", ROOT / "packaging" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-icons = _load("icons")
-build = _load("build")
+icons = load_packaging_module("icons")
+build = load_packaging_module("build")
 
 
 def _rgba(png: bytes) -> np.ndarray:
@@ -142,6 +138,22 @@ def test_desktop_entry_declares_the_app_and_its_file_type():
     assert desktop["Categories"].endswith(";") and "Education" in desktop["Categories"]
 
 
+def _desktop_file_validate(path: Path) -> subprocess.CompletedProcess:
+    # desktop-file-utils (Debian/Ubuntu and Fedora package of that name) is what
+    # desktop-file-install runs before it installs an entry.
+    return subprocess.run(
+        ["desktop-file-validate", str(path)], capture_output=True, text=True, timeout=30
+    )
+
+
+@freedesktop_tools
+def test_desktop_entry_passes_desktop_file_validate():
+    done = _desktop_file_validate(ROOT / "packaging" / "linux" / "landscape.desktop")
+    # Errors make it exit 1; warnings and hints (two main categories, say) only print.
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout + done.stderr == "", "no warnings or hints either"
+
+
 def test_mime_type_matches_landscape_files():
     namespace = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
     tree = ET.parse(ROOT / "packaging" / "linux" / "landscape-mime.xml")
@@ -165,11 +177,12 @@ def fake_bundle(tmp_path):
     return folder
 
 
-def _run_script(script: Path, home: Path, *args):
+def _run_script(script: Path, home: Path, *args, **environment):
     env = {
         "HOME": str(home),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
+        **{name: str(value) for name, value in environment.items()},
     }
     return subprocess.run(
         ["sh", str(script), *map(str, args)], capture_output=True, text=True, env=env, timeout=60
@@ -187,6 +200,9 @@ def test_install_then_uninstall(fake_bundle, tmp_path):
     executable = app_dir / "landscape"
     assert executable.is_file() and os.access(executable, os.X_OK)
     desktop = (share / "applications" / "landscape.desktop").read_text()
+    if sys.platform.startswith("linux"):
+        validated = _desktop_file_validate(share / "applications" / "landscape.desktop")
+        assert (validated.returncode, validated.stdout + validated.stderr) == (0, "")
     assert f'Exec="{executable}" %f' in desktop.splitlines()
     assert f"TryExec={executable}" in desktop.splitlines()
     for size in build.HICOLOR_SIZES:
@@ -223,6 +239,128 @@ def test_install_keeps_a_landscape_command_it_did_not_make(fake_bundle, tmp_path
     assert _run_script(fake_bundle / "install.sh", home).returncode == 0
     assert _run_script(home / ".local/opt/landscape/uninstall.sh", home).returncode == 0
     assert pip_script.read_text() == "#!/bin/sh\necho pip\n" and not pip_script.is_symlink()
+
+
+def _lived_in_home(home: Path, data: Path, config: Path, bin_dir: Path) -> None:
+    """What a desktop user has before installing: another app's menu entry, file type, default
+    application and command, with the caches their tools built."""
+    (data / "applications").mkdir(parents=True)
+    (data / "applications" / "other.desktop").write_text(
+        "[Desktop Entry]\nType=Application\nName=Other\nExec=other %f\nMimeType=text/x-other;\n"
+    )
+    (data / "mime" / "packages").mkdir(parents=True)
+    (data / "mime" / "packages" / "other.xml").write_text(
+        '<?xml version="1.0"?>\n'
+        '<mime-info xmlns="http://www.freedesktop.org/standards/shared-mime-info">\n'
+        '  <mime-type type="text/x-other"><glob pattern="*.other"/></mime-type>\n'
+        "</mime-info>\n"
+    )
+    subprocess.run(["update-mime-database", str(data / "mime")], check=True, timeout=60)
+    subprocess.run(
+        ["update-desktop-database", "-q", str(data / "applications")], check=True, timeout=60
+    )
+    config.mkdir(parents=True)
+    (config / "mimeapps.list").write_text(
+        "[Added Associations]\ntext/x-other=other.desktop;\n\n"
+        "[Default Applications]\ntext/x-other=other.desktop\n"
+    )
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "other").write_text("#!/bin/sh\n")
+
+
+def _default_for_sessions(mimeapps: Path) -> str | None:
+    group = None
+    for line in mimeapps.read_text().splitlines():
+        if line.startswith("["):
+            group = line
+        elif group == "[Default Applications]" and line.startswith(f"{MIME_TYPE}="):
+            return line.partition("=")[2]
+    return None
+
+
+@pytest.mark.parametrize(
+    "lived_in", [False, pytest.param(True, marks=freedesktop_tools)], ids=["fresh", "lived-in"]
+)
+def test_uninstall_removes_exactly_what_install_added(fake_bundle, tmp_path, lived_in):
+    """Uninstall reads what install recorded, so it needs none of the install's environment."""
+    home = tmp_path / "home"
+    home.mkdir()
+    places = {
+        "LANDSCAPE_HOME": home / "Apps and tools" / "landscape",
+        "XDG_DATA_HOME": home / "data home",
+        "XDG_CONFIG_HOME": home / "config home",
+        "LANDSCAPE_BIN": home / "my bin",
+    }
+    if lived_in:
+        _lived_in_home(
+            home, places["XDG_DATA_HOME"], places["XDG_CONFIG_HOME"], places["LANDSCAPE_BIN"]
+        )
+    before = tree(home)
+
+    done = _run_script(fake_bundle / "install.sh", home, **places)
+    assert done.returncode == 0, done.stderr
+    app_dir = places["LANDSCAPE_HOME"]
+    assert (app_dir / "landscape").is_file()
+    assert (places["LANDSCAPE_BIN"] / "landscape").is_symlink()
+    mimeapps = places["XDG_CONFIG_HOME"] / "mimeapps.list"
+    assert _default_for_sessions(mimeapps) == "landscape.desktop"
+    if lived_in:
+        assert "text/x-other=other.desktop" in mimeapps.read_text().splitlines()
+    assert (places["XDG_DATA_HOME"] / "mime" / "mime.cache").is_file()
+    # An upgrade: installing again over the first install.
+    assert _run_script(fake_bundle / "install.sh", home, **places).returncode == 0
+    assert set(tree(home)) - set(before), "install added nothing?"
+
+    # Run with none of the install's variables: only the manifest says where things went.
+    done = _run_script(app_dir / "uninstall.sh", home)
+    assert done.returncode == 0, done.stderr
+    assert_same_tree(before, tree(home))
+
+
+def test_uninstall_keeps_a_default_the_user_chose_after_installing(fake_bundle, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    assert _run_script(fake_bundle / "install.sh", home).returncode == 0
+    mimeapps = home / ".config" / "mimeapps.list"
+    mimeapps.write_text(f"[Default Applications]\n{MIME_TYPE}=org.gnome.TextEditor.desktop\n")
+    done = _run_script(home / ".local" / "opt" / "landscape" / "uninstall.sh", home)
+    assert done.returncode == 0, done.stderr
+    assert _default_for_sessions(mimeapps) == "org.gnome.TextEditor.desktop"
+    assert not (home / ".local" / "opt" / "landscape").exists()
+
+
+def test_install_keeps_a_default_the_user_chose_before(fake_bundle, tmp_path):
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    mimeapps = home / ".config" / "mimeapps.list"
+    chosen = f"[Default Applications]\n{MIME_TYPE}=org.gnome.TextEditor.desktop\n"
+    mimeapps.write_text(chosen)
+    assert _run_script(fake_bundle / "install.sh", home).returncode == 0
+    assert mimeapps.read_text() == chosen
+    assert _run_script(home / ".local/opt/landscape/uninstall.sh", home).returncode == 0
+    assert mimeapps.read_text() == chosen
+
+
+def test_install_refuses_to_replace_a_folder_that_is_not_a_bundle(fake_bundle, tmp_path):
+    home = tmp_path / "home"
+    documents = home / "Documents"
+    documents.mkdir(parents=True)
+    (documents / "thesis.txt").write_text("years of work")
+    done = _run_script(fake_bundle / "install.sh", home, LANDSCAPE_HOME=documents)
+    assert done.returncode == 2
+    assert "not a Landscape bundle" in done.stderr
+    assert (documents / "thesis.txt").read_text() == "years of work"
+    assert sorted(p.name for p in home.iterdir()) == ["Documents"]
+
+
+def test_uninstall_without_a_manifest_removes_nothing(fake_bundle, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    before = tree(tmp_path)
+    done = _run_script(fake_bundle / "uninstall.sh", home)
+    assert done.returncode == 2
+    assert "no install-manifest.txt" in done.stderr
+    assert_same_tree(before, tree(tmp_path))
 
 
 def test_install_refuses_a_folder_without_a_bundle(tmp_path):

@@ -1,9 +1,5 @@
-"""Smoke test of the frozen app: build the PyInstaller bundle, then run it as a user would.
-
-The bundle is built once per test session (about 1 to 1.5 minutes) into a temporary folder;
-PyInstaller's scratch folder stays in build/pyinstaller-test so a second session is quicker.
-Set LANDSCAPE_FROZEN_DIST to a dist folder that packaging/build.py already filled to test that
-bundle instead (CI builds once, then tests what it will upload).
+"""Smoke test of the frozen app: the bundle (the `bundle` fixture in conftest.py builds it, or
+takes $LANDSCAPE_FROZEN_DIST), its contents and licences, and its commands.
 
 Under pytest-xvfb the frozen `landscape screenshot` opens the real window on Xvfb with Mesa.
 """
@@ -11,7 +7,6 @@ Under pytest-xvfb the frozen `landscape screenshot` opens the real window on Xvf
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -25,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.packaging.support import load_packaging_module
+
 pytestmark = pytest.mark.frozen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,50 +29,7 @@ FORMULA = "x^2+3xy+y^2"
 SCREENSHOT_SIZE = (1600, 1000)
 
 
-def _load_build_module():
-    spec = importlib.util.spec_from_file_location(
-        "landscape_packaging_build", ROOT / "packaging" / "build.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build_module()
-
-
-@pytest.fixture(scope="session")
-def bundle(tmp_path_factory, timings):
-    reuse = os.environ.get("LANDSCAPE_FROZEN_DIST")
-    if reuse:
-        found = build.bundle_paths(Path(reuse).resolve())
-        archives = sorted(Path(reuse).glob(f"landscape-{build.version()}-*"))
-        found.archive = archives[0] if archives else None
-        assert found.gui.exists(), f"LANDSCAPE_FROZEN_DIST={reuse} holds no bundle"
-        return found
-    dist = tmp_path_factory.mktemp("frozen-dist")
-    started = time.monotonic()
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "packaging" / "build.py"),
-            "--dist",
-            str(dist),
-            "--work",
-            str(ROOT / "build" / "pyinstaller-test"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    timings["build (icons + PyInstaller + archive)"] = time.monotonic() - started
-    assert done.returncode == 0, f"build failed:\n{done.stdout}\n{done.stderr[-6000:]}"
-    found = build.bundle_paths(dist)
-    archives = sorted(dist.glob(f"landscape-{build.version()}-*"))
-    assert len(archives) == 1, f"expected one archive in {dist}, found {archives}"
-    found.archive = archives[0]
-    return found
+build = load_packaging_module("build")
 
 
 def _run(command, timeout=120, **kwargs):
@@ -165,9 +119,41 @@ def test_archive_holds_the_bundle(bundle):
             "landscape/share/icons/hicolor/16x16/apps/landscape.png",
             "landscape/share/icons/hicolor/512x512/apps/landscape.png",
             "landscape/share/icons/hicolor/scalable/apps/landscape.svg",
+            "landscape/_internal/licenses/README.txt",
         ):
             assert name in members, f"{name} is not in {bundle.archive.name}"
         assert members["landscape/landscape"].mode & 0o111, "the executable lost its x bit"
+
+
+def test_bundle_ships_the_licences_of_what_it_redistributes(bundle):
+    import importlib.metadata
+
+    index = (bundle.licenses / "README.txt").read_text(encoding="utf-8")
+    folders = sorted(path.name for path in bundle.licenses.iterdir() if path.is_dir())
+    for folder in folders:
+        assert f" {folder}/" in index, f"the index does not list {folder}"
+
+    def texts_of(distribution):
+        # Named with the version bundled, which is the one installed here (the build's).
+        version = importlib.metadata.version(distribution)
+        [found] = [f for f in folders if f.lower() == f"{distribution}-{version}".lower()]
+        return bundle.licenses / found
+
+    qt = texts_of("PySide6_Essentials")
+    lgpl = (qt / "LGPL-3.0.txt").read_text(encoding="utf-8").split()
+    assert lgpl[:7] == "GNU LESSER GENERAL PUBLIC LICENSE Version 3,".split()
+    assert "GNU GENERAL PUBLIC LICENSE" in (qt / "GPL-3.0.txt").read_text(encoding="utf-8")
+    assert "LGPL-3.0-only" in index and "replace them with your own build" in index
+    expected = {
+        ("numpy", "LICENSE.txt"): "NumPy Developers",
+        ("sympy", "LICENSE"): "SymPy Development Team",
+        ("pyqtgraph", "LICENSE.txt"): "Luke Campagnola",
+        ("PyOpenGL", "PyOpenGL-license.txt"): "Michael C. Fletcher",
+    }
+    for (distribution, name), author in expected.items():
+        assert author in (texts_of(distribution) / name).read_text(encoding="utf-8")
+    [app] = [f for f in folders if f.startswith("Landscape-")]
+    assert (bundle.licenses / app / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
 
 
 def test_screenshot_from_the_frozen_app_shows_the_landscape(bundle, tmp_path, timings):

@@ -153,7 +153,9 @@ def test_left_drag_probes_continuously_and_does_not_pan(view, qtbot):
     _settle(view, qtbot)
     before = np.array(view.view_box.viewRange())
     received: list[tuple[float, float]] = []
-    view.probeRequested.connect(lambda x, y: received.append((x, y)))
+    started: list[tuple[float, float]] = []
+    view.probeRequested.connect(lambda x, y: started.append((x, y)))
+    view.probeDragged.connect(lambda x, y: received.append((x, y)))
 
     viewport = view.plot_widget().viewport()
     path = [(-1.0, -1.0), (-0.5, -0.6), (0.0, -0.2), (0.5, 0.2), (1.0, 0.6)]
@@ -165,6 +167,7 @@ def test_left_drag_probes_continuously_and_does_not_pan(view, qtbot):
 
     after = np.array(view.view_box.viewRange())
     assert np.allclose(before, after)
+    assert len(started) == 1  # one gesture: its start, then its moves
     assert len(received) >= 3
     assert received[-1][0] == pytest.approx(1.0, abs=0.03)
     assert received[-1][1] == pytest.approx(0.6, abs=0.03)

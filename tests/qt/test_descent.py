@@ -165,7 +165,7 @@ def test_undo_a_learning_rate_change(qtbot, window):
     controller.set_run_hyperparameter(0, "lr", 0.3)
     assert controller.state.runs[0].hyperparameters["lr"] == 0.3
     controller.undo_stack.undo()
-    assert "lr" not in controller.state.runs[0].hyperparameters
+    assert controller.state.runs[0].hyperparameters == {"lr": 0.1}
 
 
 def test_the_basin_map_of_himmelblau_finds_four_basins(qtbot, window):

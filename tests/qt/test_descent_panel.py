@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from landscape_gui.core.optimizers import OPTIMIZERS
-from landscape_gui.qt.views.descent_panel import DescentPanel, format_value, split_summary
+from landscape_gui.core.state import RunSettings
+from landscape_gui.qt.views.descent_panel import DescentPanel
+from landscape_gui.qt.views.descent_widgets import format_value, split_summary
 
 USER_SIGNALS = (
     "runSelected",
@@ -140,7 +142,8 @@ def test_choosing_adam_emits_its_key_and_builds_its_rows(qtbot, panel, recorder)
     for name in ("lr", "beta1", "beta2", "eps"):
         assert panel.findChild(QLineEdit, f"hyper_{name}") is not None
         assert panel.findChild(QSlider, f"hyperSlider_{name}") is not None
-    # Defaults from the optimizer table are shown until the controller says otherwise.
+    # The values are the controller's to show (it answers the signal at once).
+    panel.set_run_settings("adam", RunSettings("adam").hyperparameters, (0.0, 0.0))
     assert find(panel, QLineEdit, "hyper_beta2").text() == "0.999"
     # The epsilon is advanced: collapsed until the user opens the Advanced section.
     eps_box = find(panel, QLineEdit, "hyper_eps")
@@ -159,6 +162,7 @@ def test_switching_optimizer_drops_the_old_rows(qtbot, panel, recorder):
     qtbot.wait(1)  # let deleteLater run
     assert panel.findChild(QLineEdit, "hyper_beta1") is None
     assert panel.findChild(QLineEdit, "hyper_eps") is None
+    panel.set_run_settings("momentum", RunSettings("momentum").hyperparameters, (0.0, 0.0))
     assert find(panel, QLineEdit, "hyper_momentum").text() == "0.9"
     assert not panel.advanced_toggle.isVisible()  # momentum has nothing advanced
 

@@ -89,7 +89,8 @@ class _ProbeViewBox(pg.ViewBox):
     drag (pan) keep pyqtgraph's behaviour, so the map can still be explored.
     """
 
-    sigProbe = QtCore.Signal(float, float)
+    sigProbe = QtCore.Signal(float, float)  # a click, or the start of a drag
+    sigProbeDrag = QtCore.Signal(float, float)  # the drag goes on (one gesture for undo)
 
     def mouseClickEvent(self, ev):  # noqa: N802 (Qt override)
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
@@ -101,7 +102,9 @@ class _ProbeViewBox(pg.ViewBox):
     def mouseDragEvent(self, ev, axis=None):  # noqa: N802 (Qt override)
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and axis is None:
             ev.accept()
-            self._emit_probe(ev.scenePos())
+            point = self.mapSceneToView(ev.scenePos())
+            signal = self.sigProbe if ev.isStart() else self.sigProbeDrag
+            signal.emit(float(point.x()), float(point.y()))
             return
         super().mouseDragEvent(ev, axis)
 
@@ -118,7 +121,8 @@ class ContourView(QtWidgets.QWidget):
     change them.
     """
 
-    probeRequested = QtCore.Signal(float, float)
+    probeRequested = QtCore.Signal(float, float)  # a click, or the start of a drag
+    probeDragged = QtCore.Signal(float, float)  # the same drag moved on
     hovered = QtCore.Signal(float, float)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -216,6 +220,7 @@ class ContourView(QtWidgets.QWidget):
 
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_box.sigProbe.connect(self.probeRequested)
+        self.view_box.sigProbeDrag.connect(self.probeDragged)
 
         self._apply_style()
 

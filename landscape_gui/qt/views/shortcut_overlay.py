@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 
 class ShortcutOverlay(QWidget):
     """A translucent sheet over the window; any key or click closes it."""
-
-    closed = Signal()
 
     def __init__(self, parent: QWidget):
         super().__init__(parent)
@@ -76,8 +74,6 @@ class ShortcutOverlay(QWidget):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.hide()
-        self.closed.emit()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.hide()
-        self.closed.emit()

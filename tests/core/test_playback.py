@@ -1,0 +1,77 @@
+"""The Qt-free playback model: recorded tracks, the cursor, the selection and what is said
+about them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from landscape_gui.core.formula import parse_formula
+from landscape_gui.core.landscape import CompiledFormula, Domain, Landscape
+from landscape_gui.core.playback import (
+    Playback,
+    quadratic_curvature,
+    run_name,
+    stability_hint,
+)
+from landscape_gui.core.state import RunSettings
+
+
+def landscape(text: str) -> Landscape:
+    return Landscape(CompiledFormula(parse_formula(text)), {}, Domain())
+
+
+def bowl_steps(lr: float = 0.1, steps: int = 3) -> np.ndarray:
+    """Plain GD on x^2 + y^2 from (3, 4), worked out by hand: each step multiplies by 1 - 2 lr."""
+    factor = 1 - 2 * lr
+    points = np.array([[3.0 * factor**k, 4.0 * factor**k] for k in range(steps + 1)])
+    x, y = points.T
+    return np.vstack((x, y, x**2 + y**2, 2 * x, 2 * y))
+
+
+def test_the_lessons_arithmetic_and_statuses():
+    model = Playback()
+    model.start_over(1)
+    model.tracks[0].append(0, bowl_steps(), "running", 3)
+    settings = RunSettings("gd", {"lr": 0.1}, (3.0, 4.0))
+    assert model.arithmetic(settings) == "start at (3.00, 4.00); ∇f there = (6.00, 8.00)"
+    assert model.overall_status() == ("ready: press Step or Play", "paused")
+    model.move_to(1)
+    assert model.arithmetic(settings) == "(2.40, 3.20) = (3.00, 4.00) − 0.1 × (6.00, 8.00)"
+    assert model.track_status(0) == "step 1"
+    model.move_to(99)  # clamped to what is recorded
+    assert model.cursor == 3
+    model.tracks[0].status = "max-steps"
+    assert model.overall_status() == ("stopped at the step limit", "max-steps")
+    assert model.track_status(0) == "max-steps"
+
+
+def test_selection_survives_a_restart_within_the_new_runs():
+    model = Playback()
+    model.select(5)
+    model.start_over(2)
+    assert model.selected == 1 and model.selected_track() is model.tracks[1]
+    model.fail("the start is outside where f is defined")
+    assert model.overall_status()[1] == "diverged"
+    assert model.selected_track() is None
+
+
+def test_run_names_use_the_resolved_learning_rate():
+    assert run_name(RunSettings("adam")) == "Adam, lr 0.1"
+    assert RunSettings("adam").hyperparameters == pytest.approx(
+        {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    )
+
+
+def test_stability_hint_is_true_on_every_kind_of_quadratic():
+    bowl = quadratic_curvature(landscape("x^2 + y^2"))
+    assert stability_hint(bowl, "gd") == "Plain GD diverges above lr = 1 (2/λmax)"
+    # The lesson's own x^2 + 3xy + y^2 has eigenvalues 5 and -1: a saddle, where no learning
+    # rate converges (the 2/5 = 0.4 "bound" would mislead).
+    lesson = quadratic_curvature(landscape("x^2 + 3xy + y^2"))
+    assert lesson.eigenvalues == pytest.approx((-1.0, 5.0))
+    assert "at any learning rate" in stability_hint(lesson, "gd")
+    dome = quadratic_curvature(landscape("-x^2 - y^2"))
+    assert "no bottom" in stability_hint(dome, "gd")
+    assert stability_hint(quadratic_curvature(landscape("x^4 + y^2")), "gd") is None
+    assert stability_hint(bowl, "adam") is None

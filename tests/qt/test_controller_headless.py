@@ -1,0 +1,175 @@
+"""The controller without a window: fake views record what they were told, and the tests assert
+those values (the way ndv tests its controller). The workers are real; no widget is made."""
+
+from __future__ import annotations
+
+import typing
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from landscape_gui.core.optimizers import OPTIMIZERS
+from landscape_gui.core.session import SessionFile
+from landscape_gui.core.state import RunSettings, SessionState
+from landscape_gui.qt import typeset
+from landscape_gui.qt.controller import Controller
+from landscape_gui.qt.view_protocols import Intent, ViewsProtocol
+
+
+class FakeIntent:
+    def __init__(self) -> None:
+        self.slots: list = []
+
+    def connect(self, slot, /) -> None:
+        self.slots.append(slot)
+
+    def emit(self, *args) -> None:
+        for slot in self.slots:
+            slot(*args)
+
+
+class FakeView:
+    """Implements a view protocol: intents are FakeIntents, every other method records its
+    arguments; ``last(name)`` is what the view was told most recently."""
+
+    def __init__(self, protocol: type) -> None:
+        self.calls: dict[str, list[tuple]] = defaultdict(list)
+        self._methods = {
+            name for name in dir(protocol) if not name.startswith("_") and name != "connect"
+        }
+        for name, kind in typing.get_type_hints(protocol).items():
+            if kind is Intent:
+                setattr(self, name, FakeIntent())
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or name not in self._methods:
+            raise AttributeError(f"the controller called {name}, which the protocol lacks")
+
+        def record(*args, **kwargs) -> None:
+            self.calls[name].append(args + tuple(kwargs.values()))
+
+        return record
+
+    def last(self, name: str) -> tuple:
+        assert self.calls[name], f"{name} was never called"
+        return self.calls[name][-1]
+
+
+class FakeViews:
+    def __init__(self) -> None:
+        for name, protocol in typing.get_type_hints(ViewsProtocol).items():
+            setattr(self, name, FakeView(protocol))
+
+    def all(self) -> list[Any]:
+        return [getattr(self, name) for name in typing.get_type_hints(ViewsProtocol)]
+
+
+@pytest.fixture
+def headless(qapp, qtbot):
+    views = FakeViews()
+    controller = Controller(views, SessionState())
+    controller.start()
+    runs = controller.runs
+    qtbot.waitUntil(lambda: runs.recorded_end() > 0, timeout=5000)
+    yield controller, views
+    controller.shutdown()
+
+
+def shown_run_settings(views) -> tuple:
+    return views.descent.last("set_run_settings")
+
+
+def test_add_run_shows_its_complete_settings(headless):
+    controller, views = headless
+    views.descent.runAdded.emit()
+    optimizer, hyperparameters, start = shown_run_settings(views)
+    assert optimizer == "momentum"
+    assert set(hyperparameters) == {p.name for p in OPTIMIZERS["momentum"].hyperparameters}
+    assert hyperparameters == controller.state.runs[1].hyperparameters
+    assert [row["name"] for row in views.descent.last("set_runs")[0]] == [
+        "Gradient descent, lr 0.1",
+        f"Momentum, lr {OPTIMIZERS['momentum'].defaults()['lr']:g}",
+    ]
+
+
+def test_select_run_shows_that_runs_settings(headless):
+    controller, views = headless
+    views.descent.runAdded.emit()
+    views.descent.optimizerChanged.emit(1, "adam")
+    views.descent.runSelected.emit(0)
+    assert shown_run_settings(views)[:2] == ("gd", {"lr": 0.1})
+    views.descent.runSelected.emit(1)
+    optimizer, hyperparameters, _ = shown_run_settings(views)
+    assert optimizer == "adam"
+    assert hyperparameters["beta1"] == 0.9 and hyperparameters["beta2"] == 0.999
+
+
+@pytest.mark.parametrize(
+    ("intent", "arguments", "read"),
+    [
+        ("hyperparameterChanged", (0, "lr", 0.3), lambda s: s.runs[0].hyperparameters["lr"]),
+        ("optimizerChanged", (0, "adam"), lambda s: s.runs[0].optimizer),
+        ("startEdited", (0, 1.0, -2.0), lambda s: s.runs[0].start),
+        ("maxStepsChanged", (77,), lambda s: s.max_steps),
+        ("toleranceChanged", (1e-3,), lambda s: s.tolerance),
+        ("runVisibilityChanged", (0, False), lambda s: s.runs[0].visible),
+    ],
+)
+def test_undo_and_redo_of_each_setting_redraw_the_panel(headless, intent, arguments, read):
+    controller, views = headless
+    before = read(controller.state)
+    getattr(views.descent, intent).emit(*arguments)
+    after = read(controller.state)
+    assert after != before
+    panel_after = (shown_run_settings(views), views.descent.last("set_limits"))
+    controller.undo_stack.undo()
+    assert read(controller.state) == before
+    # The panel was told the restored values, not left showing the undone ones.
+    assert shown_run_settings(views)[:3] == (
+        controller.state.runs[0].optimizer,
+        controller.state.runs[0].hyperparameters,
+        controller.state.runs[0].start,
+    )
+    assert views.descent.last("set_limits") == (
+        controller.state.max_steps,
+        controller.state.tolerance,
+    )
+    controller.undo_stack.redo()
+    assert read(controller.state) == after
+    assert (shown_run_settings(views), views.descent.last("set_limits")) == panel_after
+
+
+def test_opening_a_session_draws_its_values(headless, qtbot):
+    controller, views = headless
+    state = SessionState(
+        formula="x^2 + 3xy + y^2",
+        preset=None,
+        probe=(1.0, -1.0),
+        runs=[RunSettings("gd", {"lr": 0.05}, (1.0, -1.0)), RunSettings("adam", {}, (1.0, -1.0))],
+        max_steps=40,
+    )
+    controller.load_session(SessionFile(state, [None, None], selected_run=1, cursor=0))
+    qtbot.waitUntil(lambda: controller.runs.recorded_end() > 0, timeout=5000)
+    assert views.formula.last("set_formula_text") == ("x^2 + 3xy + y^2",)
+    assert shown_run_settings(views)[0] == "adam"
+    assert views.descent.last("set_selected_run") == (1,)
+    assert views.descent.last("set_limits")[0] == 40
+    # The lesson's own landscape is a saddle: the hint says no learning rate converges.
+    controller.select_run(0)
+    assert "at any learning rate" in views.descent.last("set_stability_hint")[0]
+
+
+def test_dark_mode_restyles_every_view_and_recolours_the_mathematics(headless, qtbot):
+    controller, views = headless
+    qtbot.waitUntil(lambda: controller.analysis is not None, timeout=15000)
+    light = views.formula.last("set_math")[1]
+    with qtbot.assertNotEmitted(controller.analysisRequested, wait=600):
+        controller.set_dark(True)  # nothing is solved again (the wait outlasts the timer)
+    for view in (views.surface, views.contour, views.slices, views.descent, views.caption):
+        assert view.last("set_style") == (True,)
+    dark = views.formula.last("set_math")[1]
+    assert set(dark) == set(light) and dark
+    for name, svg in light.items():
+        if svg is not None:
+            assert dark[name] == typeset.recoloured(svg, True) != svg

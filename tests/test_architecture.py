@@ -1,0 +1,67 @@
+"""The design's rules, checked: the core never loads Qt, and no module imports itself back
+through others (an import cycle is where one layer starts to depend on another's insides)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "landscape_gui"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def test_every_core_module_imports_without_qt():
+    core = sorted(name for name in MODULES if name.startswith("landscape_gui.core."))
+    assert len(core) >= 15
+    code = (
+        f"import sys, importlib\nfor name in {core!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('PySide6', 'pyqtgraph', 'OpenGL', 'shiboken6'))\nprint(bad)\nsys.exit(bool(bad))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every landscape_gui module ``path`` imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found.update(name for name in names if name in MODULES)
+    return found
+
+
+def test_no_import_cycles():
+    # An import of a package (`from landscape_gui.qt import export`) counts as an import of the
+    # module named, not of the package's __init__, which imports nothing of the project's.
+    packages = {name for name, path in MODULES.items() if path.name == "__init__.py"}
+    graph = {name: imported_modules(path) - {name} - packages for name, path in MODULES.items()}
+    cycles = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        if name in trail:
+            cycles.append(trail[trail.index(name) :] + [name])
+            return
+        for target in sorted(graph.get(name, ())):
+            if target not in finished:
+                visit(target, [*trail, name])
+        finished.add(name)
+
+    finished: set[str] = set()
+    for name in sorted(graph):
+        visit(name, [])
+    assert not cycles, "\n".join(" → ".join(cycle) for cycle in cycles)
