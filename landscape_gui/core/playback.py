@@ -26,7 +26,8 @@ STATUS_TEXT = {
     "running": "running",
     "converged": "converged: |∇f| < tolerance",
     "max-steps": "stopped at the step limit",
-    "diverged": "diverged: the steps blew up — try a smaller learning rate",
+    # True of both ways to diverge; the caption says which one this run took.
+    "diverged": "diverged: the steps ran away (too large a learning rate, or no bottom)",
 }
 assert set(STATUS_TEXT) == set(STATUS_NAMES)
 
@@ -278,7 +279,9 @@ class Playback:
             kind = None
             if track.status == "converged" and landscape is not None:
                 kind = calculus.classify(*(float(h) for h in landscape.hessian(last.x, last.y)))
-            ending = explain_end(track.status, k, last, kind, tolerance)
+            # The start's height tells overshooting (a smaller rate helps) from falling off a
+            # landscape with no bottom (it does not).
+            ending = explain_end(track.status, k, last, kind, tolerance, first=track.record(0))
             return ending if k == 0 else f"{self._step_text(track, k, settings)} {ending}"
         if k == 0:
             return explain_start(track.record(0))

@@ -268,3 +268,14 @@ def test_parameter_values_cannot_make_sympy_build_giant_numbers(text, values):
     # a^a^a with a = 1000 is 1000^(1000^1000): expr.subs would evaluate it forever.
     with pytest.raises(FormulaError, match="with these parameter values"):
         Landscape.from_text(text, values)
+
+
+def test_the_windows_caption_does_not_advise_a_smaller_rate_when_there_is_no_bottom():
+    from landscape_gui.core.explain import StepRecord, explain_end
+
+    start = StepRecord(1.0, 0.5, 2.75, 3.5, 4.0)
+    fallen = StepRecord(7e7, -7e7, -5e15, 1e8, -1e8)
+    risen = StepRecord(7e7, 7e7, 5e16, 1e8, 1e8)
+    assert "no bottom" in explain_end("diverged", 200, fallen, None, 1e-6, first=start)
+    assert "smaller" not in explain_end("diverged", 200, fallen, None, 1e-6, first=start)
+    assert "smaller" in explain_end("diverged", 20, risen, None, 1e-6, first=start)

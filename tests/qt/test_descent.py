@@ -102,7 +102,9 @@ def test_the_lessons_saddle_diverges_with_a_finite_path(qtbot, window):
     assert track.status == "diverged"
     assert np.all(np.isfinite(track.x)) and np.all(np.isfinite(track.y))
     status = window.views.descent.run_status
-    assert "diverged" in status.text() and "smaller learning rate" in status.text()
+    # A saddle has no bottom: a smaller learning rate would not help, so it is not advised.
+    assert "diverged" in status.text() and "try a smaller" not in status.text()
+    assert "no bottom" in runs.explanation()
 
 
 def test_a_race_of_three_runs_each_ends_with_its_own_status(qtbot, window):
