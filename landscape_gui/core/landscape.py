@@ -41,6 +41,8 @@ COMPILE_SECONDS = 5.0
 # A first sample on this many points per axis stands for the drawing's cost.
 TRIAL_RESOLUTION = 64
 MIN_RANGE_WIDTH = 1e-6
+# The numerical search for critical points gives up (finding none) after this long.
+CRITICAL_POINT_SECONDS = 3.0
 # Heights and slopes beyond this size count as overflow (undefined, NaN): finite floats near
 # the top of the range overflow again in the next subtraction or square, inside numpy, the
 # contour tracer, pyqtgraph's range padding or the GL mesh.
@@ -178,8 +180,12 @@ def _too_expensive(seconds: float) -> FormulaError:
 
 
 def _trial_compile(formula: Formula) -> None:
-    """Build and sample a formula once; run in the helper process to measure its cost."""
-    CompiledFormula(formula, seconds=None)
+    """What the window does with a new formula before it shows it (build, sample the grid,
+    search for critical points), run in the helper process so that its cost is measured
+    where it can be stopped."""
+    landscape = Landscape(CompiledFormula(formula, seconds=None))
+    landscape.sample(DEFAULT_RESOLUTION)
+    landscape.find_critical_points()
 
 
 class CompiledFormula:
@@ -377,12 +383,18 @@ class Landscape:
 
         Works for any formula (periodic ones like Rastrigin have too many for sympy to list),
         started from a grid of points so that every basin of Newton's method gets a start.
-        Numbers that overflow only lose those starts: this never raises or warns.
+        Numbers that overflow only lose those starts: this never raises or warns. On the main
+        thread it gives up after ``CRITICAL_POINT_SECONDS`` (elsewhere the formula's compile
+        budget has already measured it).
         """
         with np.errstate(all="ignore"):
             try:
+                if timebound.can_interrupt_here():
+                    return timebound.call_with_time_limit(
+                        self._find_critical_points, (starts_per_axis,), CRITICAL_POINT_SECONDS
+                    )
                 return self._find_critical_points(starts_per_axis)
-            except (ArithmeticError, ValueError):
+            except (ArithmeticError, ValueError, timebound.TimeLimitExceeded):
                 return []
 
     def _find_critical_points(self, starts_per_axis: int) -> list[calculus.CriticalPoint]:
