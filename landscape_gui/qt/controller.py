@@ -628,7 +628,7 @@ class Controller(QObject):
                 ys, self.landscape.value(np.full_like(ys, x), ys), x, y, r.f, r.df_dy
             )
             angles = np.linspace(0.0, 2 * math.pi, FAN_SAMPLES)
-            slopes = r.df_dx * np.cos(angles) + r.df_dy * np.sin(angles)
+            slopes = r.directional_derivative(angles)
             direction = r.ascent_direction
             grad_angle = math.atan2(direction[1], direction[0]) if direction else None
             views.slices.set_directional(angles, slopes, grad_angle, r.grad_norm)
