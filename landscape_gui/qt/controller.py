@@ -134,6 +134,7 @@ class Controller(QObject):
         views.contour.probeRequested.connect(self.set_probe)
         views.contour.probeDragged.connect(self.drag_probe)
         views.contour.hovered.connect(self.hover)
+        views.contour.hoverEnded.connect(self.end_hover)
         views.readout.criticalPointChosen.connect(self.set_probe)
 
         self.runs = RunsController(self)
@@ -462,6 +463,11 @@ class Controller(QObject):
             f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
         )
 
+    def end_hover(self) -> None:
+        """The hover readout shows only while the pointer is on the map (and never in an
+        exported picture): numbers left behind would describe a point no one points at."""
+        self.views.contour.set_hover_text("")
+
     # Applying state to the views
     def _compile(self, text: str) -> CompiledFormula:
         """The compiled formula from the cache; compiled here only when it is not there
@@ -524,6 +530,7 @@ class Controller(QObject):
         views = self.views
         views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
         views.contour.set_field(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, levels)
+        self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
         exact = self.analysis.critical_points if self._analysis_is_current() else []
         self._show_critical_points(self.landscape.find_critical_points(), exact)

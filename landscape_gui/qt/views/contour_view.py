@@ -122,6 +122,7 @@ class ContourView(QtWidgets.QWidget):
     probeRequested = QtCore.Signal(float, float)  # a click, or the start of a drag
     probeDragged = QtCore.Signal(float, float)  # the same drag moved on
     hovered = QtCore.Signal(float, float)
+    hoverEnded = QtCore.Signal()  # the pointer left the map
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -223,6 +224,7 @@ class ContourView(QtWidgets.QWidget):
         self.hover_label.hide()
 
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._plot_widget.viewport().installEventFilter(self)
         self.view_box.sigProbe.connect(self.probeRequested)
         self.view_box.sigProbeDrag.connect(self.probeDragged)
 
@@ -587,8 +589,14 @@ class ContourView(QtWidgets.QWidget):
         self.legend.setVisible(bool(self._legend_kinds))
 
     # ------------------------------------------------------------------ mouse and hover
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Type.Leave:
+            self.hoverEnded.emit()
+        return False
+
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            self.hoverEnded.emit()  # over the axes or the colour bar: not a point of the map
             return
         point = self.view_box.mapSceneToView(scene_pos)
         self.hovered.emit(float(point.x()), float(point.y()))
