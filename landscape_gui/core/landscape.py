@@ -155,9 +155,10 @@ class PointReadout:
             return None
         return (self.df_dx / norm, self.df_dy / norm)
 
-    def directional_derivative(self, angle: float) -> float:
-        """D_u f = grad f · u for the unit vector u at ``angle`` radians from the x-axis."""
-        return self.df_dx * math.cos(angle) + self.df_dy * math.sin(angle)
+    def directional_derivative(self, angle):
+        """D_u f = grad f · u for the unit vector u at ``angle`` radians from the x-axis (a
+        float, or an array of angles for the whole fan of slopes)."""
+        return self.df_dx * np.cos(angle) + self.df_dy * np.sin(angle)
 
 
 # The generated code calls numpy.sin, functools.reduce(numpy.minimum, ...) and so on through

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from landscape_gui.core import calculus, lesson
+from landscape_gui.core import arrows, calculus, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
     DEFAULT_PARAMETER_VALUE,
@@ -42,6 +42,7 @@ MAX_RUNS = 8
 COMPILED_CACHE_SIZE = 16
 ANALYSIS_DELAY_MS = 400
 GRADIENT_FIELD_SIZE = 15
+ARROW_SAMPLES = 41  # a 41 x 41 look at |grad f| chooses the landscape's arrow scale
 FAN_SAMPLES = 181
 
 
@@ -96,6 +97,8 @@ class Controller(QObject):
         self.landscape: Landscape | None = None
         self.grid: GridSample | None = None
         self.z_limits = (0.0, 1.0)
+        self.arrow_scale = 1.0  # gradient arrows are arrow_scale × ∇f long (per landscape)
+        self._field_scale: float | None = None
         self.critical_points: list[calculus.CriticalPoint] = []
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._analysis_generation = 0
@@ -131,6 +134,7 @@ class Controller(QObject):
         views.contour.probeRequested.connect(self.set_probe)
         views.contour.probeDragged.connect(self.drag_probe)
         views.contour.hovered.connect(self.hover)
+        views.contour.hoverEnded.connect(self.end_hover)
         views.readout.criticalPointChosen.connect(self.set_probe)
 
         self.runs = RunsController(self)
@@ -459,6 +463,11 @@ class Controller(QObject):
             f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
         )
 
+    def end_hover(self) -> None:
+        """The hover readout shows only while the pointer is on the map (and never in an
+        exported picture): numbers left behind would describe a point no one points at."""
+        self.views.contour.set_hover_text("")
+
     # Applying state to the views
     def _compile(self, text: str) -> CompiledFormula:
         """The compiled formula from the cache; compiled here only when it is not there
@@ -516,10 +525,12 @@ class Controller(QObject):
         self.landscape = Landscape(compiled, dict(self.state.parameters), self.state.domain)
         self.grid = self.landscape.sample(self.state.resolution)
         self.z_limits = height_limits(self.grid.z)
+        self.arrow_scale = self._choose_arrow_scale()
         levels = contour_levels(self.z_limits, 20)
         views = self.views
         views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
         views.contour.set_field(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, levels)
+        self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
         exact = self.analysis.critical_points if self._analysis_is_current() else []
         self._show_critical_points(self.landscape.find_critical_points(), exact)
@@ -537,6 +548,16 @@ class Controller(QObject):
             )
             self._show_math()
         self._analysis_timer.start()
+
+    def _choose_arrow_scale(self) -> float:
+        """One arrow scale per landscape, from how steep it is across the domain."""
+        d = self.state.domain
+        xs = np.linspace(d.x_min, d.x_max, ARROW_SAMPLES)
+        ys = np.linspace(d.y_min, d.y_max, ARROW_SAMPLES)
+        gx, gy = self.landscape.gradient(*np.meshgrid(xs, ys, indexing="ij"))
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = np.hypot(gx, gy)
+        return arrows.arrow_scale(norms, min(d.width, d.height))
 
     def _show_critical_points(self, numeric, exact) -> None:
         self.critical_points = merge_critical_points(numeric, exact, self.state.domain)
@@ -593,12 +614,17 @@ class Controller(QObject):
         views.surface.set_wireframe(toggles.wireframe)
         views.contour.set_contours_visible(toggles.contours)
         views.slices.setVisible(toggles.slices)
+        self._field_scale = None
         if toggles.gradient_field and self.landscape is not None:
             d = self.state.domain
             xs = np.linspace(d.x_min, d.x_max, GRADIENT_FIELD_SIZE)
             ys = np.linspace(d.y_min, d.y_max, GRADIENT_FIELD_SIZE)
             gx, gy = self.landscape.gradient(*np.meshgrid(xs, ys, indexing="ij"))
-            views.contour.set_gradient_field(xs, ys, gx, gy)
+            spacing = min(d.width, d.height) / (GRADIENT_FIELD_SIZE - 1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                norms = np.hypot(gx, gy)
+            self._field_scale = arrows.arrow_scale(norms, spacing, share=0.9)
+            views.contour.set_gradient_field(xs, ys, gx, gy, self._field_scale)
         else:
             views.contour.set_gradient_field(None)
 
@@ -612,8 +638,9 @@ class Controller(QObject):
         toggles = self.state.toggles
         finite = all(math.isfinite(v) for v in (r.f, r.df_dx, r.df_dy))
         if finite and toggles.gradient_arrow:
-            views.contour.set_probe(x, y, r.df_dx, r.df_dy, r.f)
-            views.surface.set_probe(x, y, r.f, r.df_dx, r.df_dy)
+            scale = self.arrow_scale
+            views.contour.set_probe(x, y, r.df_dx, r.df_dy, r.f, scale, self._arrow_note(r))
+            views.surface.set_probe(x, y, r.f, r.df_dx, r.df_dy, scale)
         else:
             views.contour.set_probe(None)
             views.surface.set_probe(None)
@@ -628,12 +655,22 @@ class Controller(QObject):
                 ys, self.landscape.value(np.full_like(ys, x), ys), x, y, r.f, r.df_dy
             )
             angles = np.linspace(0.0, 2 * math.pi, FAN_SAMPLES)
-            slopes = r.df_dx * np.cos(angles) + r.df_dy * np.sin(angles)
+            slopes = r.directional_derivative(angles)
             direction = r.ascent_direction
             grad_angle = math.atan2(direction[1], direction[0]) if direction else None
             views.slices.set_directional(angles, slopes, grad_angle, r.grad_norm)
         else:
             views.surface.set_slice_planes(None, None)
+
+    def _arrow_note(self, readout) -> str:
+        """What the arrows' lengths mean, said on the map; and that there is none when flat."""
+        note = arrows.scale_text(self.arrow_scale)
+        side = min(self.state.domain.width, self.state.domain.height)
+        if arrows.vanishes(readout.grad_norm, self.arrow_scale, side):
+            note += f" · here |∇f| = {_short(readout.grad_norm)}: flat, no uphill direction"
+        if self._field_scale is not None and self._field_scale != self.arrow_scale:
+            note += f" · field arrows = {self._field_scale:g} × ∇f"
+        return note
 
     def set_dark(self, dark: bool) -> None:
         self._dark = dark

@@ -201,6 +201,7 @@ class FileActions(QObject):
         path = self.ask_save_path(caption, file_filter, suggestion)
         if not path:
             return None
+        self.controller.end_hover()  # a picture never carries a stale hover readout
         try:
             write(path)
         except OSError as error:
@@ -284,6 +285,7 @@ class FileActions(QObject):
         return self._export("Export the trajectory", "CSV files (*.csv)", "trajectory.csv", write)
 
     def copy_image(self) -> None:
+        self.controller.end_hover()
         QGuiApplication.clipboard().setImage(export.widget_image(self.window, 1.0))
         self.controller.message.emit("Copied a picture of the window")
 

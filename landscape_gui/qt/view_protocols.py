@@ -69,6 +69,7 @@ class ContourViewLike(Styled, Protocol):
     probeRequested: Intent
     probeDragged: Intent
     hovered: Intent
+    hoverEnded: Intent
 
     def set_field(self, xs, ys, z, z_limits, levels) -> None: ...
     def set_contours_visible(self, visible: bool) -> None: ...

@@ -173,3 +173,14 @@ def test_dark_mode_restyles_every_view_and_recolours_the_mathematics(headless, q
     for name, svg in light.items():
         if svg is not None:
             assert dark[name] == typeset.recoloured(svg, True) != svg
+
+
+def test_arrows_are_scale_times_the_gradient_and_vanish_on_flat_ground(headless):
+    controller, views = headless
+    x, y, gx, gy, f0, scale, note = views.contour.last("set_probe")
+    assert (x, y, gx, gy, f0) == pytest.approx((3.0, 4.0, 6.0, 8.0, 25.0))  # the seed's bowl
+    assert scale == pytest.approx(0.1) and note == "arrow = 0.1 × ∇f"
+    assert views.surface.last("set_probe")[-1] == scale  # the 3D arrow uses the same scale
+    views.contour.probeRequested.emit(0.0, 0.0)  # the bottom of the bowl
+    note = views.contour.last("set_probe")[-1]
+    assert "flat, no uphill direction" in note

@@ -127,3 +127,24 @@ def test_a_real_drag_on_the_map_is_one_undo_step(qtbot, window):
         qtbot.mouseMove(viewport, centre + QPoint(12 * step, 6 * step))
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=centre + QPoint(60, 30))
     assert controller.undo_stack.count() == start + 1
+
+
+def test_the_hover_readout_never_outlives_the_pointer_or_the_landscape(qtbot, window):
+    controller = window.controller
+    contour = window.views.contour
+    viewport = contour.plot_widget().viewport()
+    centre = viewport.rect().center()
+    with qtbot.waitSignal(contour.hovered, timeout=2000):
+        qtbot.mouseMove(viewport, centre)
+        qtbot.mouseMove(viewport, centre + QPoint(5, 5))
+    assert contour.hover_label.isVisible()
+    assert "f = " in contour.hover_label.toPlainText()
+    # A new landscape: the numbers described the old one.
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.set_formula("x^2 - y^2")
+    assert not contour.hover_label.isVisible()
+    # Hover again, then the pointer leaves the map.
+    qtbot.mouseMove(viewport, centre + QPoint(-5, 0))
+    qtbot.waitUntil(contour.hover_label.isVisible, timeout=2000)
+    qtbot.mouseMove(window.views.descent)
+    qtbot.waitUntil(lambda: not contour.hover_label.isVisible(), timeout=2000)

@@ -37,8 +37,6 @@ CRITICAL_POINT_STYLES: dict[str, tuple[str, str]] = {
     "degenerate": ("d", "degenerate"),
 }
 
-PROBE_ARROW_FRACTION = 0.16  # gradient arrow length as a fraction of the shorter domain side
-FIELD_ARROW_FRACTION = 0.8  # field arrow length as a fraction of the coarse grid spacing
 MAX_LEVEL_LABELS = 8
 BASIN_ALPHA = 0.45  # the basin tint: the height image and its level lines stay readable under it
 # Starts that diverged: diagonal stripes of these two greys, two grid cells wide, so "blew up"
@@ -124,6 +122,7 @@ class ContourView(QtWidgets.QWidget):
     probeRequested = QtCore.Signal(float, float)  # a click, or the start of a drag
     probeDragged = QtCore.Signal(float, float)  # the same drag moved on
     hovered = QtCore.Signal(float, float)
+    hoverEnded = QtCore.Signal()  # the pointer left the map
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -212,6 +211,12 @@ class ContourView(QtWidgets.QWidget):
             self._plot.addItem(item)
         self._set_probe_visible(False)
 
+        # What the arrows' lengths mean ("arrow = 0.2 × ∇f"), in the map's bottom-left corner.
+        self.scale_note = pg.TextItem(anchor=(0, 1))
+        self.scale_note.setParentItem(self.view_box)
+        self.scale_note.setZValue(190)
+        self.view_box.sigResized.connect(self._place_scale_note)
+
         self.hover_label = pg.TextItem(anchor=(0, 0))
         self.hover_label.setParentItem(self.view_box)
         self.hover_label.setPos(6, 6)
@@ -219,6 +224,7 @@ class ContourView(QtWidgets.QWidget):
         self.hover_label.hide()
 
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._plot_widget.viewport().installEventFilter(self)
         self.view_box.sigProbe.connect(self.probeRequested)
         self.view_box.sigProbeDrag.connect(self.probeDragged)
 
@@ -354,15 +360,18 @@ class ContourView(QtWidgets.QWidget):
             label.setVisible(self._contours_visible)
 
     # ------------------------------------------------------------------ the probe
-    def set_probe(self, x=None, y=None, gx=None, gy=None, f0=None) -> None:
-        """Mark (x, y), draw the gradient arrow (gx, gy) and highlight the level line f0.
+    def set_probe(
+        self, x=None, y=None, gx=None, gy=None, f0=None, scale: float = 1.0, note: str = ""
+    ) -> None:
+        """Mark (x, y), draw the gradient arrow and highlight the level line f = f0.
 
-        The arrow's length is a fixed fraction of the domain: on an aspect-locked map its
-        direction is the message (steepest ascent, perpendicular to the level line), and the
-        readout gives |grad f|. A zero or non-finite gradient draws no arrow.
+        The arrow is ``scale × (gx, gy)`` in the map's units, so its length is the steepness
+        (``note`` says the scale on the map). An arrow that would leave the map is cut at its
+        edge, and the note says so; a zero or non-finite gradient draws no arrow.
         """
         if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
             self._set_probe_visible(False)
+            self._show_scale_note("")
             return
         x, y = float(x), float(y)
         self.probe_marker.setData([x], [y])
@@ -378,10 +387,15 @@ class ContourView(QtWidgets.QWidget):
 
         gx = float(gx) if gx is not None else math.nan
         gy = float(gy) if gy is not None else math.nan
-        norm = math.hypot(gx, gy) if math.isfinite(gx) and math.isfinite(gy) else 0.0
-        if norm > 0.0:
-            length = PROBE_ARROW_FRACTION * self._short_side()
-            tip_x, tip_y = x + length * gx / norm, y + length * gy / norm
+        dx, dy = scale * gx, scale * gy
+        drawn = math.isfinite(dx) and math.isfinite(dy) and (dx, dy) != (0.0, 0.0)
+        cut = 1.0
+        if drawn:
+            cut = self._share_inside(x, y, dx, dy)
+            drawn = cut > 0.0
+        self._show_scale_note(f"{note} (cut at the map's edge)" if drawn and cut < 1 else note)
+        if drawn:
+            tip_x, tip_y = x + cut * dx, y + cut * dy
             self.arrow_shaft.setData([x, tip_x], [y, tip_y])
             self._arrow_halo.setData([x, tip_x], [y, tip_y])
             self.arrow_head.setPos(tip_x, tip_y)
@@ -404,6 +418,30 @@ class ContourView(QtWidgets.QWidget):
         ):
             item.setVisible(visible)
 
+    def _share_inside(self, x: float, y: float, dx: float, dy: float) -> float:
+        """How much of the step (dx, dy) from (x, y) stays on the map (1 when all of it)."""
+        if self._domain is None:
+            return 1.0
+        x0, x1, y0, y1 = self._domain
+        share = 1.0
+        for start, step, low, high in (
+            (x, dx, min(x0, x1), max(x0, x1)),
+            (y, dy, min(y0, y1), max(y0, y1)),
+        ):
+            if step > 0 and start + step > high:
+                share = min(share, (high - start) / step)
+            elif step < 0 and start + step < low:
+                share = min(share, (low - start) / step)
+        return max(share, 0.0)
+
+    def _show_scale_note(self, text: str) -> None:
+        self.scale_note.setText(text)
+        self.scale_note.setVisible(bool(text))
+        self._place_scale_note()
+
+    def _place_scale_note(self) -> None:
+        self.scale_note.setPos(6, self.view_box.height() - 6)
+
     def _short_side(self) -> float:
         if self._domain is not None:
             x0, x1, y0, y1 = self._domain
@@ -412,12 +450,9 @@ class ContourView(QtWidgets.QWidget):
         return min(abs(x1 - x0), abs(y1 - y0)) or 1.0
 
     # ------------------------------------------------------------------ overlays
-    def set_gradient_field(self, xs=None, ys=None, gx=None, gy=None) -> None:
-        """Draw unit-length gradient arrows on a coarse grid, all as one NaN-separated line.
-
-        Lengths are normalised: the field shows directions (uphill everywhere), which is what
-        the lesson is about; steepness is what the level-line spacing already shows.
-        """
+    def set_gradient_field(self, xs=None, ys=None, gx=None, gy=None, scale: float = 1.0) -> None:
+        """Draw ``scale × ∇f`` arrows centred on a coarse grid, all as one NaN-separated line:
+        uphill everywhere, and as long as the ground is steep (none where it is flat)."""
         if xs is None:
             self.field_item.setData(np.empty((0, 2)))
             self.field_item.hide()
@@ -428,16 +463,16 @@ class ContourView(QtWidgets.QWidget):
         gy = _as_float_array(gy)
         px, py = np.meshgrid(xs, ys, indexing="ij")
         px, py, gx, gy = (a.ravel() for a in (px, py, gx, gy))
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             norm = np.hypot(gx, gy)
             ok = np.isfinite(norm) & (norm > 0)
             ux = np.where(ok, gx / np.where(ok, norm, 1.0), np.nan)
             uy = np.where(ok, gy / np.where(ok, norm, 1.0), np.nan)
-        spacing = [abs(a[-1] - a[0]) / (len(a) - 1) for a in (xs, ys) if len(a) > 1]
-        length = FIELD_ARROW_FRACTION * (min(spacing) if spacing else self._short_side() / 15)
-        head = 0.35 * length
-        tail = np.column_stack((px - ux * length / 2, py - uy * length / 2))
-        tip = np.column_stack((px + ux * length / 2, py + uy * length / 2))
+            length = np.where(ok, scale * norm, np.nan)
+        head = (0.35 * length)[:, None]
+        half = (length / 2)[:, None]
+        tail = np.column_stack((px, py)) - half * np.column_stack((ux, uy))
+        tip = np.column_stack((px, py)) + half * np.column_stack((ux, uy))
         cos_a, sin_a = math.cos(math.radians(28)), math.sin(math.radians(28))
         # The two barbs: the reversed direction turned by +-28 degrees.
         left = tip - head * np.column_stack((ux * cos_a - uy * sin_a, uy * cos_a + ux * sin_a))
@@ -554,8 +589,14 @@ class ContourView(QtWidgets.QWidget):
         self.legend.setVisible(bool(self._legend_kinds))
 
     # ------------------------------------------------------------------ mouse and hover
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Type.Leave:
+            self.hoverEnded.emit()
+        return False
+
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            self.hoverEnded.emit()  # over the axes or the colour bar: not a point of the map
             return
         point = self.view_box.mapSceneToView(scene_pos)
         self.hovered.emit(float(point.x()), float(point.y()))
@@ -651,6 +692,12 @@ class ContourView(QtWidgets.QWidget):
         )
         self.hover_label.border = pg.mkPen(fg)
         self.hover_label.update()
+        note_font = QtGui.QFont()
+        note_font.setPointSizeF(9.5 * s)
+        self.scale_note.setFont(note_font)
+        self.scale_note.setColor(fg)
+        self.scale_note.fill = self.hover_label.fill
+        self.scale_note.update()
 
     def _style_level_label(self, label: pg.TextItem) -> None:
         s = self._scale()

@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QLineEdit, QSlider, QWidget
 
 from landscape_gui.core.optimizers import HyperParameterSpec, OptimizerError
+from landscape_gui.qt.views.palette import ERROR_COLOR
 
 SLIDER_STEPS = 1000
-ERROR_COLOR = "#d32f2f"
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 

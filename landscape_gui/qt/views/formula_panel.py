@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from landscape_gui.qt.views.palette import ERROR_COLOR
+
 DEBOUNCE_MS = 300
 NORMAL_FORMULA_PIXELS = 17
 PRESENTATION_FORMULA_PIXELS = 34
@@ -184,7 +186,7 @@ class FormulaPanel(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("formulaError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d32f2f;")
+        self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error_label.hide()
 
         self.preset_combo = QComboBox()
@@ -274,7 +276,7 @@ class FormulaPanel(QWidget):
             return
         self.error_label.setText(f"⚠ {message}. The last good landscape stays on screen.")
         self.error_label.show()
-        self.formula_edit.setStyleSheet("QLineEdit { border: 2px solid #d32f2f; }")
+        self.formula_edit.setStyleSheet(f"QLineEdit {{ border: 2px solid {ERROR_COLOR}; }}")
         if position is not None and self.formula_edit.hasFocus() is False:
             self.formula_edit.setCursorPosition(position)
 

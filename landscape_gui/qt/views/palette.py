@@ -12,15 +12,17 @@ import pyqtgraph
 HEIGHT_COLORMAP_NAME = "viridis"
 HEIGHT_COLORMAP = pyqtgraph.colormap.get(HEIGHT_COLORMAP_NAME)
 
-# Okabe-Ito, reordered for contrast against viridis and against each other.
+# Okabe-Ito, reordered for contrast against viridis and against each other: no two runs that
+# race side by side get neighbouring hues (orange then vermillion read as one colour on a
+# washed-out projector).
 RUN_COLORS: list[str] = [
     "#E69F00",  # orange
-    "#D55E00",  # vermillion
+    "#0072B2",  # blue
     "#CC79A7",  # reddish purple
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
     "#56B4E9",  # sky blue
     "#F0E442",  # yellow
-    "#0072B2",  # blue
-    "#009E73",  # bluish green
     "#000000",  # black
 ]
 
@@ -43,6 +45,10 @@ GRADIENT_COLOR = "#FF2D55"
 TANGENT_PLANE_COLOR = "#FFFFFF"
 SLICE_X_COLOR = "#E69F00"  # the plane y = y0 that shows df/dx
 SLICE_Y_COLOR = "#56B4E9"  # the plane x = x0 that shows df/dy
+
+
+# What is wrong in an input box or message: one red everywhere.
+ERROR_COLOR = "#D32F2F"
 
 
 def run_color(index: int) -> str:

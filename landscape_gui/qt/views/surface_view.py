@@ -35,6 +35,8 @@ BOX_HALF = 5.0  # x and y map onto [-BOX_HALF, BOX_HALF]
 BOX_HEIGHT = 5.0  # heights map onto [0, BOX_HEIGHT]
 FLOOR_Z = -0.35  # the floor grid sits a little below the lowest height, so it never z-fights
 PLANE_TOP = BOX_HEIGHT + 0.35
+MAX_ARROW_LENGTH = 1.6 * BOX_HALF  # the gradient arrow stays inside the picture
+MIN_ARROW_LENGTH = 0.05  # shorter than this it cannot be seen: flat ground, no arrow
 
 DEFAULT_CAMERA = {
     "distance": 25.0,
@@ -252,6 +254,7 @@ class SurfaceView(QWidget):
         self._zd = np.zeros((0, 0))  # display heights, NaN at holes
         self._triangle_cache: dict[tuple[int, int], np.ndarray] = {}
         self._probe: tuple[float, float, float, float, float] | None = None
+        self._arrow_scale = 1.0  # the arrow is scale × ∇f (the controller chooses it per landscape)
         self._tangent_visible = False
         self._slices: tuple[float | None, float | None] = (None, None)
         self._paths: list[tuple[np.ndarray, str]] = []
@@ -554,13 +557,16 @@ class SurfaceView(QWidget):
         z: float | None = None,
         gx: float | None = None,
         gy: float | None = None,
+        scale: float = 1.0,
     ) -> None:
-        """Mark (x, y, f) and draw grad f there climbing the surface; ``set_probe(None)`` hides."""
+        """Mark (x, y, f) and draw the gradient there climbing the surface, ``scale × ∇f`` long
+        across the floor as on the contour map; ``set_probe(None)`` hides."""
         values = (x, y, z, gx, gy)
         if x is None or any(v is None for v in values):
             self._probe = None
         else:
             self._probe = tuple(float(v) for v in values)
+        self._arrow_scale = float(scale)
         self._update_probe()
 
     def set_tangent_plane(self, visible: bool) -> None:
@@ -607,16 +613,22 @@ class SurfaceView(QWidget):
         )
         self._drop_line.show()
 
-        # The arrow climbs the displayed surface: a step t*(gx, gy) gains t*|g|^2 in height.
+        # The arrow climbs the displayed surface along the tangent plane: the step
+        # scale*(gx, gy) across the floor (as long as the contour map's arrow) gains
+        # scale*|g|^2 in height. It is kept inside the box, and too short to see means flat.
+        t = self._arrow_scale
         if math.isfinite(gx) and math.isfinite(gy) and (gx != 0.0 or gy != 0.0):
-            d = np.array([gx * m.sx, gy * m.sy, (gx * gx + gy * gy) * m.sz], dtype=float)
-            norm = np.linalg.norm(d)
-            if not math.isfinite(norm) or norm == 0.0:
+            d = np.array([t * gx * m.sx, t * gy * m.sy, t * (gx * gx + gy * gy) * m.sz])
+            length = float(np.linalg.norm(d))
+            if not math.isfinite(length) or length == 0.0:
                 # |g|^2 overflowed: the arrow is vertical in display space
-                d, norm = np.array([0.0, 0.0, 1.0]), 1.0
-            d /= norm
-            length = 2.2 * big
-            head = 0.55 * big
+                d, length = np.array([0.0, 0.0, 1.0]), MAX_ARROW_LENGTH
+            d /= np.linalg.norm(d)
+            length = min(length, MAX_ARROW_LENGTH)
+            head = min(0.55 * big, 0.5 * length)
+        else:
+            length = 0.0
+        if length >= MIN_ARROW_LENGTH:
             start = p + [0, 0, lift]
             tip = start + d * length
             self._arrow_shaft.setData(
