@@ -36,6 +36,13 @@ def _clean(derivative: sp.Expr) -> sp.Expr:
     cleaned = derivative.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
     cleaned = cleaned.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.Integer(0))
     cleaned = cleaned.replace(sp.Heaviside, lambda u, *rest: (1 + sp.sign(u)) / 2)
+    # d|u| of a u sympy cannot prove real (a power with a symbolic exponent) comes out in
+    # re, im and arg. Landscape draws f only where it is real, and there u is a positive
+    # number (a negative base to a non-whole power is undefined): re u = u, im u = arg u = 0.
+    if cleaned.has(sp.re, sp.im, sp.arg, sp.conjugate):
+        cleaned = cleaned.replace(sp.re, lambda u: u).replace(sp.conjugate, lambda u: u)
+        cleaned = cleaned.replace(sp.im, lambda u: sp.Integer(0))
+        cleaned = cleaned.replace(sp.arg, lambda u: sp.Integer(0))
     return cleaned
 
 

@@ -95,6 +95,8 @@ MINE = [
     "exp(x)^1000",
     "exp(exp(exp(exp(x))))",
     "sqrt(x^2+y^2)",
+    "cbrt(((tan(y))(7))^(sin(y)))",  # found by the fuzzer: re/im/arg in the derivative
+    "abs(x^y)",
     "max(x, y, 1)",
     "floor(1e300)*x",
     "ceil(exp(690))x",
