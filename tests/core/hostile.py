@@ -152,7 +152,7 @@ def _check_parses_back(printed: str, where: str) -> None:
         )
 
 
-def check_pipeline(text: str, analyse_seconds: float = 1.0) -> str | None:
+def check_pipeline(text: str, analyse_seconds: float | None = 1.0) -> str | None:
     """The whole core path for ``text``; returns the refusal sentence, or None if drawn."""
     where = repr(text)
     with warnings.catch_warnings():
@@ -171,6 +171,8 @@ def check_pipeline(text: str, analyse_seconds: float = 1.0) -> str | None:
         landscape.find_critical_points(starts_per_axis=5)
         readout = landscape.at(1.0, 1.0)
         assert all(abs(v) <= VALUE_LIMIT or v != v for v in (readout.f, readout.df_dx)), where
+        if analyse_seconds is None:  # the corpus checks this through landscape info
+            return None
         analysis = calculus.analyse(landscape.expression(), seconds=analyse_seconds)
     for printed in (analysis.f, analysis.df_dx, analysis.df_dy):
         _check_parses_back(printed, where)
@@ -269,7 +271,7 @@ def fuzz_pipeline(text: str) -> None:
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     database=None,
     derandomize=True,
@@ -300,7 +302,7 @@ def fuzz_info(text: str) -> None:
 def main(what: str) -> None:
     if what == "corpus":
         for text in CORPUS:
-            refusal = check_pipeline(text, analyse_seconds=0.3)
+            refusal = check_pipeline(text, analyse_seconds=None)
             print(f"{text[:60]!r} => {refusal or 'drawn'}", flush=True)
     elif what == "corpus-info":
         for text in CORPUS:
