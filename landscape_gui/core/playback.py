@@ -17,7 +17,7 @@ from landscape_gui.core import calculus
 from landscape_gui.core.descent import STATUS_NAMES
 from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
 from landscape_gui.core.formula import X, Y
-from landscape_gui.core.optimizers import OPTIMIZERS
+from landscape_gui.core.optimizers import OPTIMIZERS, gd_stability_bound
 from landscape_gui.core.state import RunSettings
 
 MAX_DRAWN_POINTS = 600
@@ -135,37 +135,44 @@ def arithmetic_number(value: float) -> str:
 class Curvature:
     """The Hessian of a quadratic landscape (the same at every point), or None otherwise."""
 
-    eigenvalues: tuple[float, float] | None
+    hessian: tuple[tuple[float, float], tuple[float, float]] | None
+
+    @property
+    def eigenvalues(self) -> tuple[float, float] | None:
+        if self.hessian is None:
+            return None
+        low, high = np.linalg.eigvalsh(np.array(self.hessian))
+        return (float(low), float(high))
 
 
 def quadratic_curvature(landscape) -> Curvature:
-    """Worked out once per landscape: whether f is quadratic, and its Hessian's eigenvalues."""
+    """Worked out once per landscape: whether f is quadratic, and its Hessian."""
     hessian = landscape.compiled.hessian_exprs
     if any(h.free_symbols & {X, Y} for h in hessian):
         return Curvature(None)  # not a quadratic: the bound would change from point to point
     fxx, fxy, fyy = (float(v) for v in landscape.hessian(0.0, 0.0))
     if not all(math.isfinite(v) for v in (fxx, fxy, fyy)):
         return Curvature(None)
-    low, high = np.linalg.eigvalsh(np.array([[fxx, fxy], [fxy, fyy]]))
-    return Curvature((float(low), float(high)))
+    return Curvature(((fxx, fxy), (fxy, fyy)))
 
 
 def stability_hint(curvature: Curvature, optimizer: str) -> str | None:
     """What the learning rate can do on a quadratic, for the step rules that follow the
     gradient with a fixed rate: the 2/λmax bound where one exists, and the truth where not."""
-    if curvature.eigenvalues is None or optimizer not in ("gd", "momentum", "nesterov"):
+    if curvature.hessian is None or optimizer not in ("gd", "momentum", "nesterov"):
         return None
-    low, high = curvature.eigenvalues
-    if high <= 0:
-        return "No learning rate converges: this landscape has no bottom."
-    if low < 0:
+    bound = gd_stability_bound(curvature.hessian)
+    if bound is None:
+        low, high = curvature.eigenvalues
+        if high <= 0:
+            return "No learning rate converges: this landscape has no bottom."
         return (
             "No learning rate converges here: on this saddle plain GD runs away along the "
             "downhill-curving direction at any learning rate."
         )
+    low, _high = curvature.eigenvalues
     if low == 0:
         return "A flat valley floor: GD stops somewhere along it, not at one point."
-    bound = 2.0 / high
     if optimizer == "gd":
         return f"Plain GD diverges above lr = {bound:.4g} (2/λmax)"
     return f"Plain GD would diverge above lr = {bound:.4g} (2/λmax)"
