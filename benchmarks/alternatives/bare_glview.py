@@ -19,10 +19,9 @@ import time
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "frame"
     import numpy as np
-    from PySide6.QtWidgets import QApplication
-
     import pyqtgraph as pg
     import pyqtgraph.opengl as gl
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication([])
     view = gl.GLViewWidget()
