@@ -301,6 +301,8 @@ class Comparison:
     repeats: int
     landscape_cpu: float | None = None
     alternative_cpu: float | None = None
+    landscape_exit: float | None = None  # when the process ended, if "done" came before
+    alternative_exit: float | None = None
     note: str = ""
 
 
@@ -325,8 +327,9 @@ def _child_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_job(job: Job) -> tuple[float, float]:
-    """(wall seconds until the job is done, CPU seconds the process and its children used)."""
+def run_job(job: Job) -> tuple[float, float, float]:
+    """(wall seconds until the job is done, CPU seconds the process and its children used,
+    wall seconds until the process ended)."""
     if job.output is not None:
         job.output.unlink(missing_ok=True)
     environment = dict(os.environ, PYTHONPATH=str(REPO))
@@ -345,11 +348,11 @@ def run_job(job: Job) -> tuple[float, float]:
     if job.until == "file":
         if job.output is None or not job.output.exists():
             raise RuntimeError(f"{' '.join(job.command[:4])} ... wrote no {job.output}")
-        return job.output.stat().st_mtime - started, cpu
+        return job.output.stat().st_mtime - started, cpu, exited - started
     if job.until == "frame":
         data = json.loads(result.stdout.strip().splitlines()[-1])
-        return data["first_frame_wall"] - started, cpu
-    return exited - started, cpu
+        return data["first_frame_wall"] - started, cpu, exited - started
+    return exited - started, cpu, exited - started
 
 
 def compare(
@@ -363,14 +366,16 @@ def compare(
     """Run the pair in turn (A, B, A, B, ...) after one untimed warm-up of each."""
     run_job(landscape)
     run_job(alternative)
-    a_wall, a_cpu, b_wall, b_cpu = [], [], [], []
+    a_wall, a_cpu, a_exit, b_wall, b_cpu, b_exit = [], [], [], [], [], []
     for _ in range(repeats):
-        wall, cpu = run_job(landscape)
+        wall, cpu, ended = run_job(landscape)
         a_wall.append(wall)
         a_cpu.append(cpu)
-        wall, cpu = run_job(alternative)
+        a_exit.append(ended)
+        wall, cpu, ended = run_job(alternative)
         b_wall.append(wall)
         b_cpu.append(cpu)
+        b_exit.append(ended)
     a, b = statistics.median(a_wall), statistics.median(b_wall)
     pair_ratios = [x / y for x, y in zip(a_wall, b_wall, strict=True)]
     ratio = a / b
@@ -387,6 +392,8 @@ def compare(
         repeats=repeats,
         landscape_cpu=statistics.median(a_cpu),
         alternative_cpu=statistics.median(b_cpu),
+        landscape_exit=statistics.median(a_exit) if landscape.until != "exit" else None,
+        alternative_exit=statistics.median(b_exit) if alternative.until != "exit" else None,
         note=note,
     )
 
@@ -587,11 +594,11 @@ def import_times(stderr: str) -> tuple[float, dict[str, float]]:
     return total, by_package
 
 
-def _cprofile_top(command: list[str], sort: str, count: int = 15) -> str:
+def _cprofile_top(command: list[str], sort: str, count: int = 15, exclude: str = "") -> str:
     """``python -m cProfile`` of a command: the top ``count`` lines (main thread only)."""
     output = _scratch() / "profile.out"
     _spawned(_python("-m", "cProfile", "-o", output, *command))
-    return _format_stats(output, sort, count)
+    return _format_stats(output, sort, count, exclude)
 
 
 _IMPORT_MACHINERY = (
@@ -620,6 +627,42 @@ def _write_imports(out, total: float, by_package: dict[str, float], shown: int =
         out.write(f"    {package:<24} {seconds:6.2f} s\n")
 
 
+ANALYSIS_PARTS = """\
+import sys
+import time
+
+began = time.perf_counter()
+from landscape_gui.core import calculus, timebound
+from landscape_gui.core.landscape import Landscape
+
+print(f"import landscape_gui.core.calculus (sympy): {time.perf_counter() - began:.2f} s"
+      " (what a new helper process does before its first call)")
+expr = Landscape.from_text(sys.argv[1]).expression()
+fx, fy = calculus.gradient(expr)
+hessian = calculus.hessian(expr)
+began = time.perf_counter()
+calculus._tidy_all(expr, fx, fy, *hessian)
+print(f"tidy (simplify f, both partials, the Hessian): {time.perf_counter() - began:.2f} s")
+began = time.perf_counter()
+try:
+    points = timebound.call_with_time_limit(calculus.solve_critical_points, (expr,), 5.0)
+    outcome = f"{len(points)} exact points"
+except timebound.TimeLimitExceeded:
+    outcome = "not solved within 5 s"
+except Exception as error:
+    outcome = f"gave up: {error}"
+print(f"solve grad f = 0: {time.perf_counter() - began:.2f} s, {outcome}"
+      " (the window allows it 2 s)")
+began = time.perf_counter()
+from landscape_gui.qt import typeset
+
+analysis = calculus.analyse(expr, seconds=0.5)
+imported = time.perf_counter()
+typeset.derivative_pictures(analysis)
+print(f"typeset (ziamath), first call: {time.perf_counter() - imported:.2f} s")
+"""
+
+
 def profile_screenshot(quick: bool) -> int:
     """The screenshot command, phase by phase (benchmarks/trace_screenshot.py), and cProfile."""
     out = sys.stdout
@@ -644,6 +687,14 @@ def profile_screenshot(quick: bool) -> int:
         for at, thread, what, took in data["events"]:
             thread = "GUI" if thread == "MainThread" else "worker"
             out.write(f"  {at + offset:6.2f}  {took:8.2f}  {thread:<12}  {what}\n")
+    out.write(
+        "\nThe analysis's parts one at a time, in a process of their own (no window, no"
+        " helper process):\n"
+    )
+    parts = _scratch() / "analysis_parts.py"
+    parts.write_text(ANALYSIS_PARTS)
+    for line in _spawned(_python(parts, PICTURE_FORMULA))[1].stdout.splitlines():
+        out.write(f"  {line}\n")
     out.write("\ncProfile of the main thread, top 15 by own time (tottime):\n")
     command = ["-m", "landscape_gui", "screenshot", *arguments]
     out.write(_cprofile_top(command, "tottime") + "\n")
@@ -738,8 +789,12 @@ def profile_window(quick: bool) -> int:
     _, result = _spawned(_python("-X", "importtime", ALTERNATIVES / "bare_glview.py", "frame"))
     out.write("\nbare GLViewWidget:\n")
     _write_imports(out, *import_times(result.stderr))
-    out.write("\ncProfile of the window's start-up (main thread), top 15 by cumulative time:\n")
-    out.write(_cprofile_top([str(REPO / "benchmarks" / "gui_probe.py"), "0"], "cumulative"))
+    out.write(
+        "\ncProfile of the window's start-up (main thread), top 15 by cumulative time"
+        " (import machinery left out):\n"
+    )
+    probe = [str(REPO / "benchmarks" / "gui_probe.py"), "0"]
+    out.write(_cprofile_top(probe, "cumulative", exclude=_IMPORT_MACHINERY))
     out.write("\n")
     return 0
 
@@ -820,6 +875,11 @@ def format_comparisons(rows: list[Comparison]) -> str:
             return "—"
         return f"{row.landscape_cpu:.2f} / {row.alternative_cpu:.2f} s"
 
+    def ended(row: Comparison) -> str:
+        if row.landscape_exit is None or row.alternative_exit is None:
+            return ""
+        return f"; processes ended at {row.landscape_exit:.2f} / {row.alternative_exit:.2f} s"
+
     def met(row: Comparison) -> str:
         return {True: "yes", False: "NO", None: "—"}[row.met]
 
@@ -835,7 +895,7 @@ def format_comparisons(rows: list[Comparison]) -> str:
             met(r),
             str(r.repeats),
             cpu(r),
-            r.note,
+            r.note + ended(r),
         )
         for r in rows
     ]
