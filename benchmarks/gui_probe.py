@@ -8,13 +8,17 @@ so the parent can measure from the moment it started the process, interpreter st
 included), the times at which start-up reached each phase (``phases_s``), and the event-loop
 gaps (a 5 ms timer's actual intervals, all of them, in time order, from pressing play) while a
 run plays as fast as possible for SECONDS (default 5), after the new formula's analysis has
-arrived. SECONDS = 0 measures start-up only and exits at the first frame.
+arrived (``gaps_ms``), and the same timer's intervals during one idle second before it
+(``idle_gaps_ms``: what the machine's load costs by itself). SECONDS = 0 measures start-up
+only and exits at the first frame. With LANDSCAPE_PROBE_PROFILE=FILE set, the GUI thread is
+profiled (cProfile) while playing and the statistics written to FILE.
 
 The waits run a real event loop (``QEventLoop.exec``, as ``app.exec()`` does), not a loop of
 ``processEvents`` calls with 5 ms sleeps in between, which would add delays of their own.
 """
 
 import json
+import os
 import sys
 import time
 
@@ -109,11 +113,26 @@ def main() -> None:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
+    # A second of the same timer with nothing playing: what the machine (its load, Xvfb)
+    # costs the event loop by itself, to read the gaps while playing against.
     timer.start()
+    run_until(lambda: False, 1.0)
+    result["idle_gaps_ms"] = [g * 1000 for g in gaps]
+    gaps.clear()
+    profile_path = os.environ.get("LANDSCAPE_PROBE_PROFILE")
+    if profile_path:  # benchmarks/run.py --profile gaps: the GUI thread while playing
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    last[0] = time.perf_counter()
     runs.set_speed(0)
     runs.toggle_play()
     run_until(lambda: False, seconds)
     timer.stop()
+    if profile_path:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
     steps = runs.cursor
     runs.toggle_play()
     window.close()

@@ -799,10 +799,52 @@ def profile_window(quick: bool) -> int:
     return 0
 
 
+def profile_gaps(quick: bool) -> int:
+    """The GUI thread while a run plays as fast as possible: the gaps and where its time goes."""
+    out = sys.stdout
+    if not _has_display():
+        out.write("--profile gaps needs a display (run under xvfb-run -a)\n")
+        return 1
+    seconds = "2" if quick else "5"
+    output = _scratch() / "gaps.out"
+    out.write(f"playing Rosenbrock as fast as possible for {seconds} s\n")
+    out.write(f"load average: {load_average()}\n")
+    environment = dict(os.environ, PYTHONPATH=str(REPO), LANDSCAPE_PROBE_PROFILE=str(output))
+    result = subprocess.run(
+        _python(REPO / "benchmarks" / "gui_probe.py", seconds),
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    for label, gaps in (("idle, 1 s", data["idle_gaps_ms"]), ("playing", data["gaps_ms"])):
+        long = [g for g in gaps if g > 33]
+        out.write(
+            f"  gaps {label}: n {len(gaps)}, median {_percentile(gaps, 50):.1f} ms,"
+            f" p99 {_percentile(gaps, 99):.0f} ms, max {max(gaps):.0f} ms;"
+            f" > 33 ms: {len(long)}, their total {sum(long):.0f} ms\n"
+        )
+    largest = sorted(range(len(data["gaps_ms"])), key=lambda k: -data["gaps_ms"][k])[:5]
+    out.write(
+        "  the five largest while playing (gap, at tick number): "
+        + ", ".join(f"{data['gaps_ms'][k]:.0f} ms @{k}" for k in sorted(largest))
+        + f" of {len(data['gaps_ms'])}\n"
+    )
+    out.write(f"  steps shown per second: {data['steps_per_second']:,.0f}\n")
+    out.write("\ncProfile of the GUI thread while playing, top 15 by own time (tottime):\n")
+    out.write(_format_stats(output, "tottime") + "\n")
+    out.write("\n... and top 15 by cumulative time (Qt's event loop left out):\n")
+    out.write(_format_stats(output, "cumulative", exclude=r"exec|run_until") + "\n")
+    return 0
+
+
 PROFILES: dict[str, Callable[[bool], int]] = {
     "screenshot": profile_screenshot,
     "info": profile_info,
     "window": profile_window,
+    "gaps": profile_gaps,
 }
 """``--profile ROW``: where one side-by-side row's Landscape time goes."""
 
