@@ -485,6 +485,7 @@ def versus_gaps(repeats: int, quick: bool) -> list[Comparison]:
     if not _has_display():
         return [_skipped(name, goal)]
     gaps: list[float] = []
+    idle: list[float] = []
     per_run_p99, per_run_max = [], []
     runs = 1 if quick else 2
     for _ in range(runs):
@@ -497,7 +498,9 @@ def versus_gaps(repeats: int, quick: bool) -> list[Comparison]:
         )
         if result.returncode != 0:
             raise RuntimeError(f"gui probe failed: {result.stderr.strip()[-400:]}")
-        run_gaps = json.loads(result.stdout.strip().splitlines()[-1])["gaps_ms"]
+        data = json.loads(result.stdout.strip().splitlines()[-1])
+        run_gaps = data["gaps_ms"]
+        idle.extend(data["idle_gaps_ms"])
         per_run_p99.append(_percentile(run_gaps, 99))
         per_run_max.append(max(run_gaps))
         gaps.extend(run_gaps)
@@ -516,7 +519,8 @@ def versus_gaps(repeats: int, quick: bool) -> list[Comparison]:
             repeats=len(gaps),
             note=(
                 f"p99 per run {', '.join(f'{v:.0f}' for v in per_run_p99)} ms; max per run"
-                f" {', '.join(f'{v:.0f}' for v in per_run_max)} ms; Rosenbrock, lr 1e-4"
+                f" {', '.join(f'{v:.0f}' for v in per_run_max)} ms; idle p99 / max"
+                f" {_percentile(idle, 99):.0f} / {max(idle):.0f} ms; Rosenbrock, lr 1e-4"
             ),
         )
     ]
