@@ -1,6 +1,7 @@
 """Measure Landscape's performance targets and print them as one table.
 
-    python benchmarks/run.py            # a few repeats of everything (about half a minute)
+    python benchmarks/run.py            # a few repeats of everything (a few minutes, most of
+                                        # them the side-by-side rows' new processes)
     python benchmarks/run.py --quick    # fewer repeats and shorter runs
     python benchmarks/run.py --only basin
     python benchmarks/run.py --only versus      # only the side-by-side rows
@@ -240,7 +241,12 @@ def bench_gui(repeats: int, quick: bool) -> list[Measurement]:
         return gaps[min(len(gaps) - 1, int(p / 100 * len(gaps)))]
 
     return [
-        summarize("window start-up to first 3D frame", starts, "s", "new process"),
+        summarize(
+            "window start-up to first 3D frame",
+            starts,
+            "s",
+            "new process, from gui_probe.py's start (interpreter start-up left out)",
+        ),
         Measurement(
             "event-loop gap while streaming, median",
             percentile(50),
