@@ -1,10 +1,24 @@
 """GUI measurements, run in a fresh process by benchmarks/run.py (needs a display, e.g. Xvfb).
 
-Prints one JSON object: seconds from process start to the window's first drawn 3D frame, and
-the event-loop gaps (a 5 ms timer's actual intervals) while a run plays as fast as possible.
+    python benchmarks/gui_probe.py [SECONDS]
+
+Prints one JSON object: seconds from this script's start to the window's first drawn 3D frame
+(``first_frame_s``), the wall-clock time of that frame (``first_frame_wall``, ``time.time()``,
+so the parent can measure from the moment it started the process, interpreter start-up
+included), the times at which start-up reached each phase (``phases_s``), and the event-loop
+gaps (a 5 ms timer's actual intervals, all of them, in time order, from pressing play) while a
+run plays as fast as possible for SECONDS (default 5), after the new formula's analysis has
+arrived (``gaps_ms``), and the same timer's intervals during one idle second before it
+(``idle_gaps_ms``: what the machine's load costs by itself). SECONDS = 0 measures start-up
+only and exits at the first frame. With LANDSCAPE_PROBE_PROFILE=FILE set, the GUI thread is
+profiled (cProfile) while playing and the statistics written to FILE.
+
+The waits run a real event loop (``QEventLoop.exec``, as ``app.exec()`` does), not a loop of
+``processEvents`` calls with 5 ms sleeps in between, which would add delays of their own.
 """
 
 import json
+import os
 import sys
 import time
 
@@ -14,30 +28,80 @@ STARTED = time.perf_counter()
 def main() -> None:
     from pathlib import Path
 
+    phases: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        phases[name] = round(time.perf_counter() - STARTED, 4)
+
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import landscape_gui.core.landscape  # noqa: F401  (sympy before Qt, as `landscape` does)
+
+    mark("core imported (numpy, sympy)")
     from landscape_gui.qt.app import create_application
 
+    mark("Qt imported")
     app = create_application()
-    from PySide6.QtCore import QTimer
+    mark("QApplication created")
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    from landscape_gui.qt import export
     from landscape_gui.qt.main_window import MainWindow
 
+    def run_until(predicate, timeout: float, quit_signal=None) -> None:
+        """Run the event loop until ``predicate()`` holds (checked every 10 ms) or
+        ``quit_signal`` fires, or ``timeout`` seconds pass."""
+        loop = QEventLoop()
+        check = QTimer()
+        check.setInterval(10)
+        check.timeout.connect(lambda: predicate() and loop.quit())
+        check.start()
+        if quit_signal is not None:
+            quit_signal.connect(loop.quit)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        if not predicate():
+            loop.exec()
+        check.stop()
+        if quit_signal is not None:
+            quit_signal.disconnect(loop.quit)
+
+    mark("window modules imported (pyqtgraph, GL)")
     window = MainWindow(remember_geometry=False, prompt_unsaved=False)
+    mark("MainWindow constructed")
     first_frame = []
-    window.views.surface.frameSwapped.connect(
-        lambda: first_frame or first_frame.append(time.perf_counter() - STARTED)
-    )
+    first_wall = []
+
+    def frame_swapped() -> None:
+        if not first_frame:
+            first_wall.append(time.time())
+            first_frame.append(time.perf_counter() - STARTED)
+
+    window.views.surface.frameSwapped.connect(frame_swapped)
     window.show()
-    export.wait_until(lambda: bool(first_frame), 30)
+    mark("shown")
+    run_until(lambda: bool(first_frame), 30, window.views.surface.frameSwapped)
+    mark("first 3D frame")
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
+    result = {
+        "first_frame_s": first_frame[0] if first_frame else None,
+        "first_frame_wall": first_wall[0] if first_wall else None,
+        "phases_s": phases,
+    }
+    if seconds <= 0:
+        window.close()
+        app.processEvents()
+        print(json.dumps(result))
+        return
 
     controller = window.controller
     controller.set_formula("(1 - x)^2 + 100(y - x^2)^2")
     controller.set_max_steps(1_000_000)
     controller.set_run_hyperparameter(0, "lr", 0.0001)
     runs = controller.runs
-    export.wait_until(lambda: runs.recorded_end() > 0, 10)
+    run_until(lambda: runs.recorded_end() > 0, 10)
+    # The new formula's analysis (simplify, solve, typesetting) runs on a worker thread and in
+    # a helper process; let it finish so the gaps are those of playing, not of a new formula.
+    began = time.perf_counter()
+    run_until(lambda: controller.analysis is not None, 20)
+    result["analysis_wait_s"] = time.perf_counter() - began
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -49,26 +113,35 @@ def main() -> None:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
+    # A second of the same timer with nothing playing: what the machine (its load, Xvfb)
+    # costs the event loop by itself, to read the gaps while playing against.
     timer.start()
+    run_until(lambda: False, 1.0)
+    result["idle_gaps_ms"] = [g * 1000 for g in gaps]
+    gaps.clear()
+    profile_path = os.environ.get("LANDSCAPE_PROBE_PROFILE")
+    if profile_path:  # benchmarks/run.py --profile gaps: the GUI thread while playing
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    last[0] = time.perf_counter()
     runs.set_speed(0)
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
     runs.toggle_play()
-    export.wait_until(lambda: False, seconds)
+    run_until(lambda: False, seconds)
     timer.stop()
+    if profile_path:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
     steps = runs.cursor
     runs.toggle_play()
     window.close()
     app.processEvents()
-    gaps_ms = sorted(g * 1000 for g in gaps[3:])
-    print(
-        json.dumps(
-            {
-                "first_frame_s": first_frame[0] if first_frame else None,
-                "gaps_ms": gaps_ms,
-                "steps_per_second": steps / seconds,
-            }
-        )
-    )
+    # Every interval from pressing play on, in time order: the first includes what pressing
+    # play does on the GUI thread, which a user feels as much as any later stall.
+    result["gaps_ms"] = [g * 1000 for g in gaps]
+    result["steps_per_second"] = steps / seconds
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
