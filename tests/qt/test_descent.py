@@ -72,7 +72,7 @@ def test_play_at_a_steady_rate_then_pause(qtbot, window):
     runs = window.controller.runs
     runs.set_speed(30)
     runs.toggle_play()
-    qtbot.waitUntil(lambda: runs.cursor >= 5, timeout=5000)
+    qtbot.waitUntil(lambda: runs.cursor >= 5, timeout=20000)
     runs.toggle_play()
     paused_at = runs.cursor
     qtbot.wait(300)
