@@ -110,7 +110,11 @@ STARTUP_SECONDS = 30.0
 
 def _child_main(connection) -> None:
     """Serve calls until the parent closes the pipe; sympy stays imported between calls."""
-    import landscape_gui.core.landscape  # noqa: F401  (sympy, numpy: what calls will need)
+    # What calls will need, imported while the parent is busy anyway (the functions sent
+    # import their own modules when they arrive); not this package's modules, which import
+    # this one.
+    import numpy  # noqa: F401
+    import sympy  # noqa: F401
 
     try:
         connection.send(("ready", None))
