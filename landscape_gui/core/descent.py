@@ -273,10 +273,7 @@ class DescentRun:
         if not self._record:
             raise DescentError("this run was created with record=False and keeps no history")
         since = max(0, int(since))
-        if self._status[index] == RUNNING:
-            last = self._steps_taken
-        else:
-            last = int(self._final_step[index])
+        last = self._steps_taken if self._status[index] == RUNNING else int(self._final_step[index])
         if last < since:
             return History.from_records(since, np.empty((0, _WIDTH)))
         size = self._block_steps

@@ -113,13 +113,17 @@ def explain_end(
                 "undefined (a corner or cusp of the landscape, or a slope too steep for "
                 "numbers), so descent cannot continue from there."
             )
-        if first is not None and math.isfinite(first.f) and math.isfinite(last.f):
-            if last.f < first.f:
-                return (
-                    f"Diverged after {steps} steps: the height kept falling, to "
-                    f"{number(last.f)}. The landscape has no bottom this way, so no learning "
-                    "rate will settle; start elsewhere or change f."
-                )
+        if (
+            first is not None
+            and math.isfinite(first.f)
+            and math.isfinite(last.f)
+            and last.f < first.f
+        ):
+            return (
+                f"Diverged after {steps} steps: the height kept falling, to "
+                f"{number(last.f)}. The landscape has no bottom this way, so no learning "
+                "rate will settle; start elsewhere or change f."
+            )
         return (
             f"Diverged after {steps} steps: instead of settling, the steps grew until the position "
             "or height blew up. The learning rate is too large for this landscape (or it has no "

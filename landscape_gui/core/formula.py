@@ -538,12 +538,16 @@ def _digits_of(value: sp.Number) -> float:
 
 
 def _check_size(expr: sp.Expr, position: int | None) -> None:
-    if expr.is_Number and expr.is_finite and expr != 0:
-        if not (_MIN_MAGNITUDE <= abs(expr) <= MAX_MAGNITUDE):
-            raise FormulaError(
-                "a number in this formula is out of range (between 1e-300 and 1e300 in size)",
-                position,
-            )
+    if (
+        expr.is_Number
+        and expr.is_finite
+        and expr != 0
+        and not (_MIN_MAGNITUDE <= abs(expr) <= MAX_MAGNITUDE)
+    ):
+        raise FormulaError(
+            "a number in this formula is out of range (between 1e-300 and 1e300 in size)",
+            position,
+        )
     if expr.is_Rational and _digits_of(expr) > MAX_RESULT_DIGITS:
         raise FormulaError("a number in the formula has too many digits to work with", position)
 
