@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from landscape_gui.core import calculus
+
+if TYPE_CHECKING:
+    from landscape_gui.core.descent import DescentRun
+    from landscape_gui.core.landscape import Landscape
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def explain_end(
     return ""
 
 
-def _kind_at(landscape, x: float, y: float) -> str | None:
+def _kind_at(landscape: Landscape, x: float, y: float) -> str | None:
     try:
         hxx, hxy, hyy = (float(h) for h in landscape.hessian(x, y))
     except (ArithmeticError, ValueError, TypeError):
@@ -173,7 +178,9 @@ def _plain(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def run_summary(run, landscape, index: int = 0, lr_option: str = "--lr") -> str:
+def run_summary(
+    run: DescentRun, landscape: Landscape, index: int = 0, lr_option: str = "--lr"
+) -> str:
     """One line on how a run ended, for ``landscape descend``: status first, then the truth.
 
     It names a saddle or maximum that a run "converged" to, tells a run that fell off a
