@@ -242,7 +242,7 @@ def index_text(components: list[Component]) -> str:
         "",
     ]
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[3]]
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[3]]
         lines.append("  ".join(cells))
     lines += ["", QT_NOTE]
     return "\n".join(lines)

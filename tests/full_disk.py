@@ -84,7 +84,9 @@ def tiny_full_disk(tmp_path, monkeypatch):
     try:
         yield FullDisk(path, monkeypatch, real)
     finally:
-        if real:
-            if subprocess.run(["umount", str(path)], capture_output=True, timeout=30).returncode:
-                with contextlib.suppress(Exception):
-                    subprocess.run(["umount", "-l", str(path)], capture_output=True, timeout=30)
+        if (
+            real
+            and subprocess.run(["umount", str(path)], capture_output=True, timeout=30).returncode
+        ):
+            with contextlib.suppress(Exception):
+                subprocess.run(["umount", "-l", str(path)], capture_output=True, timeout=30)

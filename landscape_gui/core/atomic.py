@@ -33,6 +33,10 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 TEMPORARY_PREFIX = ".landscape-"
 TEMPORARY_SUFFIX = ".tmp"
@@ -73,7 +77,7 @@ def _reason(code: int | None, strerror: str | None) -> str:
     """The system's words for ``code`` followed by what to do, e.g. "No space left on device;
     free some space or choose another place"."""
     text = strerror or (os.strerror(code) if code else "") or "the file could not be written"
-    advice = _ADVICE.get(code)
+    advice = _ADVICE.get(code) if code is not None else None
     return f"{text}; {advice}" if advice and advice not in text else text
 
 
@@ -96,7 +100,7 @@ def describe_write_error(error: BaseException) -> str:
     return "the file could not be written"
 
 
-def display_name(path: str | bytes | os.PathLike) -> str:
+def display_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     """``path`` as text that can always be printed or shown (undecodable bytes become \ufffd)."""
     return os.fsencode(path).decode("utf-8", "replace")
 
@@ -178,7 +182,7 @@ def _process_is_gone(pid: int) -> bool:
     return False
 
 
-def _is_stale(name: str, entry: os.DirEntry, target_base: str | None, now: float) -> bool:
+def _is_stale(name: str, entry: os.DirEntry[str], target_base: str | None, now: float) -> bool:
     try:
         age = now - entry.stat(follow_symlinks=False).st_mtime
     except OSError:
@@ -212,7 +216,7 @@ def remove_stale_temporaries(directory: str, target: str | None = None) -> list[
     Only names this module makes are touched, and only when their writer is gone (or, when
     that cannot be checked, when they are old). Problems are ignored: cleaning up is a courtesy.
     """
-    removed = []
+    removed: list[str] = []
     target_base = os.path.basename(target) if target else None
     now = time.time()
     try:
@@ -321,6 +325,7 @@ def _abandon(fd: int | None, temporary: str) -> None:
 def atomic_write(path: str | os.PathLike[str], data: bytes | bytearray | memoryview) -> str:
     """Write ``data`` to ``path`` atomically; returns the file actually written (links
     followed). Raises :class:`AtomicWriteError`, leaving any old file as it was."""
+    fd: int | None
     target, fd, temporary = _prepare(path)
     try:
         size = _write_all(fd, data)
@@ -351,11 +356,12 @@ class _Sink(io.RawIOBase):
         """Refuse further writes (the fd is about to be closed and its number reused)."""
         self._fd = -1
 
-    def write(self, data) -> int:
+    def write(self, data: Buffer) -> int:
         if self._fd < 0:
             raise OSError(errno.EBADF, "the file was abandoned")
-        written = _write_chunk(self._fd, memoryview(data).cast("B"))
-        if written <= 0 and len(data):
+        view = memoryview(data)
+        written = _write_chunk(self._fd, view.cast("B"))
+        if written <= 0 and len(view):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         self.size += written
         return written
@@ -365,12 +371,15 @@ class _Sink(io.RawIOBase):
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "wb", **open_arguments) -> Iterator:
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "wb", **open_arguments: Any
+) -> Iterator[IO[Any]]:
     """An open file to write ("wb", or "w" with ``encoding``/``newline``/``errors``); it
     becomes ``path`` only if the block finishes without error. Raises
     :class:`AtomicWriteError` for a write the system refused."""
     if mode not in ("w", "wt", "wb"):
         raise ValueError(f"atomic_open writes new files only, not mode {mode!r}")
+    fd: int | None
     target, fd, temporary = _prepare(path)
     sink = _Sink(fd)
     handle = None

@@ -129,7 +129,7 @@ def compute_basins(
         flat[candidates] = rank[cluster]
         minima = [(float(mean_x[k]), float(mean_y[k]), float(mean_f[k])) for k in order]
 
-    counts = {label: 0 for label in (*range(len(minima)), DIVERGED_LABEL, WALKING_LABEL)}
+    counts = dict.fromkeys((*range(len(minima)), DIVERGED_LABEL, WALKING_LABEL), 0)
     values, numbers = np.unique(flat, return_counts=True)
     counts.update(zip(values.tolist(), numbers.tolist(), strict=True))
     return BasinMap(

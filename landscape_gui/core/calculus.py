@@ -8,7 +8,7 @@ limit (``timebound.call_with_time_limit``) and reports what it could not finish.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -50,7 +50,7 @@ def _clean(derivative: sp.Expr) -> sp.Expr:
 _STEP_FUNCTIONS = (sp.floor, sp.ceiling, sp.sign)
 
 
-def _freeze_steps(expr: sp.Expr, pieces: dict) -> sp.Expr:
+def _freeze_steps(expr: sp.Expr, pieces: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
     """``expr`` with each outermost floor/ceil/sign replaced by a fresh constant symbol.
 
     Differentiating through them makes sympy build Subs(Derivative(floor(...))) terms that
@@ -68,7 +68,7 @@ def _freeze_steps(expr: sp.Expr, pieces: dict) -> sp.Expr:
 
 def partial(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
     """The exact partial derivative: every other letter is held still."""
-    pieces: dict = {}
+    pieces: dict[sp.Symbol, sp.Expr] = {}
     frozen = _freeze_steps(expr, pieces)
     derivative = _clean(sp.diff(frozen, variable))
     return derivative.xreplace(pieces) if pieces else derivative
@@ -149,7 +149,7 @@ class CriticalPoint:
     kind: str
     exact: tuple[str, str] | None = None  # coordinates in input syntax, when solved exactly
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, float | str]:
         return {"x": self.x, "y": self.y, "f": self.value, "kind": self.kind}
 
 
@@ -240,7 +240,7 @@ def solve_critical_points(expr: sp.Expr) -> list[CriticalPoint]:
     return points
 
 
-def _latex(exprs) -> dict[str, str]:
+def _latex(exprs: Iterable[sp.Expr]) -> dict[str, str]:
     try:
         return {name: sp.latex(e) for name, e in zip(("f", "df_dx", "df_dy"), exprs, strict=True)}
     except Exception:  # typesetting is a nicety: without it the plain text still shows
@@ -285,7 +285,11 @@ def analyse(
         f=to_input_syntax(tidied[0]),
         df_dx=to_input_syntax(tidied[1]),
         df_dy=to_input_syntax(tidied[2]),
-        hessian=tuple(to_input_syntax(h) for h in tidied[3:]),
+        hessian=(
+            to_input_syntax(tidied[3]),
+            to_input_syntax(tidied[4]),
+            to_input_syntax(tidied[5]),
+        ),
         latex=_latex(tidied[:3]),
     )
     places = where_not_differentiable(expr)

@@ -158,7 +158,7 @@ class DescentRun:
         self._max_steps = int(max_steps)
         self._tol = tol
         self._record = bool(record)
-        n = starts_array.shape[0]
+        n: int = starts_array.shape[0]
         self._n = n
         self._steps_taken = 0
         self._status = np.full(n, RUNNING, dtype=np.int8)
@@ -222,7 +222,8 @@ class DescentRun:
     @property
     def status_codes(self) -> np.ndarray:
         """Status per start as int8 codes indexing :data:`STATUS_NAMES` (a copy)."""
-        return self._status.copy()
+        codes: np.ndarray = self._status.copy()
+        return codes
 
     def stop_reason(self, index: int = 0) -> str | None:
         """Why a diverged start stopped: ``"position"`` (a step went to a non-finite point),
@@ -248,7 +249,7 @@ class DescentRun:
     @property
     def last_step(self) -> np.ndarray:
         """Per start, the step of its last recorded (finite) row; -1 if it has none."""
-        out = self._final_step.copy()
+        out: np.ndarray = self._final_step.copy()
         out[self._active_indices()] = self._steps_taken
         return out
 
@@ -258,7 +259,7 @@ class DescentRun:
 
         A start with no finite row has its start position and NaN elsewhere.
         """
-        out = self._final.copy()
+        out: np.ndarray = self._final.copy()
         out[self._active_indices()] = self._rec.T
         return out
 
@@ -273,10 +274,7 @@ class DescentRun:
         if not self._record:
             raise DescentError("this run was created with record=False and keeps no history")
         since = max(0, int(since))
-        if self._status[index] == RUNNING:
-            last = self._steps_taken
-        else:
-            last = int(self._final_step[index])
+        last = self._steps_taken if self._status[index] == RUNNING else int(self._final_step[index])
         if last < since:
             return History.from_records(since, np.empty((0, _WIDTH)))
         size = self._block_steps
@@ -350,7 +348,8 @@ class DescentRun:
         block_index, row = divmod(step, self._block_steps)
         if block_index == len(self._blocks):
             self._blocks.append(np.empty((self._block_steps, _WIDTH, self._n)))
-        return self._blocks[block_index][row]
+        slot: np.ndarray = self._blocks[block_index][row]
+        return slot
 
     def _settle(self, rec: np.ndarray, previous: np.ndarray | None, step: int) -> None:
         """Apply the stop rules to the new records and drop the starts that stopped."""

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from landscape_gui.core import calculus
+
+if TYPE_CHECKING:
+    from landscape_gui.core.descent import DescentRun
+    from landscape_gui.core.landscape import Landscape
 
 
 @dataclass(frozen=True)
@@ -113,13 +118,17 @@ def explain_end(
                 "undefined (a corner or cusp of the landscape, or a slope too steep for "
                 "numbers), so descent cannot continue from there."
             )
-        if first is not None and math.isfinite(first.f) and math.isfinite(last.f):
-            if last.f < first.f:
-                return (
-                    f"Diverged after {steps} steps: the height kept falling, to "
-                    f"{number(last.f)}. The landscape has no bottom this way, so no learning "
-                    "rate will settle; start elsewhere or change f."
-                )
+        if (
+            first is not None
+            and math.isfinite(first.f)
+            and math.isfinite(last.f)
+            and last.f < first.f
+        ):
+            return (
+                f"Diverged after {steps} steps: the height kept falling, to "
+                f"{number(last.f)}. The landscape has no bottom this way, so no learning "
+                "rate will settle; start elsewhere or change f."
+            )
         return (
             f"Diverged after {steps} steps: instead of settling, the steps grew until the position "
             "or height blew up. The learning rate is too large for this landscape (or it has no "
@@ -148,7 +157,7 @@ def explain_end(
     return ""
 
 
-def _kind_at(landscape, x: float, y: float) -> str | None:
+def _kind_at(landscape: Landscape, x: float, y: float) -> str | None:
     try:
         hxx, hxy, hyy = (float(h) for h in landscape.hessian(x, y))
     except (ArithmeticError, ValueError, TypeError):
@@ -169,7 +178,9 @@ def _plain(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def run_summary(run, landscape, index: int = 0, lr_option: str = "--lr") -> str:
+def run_summary(
+    run: DescentRun, landscape: Landscape, index: int = 0, lr_option: str = "--lr"
+) -> str:
     """One line on how a run ended, for ``landscape descend``: status first, then the truth.
 
     It names a saddle or maximum that a run "converged" to, tells a run that fell off a

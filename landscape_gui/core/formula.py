@@ -17,6 +17,7 @@ import difflib
 import functools
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sympy as sp
@@ -46,12 +47,12 @@ X = sp.Symbol("x", real=True)
 Y = sp.Symbol("y", real=True)
 
 
-def _cbrt(u):
+def _cbrt(u: sp.Expr) -> sp.Expr:
     # The real cube root: x**(1/3) is complex for x < 0, which would punch a hole in the landscape.
     return sp.sign(u) * sp.Abs(u) ** sp.Rational(1, 3)
 
 
-def _log(u, base=None):
+def _log(u: sp.Expr, base: sp.Expr | None = None) -> sp.Expr:
     if base is None:
         return sp.log(u)
     if not base.free_symbols and (base.is_nonpositive or base == 1):
@@ -60,7 +61,7 @@ def _log(u, base=None):
 
 
 # name -> (allowed argument counts, builder). The closed vocabulary: nothing else is callable.
-FUNCTIONS: dict[str, tuple[tuple[int, ...], object]] = {
+FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable[..., sp.Expr]]] = {
     "sin": ((1,), sp.sin),
     "cos": ((1,), sp.cos),
     "tan": ((1,), sp.tan),
@@ -172,6 +173,7 @@ def _tokenize(text: str, start: int) -> list[_Token]:
             continue
         if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             match = _NUMBER.match(text, i)
+            assert match is not None  # a digit, or a point before a digit, starts a number
             literal = match.group(0)
             # "2e" is 2·e, not a number: the pattern takes an exponent only when digits follow.
             if match.end() < n and text[match.end()] == ".":
@@ -245,6 +247,7 @@ def _describe_char(ch: str) -> str:
 
 def _number_value(literal: str, position: int) -> sp.Number:
     match = _NUMBER.fullmatch(literal)
+    assert match is not None  # the tokenizer made the literal with this pattern
     mantissa, exponent = match.group(1), match.group(2)
     digits = mantissa.replace(".", "").lstrip("0")
     if len(digits) > MAX_LITERAL_DIGITS:
@@ -538,12 +541,16 @@ def _digits_of(value: sp.Number) -> float:
 
 
 def _check_size(expr: sp.Expr, position: int | None) -> None:
-    if expr.is_Number and expr.is_finite and expr != 0:
-        if not (_MIN_MAGNITUDE <= abs(expr) <= MAX_MAGNITUDE):
-            raise FormulaError(
-                "a number in this formula is out of range (between 1e-300 and 1e300 in size)",
-                position,
-            )
+    if (
+        expr.is_Number
+        and expr.is_finite
+        and expr != 0
+        and not (_MIN_MAGNITUDE <= abs(expr) <= MAX_MAGNITUDE)
+    ):
+        raise FormulaError(
+            "a number in this formula is out of range (between 1e-300 and 1e300 in size)",
+            position,
+        )
     if expr.is_Rational and _digits_of(expr) > MAX_RESULT_DIGITS:
         raise FormulaError("a number in the formula has too many digits to work with", position)
 
@@ -556,7 +563,7 @@ def _is_constant(expr: sp.Expr) -> bool:
     return not expr.free_symbols
 
 
-def _check_constant(expr: sp.Expr, position: int) -> None:
+def _check_constant(expr: sp.Expr, position: int | None) -> None:
     """Refuse a constant (sub)expression too large for floats, before sympy works with it.
 
     sympy decides signs and comparisons of constants by evaluating them to enough digits, and
@@ -671,7 +678,7 @@ def _approx_cached(expr: sp.Expr) -> complex:
     return complex(math.nan)
 
 
-def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
+def _power(base: sp.Expr, exponent: sp.Expr, position: int | None) -> sp.Expr:
     """Build base^exponent, refusing numeric powers big enough to hang sympy (9^9^9^9)."""
     if exponent.is_Number:
         if abs(exponent) > MAX_NUMERIC_EXPONENT:
@@ -706,7 +713,7 @@ def _power(base: sp.Expr, exponent: sp.Expr, position: int) -> sp.Expr:
     return result
 
 
-def substitute_bounded(expr: sp.Expr, replacements: dict) -> sp.Expr:
+def substitute_bounded(expr: sp.Expr, replacements: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """``expr`` with numbers put in for symbols, under the parser's bounds.
 
     ``expr.subs`` would let sympy evaluate whatever the numbers make: with a = 1000, a^a^a is
@@ -716,7 +723,7 @@ def substitute_bounded(expr: sp.Expr, replacements: dict) -> sp.Expr:
     """
     if not replacements or not expr.free_symbols & set(replacements):
         return expr
-    memo: dict = {}
+    memo: dict[sp.Expr, sp.Expr] = {}
 
     def rebuild(node: sp.Expr) -> sp.Expr:
         if node in memo:
@@ -816,32 +823,32 @@ def _parse(text: str) -> Formula:
     return Formula(text=text, expr=expr, parameters=tuple(sorted(parser.parameters)))
 
 
-class _InputSyntaxPrinter(StrPrinter):
+class _InputSyntaxPrinter(StrPrinter):  # type: ignore[misc]  # sympy has no type information
     """Prints an expression in the app's own input syntax, so it can be pasted back."""
 
-    def _print_Pow(self, expr, rational=False):
-        text = super()._print_Pow(expr, rational)
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        text: str = super()._print_Pow(expr, rational)
         return text.replace("**", "^")
 
-    def _print_Exp1(self, expr):
+    def _print_Exp1(self, expr: sp.Expr) -> str:
         return "e"
 
-    def _print_Abs(self, expr):
+    def _print_Abs(self, expr: sp.Expr) -> str:
         return f"abs({self._print(expr.args[0])})"
 
-    def _print_ceiling(self, expr):
+    def _print_ceiling(self, expr: sp.Expr) -> str:
         return f"ceil({self._print(expr.args[0])})"
 
-    def _print_Integer(self, expr):
+    def _print_Integer(self, expr: sp.Expr) -> str:
         return _integer_text(int(expr.p))
 
-    def _print_Rational(self, expr):
+    def _print_Rational(self, expr: sp.Expr) -> str:
         return f"{_integer_text(int(expr.p))}/{_integer_text(int(expr.q))}"
 
-    def _print_Min(self, expr):
+    def _print_Min(self, expr: sp.Expr) -> str:
         return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
-    def _print_Max(self, expr):
+    def _print_Max(self, expr: sp.Expr) -> str:
         return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
 
@@ -861,4 +868,5 @@ def _integer_text(n: int) -> str:
 
 def to_input_syntax(expr: sp.Expr) -> str:
     """The expression written the way a user would type it (``^`` for powers, ``e``, ``abs``)."""
-    return _InputSyntaxPrinter().doprint(expr).replace("**", "^")
+    text: str = _InputSyntaxPrinter().doprint(expr)
+    return text.replace("**", "^")

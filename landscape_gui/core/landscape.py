@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
@@ -87,7 +89,7 @@ class Domain:
 _FLOAT = np.dtype(float)
 
 
-def _finite_or_nan(values, shape) -> np.ndarray:
+def _finite_or_nan(values: Any, shape: tuple[int, ...]) -> np.ndarray:
     """Broadcast a lambdified result to ``shape`` as floats, NaN where it is not a real number.
 
     A float array of the right shape that owns its memory (``base is None``: not a view of
@@ -155,7 +157,7 @@ class PointReadout:
             return None
         return (self.df_dx / norm, self.df_dy / norm)
 
-    def directional_derivative(self, angle):
+    def directional_derivative(self, angle: float | np.ndarray) -> float | np.ndarray:
         """D_u f = grad f · u for the unit vector u at ``angle`` radians from the x-axis (a
         float, or an array of angles for the whole fan of slopes)."""
         return self.df_dx * np.cos(angle) + self.df_dy * np.sin(angle)
@@ -168,9 +170,12 @@ class PointReadout:
 _NAMESPACE = {"numpy": numpy, "functools": functools}
 
 
-def _lambdify(arguments, expressions):
+def _lambdify(arguments: Sequence[Any], expressions: Any) -> Callable[..., Any]:
     printer = NumPyPrinter({"fully_qualified_modules": True, "inline": True})
-    return sp.lambdify(arguments, expressions, modules=[_NAMESPACE], printer=printer, cse=True)
+    function: Callable[..., Any] = sp.lambdify(
+        arguments, expressions, modules=[_NAMESPACE], printer=printer, cse=True
+    )
+    return function
 
 
 def _too_expensive(seconds: float) -> FormulaError:
@@ -254,7 +259,13 @@ class CompiledFormula:
     def from_text(cls, text: str) -> CompiledFormula:
         return cls(parse_formula(text))
 
-    def _call(self, function, x, y, parameter_values):
+    def _call(
+        self,
+        function: Callable[..., Any],
+        x: npt.ArrayLike,
+        y: npt.ArrayLike,
+        parameter_values: Sequence[float],
+    ) -> tuple[tuple[int, ...], Any]:
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
         shape = x.shape if x.shape == y.shape else np.broadcast_shapes(x.shape, y.shape)
@@ -278,29 +289,37 @@ class CompiledFormula:
             result = np.array(result)
         return shape, result
 
-    def value(self, x, y, parameter_values=()) -> np.ndarray:
+    def value(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, parameter_values: Sequence[float] = ()
+    ) -> np.ndarray:
         shape, result = self._call(self._value, x, y, parameter_values)
         return _finite_or_nan(np.nan if result is None else result, shape)
 
-    def gradient(self, x, y, parameter_values=()) -> tuple[np.ndarray, np.ndarray]:
+    def gradient(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, parameter_values: Sequence[float] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
         shape, result = self._call(self._gradient, x, y, parameter_values)
         if result is None:
             result = (np.nan, np.nan)
         return _finite_or_nan(result[0], shape), _finite_or_nan(result[1], shape)
 
     def value_and_gradient(
-        self, x, y, parameter_values=()
+        self, x: npt.ArrayLike, y: npt.ArrayLike, parameter_values: Sequence[float] = ()
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         shape, result = self._call(self._value_and_gradient, x, y, parameter_values)
         if result is None:
             result = (np.nan, np.nan, np.nan)
-        return tuple(_finite_or_nan(r, shape) for r in result)
+        first, second, third = (_finite_or_nan(r, shape) for r in result)
+        return first, second, third
 
-    def hessian(self, x, y, parameter_values=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hessian(
+        self, x: npt.ArrayLike, y: npt.ArrayLike, parameter_values: Sequence[float] = ()
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         shape, result = self._call(self._hessian, x, y, parameter_values)
         if result is None:
             result = (np.nan, np.nan, np.nan)
-        return tuple(_finite_or_nan(r, shape) for r in result)
+        first, second, third = (_finite_or_nan(r, shape) for r in result)
+        return first, second, third
 
 
 @dataclass
@@ -350,16 +369,20 @@ class Landscape:
         """f with the parameters' current values put in (for exact analysis and display)."""
         return self._expression
 
-    def value(self, x, y) -> np.ndarray:
+    def value(self, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         return self.compiled.value(x, y, self._arguments)
 
-    def gradient(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+    def gradient(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         return self.compiled.gradient(x, y, self._arguments)
 
-    def hessian(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hessian(
+        self, x: npt.ArrayLike, y: npt.ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.compiled.hessian(x, y, self._arguments)
 
-    def value_and_gradient(self, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def value_and_gradient(
+        self, x: npt.ArrayLike, y: npt.ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(f, df/dx, df/dy) in one call: what a descent step needs, computed once."""
         return self.compiled.value_and_gradient(x, y, self._arguments)
 
@@ -391,9 +414,10 @@ class Landscape:
         with np.errstate(all="ignore"):
             try:
                 if timebound.can_interrupt_here():
-                    return timebound.call_with_time_limit(
+                    points: list[calculus.CriticalPoint] = timebound.call_with_time_limit(
                         self._find_critical_points, (starts_per_axis,), CRITICAL_POINT_SECONDS
                     )
+                    return points
                 return self._find_critical_points(starts_per_axis)
             except (ArithmeticError, ValueError, timebound.TimeLimitExceeded):
                 return []
@@ -428,8 +452,8 @@ class Landscape:
         for px, py in zip(x[found], y[found], strict=True):
             if any(math.hypot(px - p.x, py - p.y) < 1e-6 * scale for p in points):
                 continue
-            hxx, hxy, hyy = (float(h) for h in self.hessian(px, py))
-            kind = calculus.classify(hxx, hxy, hyy)
+            fxx, fxy, fyy = (float(h) for h in self.hessian(px, py))
+            kind = calculus.classify(fxx, fxy, fyy)
             points.append(
                 calculus.CriticalPoint(float(px), float(py), float(self.value(px, py)), kind)
             )

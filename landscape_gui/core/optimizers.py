@@ -80,12 +80,15 @@ class OptimizerState:
         return new
 
 
+# fxx, fxy, fyy at each point.
+Hessian = tuple[np.ndarray, np.ndarray, np.ndarray]
+
 StepFunction = Callable[
     [
         np.ndarray,
         OptimizerState,
         np.ndarray,
-        "tuple[np.ndarray, np.ndarray, np.ndarray] | None",
+        "Hessian | None",
         Mapping[str, float],
     ],
     np.ndarray,
@@ -165,12 +168,24 @@ class OptimizerSpec:
 # --------------------------------------------------------------------------- step rules
 
 
-def _gd_step(positions, state, gradient, hessian, params):
+def _gd_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
     """Plain gradient descent, the lesson's rule: ``p <- p - lr * g``."""
     return positions - params["lr"] * gradient
 
 
-def _momentum_step(positions, state, gradient, hessian, params):
+def _momentum_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
     """torch.optim.SGD(momentum=mu, dampening=0): ``b <- mu*b + g``; ``p <- p - lr*b``."""
     buf = state.buffers["momentum_buffer"]
     buf *= params["momentum"]
@@ -179,7 +194,13 @@ def _momentum_step(positions, state, gradient, hessian, params):
     return positions - params["lr"] * buf
 
 
-def _nesterov_step(positions, state, gradient, hessian, params):
+def _nesterov_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
     """SGD(nesterov=True): ``b <- mu*b + g``; ``p <- p - lr*(g + mu*b)``."""
     mu = params["momentum"]
     buf = state.buffers["momentum_buffer"]
@@ -189,16 +210,29 @@ def _nesterov_step(positions, state, gradient, hessian, params):
     return positions - params["lr"] * (gradient + mu * buf)
 
 
-def _adagrad_step(positions, state, gradient, hessian, params):
+def _adagrad_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
     """Adagrad(lr_decay=0, initial_accumulator_value=0): ``s <- s + g^2``;
     ``p <- p - lr * g / (sqrt(s) + eps)``."""
     total = state.buffers["sum"]
     total += gradient * gradient
     state.t += 1
-    return positions - params["lr"] * (gradient / (np.sqrt(total) + params["eps"]))
+    new: np.ndarray = positions - params["lr"] * (gradient / (np.sqrt(total) + params["eps"]))
+    return new
 
 
-def _rmsprop_step(positions, state, gradient, hessian, params):
+def _rmsprop_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
     """RMSprop(centered=False, momentum=0): ``v <- alpha*v + (1-alpha)*g^2``;
     ``p <- p - lr * g / (sqrt(v) + eps)``."""
     alpha = params["alpha"]
@@ -206,10 +240,17 @@ def _rmsprop_step(positions, state, gradient, hessian, params):
     square_avg *= alpha
     square_avg += (1.0 - alpha) * (gradient * gradient)
     state.t += 1
-    return positions - params["lr"] * (gradient / (np.sqrt(square_avg) + params["eps"]))
+    new: np.ndarray = positions - params["lr"] * (gradient / (np.sqrt(square_avg) + params["eps"]))
+    return new
 
 
-def _adam_step(positions, state, gradient, hessian, params):
+def _adam_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
     """Adam with bias correction, written the way torch.optim.Adam computes it."""
     beta1 = params["beta1"]
     beta2 = params["beta2"]
@@ -224,10 +265,17 @@ def _adam_step(positions, state, gradient, hessian, params):
     bias_correction2 = 1.0 - beta2**state.t
     step_size = params["lr"] / bias_correction1
     denom = np.sqrt(v) / math.sqrt(bias_correction2) + params["eps"]
-    return positions - step_size * (m / denom)
+    new: np.ndarray = positions - step_size * (m / denom)
+    return new
 
 
-def _newton_step(positions, state, gradient, hessian, params):
+def _newton_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
     """Damped Newton ``p <- p - lr * H^-1 g`` with the 2x2 inverse in closed form.
 
     Where the Hessian is singular (``|det| <= 1e-12 * scale^2``) or anything is non-finite
@@ -235,6 +283,7 @@ def _newton_step(positions, state, gradient, hessian, params):
     not throw it to infinity.  Newton jumps to the critical point of the local quadratic,
     so it is attracted to saddles and maxima as readily as to minima.
     """
+    assert hessian is not None  # Newton's spec asks the caller for the Hessian
     fxx, fxy, fyy = hessian
     gx = gradient[:, 0]
     gy = gradient[:, 1]

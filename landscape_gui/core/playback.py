@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from landscape_gui.core.explain import StepRecord, explain_end, explain_start, e
 from landscape_gui.core.formula import X, Y
 from landscape_gui.core.optimizers import OPTIMIZERS, gd_stability_bound
 from landscape_gui.core.state import RunSettings
+
+if TYPE_CHECKING:
+    from landscape_gui.core.landscape import Domain, Landscape
 
 MAX_DRAWN_POINTS = 600
 
@@ -55,7 +59,15 @@ class Track:
     gx = property(lambda self: self._data[3, : self._count])
     gy = property(lambda self: self._data[4, : self._count])
 
-    def set_recorded(self, x, y, f, gx, gy, status: str) -> None:
+    def set_recorded(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        f: np.ndarray,
+        gx: np.ndarray,
+        gy: np.ndarray,
+        status: str,
+    ) -> None:
         """Replace the contents with a recorded history (from a session file)."""
         self._count = 0
         self._extend(np.vstack((x, y, f, gx, gy)))
@@ -86,10 +98,13 @@ class Track:
     def row(self, step: int) -> tuple[float, float, float, float, float] | None:
         if self._count == 0:
             return None
-        return tuple(float(v) for v in self._data[:, min(step, self._count - 1)])
+        x, y, f, gx, gy = (float(v) for v in self._data[:, min(step, self._count - 1)])
+        return (x, y, f, gx, gy)
 
     def record(self, step: int) -> StepRecord:
-        return StepRecord(*self.row(step))
+        row = self.row(step)
+        assert row is not None, "no steps recorded"
+        return StepRecord(*row)
 
     def points(self, start: int, stop: int) -> np.ndarray:
         """(x, y, f) rows from step ``start`` to ``stop`` - 1, thinned to at most
@@ -101,10 +116,11 @@ class Track:
         index = np.arange(start, stop, stride)
         if index[-1] != stop - 1:
             index = np.append(index, stop - 1)
-        return self._data[:3, index].T
+        points: np.ndarray = self._data[:3, index].T
+        return points
 
 
-def within_domain(points: np.ndarray, domain, margin: float = 0.05) -> np.ndarray:
+def within_domain(points: np.ndarray, domain: Domain, margin: float = 0.05) -> np.ndarray:
     """The path up to where it first leaves the drawn domain (a diverging run flies off to
     1e8; drawing that would shrink the landscape to a dot)."""
     mx, my = margin * domain.width, margin * domain.height
@@ -145,7 +161,7 @@ class Curvature:
         return (float(low), float(high))
 
 
-def quadratic_curvature(landscape) -> Curvature:
+def quadratic_curvature(landscape: Landscape) -> Curvature:
     """Worked out once per landscape: whether f is quadratic, and its Hessian."""
     hessian = landscape.compiled.hessian_exprs
     if any(h.free_symbols & {X, Y} for h in hessian):
@@ -162,15 +178,17 @@ def stability_hint(curvature: Curvature, optimizer: str) -> str | None:
     if curvature.hessian is None or optimizer not in ("gd", "momentum", "nesterov"):
         return None
     bound = gd_stability_bound(curvature.hessian)
+    eigenvalues = curvature.eigenvalues
+    assert eigenvalues is not None  # the Hessian is known
     if bound is None:
-        low, high = curvature.eigenvalues
+        low, high = eigenvalues
         if high <= 0:
             return "No learning rate converges: this landscape has no bottom."
         return (
             "No learning rate converges here: on this saddle plain GD runs away along the "
             "downhill-curving direction at any learning rate."
         )
-    low, _high = curvature.eigenvalues
+    low, _high = eigenvalues
     if low == 0:
         return "A flat valley floor: GD stops somewhere along it, not at one point."
     if optimizer == "gd":
@@ -275,7 +293,7 @@ class Playback:
             f"({n(step[0])}, {n(step[1])})   [∇f was ({n(grad[0])}, {n(grad[1])})]"
         )
 
-    def explanation(self, settings: RunSettings, landscape, tolerance: float) -> str:
+    def explanation(self, settings: RunSettings, landscape: Landscape, tolerance: float) -> str:
         """The caption: what the step on screen did, or why the run stopped."""
         track = self.selected_track()
         if track is None or len(track) == 0:

@@ -53,7 +53,7 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -194,7 +194,8 @@ class RunHistory:
             for name in _ARRAY_KEYS
         )
 
-    __hash__ = None  # mutable arrays: not hashable
+    # mutable arrays: not hashable (typeshed types object.__hash__ as a method, not optional)
+    __hash__ = None  # type: ignore[assignment]
 
     @classmethod
     def from_history(cls, history: History, status: str) -> RunHistory:
@@ -415,7 +416,7 @@ def _read_document(document: object) -> SessionFile:
     return SessionFile(state, histories, selected_run, cursor)
 
 
-def _read_version(document: dict) -> None:
+def _read_version(document: dict[str, Any]) -> None:
     # Checked before anything else: a newer file may have keys this version does not know.
     if "format_version" not in document:
         _fail("", "not a Landscape session file: it has no 'format_version'")
@@ -546,11 +547,12 @@ def _history(value: object, where: str) -> RunHistory | None:
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{name} has {n:,}" for name, n in lengths.items())
         _fail(where, f"the arrays differ in length ({described})")
-    arrays = [_float_column(document[name], f"{where}.{name}") for name in _ARRAY_KEYS]
-    return RunHistory(*arrays, status=status)
+    arrays: list[Any] = [_float_column(document[name], f"{where}.{name}") for name in _ARRAY_KEYS]
+    # mypy cannot count a list: arrays holds exactly the five array fields, in order.
+    return RunHistory(*arrays, status=status)  # type: ignore[misc]
 
 
-def _float_column(values: list, where: str) -> np.ndarray:
+def _float_column(values: list[Any], where: str) -> np.ndarray:
     """A JSON list of numbers or nulls as floats (null -> NaN); infinities are refused."""
     if not set(map(type, values)) <= _NUMBER_TYPES:
         index, bad = next((i, v) for i, v in enumerate(values) if type(v) not in _NUMBER_TYPES)
@@ -569,7 +571,7 @@ def _float_column(values: list, where: str) -> np.ndarray:
     return array
 
 
-def _camera(value: object) -> dict | None:
+def _camera(value: object) -> dict[str, Any] | None:
     if value is None:
         return None
     document = _object(value, "camera", _CAMERA_KEYS)
@@ -594,7 +596,7 @@ def _fail(location: str, problem: str) -> NoReturn:
     raise SessionError(problem, location)
 
 
-def _object(value: object, where: str, keys: tuple[str, ...]) -> dict:
+def _object(value: object, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
         _fail(where, f"expected an object {{...}}, got {_describe(value)}")
     missing = [key for key in keys if key not in value]
@@ -620,7 +622,7 @@ def _number(value: object, where: str) -> float:
     return number
 
 
-def _as_float(value: object) -> float:
+def _as_float(value: float | None) -> float:
     if value is None:
         return math.nan
     try:
@@ -683,7 +685,7 @@ def _megabytes(size: int) -> str:
 # ------------------------------------------------------------------------------ writing
 
 
-def _document(session: SessionFile) -> dict:
+def _document(session: SessionFile) -> dict[str, Any]:
     """The session as plain JSON values (numpy scalars unwrapped, non-finite history -> null)."""
     if not isinstance(session, SessionFile):
         raise SessionError(f"expected a SessionFile, got {type(session).__name__}")
@@ -739,7 +741,7 @@ def _real(value: object) -> object:
     return float(value) if type(value) is int else value
 
 
-def _history_document(history: RunHistory | None) -> dict | None:
+def _history_document(history: RunHistory | None) -> dict[str, Any] | None:
     if history is None:
         return None
     document: dict[str, object] = {}
@@ -753,7 +755,7 @@ def _history_document(history: RunHistory | None) -> dict | None:
     return document
 
 
-def _camera_document(camera: Mapping | None) -> dict | None:
+def _camera_document(camera: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if camera is None:
         return None
     document = {key: _real(value) for key, value in camera.items()}

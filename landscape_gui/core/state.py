@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Any
 
 from landscape_gui.core.landscape import DEFAULT_RESOLUTION, Domain
 from landscape_gui.core.optimizers import resolve_hyperparameters
@@ -76,7 +77,7 @@ class SessionState:
     runs: list[RunSettings] = field(default_factory=lambda: [RunSettings()])
     max_steps: int = 500
     tolerance: float = 1e-6
-    camera: dict | None = None
+    camera: dict[str, Any] | None = None
 
     def copy(self) -> SessionState:
         return copy.deepcopy(self)

@@ -15,7 +15,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 
 class TimeLimitExceeded(Exception):
@@ -23,7 +28,7 @@ class TimeLimitExceeded(Exception):
 
 
 def call_with_time_limit(
-    function: Callable[..., Any], args: tuple, seconds: float, helper: str = "symbolic"
+    function: Callable[..., Any], args: tuple[Any, ...], seconds: float, helper: str = "symbolic"
 ) -> Any:
     """``function(*args)``, or TimeLimitExceeded after ``seconds``.
 
@@ -49,7 +54,7 @@ class _Alarm(BaseException):
     pass
 
 
-def _raise_alarm(signum, frame):
+def _raise_alarm(signum: int, frame: FrameType | None) -> NoReturn:
     # If the signal lands in a finalizer or a gc callback, Python swallows the exception
     # ("Exception ignored in ..."); fire again shortly so the work still stops. The call's own
     # `finally` cancels this timer once the alarm has been handled.
@@ -62,18 +67,20 @@ def _raise_alarm(signum, frame):
 _deadlines: list[float] = []
 
 
-def _quiet_about_alarms(hook):
+def _quiet_about_alarms(
+    hook: Callable[[sys.UnraisableHookArgs], Any],
+) -> Callable[[sys.UnraisableHookArgs], None]:
     """An unraisable-exception hook that drops our alarm: swallowed in a finalizer, it is
     re-raised a moment later anyway, and must not print a traceback on the user's terminal."""
 
-    def quiet(unraisable):
+    def quiet(unraisable: sys.UnraisableHookArgs) -> None:
         if not isinstance(unraisable.exc_value, _Alarm):
             hook(unraisable)
 
     return quiet
 
 
-def _call_with_alarm(function, args, seconds):
+def _call_with_alarm(function: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Any:
     now = time.monotonic()
     outer = _deadlines[-1] if _deadlines else None
     deadline = now + seconds if outer is None else min(now + seconds, outer)
@@ -108,7 +115,7 @@ def _call_with_alarm(function, args, seconds):
 STARTUP_SECONDS = 30.0
 
 
-def _child_main(connection) -> None:
+def _child_main(connection: Connection[Any, Any]) -> None:
     """Serve calls until the parent closes the pipe; sympy stays imported between calls."""
     # What calls will need, imported while the parent is busy anyway (the functions sent
     # import their own modules when they arrive); not this package's modules, which import
@@ -144,8 +151,8 @@ class _ChildProcess:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process = None
-        self._connection = None
+        self._process: BaseProcess | None = None
+        self._connection: Connection[Any, Any] | None = None
 
     def _ensure_started(self) -> None:
         if self._process is not None and self._process.is_alive():
@@ -176,19 +183,22 @@ class _ChildProcess:
             if self._process.is_alive():
                 self._process.kill()
             self._process.join()
-            self._connection.close()
+            if self._connection is not None:
+                self._connection.close()
         self._process = None
         self._connection = None
 
-    def call(self, function, args, seconds):
+    def call(self, function: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Any:
         with self._lock:
             self._ensure_started()
+            connection = self._connection
+            assert connection is not None  # _ensure_started opened it
             try:
-                self._connection.send((function, args))
-                if not self._connection.poll(seconds):
+                connection.send((function, args))
+                if not connection.poll(seconds):
                     self.kill()
                     raise TimeLimitExceeded(f"gave up after {seconds:g} s")
-                status, payload = self._connection.recv()
+                status, payload = connection.recv()
             except (EOFError, OSError, BrokenPipeError):
                 self.kill()
                 raise TimeLimitExceeded("the helper process ended without an answer") from None
@@ -202,7 +212,9 @@ _children: dict[str, _ChildProcess] = {"symbolic": _child}
 _children_lock = threading.Lock()
 
 
-def _call_in_child_process(function, args, seconds, helper="symbolic"):
+def _call_in_child_process(
+    function: Callable[..., Any], args: tuple[Any, ...], seconds: float, helper: str = "symbolic"
+) -> Any:
     with _children_lock:
         child = _children.setdefault(helper, _ChildProcess())
     return child.call(function, args, seconds)

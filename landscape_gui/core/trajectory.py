@@ -35,7 +35,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, TextIO
+from typing import IO, NamedTuple
 
 import numpy as np
 
@@ -146,7 +146,7 @@ def trajectory_metadata(
         r.optimizer == first.optimizer and dict(r.hyperparameters) == dict(first.hyperparameters)
         for r in runs
     )
-    if shared:
+    if shared and first is not None:
         meta["optimizer"] = first.optimizer
         for name, value in first.hyperparameters.items():
             meta[name] = _format_value(value)
@@ -159,10 +159,10 @@ def trajectory_metadata(
         meta["status"] = runs[0].status
     else:
         meta["status"] = "; ".join(f"{r.name}={r.status}" for r in runs)
-    for key, value in (extra or {}).items():
+    for key, extra_value in (extra or {}).items():
         if key in meta or key == APP_VERSION_KEY:
             raise TrajectoryFormatError(f"metadata key {key!r} is reserved")
-        meta[key] = _format_value(value)
+        meta[key] = _format_value(extra_value)
     return meta
 
 
@@ -170,7 +170,7 @@ def trajectory_metadata(
 
 
 def write_trajectory_csv(
-    stream: TextIO, runs: Sequence[TrajectoryRun], metadata: Mapping[str, object]
+    stream: IO[str], runs: Sequence[TrajectoryRun], metadata: Mapping[str, object]
 ) -> int:
     """Write ``metadata`` and ``runs`` to the text ``stream``; returns the number of rows.
 

@@ -174,9 +174,8 @@ def run(session_path: str | None = None) -> int:
     window.show()
     opener = _FileOpenFilter(window)
     app.installEventFilter(opener)
-    if session_path:
-        if not window.files.open_path(session_path) and sys.stderr is not None:
-            sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
+    if session_path and not window.files.open_path(session_path) and sys.stderr is not None:
+        sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
     return app.exec()
 
 

@@ -313,11 +313,15 @@ class RunsController(QObject):
         self.stepShown.emit(self.model.cursor)
 
     def _fast_stopped(self, generation: int) -> None:
-        if generation == self.generation and self.model.playing and self.speed == 0:
-            if self.all_finished():
-                self._set_playing(False)
-                self.finished.emit()
-                self.statusChanged.emit(FINISHED_NOTICE)
+        if (
+            generation == self.generation
+            and self.model.playing
+            and self.speed == 0
+            and self.all_finished()
+        ):
+            self._set_playing(False)
+            self.finished.emit()
+            self.statusChanged.emit(FINISHED_NOTICE)
 
     def _failed(self, generation: int, message: str) -> None:
         if generation != self.generation:

@@ -317,7 +317,7 @@ BAD_DOCUMENTS = [
     ),
     (
         "nine parameters",
-        _set("parameters", {c: 1.0 for c in "abcdfghij"}),
+        _set("parameters", dict.fromkeys("abcdfghij", 1.0)),
         r"^parameters: too many parameters \(9; at most 8\)",
     ),
     ("parameter is null", _set("parameters", "a", None), r"^parameters\.a: expected a number"),

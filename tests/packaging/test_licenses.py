@@ -13,10 +13,21 @@ import pytest
 
 from tests.packaging.support import ROOT, load_packaging_module
 
-APP_MODULES = (
-    "landscape_gui PySide6 shiboken6 numpy sympy mpmath pyqtgraph OpenGL contourpy ziamath "
-    "ziafont latex2mathml PIL"
-).split()
+APP_MODULES = [
+    "landscape_gui",
+    "PySide6",
+    "shiboken6",
+    "numpy",
+    "sympy",
+    "mpmath",
+    "pyqtgraph",
+    "OpenGL",
+    "contourpy",
+    "ziamath",
+    "ziafont",
+    "latex2mathml",
+    "PIL",
+]
 
 
 bundle_licenses = load_packaging_module("bundle_licenses")
@@ -63,8 +74,8 @@ def test_qt_is_shipped_with_the_lgpl_and_the_gpl_it_adds_to(written):
     assert "LGPL-3.0" in pyside.licence
     lgpl = (folder / pyside.folder / "LGPL-3.0.txt").read_text()
     gpl = (folder / pyside.folder / "GPL-3.0.txt").read_text()
-    assert lgpl.split()[:7] == "GNU LESSER GENERAL PUBLIC LICENSE Version 3,".split()
-    assert gpl.split()[:4] == "GNU GENERAL PUBLIC LICENSE".split()
+    assert lgpl.split()[:7] == ["GNU", "LESSER", "GENERAL", "PUBLIC", "LICENSE", "Version", "3,"]
+    assert gpl.split()[:4] == ["GNU", "GENERAL", "PUBLIC", "LICENSE"]
     index = (folder / "README.txt").read_text()
     assert f"PySide6_Essentials  {pyside.version}" in index
     assert "replace them with your own build" in index

@@ -76,7 +76,7 @@ def view(qtbot):
 
 def test_palette_is_usable():
     assert len(RUN_COLORS) >= 8
-    assert len(set(c.upper() for c in RUN_COLORS)) == len(RUN_COLORS)
+    assert len({c.upper() for c in RUN_COLORS}) == len(RUN_COLORS)
     for c in [*RUN_COLORS, PROBE_COLOR, GRADIENT_COLOR]:
         assert QColor(c).isValid(), c
     low, high = HEIGHT_COLORMAP.map(np.array([0.0, 1.0]), mode="byte")[:, :3]

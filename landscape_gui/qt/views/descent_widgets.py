@@ -236,10 +236,7 @@ class HyperRow(QObject):
         """The value at a slider position, rounded to what a slider can usefully resolve."""
         low, high = self._axis(self.spec.minimum), self._axis(self.spec.maximum)
         raw = low + (high - low) * position / SLIDER_STEPS
-        if self.spec.log_scale:
-            value = float(f"{10.0**raw:.3g}")
-        else:
-            value = round(raw, 3)
+        value = float(f"{10.0**raw:.3g}") if self.spec.log_scale else round(raw, 3)
         return min(max(value, self.spec.minimum), self.spec.maximum)
 
     def _axis(self, value: float) -> float:
