@@ -101,6 +101,7 @@ class Controller(QObject):
         self.lesson_index: int | None = None
         self._analysed_key: tuple | None = None
         self._requested_key: tuple | None = None
+        self._failed_analysis_key: tuple | None = None
         self._dark = False
         self._math: tuple[dict[str, str], dict[str, bytes | None]] = ({}, {})
 
@@ -156,7 +157,12 @@ class Controller(QObject):
         self._apply(self.state, force=True)
 
     def shutdown(self) -> None:
+        """Stop every worker without waiting for slow work (see WorkerThread.stop): closing the
+        window never blocks for long, and no answer arrives after it."""
         self._analysis_timer.stop()
+        self._compile_waiting = None
+        self._analysis_worker.finished.disconnect(self._analysis_finished)
+        self._compile_worker.compiled.disconnect(self._compiled_ready)
         self.runs.shutdown()
         self._compile_thread.stop()
         self._analysis_thread.stop()
@@ -557,6 +563,8 @@ class Controller(QObject):
     def _request_analysis(self) -> None:
         if self.landscape is None or self._analysis_is_current():
             return
+        if self._failed_analysis_key == self._analysis_key():
+            return  # it failed for this formula and these parameters: do not try again
         self._analysis_generation += 1
         self._requested_key = self._analysis_key()
         self.analysisRequested.emit(
@@ -571,6 +579,14 @@ class Controller(QObject):
         )
         if stale or self.landscape is None:
             return  # an answer about a formula or parameters no longer on screen
+        if isinstance(result, str):
+            # The plain derivatives stay on screen; say why the tidy ones never came, once.
+            self._failed_analysis_key = self._requested_key
+            self.message.emit(
+                f"The exact analysis stopped ({result}): the derivatives shown are correct but "
+                "not simplified, and the critical points are found numerically."
+            )
+            return
         analysis, pictures = result
         self.analysis = analysis
         self._analysed_key = self._requested_key
