@@ -42,6 +42,14 @@ otherwise be silently dropped; a future format that adds keys raises ``format_ve
 be non-finite: NaN and infinities are written as ``null`` and read back as NaN (``NaN`` and
 ``Infinity`` literals are not JSON and are refused). Limits: 50 MB per file, 8 runs,
 8 single-letter parameters, 1,000,001 points per history (steps 0..1,000,000).
+
+Numbers a file sets are kept to sane sizes, so a file cannot ask for a landscape or a run no
+one could draw (a start at 1e300 overflows every step): coordinates (the ranges, the probe,
+the starts, the camera's centre) and parameter values within ±1e6 (``COORDINATE_LIMIT``,
+``PARAMETER_LIMIT``); optimizer settings as the optimizer validates them and at most 1e6
+(``HYPERPARAMETER_LIMIT``); the tolerance in (0, 1e6]; the camera distance in (0, 1e9] and its
+angles within ±1e6 degrees. Recorded histories are what a run produced and may hold any finite
+number (a diverged run's last points are huge).
 """
 
 from __future__ import annotations
@@ -92,6 +100,12 @@ MAX_PARAMETERS = 8
 MAX_STEPS = 1_000_000
 MAX_HISTORY_POINTS = MAX_STEPS + 1  # steps 0..MAX_STEPS
 MIN_RESOLUTION, MAX_RESOLUTION = 20, 1000
+COORDINATE_LIMIT = 1e6
+PARAMETER_LIMIT = 1e6
+HYPERPARAMETER_LIMIT = 1e6
+TOLERANCE_LIMIT = 1e6
+CAMERA_DISTANCE_LIMIT = 1e9
+ANGLE_LIMIT = 1e6
 # A real session holds a few dozen lists/objects and a few hundred strings; counting the
 # brackets and quotes before parsing stops a 50 MB file of "[]," or "{}," from building
 # millions of Python objects first.
@@ -392,7 +406,7 @@ def _read_document(document: object) -> SessionFile:
     toggles = _toggles(document["toggles"])
     runs, histories = _runs(document["runs"])
     max_steps = _integer(document["max_steps"], "max_steps", 1, MAX_STEPS)
-    tolerance = _number(document["tolerance"], "tolerance")
+    tolerance = _number(document["tolerance"], "tolerance", TOLERANCE_LIMIT)
     if tolerance <= 0:
         _fail("tolerance", f"expected a number greater than 0, got {_describe(tolerance)}")
     camera = _camera(document["camera"])
@@ -448,7 +462,7 @@ def _parameters(value: object, expected: tuple[str, ...]) -> dict[str, float]:
                 "parameters",
                 f"{_clip(repr(name))} is not a parameter name (parameters are single letters)",
             )
-        parameters[name] = _number(number, f"parameters.{name}")
+        parameters[name] = _number(number, f"parameters.{name}", PARAMETER_LIMIT)
     extra = sorted(set(parameters) - set(expected))
     if extra:
         _fail("parameters", f"the formula has no parameter {extra[0]!r}")
@@ -460,7 +474,7 @@ def _parameters(value: object, expected: tuple[str, ...]) -> dict[str, float]:
 
 def _domain(value: object) -> Domain:
     document = _object(value, "domain", _DOMAIN_KEYS)
-    bounds = [_number(document[key], f"domain.{key}") for key in _DOMAIN_KEYS]
+    bounds = [_number(document[key], f"domain.{key}", COORDINATE_LIMIT) for key in _DOMAIN_KEYS]
     try:
         return Domain(*bounds)
     except ValueError as exc:
@@ -514,7 +528,7 @@ def _hyperparameters(value: object, optimizer: str, run: str) -> dict[str, float
     for name, number in value.items():
         if not isinstance(name, str) or not name or len(name) > _MAX_KEY_LENGTH:
             _fail(where, f"{_clip(repr(name))} is not a hyperparameter name")
-        given[name] = _number(number, f"{where}.{name}")
+        given[name] = _number(number, f"{where}.{name}", HYPERPARAMETER_LIMIT)
     try:
         resolve_hyperparameters(optimizer, given)
     except OptimizerError as exc:
@@ -573,7 +587,7 @@ def _camera(value: object) -> dict | None:
     if value is None:
         return None
     document = _object(value, "camera", _CAMERA_KEYS)
-    distance = _number(document["distance"], "camera.distance")
+    distance = _number(document["distance"], "camera.distance", CAMERA_DISTANCE_LIMIT)
     if distance <= 0:
         _fail("camera.distance", f"expected a number greater than 0, got {_describe(distance)}")
     center = document["center"]
@@ -581,9 +595,11 @@ def _camera(value: object) -> dict | None:
         _fail("camera.center", f"expected three numbers [x, y, z], got {_describe(center)}")
     return {
         "distance": distance,
-        "elevation": _number(document["elevation"], "camera.elevation"),
-        "azimuth": _number(document["azimuth"], "camera.azimuth"),
-        "center": [_number(v, f"camera.center[{i}]") for i, v in enumerate(center)],
+        "elevation": _number(document["elevation"], "camera.elevation", ANGLE_LIMIT),
+        "azimuth": _number(document["azimuth"], "camera.azimuth", ANGLE_LIMIT),
+        "center": [
+            _number(v, f"camera.center[{i}]", COORDINATE_LIMIT) for i, v in enumerate(center)
+        ],
     }
 
 
@@ -611,12 +627,14 @@ def _object(value: object, where: str, keys: tuple[str, ...]) -> dict:
     return value
 
 
-def _number(value: object, where: str) -> float:
+def _number(value: object, where: str, limit: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(where, f"expected a number, got {_describe(value)}")
     number = _as_float(value)
     if not math.isfinite(number):
         _fail(where, f"expected a finite number, got {_describe(value)}")
+    if limit is not None and abs(number) > limit:
+        _fail(where, f"expected a number from {-limit:g} to {limit:g}, got {_describe(value)}")
     return number
 
 
@@ -644,7 +662,10 @@ def _boolean(value: object, where: str) -> bool:
 def _pair(value: object, where: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         _fail(where, f"expected two numbers [x, y], got {_describe(value)}")
-    return (_number(value[0], f"{where}[0]"), _number(value[1], f"{where}[1]"))
+    return (
+        _number(value[0], f"{where}[0]", COORDINATE_LIMIT),
+        _number(value[1], f"{where}[1]", COORDINATE_LIMIT),
+    )
 
 
 def _text(value: object, where: str, max_length: int | None) -> str:

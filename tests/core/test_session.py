@@ -400,6 +400,31 @@ BAD_DOCUMENTS = [
         r"^selected_run: expected a whole number from 0 to 1",
     ),
     ("cursor past end", _set("cursor", 501), r"^cursor: expected a whole number from 0 to 500"),
+    # Sane sizes: numbers a window could never draw or step with are refused up front.
+    (
+        "start at 1e300",
+        _set("runs", 0, "start", [1e300, 0.0]),
+        r"^runs\[0\]\.start\[0\]: .*-1e\+06 to 1e\+06",
+    ),
+    ("probe beyond 1e6", _set("probe", [0.0, -2e6]), r"^probe\[1\]: expected a number from"),
+    ("huge domain", _set("domain", "x_max", 1e7), r"^domain\.x_max: expected a number from"),
+    ("parameter 1e308", _set("parameters", "a", 1e308), r"^parameters\.a: .*-1e\+06 to 1e\+06"),
+    (
+        "lr 1e308",
+        _set("runs", 0, "hyperparameters", "lr", 1e308),
+        r"hyperparameters\.lr: expected a number from",
+    ),
+    ("tolerance 1e300", _set("tolerance", 1e300), r"^tolerance: expected a number from"),
+    (
+        "camera far away",
+        _set("camera", "distance", 1e300),
+        r"^camera\.distance: expected a number from",
+    ),
+    (
+        "camera centre",
+        _set("camera", "center", [0.0, 0.0, 1e200]),
+        r"^camera\.center\[2\]: expected",
+    ),
 ]
 
 
