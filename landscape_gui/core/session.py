@@ -59,7 +59,7 @@ import json
 import math
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -296,9 +296,19 @@ def save_session(path: str | os.PathLike[str], session: SessionFile) -> None:
         raise _io_error(exc, target, "save") from exc
 
 
-def load_session(path: str | os.PathLike[str]) -> SessionFile:
-    """Open a session file: its size is checked before reading, then :func:`from_json`."""
+READ_CHUNK_BYTES = 1 << 20
+
+
+def load_session(
+    path: str | os.PathLike[str], progress: Callable[[float], None] | None = None
+) -> SessionFile:
+    """Open a session file: its size is checked before reading, then :func:`from_json`.
+
+    ``progress`` (optional) is called with the fraction done, 0 to 1, as the file is read
+    (up to 0.5) and checked, so a window can show how far opening a big file has got.
+    """
     target = os.fspath(path)
+    report = progress or (lambda fraction: None)
     try:
         info = os.stat(target)
     except OSError as exc:
@@ -314,7 +324,15 @@ def load_session(path: str | os.PathLike[str]) -> SessionFile:
         )
     try:
         with open(target, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+            # In chunks (for the progress), never more than the cap: it may have grown.
+            data = bytearray()
+            while len(data) <= MAX_FILE_BYTES:
+                chunk = handle.read(min(READ_CHUNK_BYTES, MAX_FILE_BYTES + 1 - len(data)))
+                if not chunk:
+                    break
+                data += chunk
+                report(0.5 * min(1.0, len(data) / max(info.st_size, 1)))
+            data = bytes(data)
     except OSError as exc:
         raise _io_error(exc, target, "open") from exc
     if len(data) > MAX_FILE_BYTES:
@@ -329,10 +347,14 @@ def load_session(path: str | os.PathLike[str]) -> SessionFile:
             "",
             target,
         ) from None
+    del data  # the text is all that is needed now: keep the peak memory down
+    report(0.6)
     try:
         return from_json(text)
     except SessionError as exc:
         raise SessionError(exc.problem, exc.location, target) from None
+    finally:
+        report(1.0)
 
 
 # ------------------------------------------------------------------------------ reading

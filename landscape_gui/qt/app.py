@@ -178,8 +178,13 @@ def run(session_path: str | None = None) -> int:
     opener = _FileOpenFilter(window)
     app.installEventFilter(opener)
     if session_path:
-        if not window.files.open_path(session_path) and sys.stderr is not None:
-            sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
+
+        def opened(ok: bool) -> None:
+            if not ok and sys.stderr is not None:
+                sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
+
+        window.files.openFinished.connect(opened)
+        window.files.open_path(session_path)
     code = app.exec()
     from landscape_gui.qt import worker
 

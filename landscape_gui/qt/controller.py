@@ -176,17 +176,20 @@ class Controller(QObject):
         self._compile_thread.stop()
         self._analysis_thread.stop()
 
-    def load_session(self, session, compiled: CompiledFormula | None = None) -> bool:
+    def compile_formula(self, text: str, formula, then, failed) -> None:
+        """``then(compiled)`` once the compile worker has compiled ``formula`` (a session's),
+        or ``failed(message)``: the path a typed formula takes, never the GUI thread."""
+        self._when_compiled((text, formula), lambda: then(self._compiled[text]), failed)
+
+    def load_session(self, session, scene=None) -> bool:
         """Replace everything with a session read from a file (already validated, its formula
-        compiled off the GUI thread). Returns False, with everything as it was (state, undo
-        history, runs), when its landscape cannot be drawn."""
-        if compiled is not None:
-            self._remember_compiled(session.state.formula, compiled)
+        compiled and its ``scene`` built off the GUI thread). Returns False, with everything
+        as it was (state, undo history, runs), when its landscape cannot be drawn."""
         selected = self.runs.selected
         self.runs.select(session.selected_run)
         self._loading = session
         try:
-            ok = self._apply(session.state, force=True)
+            ok = self._apply(session.state, force=True, scene=scene)
         finally:
             self._loading = None
         if not ok:
@@ -240,9 +243,11 @@ class Controller(QObject):
         self._when_compiled((text, formula), use)
         return True
 
-    def _when_compiled(self, pending, then=None) -> None:
+    def _when_compiled(self, pending, then=None, failed=None) -> None:
         """Run ``then`` once ``pending`` = (text, formula) is compiled: at once when it is in
-        the cache, else when the compile worker answers. Only the latest request counts."""
+        the cache, else when the compile worker answers. Only the latest request counts.
+        ``failed`` (optional) takes the message when it cannot be compiled; by default the
+        formula panel shows it."""
         self._compile_request += 1
         self._compile_waiting = None
         if pending is None:
@@ -251,7 +256,7 @@ class Controller(QObject):
         if text in self._compiled:
             then()
             return
-        self._compile_waiting = (self._compile_request, text, then)
+        self._compile_waiting = (self._compile_request, text, then, failed)
         self.message.emit("Working out the derivatives…")
         self.compileRequested.emit(self._compile_request, formula)
 
@@ -260,8 +265,12 @@ class Controller(QObject):
         if waiting is None or waiting[0] != request:
             return  # superseded by a newer formula
         self._compile_waiting = None
-        _, text, then = waiting
+        _, text, then, failed = waiting
         if isinstance(result, str):
+            if failed is not None:
+                self.message.emit("")
+                failed(result)
+                return
             self.window.views.formula.show_error(result)
             self.message.emit(f"Formula not used: {result}")
             return
@@ -500,7 +509,7 @@ class Controller(QObject):
         while len(self._compiled) > COMPILED_CACHE_SIZE:
             self._compiled.popitem(last=False)
 
-    def _apply(self, state: SessionState, force: bool = False) -> bool:
+    def _apply(self, state: SessionState, force: bool = False, scene=None) -> bool:
         """Make ``state`` the current one and draw it. A state whose landscape cannot be built
         is refused before anything changes; if drawing fails half-way, the previous state is
         drawn again. Either way the user gets one message and False."""
@@ -511,8 +520,7 @@ class Controller(QObject):
             or previous.domain != state.domain
             or previous.resolution != state.resolution
         )
-        scene = None
-        if landscape_changed:
+        if landscape_changed and scene is None:
             try:
                 scene = build_scene(self._compile(state.formula), state)
             except (SceneError, FormulaError) as error:
@@ -521,6 +529,8 @@ class Controller(QObject):
             except Exception as error:  # compiling outside the worker (undo past the cache)
                 self._refuse(state, f"it cannot be computed here ({error})")
                 return False
+        if not landscape_changed:
+            scene = None
         try:
             self._draw_state(state, previous, scene, force)
         except Exception as error:  # a view could not draw it: put the previous state back

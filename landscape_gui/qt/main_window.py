@@ -511,6 +511,7 @@ class MainWindow(QMainWindow):
             settings = self._settings()
             settings.setValue("window/geometry", self.saveGeometry())
             settings.setValue("window/splitter", self.splitter.saveState())
+        self.files.shutdown()
         self.controller.shutdown()
         # The undo stack announces its own clearing while being destroyed; nobody is listening.
         self.controller.undo_stack.cleanChanged.disconnect()

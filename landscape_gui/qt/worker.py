@@ -8,6 +8,7 @@ then wait), and closing the window never leaves a thread running.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -16,8 +17,11 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import basins, timebound
 from landscape_gui.core.descent import DescentError, DescentRun
+from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.optimizers import OptimizerError
+from landscape_gui.core.scene import SceneError, build_scene
+from landscape_gui.core.session import SessionError, load_session
 from landscape_gui.qt import typeset
 
 # How long closing a window waits for a worker to finish what it is doing. Every slow job
@@ -360,3 +364,65 @@ class DescentWorker(QObject):
             )
             self._sent[index] += count
         self.progressed.emit(self._generation, updates)
+
+
+class SessionLoader(QObject):
+    """Opening a session file, off the GUI thread: reading and checking it (a 50 MB file takes
+    seconds) and then building its landscape, so a file that cannot be drawn is refused before
+    the open session is touched. Its formula is compiled in between by the compile worker, the
+    same path a typed formula takes.
+
+    Answers carry the request number; the file actions drop answers to an older request
+    (a cancelled or superseded open).
+    """
+
+    progressed = Signal(int, float)  # request, fraction done (reading and checking)
+    loaded = Signal(int, object)  # request, (SessionFile, Formula) or a message
+    prepared = Signal(int, object)  # request, Scene or a message
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.latest_request = -1  # written by the GUI thread
+        self._last_report = 0.0
+
+    def request_stop(self) -> None:
+        self.latest_request = 1 << 62
+
+    @Slot(int, str)
+    def load(self, request: int, path: str) -> None:
+        if request < self.latest_request:
+            return
+
+        def report(fraction: float) -> None:
+            now = time.monotonic()
+            if fraction >= 1.0 or now - self._last_report > 0.05:  # ~20 updates a second
+                self._last_report = now
+                self.progressed.emit(request, fraction)
+
+        try:
+            session = load_session(path, report)
+            result = (session, parse_formula(session.state.formula))
+        except (SessionError, OSError) as error:
+            result = _session_message(error, path)
+        except FormulaError as error:  # checked by load_session already; kept for safety
+            result = f"{os.path.basename(path)}: formula: {error}"
+        except Exception as error:  # anything else is still a refusal, never a crash
+            result = f"{os.path.basename(path)}: {type(error).__name__}: {error}"
+        self.loaded.emit(request, result)
+
+    @Slot(int, object, object)
+    def prepare(self, request: int, compiled, state) -> None:
+        if request < self.latest_request:
+            return
+        try:
+            result = build_scene(compiled, state)
+        except SceneError as error:
+            result = f"its landscape cannot be drawn, because {error}"
+        self.prepared.emit(request, result)
+
+
+def _session_message(error: Exception, path: str) -> str:
+    message = str(error)
+    if path not in message:  # session errors name the file themselves
+        message = f"{os.path.basename(path)}: {message}"
+    return message

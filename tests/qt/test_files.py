@@ -34,6 +34,14 @@ def window(qtbot):
     yield win  # closed by the conftest (a closed window deletes itself)
 
 
+def open_session(qtbot, window, path) -> bool:
+    """Open a session through the window (read and checked off the GUI thread); True when
+    it opened, False when it was refused."""
+    with qtbot.waitSignal(window.files.openFinished, timeout=20000) as finished:
+        window.files.open_path(str(path))
+    return finished.args[0]
+
+
 def answer_save_dialog(window, path):
     window.files.ask_save_path = lambda caption, file_filter, suggestion: str(path)
 
@@ -71,7 +79,7 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, tmp_path):
     readout_before = {k: v.text() for k, v in window.views.readout.labels.items()}
 
     other = make_window(qtbot)
-    assert other.files.open_path(str(path))
+    assert open_session(qtbot, other, path)
     qtbot.wait(100)
     state = other.controller.state
     saved_state.camera = state.camera  # the camera is compared separately below
@@ -98,11 +106,11 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, tmp_path):
         json.dumps({"format_version": 1, "formula": "__import__('os').system('x')"}),
     ],
 )
-def test_a_bad_session_file_leaves_the_session_untouched(window, tmp_path, content):
+def test_a_bad_session_file_leaves_the_session_untouched(qtbot, window, tmp_path, content):
     path = tmp_path / "bad.landscape"
     path.write_text(content)
     before = window.controller.state.copy()
-    assert not window.files.open_path(str(path))
+    assert not open_session(qtbot, window, path)
     assert window.errors and "bad.landscape" in window.errors[0]
     assert window.controller.state == before
 
@@ -227,7 +235,9 @@ def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    window.dropEvent(event)
+    with qtbot.waitSignal(window.files.openFinished, timeout=10000) as opened:
+        window.dropEvent(event)
+    assert opened.args == [True]
     assert window.controller.state.formula == "x^2 + 2y^2"
     assert window.windowTitle().startswith("dropped.landscape")
     assert "dropped.landscape" in [a.text() for a in window.recent_menu.actions()]
