@@ -202,6 +202,7 @@ class DescentWorker(QObject):
         self._generation = -1
         self._runs: list[DescentRun] = []
         self._sent: list[int] = []
+        self._catch_up: list[int] = []
         self._fast = False
         self._chunk = 64
         # Set by the GUI thread while it paints a streamed frame (a plain attribute: reads and
@@ -250,16 +251,23 @@ class DescentWorker(QObject):
             self._runs = []
             self.failed.emit(generation, str(error))
             return
-        with np.errstate(all="ignore"):
-            for run, count in zip(self._runs, already, strict=True):
-                # In slices, so a newer configuration or closing the window cuts it short.
-                while run.steps_taken < count - 1 and not run.is_finished:
-                    if self._superseded(generation):
-                        self._runs = []
-                        return
-                    run.advance(min(RECOMPUTE_SLICE, count - 1 - run.steps_taken))
         self._sent = list(already)
+        # Steps the GUI already holds (from a session file) are recomputed only when more are
+        # asked for: opening a file of a million steps costs nothing until one steps past it.
+        self._catch_up = [max(0, count - 1) for count in already]
         self._emit_new()
+
+    def _caught_up(self, generation: int) -> bool:
+        """Recompute the steps the GUI already has, in slices (so a newer configuration or
+        closing the window cuts it short); False when it was cut short."""
+        with np.errstate(all="ignore"):
+            for run, count in zip(self._runs, self._catch_up, strict=True):
+                while run.steps_taken < count and not run.is_finished:
+                    if self._superseded(generation):
+                        return False
+                    run.advance(min(RECOMPUTE_SLICE, count - run.steps_taken))
+        self._catch_up = [0] * len(self._runs)
+        return True
 
     @Slot(int, object)
     def compute_basins(self, request: int, setup) -> None:
@@ -292,6 +300,8 @@ class DescentWorker(QObject):
         """Take up to ``steps`` more steps in every run that has not stopped."""
         if generation != self._generation or not self._runs or self._superseded(generation):
             return
+        if not self._caught_up(generation):
+            return
         with np.errstate(all="ignore"):
             for run in self._runs:
                 done = run.steps_taken + steps
@@ -304,6 +314,8 @@ class DescentWorker(QObject):
     @Slot(int)
     def play_fast(self, generation: int) -> None:
         if generation != self._generation or not self._runs:
+            return
+        if not self._caught_up(generation):
             return
         self._fast = True
         self._fast_chunk()
@@ -347,6 +359,8 @@ class DescentWorker(QObject):
     def _emit_new(self) -> None:
         updates = []
         for index, run in enumerate(self._runs):
+            if self._catch_up[index] > run.steps_taken:
+                continue  # the GUI has these steps (and their status) from the file
             history = run.history(0, since=self._sent[index])
             count = len(history.x)
             updates.append(
