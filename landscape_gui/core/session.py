@@ -58,7 +58,10 @@ import codecs
 import json
 import math
 import os
+import re
+import secrets
 import stat
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
@@ -372,8 +375,16 @@ def _parse_json(text: str) -> object:
         raise SessionError(
             f"not a session file: {quotes:,} quote marks; a session file has at most {MAX_QUOTES:,}"
         )
+    text, arrays = _pull_out_number_lists(text)
+    token = arrays.pop() if arrays else None
+
+    def pairs_hook(pairs: list[tuple[str, object]]) -> object:
+        if token is not None and len(pairs) == 1 and pairs[0][0] == token:
+            return arrays[pairs[0][1]]
+        return _unique_keys(pairs)
+
     try:
-        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         raise SessionError(
             f"not valid JSON (truncated or damaged?): {exc.msg} at line {exc.lineno}, "
@@ -388,6 +399,57 @@ def _parse_json(text: str) -> object:
         raise
     except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
         raise SessionError(f"not valid JSON: {_clip(str(exc))}") from None
+
+
+# Long flat lists of numbers (the recorded paths) are read straight into numpy arrays: as
+# Python floats they would cost about 32 bytes a number, four times their text, and a 50 MB
+# file would need most of a gigabyte. Lists shorter than this many characters take the
+# ordinary path, as does any list numpy cannot read whole (its exact error then comes from
+# the JSON reader).
+_FAST_LIST_CHARACTERS = 4096
+_NOT_A_NUMBER_LIST = re.compile(r"[^0-9eE+\-.,nul \t\r\n]")
+
+
+def _pull_out_number_lists(text: str) -> tuple[str, list]:
+    """``text`` with each long list of numbers and nulls replaced by a one-key object
+    ``{token: index}`` and the arrays, the token last (nothing replaced: the text, [])."""
+    token = f"\x00numbers-{secrets.token_hex(8)}"
+    pieces: list[str] = []
+    arrays: list = []
+    done = 0
+    start = text.find("[")
+    while start != -1:
+        end = text.find("]", start)
+        if end == -1:
+            break
+        if end - start > _FAST_LIST_CHARACTERS and "[" not in text[start + 1 : end]:
+            array = _number_list(text[start + 1 : end])
+            if array is not None:
+                pieces.append(text[done:start])
+                pieces.append(f"{{{json.dumps(token)}: {len(arrays)}}}")
+                arrays.append(array)
+                done = end + 1
+                start = text.find("[", done)
+                continue
+        start = text.find("[", start + 1)
+    if not arrays:
+        return text, []
+    pieces.append(text[done:])
+    return "".join(pieces), [*arrays, token]
+
+
+def _number_list(inner: str) -> np.ndarray | None:
+    """The numbers (null as NaN) of a list's inside, or None when it is anything else."""
+    if _NOT_A_NUMBER_LIST.search(inner) is not None or not inner.strip():
+        return None
+    items = inner.count(",") + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns, and stops, at text it cannot read
+        try:
+            array = np.fromstring(inner.replace("null", "nan"), dtype=float, sep=",")
+        except (ValueError, DeprecationWarning):
+            return None
+    return array if array.shape == (items,) else None
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -571,7 +633,7 @@ def _history(value: object, where: str) -> RunHistory | None:
     lengths = {}
     for name in _ARRAY_KEYS:
         column = document[name]
-        if not isinstance(column, list):
+        if not isinstance(column, (list, np.ndarray)):
             _fail(f"{where}.{name}", f"expected a list of numbers, got {_describe(column)}")
         if len(column) > MAX_HISTORY_POINTS:
             _fail(
@@ -586,8 +648,16 @@ def _history(value: object, where: str) -> RunHistory | None:
     return RunHistory(*arrays, status=status)
 
 
-def _float_column(values: list, where: str) -> np.ndarray:
+def _float_column(values: list | np.ndarray, where: str) -> np.ndarray:
     """A JSON list of numbers or nulls as floats (null -> NaN); infinities are refused."""
+    if isinstance(values, np.ndarray):  # read straight from the text (_number_list)
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            _fail(
+                f"{where}[{int(infinite[0])}]",
+                "expected a finite number or null, got a number beyond 1e308",
+            )
+        return values
     if not set(map(type, values)) <= _NUMBER_TYPES:
         index, bad = next((i, v) for i, v in enumerate(values) if type(v) not in _NUMBER_TYPES)
         _fail(f"{where}[{index}]", f"expected a number or null, got {_describe(bad)}")
@@ -708,7 +778,7 @@ def _describe(value: object) -> str:
         return _clip(repr(value), 30)
     if isinstance(value, str):
         return f"the text {_clip(repr(value), 40)}"
-    if isinstance(value, list):
+    if isinstance(value, (list, np.ndarray)):
         return f"a list of {len(value):,} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, dict):
         return "an object"
