@@ -249,7 +249,9 @@ class Controller(QObject):
         ``failed`` (optional) takes the message when it cannot be compiled; by default the
         formula panel shows it."""
         self._compile_request += 1
-        self._compile_waiting = None
+        superseded, self._compile_waiting = self._compile_waiting, None
+        if superseded is not None and superseded[3] is not None:
+            superseded[3]("another formula was chosen while it was being compiled")
         if pending is None:
             return
         text, formula = pending

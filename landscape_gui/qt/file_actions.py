@@ -106,6 +106,7 @@ class FileActions(QObject):
         the GUI thread (with a progress dialog when that takes a while), then shown. On any
         problem say what it is and keep the current session, its undo history, its path and
         its modified flag. ``openFinished`` says how it ended; returns True when started."""
+        self._close_progress()  # a slower open still under way is superseded
         self._open_request += 1
         request = self._open_request
         self._loader.latest_request = request
@@ -166,22 +167,22 @@ class FileActions(QObject):
         self._opening = None
         self._session = None
         self._loader.latest_request = self._open_request + 1  # drop what is still queued
-        if self._progress is not None:
-            progress, self._progress = self._progress, None
-            progress.canceled.disconnect(self._cancel_open)
-            progress.close()
-            progress.deleteLater()
+        self._close_progress()
         if error is not None:
             self.show_error("Cannot open the session", f"{error}. Your work is unchanged.")
             self.openFinished.emit(False)
         elif not opened:
             self.openFinished.emit(False)
 
-    def shutdown(self) -> None:
+    def _close_progress(self) -> None:
         if self._progress is not None:
-            self._progress.canceled.disconnect(self._cancel_open)
-            self._progress.close()
-            self._progress = None
+            progress, self._progress = self._progress, None
+            progress.canceled.disconnect(self._cancel_open)
+            progress.close()
+            progress.deleteLater()
+
+    def shutdown(self) -> None:
+        self._close_progress()
         self._opening = None
         self._loader_thread.stop()
 
