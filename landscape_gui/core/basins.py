@@ -23,7 +23,7 @@ of a long valley (Rosenbrock) is far from the bottom by that measure and stays "
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +33,7 @@ from landscape_gui.core.landscape import Landscape
 
 __all__ = [
     "CLUSTER_RTOL",
+    "Cancelled",
     "DIVERGED_LABEL",
     "WALKING_LABEL",
     "BasinMap",
@@ -48,6 +49,12 @@ _CURVATURE_RTOL = 1e-8
 _MAX_RESOLUTION = 2000
 # Grid-hash cells are clipped to this, so far-away end points cannot overflow int64.
 _MAX_CELL = 2**60
+# Steps between two looks at ``cancelled``: a few milliseconds of work on a 200 x 200 grid.
+_CANCEL_CHECK_STEPS = 10
+
+
+class Cancelled(Exception):
+    """``compute_basins`` was told to stop (its ``cancelled`` callback returned True)."""
 
 
 @dataclass(frozen=True)
@@ -81,11 +88,14 @@ def compute_basins(
     hyperparameters: Mapping[str, object] | None = None,
     steps: int = 200,
     tol: float = 1e-6,
+    cancelled: Callable[[], bool] | None = None,
 ) -> BasinMap:
     """Descend from every point of a resolution x resolution grid over the landscape's domain.
 
     Bad optimizer names or hyperparameters raise the optimizers' ``OptimizerError``; bad
-    ``steps`` or ``tol`` raise ``DescentError`` (both are ``ValueError``).
+    ``steps`` or ``tol`` raise ``DescentError`` (both are ``ValueError``). ``cancelled`` is
+    asked every few steps; when it returns True the work stops with :class:`Cancelled` (a
+    newer map was asked for, or the window is closing).
     """
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)):
         raise ValueError(f"the basin resolution must be an integer, got {resolution!r}")
@@ -100,7 +110,13 @@ def compute_basins(
     run = DescentRun(
         landscape, starts, optimizer, hyperparameters, max_steps=steps, tol=tol, record=False
     )
-    run.advance(steps)
+    if cancelled is None:
+        run.advance(steps)
+    else:
+        while run.steps_taken < steps and not run.is_finished:
+            if cancelled():
+                raise Cancelled
+            run.advance(min(_CANCEL_CHECK_STEPS, steps - run.steps_taken))
     status = run.status_codes
     records = run.last_records
 

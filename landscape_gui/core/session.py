@@ -42,6 +42,14 @@ otherwise be silently dropped; a future format that adds keys raises ``format_ve
 be non-finite: NaN and infinities are written as ``null`` and read back as NaN (``NaN`` and
 ``Infinity`` literals are not JSON and are refused). Limits: 50 MB per file, 8 runs,
 8 single-letter parameters, 1,000,001 points per history (steps 0..1,000,000).
+
+Numbers a file sets are kept to sane sizes, so a file cannot ask for a landscape or a run no
+one could draw (a start at 1e300 overflows every step): coordinates (the ranges, the probe,
+the starts, the camera's centre) and parameter values within ±1e6 (``COORDINATE_LIMIT``,
+``PARAMETER_LIMIT``); optimizer settings as the optimizer validates them and at most 1e6
+(``HYPERPARAMETER_LIMIT``); the tolerance in (0, 1e6]; the camera distance in (0, 1e9] and its
+angles within ±1e6 degrees. Recorded histories are what a run produced and may hold any finite
+number (a diverged run's last points are huge).
 """
 
 from __future__ import annotations
@@ -50,8 +58,11 @@ import codecs
 import json
 import math
 import os
+import re
+import secrets
 import stat
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -92,6 +103,12 @@ MAX_PARAMETERS = 8
 MAX_STEPS = 1_000_000
 MAX_HISTORY_POINTS = MAX_STEPS + 1  # steps 0..MAX_STEPS
 MIN_RESOLUTION, MAX_RESOLUTION = 20, 1000
+COORDINATE_LIMIT = 1e6
+PARAMETER_LIMIT = 1e6
+HYPERPARAMETER_LIMIT = 1e6
+TOLERANCE_LIMIT = 1e6
+CAMERA_DISTANCE_LIMIT = 1e9
+ANGLE_LIMIT = 1e6
 # A real session holds a few dozen lists/objects and a few hundred strings; counting the
 # brackets and quotes before parsing stops a 50 MB file of "[]," or "{}," from building
 # millions of Python objects first.
@@ -283,9 +300,19 @@ def save_session(path: str | os.PathLike[str], session: SessionFile) -> None:
         raise _io_error(exc, target, "save") from exc
 
 
-def load_session(path: str | os.PathLike[str]) -> SessionFile:
-    """Open a session file: its size is checked before reading, then :func:`from_json`."""
+READ_CHUNK_BYTES = 1 << 20
+
+
+def load_session(
+    path: str | os.PathLike[str], progress: Callable[[float], None] | None = None
+) -> SessionFile:
+    """Open a session file: its size is checked before reading, then :func:`from_json`.
+
+    ``progress`` (optional) is called with the fraction done, 0 to 1, as the file is read
+    (up to 0.5) and checked, so a window can show how far opening a big file has got.
+    """
     target = os.fspath(path)
+    report = progress or (lambda fraction: None)
     try:
         info = os.stat(target)
     except OSError as exc:
@@ -301,7 +328,15 @@ def load_session(path: str | os.PathLike[str]) -> SessionFile:
         )
     try:
         with open(target, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
+            # In chunks (for the progress), never more than the cap: it may have grown.
+            buffer = bytearray()
+            while len(buffer) <= MAX_FILE_BYTES:
+                chunk = handle.read(min(READ_CHUNK_BYTES, MAX_FILE_BYTES + 1 - len(buffer)))
+                if not chunk:
+                    break
+                buffer += chunk
+                report(0.5 * min(1.0, len(buffer) / max(info.st_size, 1)))
+            data = bytes(buffer)
     except OSError as exc:
         raise _io_error(exc, target, "open") from exc
     if len(data) > MAX_FILE_BYTES:
@@ -316,10 +351,14 @@ def load_session(path: str | os.PathLike[str]) -> SessionFile:
             "",
             target,
         ) from None
+    del data  # the text is all that is needed now: keep the peak memory down
+    report(0.6)
     try:
         return from_json(text)
     except SessionError as exc:
         raise SessionError(exc.problem, exc.location, target) from None
+    finally:
+        report(1.0)
 
 
 # ------------------------------------------------------------------------------ reading
@@ -337,8 +376,16 @@ def _parse_json(text: str) -> object:
         raise SessionError(
             f"not a session file: {quotes:,} quote marks; a session file has at most {MAX_QUOTES:,}"
         )
+    text, arrays = _pull_out_number_lists(text)
+    token = arrays.pop() if arrays else None
+
+    def pairs_hook(pairs: list[tuple[str, object]]) -> object:
+        if token is not None and len(pairs) == 1 and pairs[0][0] == token:
+            return arrays[int(pairs[0][1])]  # type: ignore[call-overload]  # an int index
+        return _unique_keys(pairs)
+
     try:
-        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         raise SessionError(
             f"not valid JSON (truncated or damaged?): {exc.msg} at line {exc.lineno}, "
@@ -353,6 +400,57 @@ def _parse_json(text: str) -> object:
         raise
     except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
         raise SessionError(f"not valid JSON: {_clip(str(exc))}") from None
+
+
+# Long flat lists of numbers (the recorded paths) are read straight into numpy arrays: as
+# Python floats they would cost about 32 bytes a number, four times their text, and a 50 MB
+# file would need most of a gigabyte. Lists shorter than this many characters take the
+# ordinary path, as does any list numpy cannot read whole (its exact error then comes from
+# the JSON reader).
+_FAST_LIST_CHARACTERS = 4096
+_NOT_A_NUMBER_LIST = re.compile(r"[^0-9eE+\-.,nul \t\r\n]")
+
+
+def _pull_out_number_lists(text: str) -> tuple[str, list[Any]]:
+    """``text`` with each long list of numbers and nulls replaced by a one-key object
+    ``{token: index}`` and the arrays, the token last (nothing replaced: the text, [])."""
+    token = f"\x00numbers-{secrets.token_hex(8)}"
+    pieces: list[str] = []
+    arrays: list[Any] = []
+    done = 0
+    start = text.find("[")
+    while start != -1:
+        end = text.find("]", start)
+        if end == -1:
+            break
+        if end - start > _FAST_LIST_CHARACTERS and "[" not in text[start + 1 : end]:
+            array = _number_list(text[start + 1 : end])
+            if array is not None:
+                pieces.append(text[done:start])
+                pieces.append(f"{{{json.dumps(token)}: {len(arrays)}}}")
+                arrays.append(array)
+                done = end + 1
+                start = text.find("[", done)
+                continue
+        start = text.find("[", start + 1)
+    if not arrays:
+        return text, []
+    pieces.append(text[done:])
+    return "".join(pieces), [*arrays, token]
+
+
+def _number_list(inner: str) -> np.ndarray | None:
+    """The numbers (null as NaN) of a list's inside, or None when it is anything else."""
+    if _NOT_A_NUMBER_LIST.search(inner) is not None or not inner.strip():
+        return None
+    items = inner.count(",") + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns, and stops, at text it cannot read
+        try:
+            array = np.fromstring(inner.replace("null", "nan"), dtype=float, sep=",")
+        except (ValueError, DeprecationWarning):
+            return None
+    return array if array.shape == (items,) else None
 
 
 def _refuse_constant(name: str) -> NoReturn:
@@ -393,7 +491,7 @@ def _read_document(document: object) -> SessionFile:
     toggles = _toggles(document["toggles"])
     runs, histories = _runs(document["runs"])
     max_steps = _integer(document["max_steps"], "max_steps", 1, MAX_STEPS)
-    tolerance = _number(document["tolerance"], "tolerance")
+    tolerance = _number(document["tolerance"], "tolerance", TOLERANCE_LIMIT)
     if tolerance <= 0:
         _fail("tolerance", f"expected a number greater than 0, got {_describe(tolerance)}")
     camera = _camera(document["camera"])
@@ -449,7 +547,7 @@ def _parameters(value: object, expected: tuple[str, ...]) -> dict[str, float]:
                 "parameters",
                 f"{_clip(repr(name))} is not a parameter name (parameters are single letters)",
             )
-        parameters[name] = _number(number, f"parameters.{name}")
+        parameters[name] = _number(number, f"parameters.{name}", PARAMETER_LIMIT)
     extra = sorted(set(parameters) - set(expected))
     if extra:
         _fail("parameters", f"the formula has no parameter {extra[0]!r}")
@@ -461,7 +559,7 @@ def _parameters(value: object, expected: tuple[str, ...]) -> dict[str, float]:
 
 def _domain(value: object) -> Domain:
     document = _object(value, "domain", _DOMAIN_KEYS)
-    bounds = [_number(document[key], f"domain.{key}") for key in _DOMAIN_KEYS]
+    bounds = [_number(document[key], f"domain.{key}", COORDINATE_LIMIT) for key in _DOMAIN_KEYS]
     try:
         return Domain(*bounds)
     except ValueError as exc:
@@ -515,7 +613,7 @@ def _hyperparameters(value: object, optimizer: str, run: str) -> dict[str, float
     for name, number in value.items():
         if not isinstance(name, str) or not name or len(name) > _MAX_KEY_LENGTH:
             _fail(where, f"{_clip(repr(name))} is not a hyperparameter name")
-        given[name] = _number(number, f"{where}.{name}")
+        given[name] = _number(number, f"{where}.{name}", HYPERPARAMETER_LIMIT)
     try:
         resolve_hyperparameters(optimizer, given)
     except OptimizerError as exc:
@@ -536,7 +634,7 @@ def _history(value: object, where: str) -> RunHistory | None:
     lengths = {}
     for name in _ARRAY_KEYS:
         column = document[name]
-        if not isinstance(column, list):
+        if not isinstance(column, (list, np.ndarray)):
             _fail(f"{where}.{name}", f"expected a list of numbers, got {_describe(column)}")
         if len(column) > MAX_HISTORY_POINTS:
             _fail(
@@ -552,8 +650,16 @@ def _history(value: object, where: str) -> RunHistory | None:
     return RunHistory(*arrays, status=status)  # type: ignore[misc]
 
 
-def _float_column(values: list[Any], where: str) -> np.ndarray:
+def _float_column(values: list[Any] | np.ndarray, where: str) -> np.ndarray:
     """A JSON list of numbers or nulls as floats (null -> NaN); infinities are refused."""
+    if isinstance(values, np.ndarray):  # read straight from the text (_number_list)
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            _fail(
+                f"{where}[{int(infinite[0])}]",
+                "expected a finite number or null, got a number beyond 1e308",
+            )
+        return values
     if not set(map(type, values)) <= _NUMBER_TYPES:
         index, bad = next((i, v) for i, v in enumerate(values) if type(v) not in _NUMBER_TYPES)
         _fail(f"{where}[{index}]", f"expected a number or null, got {_describe(bad)}")
@@ -575,7 +681,7 @@ def _camera(value: object) -> dict[str, Any] | None:
     if value is None:
         return None
     document = _object(value, "camera", _CAMERA_KEYS)
-    distance = _number(document["distance"], "camera.distance")
+    distance = _number(document["distance"], "camera.distance", CAMERA_DISTANCE_LIMIT)
     if distance <= 0:
         _fail("camera.distance", f"expected a number greater than 0, got {_describe(distance)}")
     center = document["center"]
@@ -583,9 +689,11 @@ def _camera(value: object) -> dict[str, Any] | None:
         _fail("camera.center", f"expected three numbers [x, y, z], got {_describe(center)}")
     return {
         "distance": distance,
-        "elevation": _number(document["elevation"], "camera.elevation"),
-        "azimuth": _number(document["azimuth"], "camera.azimuth"),
-        "center": [_number(v, f"camera.center[{i}]") for i, v in enumerate(center)],
+        "elevation": _number(document["elevation"], "camera.elevation", ANGLE_LIMIT),
+        "azimuth": _number(document["azimuth"], "camera.azimuth", ANGLE_LIMIT),
+        "center": [
+            _number(v, f"camera.center[{i}]", COORDINATE_LIMIT) for i, v in enumerate(center)
+        ],
     }
 
 
@@ -613,12 +721,14 @@ def _object(value: object, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
     return value
 
 
-def _number(value: object, where: str) -> float:
+def _number(value: object, where: str, limit: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(where, f"expected a number, got {_describe(value)}")
     number = _as_float(value)
     if not math.isfinite(number):
         _fail(where, f"expected a finite number, got {_describe(value)}")
+    if limit is not None and abs(number) > limit:
+        _fail(where, f"expected a number from {-limit:g} to {limit:g}, got {_describe(value)}")
     return number
 
 
@@ -646,7 +756,10 @@ def _boolean(value: object, where: str) -> bool:
 def _pair(value: object, where: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         _fail(where, f"expected two numbers [x, y], got {_describe(value)}")
-    return (_number(value[0], f"{where}[0]"), _number(value[1], f"{where}[1]"))
+    return (
+        _number(value[0], f"{where}[0]", COORDINATE_LIMIT),
+        _number(value[1], f"{where}[1]", COORDINATE_LIMIT),
+    )
 
 
 def _text(value: object, where: str, max_length: int | None) -> str:
@@ -667,7 +780,7 @@ def _describe(value: object) -> str:
         return _clip(repr(value), 30)
     if isinstance(value, str):
         return f"the text {_clip(repr(value), 40)}"
-    if isinstance(value, list):
+    if isinstance(value, (list, np.ndarray)):
         return f"a list of {len(value):,} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, dict):
         return "an object"

@@ -178,6 +178,19 @@ class _ChildProcess:
             self.kill()
             raise TimeLimitExceeded("the helper process did not start")
 
+    def abort(self) -> None:
+        """Kill the process now, from any thread, without waiting for a call in progress:
+        that call ends at once with TimeLimitExceeded (its thread tidies up)."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self.kill()
+            finally:
+                self._lock.release()
+            return
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
+
     def kill(self) -> None:
         if self._process is not None:
             if self._process.is_alive():
@@ -206,6 +219,10 @@ class _ChildProcess:
             raise payload
         return payload
 
+
+# A helper process of one's own (the window's analysis worker has one, so closing a window
+# stops that window's work and nobody else's).
+HelperProcess = _ChildProcess
 
 _child = _ChildProcess()
 _children: dict[str, _ChildProcess] = {"symbolic": _child}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -44,6 +45,8 @@ def match_opengl_to_qt(qt_platform: str) -> None:
         return
     os.environ["PYOPENGL_PLATFORM"] = wanted
 
+
+EXIT_WAIT_MS = 2000  # at exit, how long a worker still busy is waited for
 
 _QT_LOG_LEVELS = {
     QtMsgType.QtDebugMsg: 10,
@@ -174,9 +177,28 @@ def run(session_path: str | None = None) -> int:
     window.show()
     opener = _FileOpenFilter(window)
     app.installEventFilter(opener)
-    if session_path and not window.files.open_path(session_path) and sys.stderr is not None:
-        sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
-    return app.exec()
+    if session_path:
+
+        def opened(ok: bool) -> None:
+            if not ok and sys.stderr is not None:
+                sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
+
+        window.files.openFinished.connect(opened)
+        window.files.open_path(session_path)
+    code = app.exec()
+    from landscape_gui.qt import worker
+
+    if not worker.wait_for_abandoned(EXIT_WAIT_MS):
+        # A worker thread is still inside work it cannot be interrupted in (a formula being
+        # compiled): Python's exit would destroy its QThread while it runs, which aborts. The
+        # window is closed and the session saved or discarded, so leave at once instead.
+        startup.log().warning("left a worker thread running at exit")
+        sys.stdout.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 class _FileOpenFilter(QObject):

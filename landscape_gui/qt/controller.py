@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from landscape_gui import startup
 from landscape_gui.core import arrows, calculus, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
@@ -25,12 +26,11 @@ from landscape_gui.core.landscape import (
     Domain,
     GridSample,
     Landscape,
-    contour_levels,
-    height_limits,
     merge_critical_points,
 )
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
+from landscape_gui.core.scene import SceneError, build_scene
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt import typeset
 from landscape_gui.qt.runs import RunsController
@@ -66,18 +66,27 @@ class _StateChange(QUndoCommand):
     def id(self) -> int:  # Qt override: equal ids of consecutive commands may merge
         return -1 if self.merge_key is None else hash(self.merge_key) & 0x7FFFFFFF
 
+    failed = False  # the change could not be applied: the stack drops it (setObsolete)
+
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
         # A slider drag is one undo step, not hundreds.
-        if not isinstance(other, _StateChange) or other.merge_key != self.merge_key:
+        if not isinstance(other, _StateChange) or other.merge_key != self.merge_key or other.failed:
             return False
         self.after = other.after
         return True
 
     def redo(self) -> None:
-        self.controller._apply(self.after)
+        self._applied(self.controller._apply(self.after))
 
     def undo(self) -> None:
-        self.controller._apply(self.before)
+        self._applied(self.controller._apply(self.before))
+
+    def _applied(self, ok: bool) -> None:
+        # A change that cannot be applied was rolled back by _apply; an obsolete command is
+        # deleted by the stack instead of being pushed (or kept for another undo or redo).
+        if not ok:
+            self.failed = True
+            self.setObsolete(True)
 
 
 class Controller(QObject):
@@ -108,6 +117,7 @@ class Controller(QObject):
         self.lesson_index: int | None = None
         self._analysed_key: tuple | None = None
         self._requested_key: tuple | None = None
+        self._failed_analysis_key: tuple | None = None
         self._dark = False
         self._math: tuple[dict[str, str], dict[str, bytes | None]] = ({}, {})
 
@@ -163,27 +173,48 @@ class Controller(QObject):
         self._apply(self.state, force=True)
 
     def shutdown(self) -> None:
+        """Stop every worker without waiting for slow work (see WorkerThread.stop): closing the
+        window never blocks for long, and no answer arrives after it."""
         self._analysis_timer.stop()
+        self._compile_waiting = None
+        self._analysis_worker.finished.disconnect(self._analysis_finished)
+        self._compile_worker.compiled.disconnect(self._compiled_ready)
         self.runs.shutdown()
         self._compile_thread.stop()
         self._analysis_thread.stop()
 
-    def load_session(self, session) -> None:
-        """Replace everything with a session read from a file (already validated)."""
-        self.undo_stack.clear()
+    def compile_formula(self, text: str, formula, then, failed) -> None:
+        """``then(compiled)`` once the compile worker has compiled ``formula`` (a session's),
+        or ``failed(message)``: the path a typed formula takes, never the GUI thread."""
+        self._when_compiled((text, formula), lambda: then(self._compiled[text]), failed)
+
+    def load_session(self, session, scene=None) -> bool:
+        """Replace everything with a session read from a file (already validated, its formula
+        compiled and its ``scene`` built off the GUI thread). Returns False, with everything
+        as it was (state, undo history, runs), when its landscape cannot be drawn."""
+        selected = self.runs.selected
         self.runs.select(session.selected_run)
         self._loading = session
         try:
-            self._apply(session.state, force=True)
+            ok = self._apply(session.state, force=True, scene=scene)
         finally:
             self._loading = None
+        if not ok:
+            self.runs.select(selected)
+            return False
+        self._failed_analysis_key = None
+        self.undo_stack.clear()
         if session.state.camera:
             self.views.surface.set_camera_state(session.state.camera)
         self.undo_stack.setClean()
+        return True
 
     # User changes (each one undoable)
-    def _change(self, after: SessionState, text: str, merge_key: str | None = None) -> None:
-        self.undo_stack.push(_StateChange(self, self.state.copy(), after, text, merge_key))
+    def _change(self, after: SessionState, text: str, merge_key: str | None = None) -> bool:
+        """Apply ``after`` as one undoable step; False (nothing changed) when it cannot be."""
+        command = _StateChange(self, self.state.copy(), after, text, merge_key)
+        self.undo_stack.push(command)
+        return not command.failed
 
     def set_formula(self, text: str) -> bool:
         """Use a typed formula. A bad one shows its error and changes nothing else.
@@ -219,18 +250,22 @@ class Controller(QObject):
         self._when_compiled((text, formula), use)
         return True
 
-    def _when_compiled(self, pending, then=None) -> None:
+    def _when_compiled(self, pending, then=None, failed=None) -> None:
         """Run ``then`` once ``pending`` = (text, formula) is compiled: at once when it is in
-        the cache, else when the compile worker answers. Only the latest request counts."""
+        the cache, else when the compile worker answers. Only the latest request counts.
+        ``failed`` (optional) takes the message when it cannot be compiled; by default the
+        formula panel shows it."""
         self._compile_request += 1
-        self._compile_waiting = None
+        superseded, self._compile_waiting = self._compile_waiting, None
+        if superseded is not None and superseded[3] is not None:
+            superseded[3]("another formula was chosen while it was being compiled")
         if pending is None:
             return
         text, formula = pending
         if text in self._compiled:
             then()
             return
-        self._compile_waiting = (self._compile_request, text, then)
+        self._compile_waiting = (self._compile_request, text, then, failed)
         self.message.emit("Working out the derivatives…")
         self.compileRequested.emit(self._compile_request, formula)
 
@@ -239,8 +274,12 @@ class Controller(QObject):
         if waiting is None or waiting[0] != request:
             return  # superseded by a newer formula
         self._compile_waiting = None
-        _, text, then = waiting
+        _, text, then, failed = waiting
         if isinstance(result, str):
+            if failed is not None:
+                self.message.emit("")
+                failed(result)
+                return
             self.views.formula.show_error(result)
             self.message.emit(f"Formula not used: {result}")
             return
@@ -484,25 +523,66 @@ class Controller(QObject):
         while len(self._compiled) > COMPILED_CACHE_SIZE:
             self._compiled.popitem(last=False)
 
-    def _apply(self, state: SessionState, force: bool = False) -> None:
+    def _apply(self, state: SessionState, force: bool = False, scene=None) -> bool:
+        """Make ``state`` the current one and draw it. A state whose landscape cannot be built
+        is refused before anything changes; if drawing fails half-way, the previous state is
+        drawn again. Either way the user gets one message and False."""
         previous = self.state
-        self.state = state.copy()
         landscape_changed = force or (
             previous.formula != state.formula
             or previous.parameters != state.parameters
             or previous.domain != state.domain
             or previous.resolution != state.resolution
         )
+        if landscape_changed and scene is None:
+            try:
+                scene = build_scene(self._compile(state.formula), state)
+            except (SceneError, FormulaError) as error:
+                self._refuse(state, str(error))
+                return False
+            except Exception as error:  # compiling outside the worker (undo past the cache)
+                self._refuse(state, f"it cannot be computed here ({error})")
+                return False
+        if not landscape_changed:
+            scene = None
+        try:
+            self._draw_state(state, previous, scene, force)
+        except Exception as error:  # a view could not draw it: put the previous state back
+            startup.log().exception("drawing a new state failed; drawing the previous one again")
+            self.state = previous
+            try:
+                self._draw_state(previous, state, self._rebuilt(previous), True)
+            except Exception:
+                startup.log().exception("drawing the previous state failed too")
+            self._refuse(state, f"it could not be drawn ({type(error).__name__}: {error})")
+            return False
+        return True
+
+    def _rebuilt(self, state: SessionState):
+        return build_scene(self._compile(state.formula), state)
+
+    def _refuse(self, state: SessionState, reason: str) -> None:
+        """One message for a change that was not applied; the views show the current state."""
+        views = self.views
+        if state.formula != self.state.formula:
+            views.formula.show_error(f"Not used: this landscape cannot be drawn, because {reason}.")
+        views.formula.set_preset(self.state.preset)
+        views.formula.set_domain(self.state.domain.as_tuple())
+        views.formula.set_parameters(dict(self.state.parameters))
+        self.message.emit(f"Nothing changed: the landscape cannot be drawn, because {reason}.")
+
+    def _draw_state(self, state: SessionState, previous: SessionState, scene, force) -> None:
+        self.state = state.copy()
         views = self.views
         views.formula.set_formula_text(state.formula)
         views.formula.set_preset(state.preset)
         views.formula.set_domain(state.domain.as_tuple())
         views.formula.set_parameters(dict(state.parameters))
-        if landscape_changed:
-            self._rebuild_landscape(formula_changed=force or previous.formula != state.formula)
+        if scene is not None:
+            self._show_scene(scene, formula_changed=force or previous.formula != state.formula)
         self._draw_toggles()
         self._shown_point = None
-        runs_changed = landscape_changed or _run_setup(previous) != _run_setup(state)
+        runs_changed = scene is not None or _run_setup(previous) != _run_setup(state)
         basins_changed = previous.toggles.basins != state.toggles.basins
         if state.toggles.basins and (runs_changed or basins_changed):
             self.runs.update_basins()
@@ -517,23 +597,24 @@ class Controller(QObject):
         else:
             self.runs.redraw()
         self._draw_probe()
-        if landscape_changed:
+        if scene is not None:
             self.landscapeChanged.emit()
 
-    def _rebuild_landscape(self, formula_changed: bool) -> None:
-        compiled = self._compile(self.state.formula)
-        self.landscape = Landscape(compiled, dict(self.state.parameters), self.state.domain)
-        self.grid = self.landscape.sample(self.state.resolution)
-        self.z_limits = height_limits(self.grid.z)
+    def _show_scene(self, scene, formula_changed: bool) -> None:
+        compiled = scene.landscape.compiled
+        self.landscape = scene.landscape
+        self.grid = scene.grid
+        self.z_limits = scene.z_limits
         self.arrow_scale = self._choose_arrow_scale()
-        levels = contour_levels(self.z_limits, 20)
         views = self.views
         views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
-        views.contour.set_field(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, levels)
+        views.contour.set_field(
+            self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, scene.levels
+        )
         self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
         exact = self.analysis.critical_points if self._analysis_is_current() else []
-        self._show_critical_points(self.landscape.find_critical_points(), exact)
+        self._show_critical_points(scene.critical_points, exact)
         if formula_changed:
             self.analysis = None
             fx, fy = compiled.df_dx_expr, compiled.df_dy_expr
@@ -579,6 +660,8 @@ class Controller(QObject):
     def _request_analysis(self) -> None:
         if self.landscape is None or self._analysis_is_current():
             return
+        if self._failed_analysis_key == self._analysis_key():
+            return  # it failed for this formula and these parameters: do not try again
         self._analysis_generation += 1
         self._requested_key = self._analysis_key()
         self.analysisRequested.emit(
@@ -593,6 +676,14 @@ class Controller(QObject):
         )
         if stale or self.landscape is None:
             return  # an answer about a formula or parameters no longer on screen
+        if isinstance(result, str):
+            # The plain derivatives stay on screen; say why the tidy ones never came, once.
+            self._failed_analysis_key = self._requested_key
+            self.message.emit(
+                f"The exact analysis stopped ({result}): the derivatives shown are correct but "
+                "not simplified, and the critical points are found numerically."
+            )
+            return
         analysis, pictures = result
         self.analysis = analysis
         self._analysed_key = self._requested_key

@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from landscape_gui.core.atomic import describe_write_error, display_name
-from landscape_gui.core.session import (
-    RunHistory,
-    SessionError,
-    SessionFile,
-    load_session,
-    save_session,
-)
+from landscape_gui.core.session import RunHistory, SessionError, SessionFile, save_session
 from landscape_gui.qt import export
 from landscape_gui.qt.settings import app_settings
+from landscape_gui.qt.worker import SessionLoader, WorkerThread
 
 SESSION_FILTER = "Landscape sessions (*.landscape)"
 MAX_RECENT = 8
@@ -33,12 +28,27 @@ MAX_ANIMATION_FRAMES = 300
 
 
 class FileActions(QObject):
+    openFinished = Signal(bool)  # an open ended: True opened, False refused or cancelled
+    loadRequested = Signal(int, str)  # to the session loader (queued)
+    prepareRequested = Signal(int, object, object)
+
     def __init__(self, window):
         super().__init__(window)
         self.window = window
         self.controller = window.controller
         self.path: str | None = None
         self.export_scale = 1.0
+        self._open_request = 0
+        self._opening: str | None = None
+        self._session = None
+        self._progress: QProgressDialog | None = None
+        self._loader = SessionLoader()
+        self._loader_thread = WorkerThread(self._loader, "landscape-open")
+        self.loadRequested.connect(self._loader.load)
+        self.prepareRequested.connect(self._loader.prepare)
+        self._loader.progressed.connect(self._load_progressed)
+        self._loader.loaded.connect(self._loaded)
+        self._loader.prepared.connect(self._prepared)
 
     # Dialogs (replaceable in tests)
     def ask_save_path(self, caption: str, file_filter: str, suggestion: str) -> str | None:
@@ -92,21 +102,89 @@ class FileActions(QObject):
         return self.open_path(path)
 
     def open_path(self, path: str) -> bool:
-        """Load a session; on any problem say what it is and keep the current session."""
-        try:
-            session = load_session(path)
-        except (SessionError, OSError) as error:
-            message = str(error)
-            if path not in message:  # session errors name the file themselves
-                message = f"{os.path.basename(path)}: {message}"
-            self.show_error("Cannot open the session", message)
-            return False
-        self.controller.load_session(session)
-        self.path = os.path.abspath(path)
+        """Start opening a session: it is read, checked, compiled and its landscape built off
+        the GUI thread (with a progress dialog when that takes a while), then shown. On any
+        problem say what it is and keep the current session, its undo history, its path and
+        its modified flag. ``openFinished`` says how it ended; returns True when started."""
+        self._close_progress()  # a slower open still under way is superseded
+        self._open_request += 1
+        request = self._open_request
+        self._loader.latest_request = request
+        self._opening = os.path.abspath(path)
+        self._progress = _progress_dialog(self.window, os.path.basename(path), self._cancel_open)
+        self.loadRequested.emit(request, path)
+        return True
+
+    def is_opening(self) -> bool:
+        return self._opening is not None
+
+    def _cancel_open(self) -> None:
+        if self._opening is not None:
+            self._finish_open(None)
+            self.controller.message.emit("Opening cancelled: the session is as it was.")
+
+    def _load_progressed(self, request: int, fraction: float) -> None:
+        if request == self._open_request and self._progress is not None:
+            self._progress.setValue(int(fraction * 90))
+
+    def _loaded(self, request: int, result) -> None:
+        if request != self._open_request or self._opening is None:
+            return  # cancelled, or another file was opened since
+        if isinstance(result, str):
+            self._finish_open(result)
+            return
+        session, formula = result
+
+        def compiled(compiled_formula) -> None:
+            if request == self._open_request and self._opening is not None:
+                self.prepareRequested.emit(request, compiled_formula, session.state)
+
+        def not_compiled(message: str) -> None:
+            if request == self._open_request and self._opening is not None:
+                self._finish_open(f"{os.path.basename(self._opening)}: formula: {message}")
+
+        self._session = session
+        self.controller.compile_formula(session.state.formula, formula, compiled, not_compiled)
+
+    def _prepared(self, request: int, result) -> None:
+        if request != self._open_request or self._opening is None:
+            return
+        path = self._opening
+        if isinstance(result, str):
+            self._finish_open(f"{os.path.basename(path)}: {result}")
+            return
+        if not self.controller.load_session(self._session, result):
+            self._finish_open(f"{os.path.basename(path)}: its landscape could not be drawn")
+            return
+        self.path = path
+        self._finish_open(None, opened=True)
         self._remember_recent(self.path)
         self.window.update_title()
         self.controller.message.emit(f"Opened {os.path.basename(path)}")
-        return True
+        self.openFinished.emit(True)
+
+    def _finish_open(self, error: str | None, opened: bool = False) -> None:
+        self._opening = None
+        self._session = None
+        self._loader.latest_request = self._open_request + 1  # drop what is still queued
+        self._close_progress()
+        if error is not None:
+            self.show_error("Cannot open the session", f"{error}. Your work is unchanged.")
+            self.openFinished.emit(False)
+        elif not opened:
+            self.openFinished.emit(False)
+
+    def _close_progress(self) -> None:
+        if self._progress is not None:
+            progress, self._progress = self._progress, None
+            progress.canceled.disconnect(self._cancel_open)
+            progress.close()
+            progress.deleteLater()
+
+    def shutdown(self) -> None:
+        self._close_progress()
+        self._opening = None
+        self._loader_thread.stop()
 
     def save(self) -> bool:
         if self.path is None:
@@ -341,3 +419,19 @@ class FileActions(QObject):
             suggestion,
             lambda p: export.save_animation(self.animation_frames(), p),
         )
+
+
+PROGRESS_DELAY_MS = 300  # a file that opens faster than this shows no progress dialog
+
+
+def _progress_dialog(window, name: str, cancel) -> QProgressDialog:
+    """How far opening a big file has got; Cancel leaves the session as it was."""
+    progress = QProgressDialog(f"Opening {name}…", "Cancel", 0, 100, window)
+    progress.setWindowTitle("Opening a session")
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(PROGRESS_DELAY_MS)
+    progress.setAutoClose(False)
+    progress.setAutoReset(False)
+    progress.canceled.connect(cancel)
+    progress.setValue(0)
+    return progress

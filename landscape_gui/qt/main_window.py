@@ -87,7 +87,11 @@ class MainWindow(QMainWindow):
         prompt_unsaved: bool = True,
     ):
         super().__init__()
+        # A closed window is deleted: its views, GL buffers, workers and undo history are
+        # held by signal connections Python cannot see through, so only Qt can free them.
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._prompt_unsaved = prompt_unsaved
+        self._closed = False
         self.setAcceptDrops(True)
         self.setWindowTitle("Landscape")
         self.setWindowIcon(about.app_icon())
@@ -496,13 +500,18 @@ class MainWindow(QMainWindow):
             self.overlay.setGeometry(self.rect())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._closed:  # closed already (a second close() before the deferred delete)
+            super().closeEvent(event)
+            return
         if self._prompt_unsaved and not self.files.may_discard_changes():
             event.ignore()
             return
+        self._closed = True
         if self._remember_geometry:
             settings = self._settings()
             settings.setValue("window/geometry", self.saveGeometry())
             settings.setValue("window/splitter", self.splitter.saveState())
+        self.files.shutdown()
         self.controller.shutdown()
         # The undo stack announces its own clearing while being destroyed; nobody is listening.
         self.controller.undo_stack.cleanChanged.disconnect()

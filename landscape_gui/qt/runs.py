@@ -96,6 +96,16 @@ class RunsController(QObject):
 
     def shutdown(self) -> None:
         self._timer.stop()
+        self._draw_timer.stop()
+        self._paint_guard.stop()
+        worker = self._worker
+        for signal, slot in (
+            (worker.progressed, self._progressed),
+            (worker.failed, self._failed),
+            (worker.stopped, self._fast_stopped),
+            (worker.basinsReady, self._basins_ready),
+        ):
+            signal.disconnect(slot)
         self._thread.stop()
 
     # Configuration
@@ -113,6 +123,7 @@ class RunsController(QObject):
         if landscape is None:
             return
         self.generation += 1
+        self._worker.latest_generation = self.generation  # older work is dropped at once
         state = controller.state
         self.model.start_over(len(state.runs))
         already = [0] * len(state.runs)
@@ -159,6 +170,7 @@ class RunsController(QObject):
         controller = self.controller
         state = controller.state
         self._basin_request += 1
+        self._worker.latest_basin_request = self._basin_request
         if not state.toggles.basins or controller.landscape is None or not state.runs:
             self.basin_map = None
             controller.views.contour.set_basins(None)

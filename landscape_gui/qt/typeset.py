@@ -50,3 +50,17 @@ def derivative_pictures(analysis: SymbolicAnalysis) -> dict[str, bytes | None]:
         "grad": rf"\nabla f = \left( {latex['df_dx']},\; {latex['df_dy']} \right)",
     }
     return {name: latex_to_svg(text) for name, text in lines.items()}
+
+
+def analyse_and_typeset(display_expr, solve_expr, seconds: float):
+    """The exact analysis and its pictures in one call, so the analysis worker can run all of
+    the symbolic work (differentiating, simplifying, solving, typesetting a huge formula) in a
+    helper process that is killed when the window closes or time runs out."""
+    from landscape_gui.core import calculus
+
+    analysis = calculus.analyse(display_expr, seconds=seconds, solve_expr=solve_expr)
+    try:
+        pictures = derivative_pictures(analysis)
+    except Exception:  # typesetting is a nicety: the plain text still shows
+        pictures = {}
+    return analysis, pictures

@@ -8,18 +8,28 @@ then wait), and closing the window never leaves a thread running.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from landscape_gui.core import basins, calculus
+from landscape_gui.core import basins, timebound
 from landscape_gui.core.descent import DescentError, DescentRun
-from landscape_gui.core.formula import FormulaError
+from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.optimizers import OptimizerError
+from landscape_gui.core.scene import SceneError, build_scene
+from landscape_gui.core.session import SessionError, load_session
 from landscape_gui.qt import typeset
+
+# How long closing a window waits for a worker to finish what it is doing. Every slow job
+# either runs in a helper process that is killed (the exact analysis) or checks a stop flag
+# often (descent, basins), so this is ample; a job that still has not returned (a formula
+# being compiled) is abandoned to the reaper, never destroyed while it runs.
+STOP_WAIT_MS = 250
+REAP_INTERVAL_MS = 50
 
 
 class WorkerThread:
@@ -32,13 +42,67 @@ class WorkerThread:
         worker.moveToThread(self.thread)
         self.thread.start()
 
-    def stop(self, timeout_ms: int = 5000) -> None:
-        if self.thread.isRunning():
-            stopper = getattr(self.worker, "request_stop", None)
-            if stopper is not None:
-                stopper()
-            self.thread.quit()
-            self.thread.wait(timeout_ms)
+    def stop(self, timeout_ms: int = STOP_WAIT_MS) -> None:
+        """Ask the worker to stop and the thread to quit; wait a moment, no longer.
+
+        A thread still busy after ``timeout_ms`` is handed to the reaper, which keeps it (and
+        its worker) alive until it has finished, so it is never destroyed while running.
+        """
+        stopper = getattr(self.worker, "request_stop", None)
+        if stopper is not None:
+            stopper()
+        self.thread.quit()
+        if not self.thread.wait(timeout_ms):
+            _reaper().hold(self.thread, self.worker)
+
+
+class _Reaper(QObject):
+    """Holds threads that were still busy when their window closed, until they finish."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[QThread, QObject]] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(REAP_INTERVAL_MS)
+        self._timer.timeout.connect(self.release_finished)
+
+    def hold(self, thread: QThread, worker: QObject) -> None:
+        self.held.append((thread, worker))
+        self._timer.start()
+
+    def release_finished(self) -> None:
+        self.held = [(t, w) for t, w in self.held if not t.wait(0)]
+        if not self.held:
+            self._timer.stop()
+
+
+_REAPER: _Reaper | None = None
+
+
+def _reaper() -> _Reaper:
+    global _REAPER
+    if _REAPER is None:
+        _REAPER = _Reaper()  # made on the GUI thread, where stop() is called
+    return _REAPER
+
+
+def busy_threads() -> int:
+    """How many abandoned worker threads are still running (tests; the app's exit)."""
+    if _REAPER is None:
+        return 0
+    _REAPER.release_finished()
+    return len(_REAPER.held)
+
+
+def wait_for_abandoned(timeout_ms: int) -> bool:
+    """Wait up to ``timeout_ms`` for abandoned threads to finish; True when none is left."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while busy_threads():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        _REAPER.held[0][0].wait(max(1, int(remaining * 1000)))
+    return True
 
 
 class CompileWorker(QObject):
@@ -62,23 +126,44 @@ class CompileWorker(QObject):
         self.compiled.emit(request, result)
 
 
+ANALYSIS_SECONDS = 4.0  # simplifying and solving, inside the helper process
+ANALYSIS_LIMIT_SECONDS = 20.0  # the whole job: differentiating, simplifying, solving, typesetting
+
+
 class AnalysisWorker(QObject):
     """Slow symbolic work off the GUI thread: tidy derivatives, exact critical points, typesetting.
 
-    Each request carries a generation number; answers to superseded requests are still sent but
-    the controller drops them, so typing quickly never shows a stale derivative.
+    All of it runs in a helper process of this worker's own (core.timebound), so a formula
+    sympy or the typesetter can chew on for minutes is stopped by killing that process, when
+    time is up or when the window closes. Each request carries a generation number; answers to
+    superseded requests are still sent but the controller drops them. The answer is
+    ``(analysis, pictures)``, or a message saying why there is no exact analysis (the plain
+    derivatives already on screen stay).
     """
 
-    finished = Signal(int, object)  # generation, AnalysisResult
+    finished = Signal(int, object)  # generation, (SymbolicAnalysis, pictures) or a message
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.helper = timebound.HelperProcess()
+
+    def request_stop(self) -> None:
+        # From the GUI thread at shutdown: the job in progress ends at once.
+        self.helper.abort()
 
     @Slot(int, object, object)
     def analyse(self, generation: int, display_expr, solve_expr) -> None:
-        analysis = calculus.analyse(display_expr, seconds=4.0, solve_expr=solve_expr)
         try:
-            pictures = typeset.derivative_pictures(analysis)
-        except Exception:  # typesetting is a nicety: the plain text still shows
-            pictures = {}
-        self.finished.emit(generation, (analysis, pictures))
+            result = self.helper.call(
+                typeset.analyse_and_typeset,
+                (display_expr, solve_expr, ANALYSIS_SECONDS),
+                ANALYSIS_LIMIT_SECONDS,
+            )
+        except timebound.TimeLimitExceeded:
+            result = f"it took longer than {ANALYSIS_LIMIT_SECONDS:g} s"
+        except Exception as error:  # any failure becomes an answer: the thread carries on
+            result = f"sympy failed: {type(error).__name__}: {str(error)[:200]}"
+        self.finished.emit(generation, result)
 
 
 @dataclass(frozen=True)
@@ -98,6 +183,7 @@ class RunUpdate:
 
 YIELD_SECONDS = 0.0005
 BASIN_RESOLUTION = 200
+RECOMPUTE_SLICE = 2000  # steps between checks for a newer configuration or a closing window
 
 
 class DescentWorker(QObject):
@@ -122,15 +208,25 @@ class DescentWorker(QObject):
         self._generation = -1
         self._runs: list[DescentRun] = []
         self._sent: list[int] = []
+        self._catch_up: list[int] = []
         self._fast = False
         self._chunk = 64
         # Set by the GUI thread while it paints a streamed frame (a plain attribute: reads and
         # writes of it are atomic in CPython, and a stale value only costs a few milliseconds).
         self.gui_painting = False
+        # Also written by the GUI thread: the newest generation and basin request it has sent
+        # (work for an older one is dropped at once), and whether the window is closing.
+        self.latest_generation = -1
+        self.latest_basin_request = -1
+        self.stopping = False
 
     def request_stop(self) -> None:
         # Called from the GUI thread at shutdown; a plain attribute write is atomic in CPython.
+        self.stopping = True
         self._fast = False
+
+    def _superseded(self, generation: int) -> bool:
+        return self.stopping or generation < self.latest_generation
 
     @Slot(int, object)
     def configure(self, generation: int, setup) -> None:
@@ -140,6 +236,9 @@ class DescentWorker(QObject):
         recomputed silently so the optimizer state is right for continuing."""
         self._generation = generation
         self._fast = False
+        if self._superseded(generation):
+            self._runs = []
+            return
         compiled, parameter_values, domain, runs, max_steps, tolerance, already = setup
         try:
             landscape = Landscape(compiled, dict(parameter_values), domain)
@@ -158,17 +257,34 @@ class DescentWorker(QObject):
             self._runs = []
             self.failed.emit(generation, str(error))
             return
-        with np.errstate(all="ignore"):
-            for run, count in zip(self._runs, already, strict=True):
-                if count > 1:
-                    run.advance(count - 1)
         self._sent = list(already)
+        # Steps the GUI already holds (from a session file) are recomputed only when more are
+        # asked for: opening a file of a million steps costs nothing until one steps past it.
+        self._catch_up = [max(0, count - 1) for count in already]
         self._emit_new()
+
+    def _caught_up(self, generation: int) -> bool:
+        """Recompute the steps the GUI already has, in slices (so a newer configuration or
+        closing the window cuts it short); False when it was cut short."""
+        with np.errstate(all="ignore"):
+            for run, count in zip(self._runs, self._catch_up, strict=True):
+                while run.steps_taken < count and not run.is_finished:
+                    if self._superseded(generation):
+                        return False
+                    run.advance(min(RECOMPUTE_SLICE, count - run.steps_taken))
+        self._catch_up = [0] * len(self._runs)
+        return True
 
     @Slot(int, object)
     def compute_basins(self, request: int, setup) -> None:
         """Descent from every start of a grid (vectorized): which minimum each one reaches."""
         compiled, parameter_values, domain, settings, steps = setup
+
+        def cancelled() -> bool:
+            return self.stopping or request < self.latest_basin_request
+
+        if cancelled():
+            return
         try:
             landscape = Landscape(compiled, dict(parameter_values), domain)
             result = basins.compute_basins(
@@ -177,7 +293,10 @@ class DescentWorker(QObject):
                 optimizer=settings.optimizer,
                 hyperparameters=settings.hyperparameters,
                 steps=steps,
+                cancelled=cancelled,
             )
+        except basins.Cancelled:
+            return  # a newer map was asked for, or the window is closing
         except (OptimizerError, DescentError, ValueError) as error:
             result = str(error)
         self.basinsReady.emit(request, result)
@@ -185,16 +304,24 @@ class DescentWorker(QObject):
     @Slot(int, int)
     def extend(self, generation: int, steps: int) -> None:
         """Take up to ``steps`` more steps in every run that has not stopped."""
-        if generation != self._generation or not self._runs:
+        if generation != self._generation or not self._runs or self._superseded(generation):
+            return
+        if not self._caught_up(generation):
             return
         with np.errstate(all="ignore"):
             for run in self._runs:
-                run.advance(steps)
+                done = run.steps_taken + steps
+                while run.steps_taken < done and not run.is_finished:
+                    if self._superseded(generation):
+                        return
+                    run.advance(min(RECOMPUTE_SLICE, done - run.steps_taken))
         self._emit_new()
 
     @Slot(int)
     def play_fast(self, generation: int) -> None:
         if generation != self._generation or not self._runs:
+            return
+        if not self._caught_up(generation):
             return
         self._fast = True
         self._fast_chunk()
@@ -238,6 +365,8 @@ class DescentWorker(QObject):
     def _emit_new(self) -> None:
         updates = []
         for index, run in enumerate(self._runs):
+            if self._catch_up[index] > run.steps_taken:
+                continue  # the GUI has these steps (and their status) from the file
             history = run.history(0, since=self._sent[index])
             count = len(history.x)
             updates.append(
@@ -255,3 +384,65 @@ class DescentWorker(QObject):
             )
             self._sent[index] += count
         self.progressed.emit(self._generation, updates)
+
+
+class SessionLoader(QObject):
+    """Opening a session file, off the GUI thread: reading and checking it (a 50 MB file takes
+    seconds) and then building its landscape, so a file that cannot be drawn is refused before
+    the open session is touched. Its formula is compiled in between by the compile worker, the
+    same path a typed formula takes.
+
+    Answers carry the request number; the file actions drop answers to an older request
+    (a cancelled or superseded open).
+    """
+
+    progressed = Signal(int, float)  # request, fraction done (reading and checking)
+    loaded = Signal(int, object)  # request, (SessionFile, Formula) or a message
+    prepared = Signal(int, object)  # request, Scene or a message
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.latest_request = -1  # written by the GUI thread
+        self._last_report = 0.0
+
+    def request_stop(self) -> None:
+        self.latest_request = 1 << 62
+
+    @Slot(int, str)
+    def load(self, request: int, path: str) -> None:
+        if request < self.latest_request:
+            return
+
+        def report(fraction: float) -> None:
+            now = time.monotonic()
+            if fraction >= 1.0 or now - self._last_report > 0.05:  # ~20 updates a second
+                self._last_report = now
+                self.progressed.emit(request, fraction)
+
+        try:
+            session = load_session(path, report)
+            result = (session, parse_formula(session.state.formula))
+        except (SessionError, OSError) as error:
+            result = _session_message(error, path)
+        except FormulaError as error:  # checked by load_session already; kept for safety
+            result = f"{os.path.basename(path)}: formula: {error}"
+        except Exception as error:  # anything else is still a refusal, never a crash
+            result = f"{os.path.basename(path)}: {type(error).__name__}: {error}"
+        self.loaded.emit(request, result)
+
+    @Slot(int, object, object)
+    def prepare(self, request: int, compiled, state) -> None:
+        if request < self.latest_request:
+            return
+        try:
+            result = build_scene(compiled, state)
+        except SceneError as error:
+            result = f"its landscape cannot be drawn, because {error}"
+        self.prepared.emit(request, result)
+
+
+def _session_message(error: Exception, path: str) -> str:
+    message = str(error)
+    if path not in message:  # session errors name the file themselves
+        message = f"{os.path.basename(path)}: {message}"
+    return message

@@ -400,6 +400,31 @@ BAD_DOCUMENTS = [
         r"^selected_run: expected a whole number from 0 to 1",
     ),
     ("cursor past end", _set("cursor", 501), r"^cursor: expected a whole number from 0 to 500"),
+    # Sane sizes: numbers a window could never draw or step with are refused up front.
+    (
+        "start at 1e300",
+        _set("runs", 0, "start", [1e300, 0.0]),
+        r"^runs\[0\]\.start\[0\]: .*-1e\+06 to 1e\+06",
+    ),
+    ("probe beyond 1e6", _set("probe", [0.0, -2e6]), r"^probe\[1\]: expected a number from"),
+    ("huge domain", _set("domain", "x_max", 1e7), r"^domain\.x_max: expected a number from"),
+    ("parameter 1e308", _set("parameters", "a", 1e308), r"^parameters\.a: .*-1e\+06 to 1e\+06"),
+    (
+        "lr 1e308",
+        _set("runs", 0, "hyperparameters", "lr", 1e308),
+        r"hyperparameters\.lr: expected a number from",
+    ),
+    ("tolerance 1e300", _set("tolerance", 1e300), r"^tolerance: expected a number from"),
+    (
+        "camera far away",
+        _set("camera", "distance", 1e300),
+        r"^camera\.distance: expected a number from",
+    ),
+    (
+        "camera centre",
+        _set("camera", "center", [0.0, 0.0, 1e200]),
+        r"^camera\.center\[2\]: expected",
+    ),
 ]
 
 
@@ -732,3 +757,63 @@ def test_a_session_too_large_to_open_is_not_saved(tmp_path, monkeypatch):
     with pytest.raises(SessionError, match=r"too large to save .* 3 points"):
         save_session(tmp_path / "big.landscape", _rich_session())
     assert os.listdir(tmp_path) == []
+
+
+def _long_history_document(
+    n: int, rng: np.random.Generator, short: bool = False
+) -> tuple[dict, list[np.ndarray]]:
+    document = _document()
+    columns = []
+    history = document["runs"][0]["history"]
+    for name in ("x", "y", "f", "gx", "gy"):
+        values = rng.uniform(-1e3, 1e3, n)
+        if short:  # "3.0, ": five characters a number, as in the tester's 49 MB files
+            values = np.round(values / 200)
+        values[rng.integers(0, n, 5)] = np.nan
+        columns.append(values)
+        history[name] = [None if math.isnan(v) else float(v) for v in values]
+    return document, columns
+
+
+def test_long_paths_read_exactly_the_numbers_written():
+    document, columns = _long_history_document(20_000, np.random.default_rng(3))
+    read = from_json(json.dumps(document)).histories[0]
+    for name, column in zip(("x", "y", "f", "gx", "gy"), columns, strict=True):
+        assert np.array_equal(getattr(read, name), column, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("bad", "pattern"),
+    [
+        ("NaN", r"NaN is not a JSON value"),
+        ("true", r"history\.x\[7\]: expected a number or null, got true"),
+        ('"1"', r"history\.x\[7\]: expected a number or null, got the text"),
+        ("1e999", r"history\.x\[7\]: expected a finite number or null"),
+        ("[1]", r"history\.x\[7\]: expected a number or null, got a list"),
+    ],
+)
+def test_long_paths_with_a_bad_value_get_the_same_clear_message(bad, pattern):
+    document, _ = _long_history_document(5_000, np.random.default_rng(4))
+    text = json.dumps(document)
+    values = json.dumps(document["runs"][0]["history"]["x"])
+    items = values[1:-1].split(", ")
+    items[7] = bad
+    _raises(text.replace(values, "[" + ", ".join(items) + "]"), pattern)
+
+
+def test_a_big_file_costs_a_small_multiple_of_its_size(tmp_path):
+    """Paths are read straight into arrays: not ~32 bytes of Python float per number."""
+    import tracemalloc
+
+    document, _ = _long_history_document(300_000, np.random.default_rng(5), short=True)
+    path = tmp_path / "big.landscape"
+    path.write_text(json.dumps(document))
+    size = path.stat().st_size
+    del document
+    tracemalloc.start()
+    try:
+        load_session(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * size, f"peak {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB file"

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication
 
 from landscape_gui.qt.actions import ACTIONS, shortcut_texts
 from landscape_gui.qt.main_window import MainWindow
+from tests.qt.conftest import track
 
 K = Qt.Key
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -17,7 +18,7 @@ NONE = Qt.KeyboardModifier.NoModifier
 @pytest.fixture
 def window(qtbot):
     win = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    qtbot.addWidget(win)
+    track(win)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
@@ -25,10 +26,7 @@ def window(qtbot):
     qtbot.waitUntil(win.isActiveWindow, timeout=3000)
     runs = win.controller.runs
     qtbot.waitUntil(lambda: runs.recorded_end() >= 50, timeout=5000)
-    yield win
-    if win.is_presenting():
-        win.set_presentation(False)
-    win.close()
+    yield win  # closed by the conftest (a closed window deletes itself)
 
 
 def focus_targets(window):

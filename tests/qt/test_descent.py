@@ -5,19 +5,19 @@ import pytest
 from PySide6.QtCore import Qt
 
 from landscape_gui.qt.main_window import MainWindow
+from tests.qt.conftest import track
 
 
 @pytest.fixture
 def window(qtbot):
     win = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    qtbot.addWidget(win)
+    track(win)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
     runs = win.controller.runs
     qtbot.waitUntil(lambda: runs.recorded_end() > 0, timeout=5000)  # the preview arrived
-    yield win
-    win.close()
+    yield win  # closed by the conftest (a closed window deletes itself)
 
 
 def panel_button(window, name):
@@ -145,7 +145,7 @@ def test_changing_the_formula_mid_run_restarts_cleanly(qtbot, window):
 
 
 def test_closing_while_playing_fast_exits_cleanly(qtbot):
-    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
+    win = track(MainWindow(remember_geometry=False, prompt_unsaved=False))
     win.show()
     qtbot.waitExposed(win)
     with qtbot.waitSignal(win.controller.landscapeChanged, timeout=5000):

@@ -11,11 +11,12 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 
 from landscape_gui.qt.main_window import MainWindow
+from tests.qt.conftest import track
 
 
 def make_window(qtbot, prompt_unsaved=False):
     win = MainWindow(remember_geometry=False, prompt_unsaved=prompt_unsaved)
-    qtbot.addWidget(win)
+    track(win)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
@@ -30,8 +31,15 @@ def window(qtbot):
     errors = []
     win.files.show_error = lambda title, message: errors.append(message)
     win.errors = errors
-    yield win
-    win.close()
+    yield win  # closed by the conftest (a closed window deletes itself)
+
+
+def open_session(qtbot, window, path) -> bool:
+    """Open a session through the window (read and checked off the GUI thread); True when
+    it opened, False when it was refused."""
+    with qtbot.waitSignal(window.files.openFinished, timeout=20000) as finished:
+        window.files.open_path(str(path))
+    return finished.args[0]
 
 
 def answer_save_dialog(window, path):
@@ -71,24 +79,21 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, tmp_path):
     readout_before = {k: v.text() for k, v in window.views.readout.labels.items()}
 
     other = make_window(qtbot)
-    try:
-        assert other.files.open_path(str(path))
-        qtbot.wait(100)
-        state = other.controller.state
-        saved_state.camera = state.camera  # the camera is compared separately below
-        assert state == saved_state
-        assert other.controller.runs.cursor == 3
-        for track, xs in zip(other.controller.runs.tracks, saved_tracks, strict=True):
-            assert np.array_equal(track.x[: len(xs)], xs)
-        assert {k: v.text() for k, v in other.views.readout.labels.items()} == readout_before
-        assert other.views.contour.grab().toImage() == contour_before
-        camera = json.loads(path.read_text())["camera"]
-        assert other.views.surface.camera_state()["azimuth"] == pytest.approx(camera["azimuth"])
-        # Stepping on continues the recorded run exactly where it was.
-        other.controller.runs.step(1)
-        assert other.controller.runs.cursor == 4
-    finally:
-        other.close()
+    assert open_session(qtbot, other, path)
+    qtbot.wait(100)
+    state = other.controller.state
+    saved_state.camera = state.camera  # the camera is compared separately below
+    assert state == saved_state
+    assert other.controller.runs.cursor == 3
+    for run_track, xs in zip(other.controller.runs.tracks, saved_tracks, strict=True):
+        assert np.array_equal(run_track.x[: len(xs)], xs)
+    assert {k: v.text() for k, v in other.views.readout.labels.items()} == readout_before
+    assert other.views.contour.grab().toImage() == contour_before
+    camera = json.loads(path.read_text())["camera"]
+    assert other.views.surface.camera_state()["azimuth"] == pytest.approx(camera["azimuth"])
+    # Stepping on continues the recorded run exactly where it was.
+    other.controller.runs.step(1)
+    assert other.controller.runs.cursor == 4
 
 
 @pytest.mark.parametrize(
@@ -101,11 +106,11 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, tmp_path):
         json.dumps({"format_version": 1, "formula": "__import__('os').system('x')"}),
     ],
 )
-def test_a_bad_session_file_leaves_the_session_untouched(window, tmp_path, content):
+def test_a_bad_session_file_leaves_the_session_untouched(qtbot, window, tmp_path, content):
     path = tmp_path / "bad.landscape"
     path.write_text(content)
     before = window.controller.state.copy()
-    assert not window.files.open_path(str(path))
+    assert not open_session(qtbot, window, path)
     assert window.errors and "bad.landscape" in window.errors[0]
     assert window.controller.state == before
 
@@ -230,7 +235,9 @@ def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    window.dropEvent(event)
+    with qtbot.waitSignal(window.files.openFinished, timeout=10000) as opened:
+        window.dropEvent(event)
+    assert opened.args == [True]
     assert window.controller.state.formula == "x^2 + 2y^2"
     assert window.windowTitle().startswith("dropped.landscape")
     assert "dropped.landscape" in [a.text() for a in window.recent_menu.actions()]

@@ -6,19 +6,19 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeySequence
 
 from landscape_gui.qt.main_window import MainWindow
+from tests.qt.conftest import track
 
 
 @pytest.fixture
 def window(qtbot):
     win = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    qtbot.addWidget(win)
+    track(win)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()  # shortcuts go to the active window; Xvfb has no window manager
     qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
-    yield win
-    win.close()
+    yield win  # closed by the conftest (a closed window deletes itself)
 
 
 def type_formula(qtbot, window, text):

@@ -17,8 +17,7 @@ def window(qtbot):
     errors = []
     win.files.show_error = lambda title, message: errors.append(message)
     win.errors = errors
-    yield win
-    win.close()
+    yield win  # closed by the conftest (a closed window deletes itself)
 
 
 @pytest.fixture
