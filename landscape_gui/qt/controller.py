@@ -95,7 +95,7 @@ class Controller(QObject):
     message = Signal(str)  # a short status-bar message
 
     analysisRequested = Signal(int, object, object)  # to the worker (queued)
-    compileRequested = Signal(int, object)
+    compileRequested = Signal(int, object, object)  # request, formula, state to draw (or None)
 
     def __init__(self, views: ViewsProtocol, state: SessionState | None = None, parent=None):
         super().__init__(parent)
@@ -120,6 +120,7 @@ class Controller(QObject):
         self._failed_analysis_key: tuple | None = None
         self._dark = False
         self._math: tuple[dict[str, str], dict[str, bytes | None]] = ({}, {})
+        self._scenes: dict[tuple, object] = {}  # scenes the compile worker built, by _scene_key
 
         self._analysis_timer = QTimer(self)
         self._analysis_timer.setSingleShot(True)
@@ -236,7 +237,7 @@ class Controller(QObject):
             self._when_compiled(None)  # cancels a slower formula still compiling
             return True
 
-        def use() -> None:
+        def with_formula() -> SessionState:
             after = self.state.copy()
             after.formula = text
             preset = preset_for_formula(text)
@@ -245,16 +246,21 @@ class Controller(QObject):
                 name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE)
                 for name in formula.parameters
             }
-            self._change(after, f"formula {text}")
+            return after
 
-        self._when_compiled((text, formula), use)
+        self._when_compiled(
+            (text, formula),
+            lambda: self._change(with_formula(), f"formula {text}"),
+            drawn=with_formula(),
+        )
         return True
 
-    def _when_compiled(self, pending, then=None, failed=None) -> None:
+    def _when_compiled(self, pending, then=None, failed=None, drawn=None) -> None:
         """Run ``then`` once ``pending`` = (text, formula) is compiled: at once when it is in
         the cache, else when the compile worker answers. Only the latest request counts.
         ``failed`` (optional) takes the message when it cannot be compiled; by default the
-        formula panel shows it."""
+        formula panel shows it. ``drawn`` is the state ``then`` will apply: the worker builds
+        its scene too, so no sampling or critical-point search runs on the GUI thread."""
         self._compile_request += 1
         superseded, self._compile_waiting = self._compile_waiting, None
         if superseded is not None and superseded[3] is not None:
@@ -262,19 +268,21 @@ class Controller(QObject):
         if pending is None:
             return
         text, formula = pending
-        if text in self._compiled:
+        compiled = self._compiled.get(text)
+        if compiled is not None and (drawn is None or _scene_key(drawn) in self._scenes):
             then()
             return
-        self._compile_waiting = (self._compile_request, text, then, failed)
-        self.message.emit("Working out the derivatives…")
-        self.compileRequested.emit(self._compile_request, formula)
+        key = None if drawn is None else _scene_key(drawn)
+        self._compile_waiting = (self._compile_request, text, then, failed, key)
+        self.message.emit("Working out the derivatives…" if compiled is None else "Drawing…")
+        self.compileRequested.emit(self._compile_request, compiled or formula, drawn)
 
     def _compiled_ready(self, request: int, result) -> None:
         waiting = self._compile_waiting
         if waiting is None or waiting[0] != request:
             return  # superseded by a newer formula
         self._compile_waiting = None
-        _, text, then, failed = waiting
+        _, text, then, failed, key = waiting
         if isinstance(result, str):
             if failed is not None:
                 self.message.emit("")
@@ -283,7 +291,11 @@ class Controller(QObject):
             self.views.formula.show_error(result)
             self.message.emit(f"Formula not used: {result}")
             return
-        self._remember_compiled(text, result)
+        compiled, scene = result
+        self._remember_compiled(text, compiled)
+        self._scenes.clear()  # only the one about to be drawn is worth keeping
+        if scene is not None and key is not None:
+            self._scenes[key] = scene  # a Scene, or the SceneError that refuses it
         self.message.emit("")
         then()
 
@@ -292,7 +304,9 @@ class Controller(QObject):
         self.lesson_index = None
         self.views.formula.show_error(None)
         self._when_compiled(
-            (preset.formula, parse_formula(preset.formula)), lambda: self._use_preset(preset)
+            (preset.formula, parse_formula(preset.formula)),
+            lambda: self._change(self._preset_state(preset), f"preset {preset.name}"),
+            drawn=self._preset_state(preset),
         )
 
     # The lesson (L / Shift+L)
@@ -334,7 +348,7 @@ class Controller(QObject):
             f"Lesson {self.lesson_index + 1} of {len(lesson.STAGES)}, {stage.title}: {stage.text}"
         )
 
-    def _use_preset(self, preset) -> None:
+    def _preset_state(self, preset) -> SessionState:
         key = preset.key
         after = self.state.copy()
         after.formula = preset.formula
@@ -345,7 +359,7 @@ class Controller(QObject):
         for run in after.runs:
             run.start = preset.start
             run.hyperparameters = {**run.hyperparameters, "lr": preset.learning_rate}
-        self._change(after, f"preset {preset.name}")
+        return after
 
     def set_domain(self, values) -> None:
         try:
@@ -534,6 +548,11 @@ class Controller(QObject):
             or previous.domain != state.domain
             or previous.resolution != state.resolution
         )
+        if landscape_changed and scene is None:
+            scene = self._scenes.pop(_scene_key(state), None)  # built by the worker
+            if isinstance(scene, SceneError):
+                self._refuse(state, str(scene))
+                return False
         if landscape_changed and scene is None:
             try:
                 scene = build_scene(self._compile(state.formula), state)
@@ -775,6 +794,16 @@ class Controller(QObject):
         texts, pictures = self._math
         shown = {name: typeset.recoloured(svg, self._dark) for name, svg in pictures.items()}
         self.views.formula.set_math(texts, shown)
+
+
+def _scene_key(state: SessionState) -> tuple:
+    """What a scene depends on: a scene built for one state serves any state with these."""
+    return (
+        state.formula,
+        tuple(sorted(state.parameters.items())),
+        state.domain,
+        state.resolution,
+    )
 
 
 def _run_setup(state: SessionState) -> tuple:

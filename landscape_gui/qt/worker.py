@@ -113,17 +113,29 @@ class CompileWorker(QObject):
     it first tries the work in a helper process that is killed when time is up, so one
     formula can never hold this thread for longer than that."""
 
-    compiled = Signal(int, object)  # request number, CompiledFormula or an error message
+    # request number, (CompiledFormula, Scene, SceneError or None) or an error message
+    compiled = Signal(int, object)
 
-    @Slot(int, object)
-    def compile(self, request: int, formula) -> None:
+    @Slot(int, object, object)
+    def compile(self, request: int, formula, state) -> None:
+        """Compile ``formula`` (or take it already compiled) and, when ``state`` is given,
+        build the scene the window will draw for it: sampling the grid and searching for
+        critical points can take seconds, which must not be spent on the GUI thread."""
         try:
-            result = CompiledFormula(formula)
+            compiled = formula if isinstance(formula, CompiledFormula) else CompiledFormula(formula)
         except FormulaError as error:  # already one sentence for the student
-            result = str(error)
+            self.compiled.emit(request, str(error))
+            return
         except Exception:  # anything else: a message, never a crash or Python's own text
-            result = "this formula cannot be drawn; try writing it differently"
-        self.compiled.emit(request, result)
+            self.compiled.emit(request, "this formula cannot be drawn; try writing it differently")
+            return
+        scene: object = None
+        if state is not None:
+            try:
+                scene = build_scene(compiled, state)
+            except SceneError as error:  # the controller refuses the change with this reason
+                scene = error
+        self.compiled.emit(request, (compiled, scene))
 
 
 ANALYSIS_SECONDS = 4.0  # simplifying and solving, inside the helper process
