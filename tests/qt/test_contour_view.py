@@ -212,7 +212,7 @@ def test_gradient_arrow_is_perpendicular_to_the_level_line_through_the_probe(vie
     direction = shaft[1] - shaft[0]
     # The arrow is scale × grad f: its length is the steepness.
     assert direction == pytest.approx([0.1 * gx, 0.1 * gy])
-    assert view.scale_note.toPlainText() == "arrow = 0.1 × ∇f"
+    assert view.scale_note_text() == "arrow = 0.1 × ∇f"
     cos_to_gradient = direction @ [gx, gy] / (np.hypot(*direction) * math.hypot(gx, gy))
     assert cos_to_gradient == pytest.approx(1.0, abs=1e-9)
     assert (view.arrow_head.pos().x(), view.arrow_head.pos().y()) == pytest.approx(tuple(shaft[1]))
@@ -280,7 +280,7 @@ def test_arrow_length_is_the_steepness_and_it_is_cut_at_the_edge(view):
     # From (2, 2) the arrow 0.5 × (4, 4) would reach (4, 4): it stops at the map's edge.
     view.set_probe(2.0, 2.0, 4.0, 4.0, 8.0, scale=0.5, note="arrow = 0.5 × ∇f")
     assert _data(view.arrow_shaft)[1] == pytest.approx([3.0, 3.0])
-    assert "cut at the map's edge" in view.scale_note.toPlainText()
+    assert "cut at the map's edge" in view.scale_note_text()
 
 
 def test_gradient_field_arrows_are_as_long_as_the_ground_is_steep(view):
@@ -347,12 +347,16 @@ def test_critical_points_by_kind_with_legend(view):
     assert view.critical_items["minimum"].opts["symbol"] == "t"  # triangle down
     assert view.critical_items["maximum"].opts["symbol"] == "t1"  # triangle up
     assert view.critical_items["saddle"].opts["symbol"] == "x"
-    legend_names = [label.text for _sample, label in view.legend.items]
-    assert legend_names == ["minimum", "saddle"]
+    assert view.legend_entries() == ["▽ minimum", "✕ saddle"]
+    # The legend is the row above the map: it never covers the data area.
+    title = view.export_item().titleLabel
+    assert title.isVisible()
+    assert not title.sceneBoundingRect().intersects(view.view_box.sceneBoundingRect())
 
     view.set_critical_points([])
     assert all(len(item.data) == 0 for item in view.critical_items.values())
-    assert not view.legend.isVisible()
+    assert view.legend_entries() == [] and view.legend_text() == ""
+    assert not title.isVisible()
 
 
 def test_nan_field_does_not_crash(view, qtbot):

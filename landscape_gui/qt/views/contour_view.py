@@ -11,6 +11,7 @@ gradient arrow visibly meets the level line through the probe at a right angle.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -27,6 +28,7 @@ from landscape_gui.qt.views.palette import (
     plot_background,
     plot_foreground,
 )
+from landscape_gui.qt.views.plot_text import fit_title
 
 # How the critical points look, by kind: (symbol, legend label). Shapes carry the meaning so
 # the markers stay readable on every colour of the height map.
@@ -36,6 +38,8 @@ CRITICAL_POINT_STYLES: dict[str, tuple[str, str]] = {
     "saddle": ("x", "saddle"),
     "degenerate": ("d", "degenerate"),
 }
+# The same shapes as text, for the legend above the map (white fill = outlined glyph).
+LEGEND_GLYPHS = {"minimum": "▽", "maximum": "▲", "saddle": "✕", "degenerate": "◇"}
 
 MAX_LEVEL_LABELS = 8
 BASIN_ALPHA = 0.45  # the basin tint: the height image and its level lines stay readable under it
@@ -128,6 +132,7 @@ class ContourView(QtWidgets.QWidget):
         super().__init__(parent)
         self._dark = False
         self._big = False
+        self._big_scale = 1.8
         self._levels = np.empty(0)
         self._domain: tuple[float, float, float, float] | None = None
         self._generator: contourpy.ContourGenerator | None = None
@@ -188,8 +193,10 @@ class ContourView(QtWidgets.QWidget):
             item.setZValue(30)
             self.critical_items[kind] = item
             self._plot.addItem(item)
-        self.legend = pg.LegendItem(offset=(-8, 8), labelTextSize="9pt")
-        self.legend.setParentItem(self.view_box)
+        # The legend is the plot's title row: above the map, so it never covers the data.
+        self._run_legend: list[tuple[str, str]] = []
+        self._legend_text = ""
+        self._plot_widget.installEventFilter(self)  # the legend is refitted to the width
 
         self._level_halo = pg.PlotDataItem(connect="finite", antialias=True)
         self.level_line = pg.PlotDataItem(connect="finite", antialias=True)
@@ -211,11 +218,9 @@ class ContourView(QtWidgets.QWidget):
             self._plot.addItem(item)
         self._set_probe_visible(False)
 
-        # What the arrows' lengths mean ("arrow = 0.2 × ∇f"), in the map's bottom-left corner.
-        self.scale_note = pg.TextItem(anchor=(0, 1))
-        self.scale_note.setParentItem(self.view_box)
-        self.scale_note.setZValue(190)
-        self.view_box.sigResized.connect(self._place_scale_note)
+        # What the arrows' lengths mean ("arrow = 0.2 × ∇f"): in the row above the map, with
+        # the legend, so it never covers the data.
+        self._scale_note = ""
 
         self.hover_label = pg.TextItem(anchor=(0, 0))
         self.hover_label.setParentItem(self.view_box)
@@ -435,12 +440,13 @@ class ContourView(QtWidgets.QWidget):
         return max(share, 0.0)
 
     def _show_scale_note(self, text: str) -> None:
-        self.scale_note.setText(text)
-        self.scale_note.setVisible(bool(text))
-        self._place_scale_note()
+        if text != self._scale_note:
+            self._scale_note = text
+            self._rebuild_legend()
 
-    def _place_scale_note(self) -> None:
-        self.scale_note.setPos(6, self.view_box.height() - 6)
+    def scale_note_text(self) -> str:
+        """What the arrows' lengths mean, as shown above the map ('' when no arrow)."""
+        return self._scale_note
 
     def _short_side(self) -> float:
         if self._domain is not None:
@@ -576,22 +582,58 @@ class ContourView(QtWidgets.QWidget):
         self._legend_kinds = [k for k in CRITICAL_POINT_STYLES if by_kind[k]]
         self._rebuild_legend()
 
-    def _rebuild_legend(self) -> None:
-        """Re-add the entries so the legend box is sized for the current font."""
-        fg = self._foreground()
-        self.legend.clear()
-        self.legend.setBrush(pg.mkBrush((30, 31, 36, 200) if self._dark else (255, 255, 255, 200)))
-        self.legend.setPen(pg.mkPen(fg))
-        self.legend.setLabelTextColor(fg)
-        self.legend.setLabelTextSize(f"{9 * self._scale():.0f}pt")
+    def set_run_legend(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Name each run of a race in its colour: [(name, colour)], empty for none."""
+        self._run_legend = [(str(name), str(color)) for name, color in entries]
+        self._rebuild_legend()
+
+    def legend_entries(self) -> list[str]:
+        """The legend as plain text, entry by entry: the marker kinds, then the runs."""
+        return [plain for _rich, plain in self._legend_parts()]
+
+    def legend_text(self) -> str:
+        """What the legend row shows now (rich text), '' when hidden."""
+        return self._legend_text
+
+    def _legend_parts(self) -> list[tuple[str, str]]:
+        parts = []
         for kind in self._legend_kinds:
-            self.legend.addItem(self.critical_items[kind], CRITICAL_POINT_STYLES[kind][1])
-        self.legend.setVisible(bool(self._legend_kinds))
+            glyph, label = LEGEND_GLYPHS[kind], CRITICAL_POINT_STYLES[kind][1]
+            parts.append((f"<b>{glyph}</b>&nbsp;{html.escape(label)}", f"{glyph} {label}"))
+        for name, color in self._run_legend:
+            parts.append(
+                (
+                    f"<span style='color:{color}'><b>━━</b></span>&nbsp;{html.escape(name)}",
+                    f"━━ {name}",
+                )
+            )
+        for note in self._scale_note.split(" · ") if self._scale_note else []:
+            parts.append((f"<i>{html.escape(note)}</i>", note))
+        return parts
+
+    def _rebuild_legend(self) -> None:
+        """The legend row above the map, fitted to its width (entries wrap onto more lines)."""
+        parts = self._legend_parts()
+        fit_title(
+            self._plot,
+            parts,
+            self._foreground(),
+            9 * self._scale(),
+            self._plot_widget.width(),
+            separator="    ",
+        )
+        self._legend_text = self._plot.titleLabel.text if parts else ""
+
+    def legend_item(self) -> pg.LabelItem:
+        """The legend row's graphics item (the plot's title row), for layout checks."""
+        return self._plot.titleLabel
 
     # ------------------------------------------------------------------ mouse and hover
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QtCore.QEvent.Type.Leave:
+        if event.type() == QtCore.QEvent.Type.Leave and watched is not self._plot_widget:
             self.hoverEnded.emit()
+        elif event.type() == QtCore.QEvent.Type.Resize and watched is self._plot_widget:
+            self._rebuild_legend()
         return False
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
@@ -618,13 +660,14 @@ class ContourView(QtWidgets.QWidget):
         self._dark = bool(dark)
         self._apply_style()
 
-    def set_presentation(self, big: bool) -> None:
-        """Thicker lines, bigger markers and fonts for projectors."""
+    def set_presentation(self, big: bool, scale: float = 1.8) -> None:
+        """Thicker lines, bigger markers and fonts for projectors (``scale`` times normal)."""
         self._big = bool(big)
+        self._big_scale = float(scale)
         self._apply_style()
 
     def _scale(self) -> float:
-        return 1.8 if self._big else 1.0
+        return self._big_scale if self._big else 1.0
 
     def _foreground(self) -> str:
         return plot_foreground(self._dark)
@@ -638,6 +681,7 @@ class ContourView(QtWidgets.QWidget):
         label_style = {"color": fg, "font-size": f"{11 * s:.0f}pt"}
         axes = [self._plot.getAxis(name) for name in ("left", "bottom", "right", "top")]
         for axis in [*axes, self.color_bar.axis]:
+            axis.enableAutoSIPrefix(False)  # plain units, never "(x0.001)"
             axis.setPen(pg.mkPen(fg))
             axis.setTextPen(pg.mkPen(fg))
             axis.setStyle(tickFont=tick_font)
@@ -692,12 +736,6 @@ class ContourView(QtWidgets.QWidget):
         )
         self.hover_label.border = pg.mkPen(fg)
         self.hover_label.update()
-        note_font = QtGui.QFont()
-        note_font.setPointSizeF(9.5 * s)
-        self.scale_note.setFont(note_font)
-        self.scale_note.setColor(fg)
-        self.scale_note.fill = self.hover_label.fill
-        self.scale_note.update()
 
     def _style_level_label(self, label: pg.TextItem) -> None:
         s = self._scale()

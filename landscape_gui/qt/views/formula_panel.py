@@ -31,8 +31,8 @@ from landscape_gui.qt.views.palette import ERROR_COLOR
 
 DEBOUNCE_MS = 300
 NORMAL_FORMULA_PIXELS = 17
-PRESENTATION_FORMULA_PIXELS = 34
 SLIDER_STEPS = 1000
+MATH_TITLE = "The formula and its exact derivatives"
 
 
 class MathLabel(QWidget):
@@ -223,7 +223,7 @@ class FormulaPanel(QWidget):
         self.parameter_rows: dict[str, ParameterRow] = {}
 
         self.math = {name: MathLabel() for name in ("f", "df_dx", "df_dy", "grad")}
-        math_box = QGroupBox("The formula and its exact derivatives")
+        math_box = QGroupBox(MATH_TITLE)
         math_layout = QVBoxLayout(math_box)
         for label in self.math.values():
             math_layout.addWidget(label)
@@ -237,6 +237,7 @@ class FormulaPanel(QWidget):
 
         layout = QVBoxLayout(self)
         title = QLabel("<b>z = f(x, y) =</b>")
+        self._title = title
         layout.addWidget(title)
         layout.addWidget(self.formula_edit)
         layout.addWidget(self.error_label)
@@ -244,23 +245,26 @@ class FormulaPanel(QWidget):
         layout.addWidget(self.parameters_box)
         layout.addWidget(math_box)
 
-    def _apply_formula_font(self, big: bool) -> None:
+    def _apply_formula_font(self, big: bool, scale: float = 2.0) -> None:
         font = self.formula_edit.font()
-        font.setPixelSize(PRESENTATION_FORMULA_PIXELS if big else NORMAL_FORMULA_PIXELS)
+        font.setPixelSize(round(NORMAL_FORMULA_PIXELS * scale) if big else NORMAL_FORMULA_PIXELS)
         self.formula_edit.setFont(font)
 
-    def set_presentation(self, big: bool) -> None:
-        self._apply_formula_font(big)
+    def set_presentation(self, big: bool, scale: float = 2.0) -> None:
+        self._apply_formula_font(big, scale)
         for label in self.math.values():
-            label.set_scale(1.5 if big else 1.0)
+            label.set_scale(0.8 * scale if big else 1.0)
 
     def set_compact(self, compact: bool) -> None:
         """Presentation mode: the formula and its derivatives, without the set-up controls."""
         self._setup_widgets.setVisible(not compact)
         self.parameters_box.setVisible(not compact and bool(self.parameter_rows))
-        # ∇f already holds both partials: on a projector the two separate lines cost too much room.
-        self.math["df_dx"].setVisible(not compact)
-        self.math["df_dy"].setVisible(not compact)
+        # The box shows f as typed and ∇f holds both partials: on a projector the typeset f and
+        # the two separate partials cost more room than they tell.
+        self._title.setVisible(not compact)
+        for name in ("f", "df_dx", "df_dy"):
+            self.math[name].setVisible(not compact)
+        self._math_box.setTitle("" if compact else MATH_TITLE)
 
     # What the controller tells the view
     def set_formula_text(self, text: str) -> None:

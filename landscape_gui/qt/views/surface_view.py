@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -248,6 +248,7 @@ class SurfaceView(QWidget):
         self._gl_mod = gl
         self._dark = False
         self._big = False
+        self._big_scale = 1.7
         self._map = _BoxMap()
         self._xd = np.zeros(0)
         self._yd = np.zeros(0)
@@ -355,7 +356,7 @@ class SurfaceView(QWidget):
     def _label_pixel_size(self) -> int:
         """Labels shrink a little in a small view so they do not crowd the box."""
         base = max(10, min(13, self.height() // 28))
-        return int(base * 1.7) if self._big else base
+        return int(base * self._big_scale) if self._big else base
 
     def _font(self, bold: bool = False) -> QFont:
         font = QFont(self.font())
@@ -528,6 +529,34 @@ class SurfaceView(QWidget):
     def tick_labels(self) -> dict[str, list[str]]:
         """The tick texts now on each axis (true units); for tests and accessibility."""
         return {axis: list(texts) for axis, texts in self._tick_labels.items()}
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """Where each axis label lands on screen (widget pixels), as GLTextItem will paint it
+        with the current camera; for the layout tests (labels must stay apart and inside)."""
+        from PySide6.QtGui import QFontMetrics, QMatrix4x4, QVector3D
+
+        view = self._view
+        viewport = view.getViewport()
+        rect = QRectF(view.rect())
+        to_pixels = QMatrix4x4()
+        to_pixels.viewport(rect.left(), rect.bottom(), rect.width(), -rect.height())
+        project = to_pixels * view.projectionMatrix(viewport, viewport) * view.viewMatrix()
+        found = []
+        for item in self._labels:
+            if not item.visible() or not item.text:
+                continue
+            point = project.map(QVector3D(*item.pos)).toPointF()
+            tight = QFontMetrics(item.font).tightBoundingRect(item.text)
+            dx = dy = 0.0
+            if item.alignment & Qt.AlignmentFlag.AlignRight:
+                dx = tight.width()
+            if item.alignment & Qt.AlignmentFlag.AlignHCenter:
+                dx = tight.width() / 2.0
+            if item.alignment & Qt.AlignmentFlag.AlignVCenter:
+                dy = tight.height() / 2.0
+            # drawText puts the baseline at the point; tight rect is relative to the baseline.
+            found.append((item.text, QRectF(tight).translated(point.x() - dx, point.y() + dy)))
+        return found
 
     def _set_labels(self, labels) -> None:
         gl = self._gl_mod
@@ -898,9 +927,10 @@ class SurfaceView(QWidget):
         self._view.setBackgroundColor(QColor(*_STYLES[self._dark]["background"]))
         self._refresh_looks()
 
-    def set_presentation(self, big: bool) -> None:
-        """Projector mode: thicker lines, bigger markers and labels."""
+    def set_presentation(self, big: bool, scale: float = 1.7) -> None:
+        """Projector mode: thicker lines, bigger markers and labels (``scale`` times normal)."""
         self._big = bool(big)
+        self._big_scale = float(scale)
         self._refresh_looks()
 
     def _refresh_looks(self) -> None:
