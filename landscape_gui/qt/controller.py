@@ -672,6 +672,11 @@ class Controller(QObject):
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note
 
+    def set_map_aspect(self, mode: str) -> None:
+        """How the contour map scales x against y: 'auto', 'equal' or 'fill' (a preference
+        of this window, not of the session)."""
+        self.views.contour.set_aspect_mode(mode)
+
     def set_dark(self, dark: bool) -> None:
         self._dark = dark
         for view in self.views.all():

@@ -49,6 +49,11 @@ PRESENTATION_SIDE_LIMITS = (270, 600)
 PRESENTATION_SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
 PRESENTATION_MAPS_SHARE = 0.6  # of the height right of the lesson column: maps, then slices
 RESOLUTIONS = (100, 200, 300, 400)
+MAP_ASPECTS = {
+    "auto": "Equal x and y scales when they fit, else fill",
+    "equal": "Always equal x and y scales",
+    "fill": "Always fill the panel",
+}
 
 
 @dataclass
@@ -289,6 +294,18 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"appearance_{key}")
             action.triggered.connect(lambda _c=False, k=key: self.set_appearance(k))
             group.addAction(action)
+        aspect = view_menu.addMenu("Map &scales")
+        group = QActionGroup(self)
+        current = str(self._settings().value("view/map_aspect", "auto"))
+        current = current if current in MAP_ASPECTS else "auto"
+        for key, text in MAP_ASPECTS.items():
+            action = aspect.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            action.setObjectName(f"map_aspect_{key}")
+            action.triggered.connect(lambda _c=False, k=key: self.set_map_aspect(k))
+            group.addAction(action)
+        self.controller.set_map_aspect(current)
         resolution = view_menu.addMenu("Grid &resolution")
         group = QActionGroup(self)
         for size in RESOLUTIONS:
@@ -315,6 +332,10 @@ class MainWindow(QMainWindow):
         dark = self._dark_preferred()
         apply_palette(dark)
         self.controller.set_dark(dark)
+
+    def set_map_aspect(self, mode: str) -> None:
+        self._settings().setValue("view/map_aspect", mode)
+        self.controller.set_map_aspect(mode)
 
     def set_resolution(self, size: int) -> None:
         self._settings().setValue("view/resolution", size)

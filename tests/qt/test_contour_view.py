@@ -119,7 +119,8 @@ def test_contours_can_be_hidden(view):
     assert view.contour_item.isVisible()
 
 
-def test_view_is_aspect_locked_and_framed_on_the_domain(view, qtbot):
+def test_equal_scales_frame_the_whole_domain(view, qtbot):
+    view.set_aspect_mode("equal")  # a 4:1 domain would fill the panel automatically
     xs = np.linspace(-4.0, 4.0, 81)
     ys = np.linspace(-1.0, 1.0, 21)
     z = np.add.outer(xs, ys)
@@ -491,3 +492,29 @@ def test_basin_overlay_defaults_hides_and_checks_shape(view):
 
     with pytest.raises(ValueError, match="shape"):
         view.set_basins(xs, ys, labels.T)
+
+
+def test_map_scales_are_equal_when_comparable_else_the_map_fills(view, qtbot):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    assert view.equal_aspect()  # a square domain in a near-square panel
+    wide = np.linspace(-50.0, 50.0, 41)
+    flat = np.linspace(-1.0, 1.0, 31)
+    view.set_field(wide, flat, np.add.outer(wide**2, flat**2), (0.0, 2600.0), [1.0])
+    assert not view.equal_aspect()  # 100 by 2 at one scale would be a line
+    (x0, x1), (y0, y1) = view.view_box.viewRange()
+    assert x0 <= -50 and x1 >= 50 and y0 <= -1 and y1 >= 1
+    assert y1 - y0 < 4  # and the y range fills the height, not a speck in it
+    view.set_aspect_mode("equal")
+    assert view.equal_aspect()
+    view.set_aspect_mode("fill")
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    assert not view.equal_aspect()
+
+
+def test_a_race_is_named_in_the_legend_row(view):
+    view.set_run_legend([("Gradient descent, lr 0.1", "#E69F00"), ("Adam, lr 0.1", "#0072B2")])
+    assert view.legend_entries() == ["━━ Gradient descent, lr 0.1", "━━ Adam, lr 0.1"]
+    assert "#0072B2" in view.legend_text()
+    view.set_run_legend([])
+    assert view.legend_entries() == []

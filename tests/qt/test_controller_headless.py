@@ -184,3 +184,23 @@ def test_arrows_are_scale_times_the_gradient_and_vanish_on_flat_ground(headless)
     views.contour.probeRequested.emit(0.0, 0.0)  # the bottom of the bowl
     note = views.contour.last("set_probe")[-1]
     assert "flat, no uphill direction" in note
+
+
+def test_a_race_names_its_runs_on_both_maps(headless, qtbot):
+    from landscape_gui.qt.views.palette import run_color
+
+    controller, views = headless
+
+    def legend(view) -> list:
+        return view.calls["set_run_legend"][-1][0] if view.calls["set_run_legend"] else None
+
+    views.descent.runAdded.emit()
+    names = [row["name"] for row in views.descent.last("set_runs")[0]]
+    expected = [(name, run_color(i)) for i, name in enumerate(names)]
+    qtbot.waitUntil(lambda: legend(views.contour) == expected, timeout=5000)
+    assert legend(views.surface) == expected
+    views.descent.runVisibilityChanged.emit(0, False)  # a hidden run leaves the legend
+    qtbot.waitUntil(lambda: legend(views.contour) == expected[1:], timeout=5000)
+    views.descent.runRemoved.emit(0)  # one run left: nothing to tell apart, no legend
+    qtbot.waitUntil(lambda: legend(views.contour) == [], timeout=5000)
+    assert legend(views.surface) == []

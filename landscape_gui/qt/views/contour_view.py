@@ -5,8 +5,11 @@ arrows, descent paths, critical points) and reports what the user did with the m
 coordinates. It computes no calculus: the only tracing it does is contourpy's marching squares
 over the field it was handed, which is drawing, not maths state.
 
-The axes are aspect-locked so that "perpendicular" on screen is perpendicular in (x, y): the
-gradient arrow visibly meets the level line through the probe at a right angle.
+The axes keep x and y at one scale when the ranges are comparable, so that "perpendicular" on
+screen is perpendicular in (x, y): the gradient arrow visibly meets the level line through the
+probe at a right angle. When the ranges are not comparable (x from -50 to 50 against y from -1
+to 1) equal scales would leave a line or a speck, so the map fills its panel instead; the
+aspect mode (automatic, equal, fill) chooses.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ CRITICAL_POINT_STYLES: dict[str, tuple[str, str]] = {
 LEGEND_GLYPHS = {"minimum": "▽", "maximum": "▲", "saddle": "✕", "degenerate": "◇"}
 
 MAX_LEVEL_LABELS = 8
+ASPECT_MODES = ("auto", "equal", "fill")
+# Automatic aspect: equal scales while the map's shape and the panel's differ by at most this
+# factor (so well under half of the panel is left empty), else the map fills the panel.
+MAX_EQUAL_ASPECT_MISMATCH = 1.6
 BASIN_ALPHA = 0.45  # the basin tint: the height image and its level lines stay readable under it
 # Starts that diverged: diagonal stripes of these two greys, two grid cells wide, so "blew up"
 # reads as a hatched hole rather than as one more basin colour.
@@ -142,6 +149,7 @@ class ContourView(QtWidgets.QWidget):
         self._legend_kinds: list[str] = []
 
         self.view_box = _ProbeViewBox()
+        self._aspect_mode = "auto"
         self.view_box.setAspectLocked(True)
         self.view_box.setMenuEnabled(True)
         self._plot_widget = pg.PlotWidget(viewBox=self.view_box)
@@ -230,6 +238,7 @@ class ContourView(QtWidgets.QWidget):
 
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._plot_widget.viewport().installEventFilter(self)
+        self.view_box.sigResized.connect(lambda _vb: self._view_resized())
         self.view_box.sigProbe.connect(self.probeRequested)
         self.view_box.sigProbeDrag.connect(self.probeDragged)
 
@@ -279,8 +288,40 @@ class ContourView(QtWidgets.QWidget):
         """Frame the whole domain (used after a domain change and by 'reset view')."""
         if self._domain is None:
             return
+        self._apply_aspect()
         x0, x1, y0, y1 = self._domain
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def set_aspect_mode(self, mode: str) -> None:
+        """'auto' (equal scales when they leave little of the panel empty, else fill it),
+        'equal' or 'fill'."""
+        if mode not in ASPECT_MODES:
+            raise ValueError(f"aspect mode must be one of {ASPECT_MODES}, not {mode!r}")
+        self._aspect_mode = mode
+        self.reset_view()
+
+    def equal_aspect(self) -> bool:
+        """Whether x and y are drawn at one scale now."""
+        return bool(self.view_box.state["aspectLocked"])
+
+    def _apply_aspect(self) -> None:
+        lock = self._aspect_mode == "equal"
+        if self._aspect_mode == "auto" and self._domain is not None:
+            x0, x1, y0, y1 = self._domain
+            data = abs(x1 - x0) / max(abs(y1 - y0), 1e-300)
+            width, height = self.view_box.width(), self.view_box.height()
+            panel = width / height if width > 0 and height > 0 else 1.0
+            lock = max(data / panel, panel / data) <= MAX_EQUAL_ASPECT_MISMATCH
+        if lock != self.equal_aspect():
+            self.view_box.setAspectLocked(lock, ratio=1.0 if lock else None)
+
+    def _view_resized(self) -> None:
+        if self._aspect_mode == "auto" and self._domain is not None:
+            locked = self.equal_aspect()
+            self._apply_aspect()
+            if locked != self.equal_aspect():
+                x0, x1, y0, y1 = self._domain
+                self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 
     def set_contours_visible(self, visible: bool) -> None:
         self._contours_visible = bool(visible)

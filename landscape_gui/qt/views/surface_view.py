@@ -12,6 +12,7 @@ so a pole shows as a flat plateau at the top of the box.
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import sys
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
@@ -268,9 +269,17 @@ class SurfaceView(QWidget):
         self._view.setFormat(fmt)
         self._view.frameSwapped.connect(self.frameSwapped)
         self._view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # A race's runs by name and colour, above the picture (never over it).
+        self.run_legend = QLabel()
+        self.run_legend.setObjectName("surfaceRunLegend")
+        self.run_legend.setWordWrap(True)
+        self.run_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.run_legend.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._view)
+        layout.setSpacing(0)
+        layout.addWidget(self.run_legend)
+        layout.addWidget(self._view, 1)
         self.setMinimumSize(300, 240)
 
         opaque_offset = {
@@ -926,6 +935,15 @@ class SurfaceView(QWidget):
         self._dark = bool(dark)
         self._view.setBackgroundColor(QColor(*_STYLES[self._dark]["background"]))
         self._refresh_looks()
+
+    def set_run_legend(self, entries) -> None:
+        """Name each run of a race in its colour: [(name, colour)], empty for none."""
+        parts = [
+            f"<span style='color:{html.escape(color)}'><b>━━</b></span>&nbsp;{html.escape(name)}"
+            for name, color in entries
+        ]
+        self.run_legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
+        self.run_legend.setVisible(bool(parts))
 
     def set_presentation(self, big: bool, scale: float = 1.7) -> None:
         """Projector mode: thicker lines, bigger markers and labels (``scale`` times normal)."""
