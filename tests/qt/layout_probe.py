@@ -133,6 +133,30 @@ def widget_problems(window, presenting: bool) -> list[str]:
     return problems
 
 
+def overlay_problems(window) -> list[str]:
+    """The F1 overlay, open: every row whole and inside the window."""
+    from PySide6.QtWidgets import QLabel
+
+    overlay = window.overlay
+    problems = []
+    labels = [w for w in overlay.findChildren(QLabel) if w.isVisible() and w.text()]
+    if len(labels) < len(overlay.rows):
+        problems.append(f"overlay: {len(labels)} labels for {len(overlay.rows)} rows")
+    for label in labels:
+        hint = label.minimumSizeHint()
+        if hint.width() > label.width() + 1 or hint.height() > label.height() + 1:
+            problems.append(
+                f"overlay {label.text()!r}: needs {hint.width()}x{hint.height()}, has "
+                f"{label.width()}x{label.height()}"
+            )
+        rect, visible, _ = _clip_in_window(label, window, False)
+        if visible != rect:
+            problems.append(
+                f"overlay {label.text()!r}: cut: {_rect_text(visible)} of {_rect_text(rect)}"
+            )
+    return problems
+
+
 def _plain(text: str) -> str:
     import re
 
@@ -321,7 +345,11 @@ def fonts_of(window) -> dict[str, str]:
     """Every widget's font, keyed by the widget (its place among siblings may change)."""
     from PySide6.QtWidgets import QWidget
 
-    return {f"{_name(w)}@{id(w):x}": w.font().toString() for w in window.findChildren(QWidget)}
+    return {
+        f"{_name(w)}@{id(w):x}": w.font().toString()
+        for w in window.findChildren(QWidget)
+        if not window.overlay.isAncestorOf(w)  # its rows are rebuilt for each size
+    }
 
 
 def main() -> int:
@@ -419,6 +447,12 @@ def main() -> int:
             name = f"{'presentation' if presenting else 'normal'}-stage{number}"
             report["scenes"][name] = scene_report(window, presenting)
             shoot(name)
+            if number == 5:  # the keys, over the last stage
+                window.show_shortcuts()
+                settle()
+                report["scenes"][name]["problems"] += overlay_problems(window)
+                shoot(f"{name}-keys")
+                window.overlay.hide()
             report.setdefault("seconds", {})[name] = round(time.monotonic() - STARTED, 1)
     # Leaving presentation mode puts everything back as it was, fonts included.
     window.set_presentation(False)
