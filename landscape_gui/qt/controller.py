@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from landscape_gui.core import arrows, calculus, lesson
+from landscape_gui.core import arrows, calculus, colorscale, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
     DEFAULT_PARAMETER_VALUE,
@@ -25,7 +25,6 @@ from landscape_gui.core.landscape import (
     Domain,
     GridSample,
     Landscape,
-    contour_levels,
     height_limits,
     merge_critical_points,
 )
@@ -97,6 +96,8 @@ class Controller(QObject):
         self.landscape: Landscape | None = None
         self.grid: GridSample | None = None
         self.z_limits = (0.0, 1.0)
+        self.color_scale_mode = "auto"
+        self.color_scale = "linear"
         self.arrow_scale = 1.0  # gradient arrows are arrow_scale × ∇f long (per landscape)
         self._field_scale: float | None = None
         self.critical_points: list[calculus.CriticalPoint] = []
@@ -526,10 +527,7 @@ class Controller(QObject):
         self.grid = self.landscape.sample(self.state.resolution)
         self.z_limits = height_limits(self.grid.z)
         self.arrow_scale = self._choose_arrow_scale()
-        levels = contour_levels(self.z_limits, 20)
-        views = self.views
-        views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
-        views.contour.set_field(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, levels)
+        self._draw_heights()
         self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
         exact = self.analysis.critical_points if self._analysis_is_current() else []
@@ -671,6 +669,25 @@ class Controller(QObject):
         if self._field_scale is not None and self._field_scale != self.arrow_scale:
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note
+
+    def _draw_heights(self) -> None:
+        """The surface and the map's colours and levels, on the chosen colour scale."""
+        grid = self.grid
+        self.color_scale = colorscale.choose(grid.z, self.z_limits, self.color_scale_mode)
+        levels = colorscale.levels(self.z_limits, self.color_scale, 20)
+        views = self.views
+        views.surface.set_surface(grid.xs, grid.ys, grid.z, self.z_limits, self.color_scale)
+        views.contour.set_field(grid.xs, grid.ys, grid.z, self.z_limits, levels, self.color_scale)
+
+    def set_color_scale(self, mode: str) -> None:
+        """'auto' (logarithmic for steep landscapes), 'linear' or 'log': a preference of this
+        window, not of the session."""
+        if mode not in colorscale.SCALES:
+            raise ValueError(f"no colour scale called {mode}")
+        self.color_scale_mode = mode
+        if self.grid is not None:
+            self._draw_heights()
+            self.runs.redraw()  # paths and probe sit on the redrawn surface
 
     def set_map_aspect(self, mode: str) -> None:
         """How the contour map scales x against y: 'auto', 'equal' or 'fill' (a preference

@@ -49,6 +49,11 @@ PRESENTATION_SIDE_LIMITS = (270, 600)
 PRESENTATION_SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
 PRESENTATION_MAPS_SHARE = 0.6  # of the height right of the lesson column: maps, then slices
 RESOLUTIONS = (100, 200, 300, 400)
+COLOR_SCALES = {
+    "auto": "Automatic: logarithmic for steep landscapes",
+    "linear": "Linear",
+    "log": "Logarithmic (height above the lowest)",
+}
 MAP_ASPECTS = {
     "auto": "Equal x and y scales when they fit, else fill",
     "equal": "Always equal x and y scales",
@@ -294,6 +299,18 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"appearance_{key}")
             action.triggered.connect(lambda _c=False, k=key: self.set_appearance(k))
             group.addAction(action)
+        scale_menu = view_menu.addMenu("&Colour scale")
+        group = QActionGroup(self)
+        current = str(self._settings().value("view/color_scale", "auto"))
+        current = current if current in COLOR_SCALES else "auto"
+        for key, text in COLOR_SCALES.items():
+            action = scale_menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            action.setObjectName(f"color_scale_{key}")
+            action.triggered.connect(lambda _c=False, k=key: self.set_color_scale(k))
+            group.addAction(action)
+        self.controller.set_color_scale(current)
         aspect = view_menu.addMenu("Map &scales")
         group = QActionGroup(self)
         current = str(self._settings().value("view/map_aspect", "auto"))
@@ -332,6 +349,10 @@ class MainWindow(QMainWindow):
         dark = self._dark_preferred()
         apply_palette(dark)
         self.controller.set_dark(dark)
+
+    def set_color_scale(self, mode: str) -> None:
+        self._settings().setValue("view/color_scale", mode)
+        self.controller.set_color_scale(mode)
 
     def set_map_aspect(self, mode: str) -> None:
         self._settings().setValue("view/map_aspect", mode)

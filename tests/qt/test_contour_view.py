@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 from PySide6.QtTest import QTest
 
 from landscape_gui.qt.views.contour_view import ContourView
@@ -518,3 +518,19 @@ def test_a_race_is_named_in_the_legend_row(view):
     assert "#0072B2" in view.legend_text()
     view.set_run_legend([])
     assert view.legend_entries() == []
+
+
+def test_a_steep_landscape_has_numbers_on_its_log_colour_bar(view, qtbot):
+    xs = np.linspace(-2.0, 2.0, 41)
+    z = 3.0 + np.add.outer(xs**2, xs**2) ** 6  # 3 .. about 1.7e6
+    view.set_field(xs, xs, z, (3.0, float(z.max())), [10.0, 1000.0], "log")
+    labels = view.color_bar_labels()
+    assert len(labels) >= 4 and all(float(t) > 0 for t in labels)
+    axis = view.color_bar.axis
+    font = axis.style.get("tickFont") or QtGui.QFont()
+    widest = max(QtGui.QFontMetrics(font).horizontalAdvance(t) for t in labels)
+    assert axis.width() >= widest  # pyqtgraph drops a label wider than its axis
+    shown = view.image_item.image
+    low, high = view.image_item.levels
+    spread = (shown[np.isfinite(shown)] - low) / (high - low)
+    assert np.mean(spread < 0.1) < 0.25  # not one colour

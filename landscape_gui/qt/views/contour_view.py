@@ -23,6 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from landscape_gui.core import colorscale
 from landscape_gui.qt.views.palette import (
     BASIN_COLORS,
     GRADIENT_COLOR,
@@ -140,6 +141,7 @@ class ContourView(QtWidgets.QWidget):
         self._dark = False
         self._big = False
         self._big_scale = 1.8
+        self._color_ticks: list[tuple[float, str]] = []
         self._levels = np.empty(0)
         self._domain: tuple[float, float, float, float] | None = None
         self._generator: contourpy.ContourGenerator | None = None
@@ -245,7 +247,7 @@ class ContourView(QtWidgets.QWidget):
         self._apply_style()
 
     # ------------------------------------------------------------------ the field
-    def set_field(self, xs, ys, z, z_limits, levels) -> None:
+    def set_field(self, xs, ys, z, z_limits, levels, color_scale: str = "linear") -> None:
         """Show heights z[i, j] = f(xs[i], ys[j]) as a colour image and level lines.
 
         The colour range is fixed by z_limits (not by z's own extremes) so the 3D view, the
@@ -261,9 +263,16 @@ class ContourView(QtWidgets.QWidget):
             z = np.where(finite, z, np.nan)
         lo, hi = self._safe_limits(z_limits)
 
-        self.image_item.setImage(z, levels=(lo, hi), autoLevels=False)
+        # Colours on a linear or logarithmic scale (core.colorscale); the colour bar's ticks
+        # are plain heights at their places on that scale, always labelled.
+        shown, color_limits = colorscale.values(z, (lo, hi), color_scale)
+        self.color_scale = color_scale
+        self.image_item.setImage(shown, levels=color_limits, autoLevels=False)
         self.image_item.setRect(self._pixel_rect(xs, ys))
-        self.color_bar.setLevels((lo, hi))
+        self.color_bar.setLevels(color_limits)
+        self._color_ticks = colorscale.ticks((lo, hi), color_scale)
+        self.color_bar.axis.setTicks([self._color_ticks])
+        self._fit_color_bar_axis()
 
         masked = np.ma.masked_array(z.T, mask=~finite.T)
         self._generator = contourpy.contour_generator(
@@ -279,6 +288,19 @@ class ContourView(QtWidgets.QWidget):
         if domain != self._domain:
             self._domain = domain
             self.reset_view()
+
+    def _fit_color_bar_axis(self) -> None:
+        """Wide enough for its widest number: pyqtgraph drops a tick label that does not fit
+        its axis, which left steep landscapes' colour bars without numbers."""
+        axis = self.color_bar.axis
+        font = axis.style.get("tickFont") or QtGui.QFont()
+        metrics = QtGui.QFontMetrics(font)
+        widest = max((metrics.horizontalAdvance(t) for _p, t in self._color_ticks), default=0)
+        axis.setWidth(widest + 16)
+
+    def color_bar_labels(self) -> list[str]:
+        """The colour bar's numbers, lowest first."""
+        return [text for _position, text in self._color_ticks]
 
     def levels(self) -> np.ndarray:
         """The contour levels currently drawn (a copy), lowest first."""
@@ -726,6 +748,7 @@ class ContourView(QtWidgets.QWidget):
             axis.setPen(pg.mkPen(fg))
             axis.setTextPen(pg.mkPen(fg))
             axis.setStyle(tickFont=tick_font)
+        self._fit_color_bar_axis()
         self._plot.setLabel("bottom", "x", **label_style)
         self._plot.setLabel("left", "y", **label_style)
         self.color_bar.getAxis("left").setLabel("f(x, y)", **label_style)

@@ -23,6 +23,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from landscape_gui.core import colorscale
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
@@ -391,9 +392,11 @@ class SurfaceView(QWidget):
         ys: np.ndarray,
         z: np.ndarray,
         z_limits: tuple[float, float],
+        color_scale: str = "linear",
     ) -> None:
         """Show true heights ``z[i, j] = f(xs[i], ys[j])`` (xs, ys increasing), clipped to
-        ``z_limits``; NaN and +-inf leave holes."""
+        ``z_limits``, coloured on ``color_scale`` ('linear' or 'log'); NaN and +-inf leave
+        holes."""
         xs = np.asarray(xs, dtype=float).ravel()
         ys = np.asarray(ys, dtype=float).ravel()
         z = np.asarray(z, dtype=float)
@@ -409,6 +412,11 @@ class SurfaceView(QWidget):
 
         finite = np.isfinite(z)
         t = np.where(finite, (np.clip(z, m.z_lo, m.z_hi) - m.z_lo) / (m.z_hi - m.z_lo), np.nan)
+        # Heights stay linear (the shape is the shape); colours follow the colour scale.
+        shade_t = t
+        if color_scale != "linear":
+            shown, (c_lo, c_hi) = colorscale.values(z, (m.z_lo, m.z_hi), color_scale)
+            shade_t = (shown - c_lo) / max(c_hi - c_lo, 1e-300)
         self._xd = m.x(xs)
         self._yd = m.y(ys)
         self._zd = t * BOX_HEIGHT
@@ -424,7 +432,8 @@ class SurfaceView(QWidget):
             verts[..., 2] = zd_filled
             verts = verts.reshape(-1, 3)
 
-            colors = _LUT[np.clip((np.nan_to_num(t, nan=0.0) * 255 + 0.5).astype(np.intp), 0, 255)]
+            index = (np.nan_to_num(shade_t, nan=0.0) * 255 + 0.5).astype(np.intp)
+            colors = _LUT[np.clip(index, 0, 255)]
             shade = self._shading(self._zd)
             colors[..., :3] *= shade[..., None]
             np.clip(colors, 0.0, 1.0, out=colors)
