@@ -529,7 +529,8 @@ def test_a_steep_landscape_has_numbers_on_its_log_colour_bar(view, qtbot):
     axis = view.color_bar.axis
     font = axis.style.get("tickFont") or QtGui.QFont()
     widest = max(QtGui.QFontMetrics(font).horizontalAdvance(t) for t in labels)
-    assert axis.width() >= widest  # pyqtgraph drops a label wider than its axis
+    # pyqtgraph drops a label wider than its axis: the axis widens to the widest one.
+    qtbot.waitUntil(lambda: axis.width() >= widest, timeout=3000)
     shown = view.image_item.image
     low, high = view.image_item.levels
     spread = (shown[np.isfinite(shown)] - low) / (high - low)
