@@ -26,6 +26,7 @@ from landscape_gui.core.landscape import (
     GridSample,
     Landscape,
     height_limits,
+    marked_critical_points,
     merge_critical_points,
 )
 from landscape_gui.core.optimizers import OPTIMIZERS
@@ -559,14 +560,20 @@ class Controller(QObject):
 
     def _show_critical_points(self, numeric, exact) -> None:
         self.critical_points = merge_critical_points(numeric, exact, self.state.domain)
-        points = [(p.x, p.y, p.kind, p.value, p.exact is not None) for p in self.critical_points]
+        marked = marked_critical_points(self.critical_points, self.state.probe)
+        # The list holds every point, the marked ones (nearest the probe) first.
+        listed = marked + [p for p in self.critical_points if p not in marked]
+        points = [(p.x, p.y, p.kind, p.value, p.exact is not None) for p in listed]
         note = ""
-        if len(self.critical_points) >= calculus.MAX_CRITICAL_POINTS:
-            note = f"Showing the first {calculus.MAX_CRITICAL_POINTS}; there are more."
+        if len(marked) < len(self.critical_points):
+            note = (
+                f"{len(marked)} of {len(self.critical_points)} marked on the map: the lowest "
+                "minimum, the highest maximum and those nearest the probe."
+            )
         elif not self.critical_points:
             note = "None inside the x and y ranges."
         self.views.readout.set_critical_points(points, note)
-        self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in self.critical_points])
+        self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in marked], note)
 
     def _analysis_key(self) -> tuple:
         return (self.state.formula, tuple(sorted(self.state.parameters.items())))

@@ -204,3 +204,16 @@ def test_a_race_names_its_runs_on_both_maps(headless, qtbot):
     views.descent.runRemoved.emit(0)  # one run left: nothing to tell apart, no legend
     qtbot.waitUntil(lambda: legend(views.contour) == [], timeout=5000)
     assert legend(views.surface) == []
+
+
+def test_many_critical_points_say_how_many_are_marked(headless, qtbot):
+    from landscape_gui.core import calculus
+
+    controller, views = headless
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.choose_preset("rastrigin")
+    points, note = views.readout.last("set_critical_points")
+    marked, map_note = views.contour.last("set_critical_points")
+    assert len(marked) == calculus.MAX_CRITICAL_POINTS < len(points)
+    assert note == map_note and note.startswith(f"{len(marked)} of {len(points)} marked")
+    assert any(abs(x) < 1e-6 and abs(y) < 1e-6 and kind == "minimum" for x, y, kind in marked)

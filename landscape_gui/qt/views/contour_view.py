@@ -205,6 +205,7 @@ class ContourView(QtWidgets.QWidget):
             self._plot.addItem(item)
         # The legend is the plot's title row: above the map, so it never covers the data.
         self._run_legend: list[tuple[str, str]] = []
+        self._critical_note = ""
         self._legend_text = ""
         self._plot_widget.installEventFilter(self)  # the legend is refitted to the width
 
@@ -634,8 +635,12 @@ class ContourView(QtWidgets.QWidget):
             for item in (line, dots, head):
                 item.show()
 
-    def set_critical_points(self, points: Sequence[tuple[float, float, str]]) -> None:
-        """Mark critical points by kind; the legend lists only the kinds present."""
+    def set_critical_points(
+        self, points: Sequence[tuple[float, float, str]], note: str = ""
+    ) -> None:
+        """Mark critical points by kind; the legend lists only the kinds present, and
+        ``note`` says when only some are marked ("50 of 121 ...")."""
+        self._critical_note = note
         by_kind: dict[str, list[tuple[float, float]]] = {k: [] for k in CRITICAL_POINT_STYLES}
         for x, y, kind in points:
             by_kind.setdefault(kind if kind in by_kind else "degenerate", []).append((x, y))
@@ -670,6 +675,9 @@ class ContourView(QtWidgets.QWidget):
                     f"━━ {name}",
                 )
             )
+        if self._critical_note:
+            count = self._critical_note.split(" marked")[0]  # "50 of 121"
+            parts.append((html.escape(f"({count} marked)"), f"({count} marked)"))
         for note in self._scale_note.split(" · ") if self._scale_note else []:
             parts.append((f"<i>{html.escape(note)}</i>", note))
         return parts
