@@ -170,8 +170,11 @@ def analyse(
         df_dx=to_input_syntax(tidied[1]),
         df_dy=to_input_syntax(tidied[2]),
         hessian=tuple(to_input_syntax(h) for h in tidied[3:]),
+        # f is typeset as typed (cos(2πx) stays cos(2πx), 0.26 stays 0.26); only the
+        # derivatives, which sympy wrote, are tidied.
         latex={
-            name: sp.latex(e) for name, e in zip(("f", "df_dx", "df_dy"), tidied[:3], strict=True)
+            name: sp.latex(e)
+            for name, e in zip(("f", "df_dx", "df_dy"), (expr, *tidied[1:3]), strict=True)
         },
     )
     try:

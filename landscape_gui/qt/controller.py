@@ -603,7 +603,7 @@ class Controller(QObject):
         self._analysed_key = self._requested_key
         self._math = (
             {
-                "f": f"f(x, y) = {analysis.f}",
+                "f": f"f(x, y) = {to_input_syntax(self.landscape.compiled.formula.expr)}",
                 "df_dx": f"∂f/∂x = {analysis.df_dx}",
                 "df_dy": f"∂f/∂y = {analysis.df_dy}",
                 "grad": f"∇f = ({analysis.df_dx}, {analysis.df_dy})",
