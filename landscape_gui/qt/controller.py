@@ -618,7 +618,8 @@ class Controller(QObject):
         views = self.views
         views.surface.set_wireframe(toggles.wireframe)
         views.contour.set_contours_visible(toggles.contours)
-        views.slices.setVisible(toggles.slices)
+        # S shows the two slices; the fan of slopes belongs to the gradient (G), not to them.
+        views.slices.set_parts(toggles.slices, toggles.gradient_arrow)
         self._field_scale = None
         if toggles.gradient_field and self.landscape is not None:
             d = self.state.domain
@@ -659,13 +660,14 @@ class Controller(QObject):
             views.slices.set_y_slice(
                 ys, self.landscape.value(np.full_like(ys, x), ys), x, y, r.f, r.df_dy
             )
+        else:
+            views.surface.set_slice_planes(None, None)
+        if toggles.gradient_arrow:
             angles = np.linspace(0.0, 2 * math.pi, FAN_SAMPLES)
             slopes = r.directional_derivative(angles)
             direction = r.ascent_direction
             grad_angle = math.atan2(direction[1], direction[0]) if direction else None
             views.slices.set_directional(angles, slopes, grad_angle, r.grad_norm)
-        else:
-            views.surface.set_slice_planes(None, None)
 
     def _arrow_note(self, readout) -> str:
         """What the arrows' lengths mean, said on the map; and that there is none when flat."""

@@ -20,4 +20,3 @@ def test_no_stage_points_at_a_place_the_window_does_not_have():
     for stage in STAGES:
         assert "under the caption" not in stage.text
         assert not re.search(r"\b(above|below) the fold\b", stage.text)
-

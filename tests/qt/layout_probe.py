@@ -265,6 +265,8 @@ def scene_report(window, presenting: bool) -> dict:
         r = controller.landscape.at(x, y)
         for name, item, t0 in (("x slice", x_plot, x), ("y slice", y_plot, y)):
             widget = item.getViewWidget()
+            if not widget.isVisible():
+                continue
             problems += plot_problems(name, item, widget, MIN_SLICE_DATA)
             (a0, a1), (b0, b1) = item.getViewBox().viewRange()
             if not (a0 <= t0 <= a1 and b0 <= r.f <= b1):
@@ -274,7 +276,7 @@ def scene_report(window, presenting: bool) -> dict:
                 )
         problems += plot_problems("fan", fan, fan.getViewWidget(), MIN_SLICE_DATA)
         (a0, a1), _ = fan.getViewBox().viewRange()
-        if not (a0 <= 0.0 and a1 >= 360.0):
+        if fan.getViewWidget().isVisible() and not (a0 <= 0.0 and a1 >= 360.0):
             problems.append(f"fan: shows {a0:.0f}..{a1:.0f} degrees, not all of 0..360")
 
     # The 3D view's labels: inside the view and apart.

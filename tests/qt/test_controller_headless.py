@@ -217,3 +217,17 @@ def test_many_critical_points_say_how_many_are_marked(headless, qtbot):
     assert len(marked) == calculus.MAX_CRITICAL_POINTS < len(points)
     assert note == map_note and note.startswith(f"{len(marked)} of {len(points)} marked")
     assert any(abs(x) < 1e-6 and abs(y) < 1e-6 and kind == "minimum" for x, y, kind in marked)
+
+
+def test_s_hides_the_slices_but_not_the_fan_of_slopes(headless):
+    controller, views = headless
+    controller.set_toggle("slices", True)
+    controller.set_toggle("gradient_arrow", True)
+    assert views.slices.last("set_parts") == (True, True)
+    controller.set_toggle("slices", False)
+    assert views.slices.last("set_parts") == (False, True)  # the fan belongs to the gradient
+    fans = len(views.slices.calls["set_directional"])
+    controller.set_probe(1.0, 2.0)
+    assert len(views.slices.calls["set_directional"]) > fans  # and still follows the probe
+    controller.set_toggle("gradient_arrow", False)
+    assert views.slices.last("set_parts") == (False, False)

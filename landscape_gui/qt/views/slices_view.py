@@ -318,6 +318,13 @@ class SlicesView(QtWidgets.QWidget):
         self._fan_title = "slope in each direction · Dᵤf = ∇f·u"
         self._retitle()
 
+    def set_parts(self, slices: bool, fan: bool) -> None:
+        """Show the two slices, the fan of slopes, both, or (neither) hide the view."""
+        self.x_slice.widget.setVisible(slices)
+        self.y_slice.widget.setVisible(slices)
+        self._fan_widget.setVisible(fan)
+        self.setVisible(slices or fan)
+
     # ------------------------------------------------------------------ access
     def titles(self) -> tuple[str, str, str]:
         """Plain text of the three titles (x slice, y slice, fan)."""
