@@ -290,7 +290,9 @@ def analyse(
             to_input_syntax(tidied[4]),
             to_input_syntax(tidied[5]),
         ),
-        latex=_latex(tidied[:3]),
+        # f is typeset as typed (cos(2πx) stays cos(2πx), 0.26 stays 0.26); only the
+        # derivatives, which sympy wrote, are tidied.
+        latex=_latex((expr, *tidied[1:3])),
     )
     places = where_not_differentiable(expr)
     if places:

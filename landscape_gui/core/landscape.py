@@ -457,8 +457,8 @@ class Landscape:
             points.append(
                 calculus.CriticalPoint(float(px), float(py), float(self.value(px, py)), kind)
             )
-            if len(points) >= calculus.MAX_CRITICAL_POINTS:
-                break
+        # All of them: which to mark when there are many is the caller's choice
+        # (marked_critical_points), never a cut in the order the starts happened to run.
         points.sort(key=lambda p: (p.x, p.y))
         return points
 
@@ -476,6 +476,29 @@ def merge_critical_points(
             merged.append(point)
     merged.sort(key=lambda p: (p.x, p.y))
     return merged
+
+
+def marked_critical_points(
+    points: list[calculus.CriticalPoint],
+    probe: tuple[float, float],
+    limit: int = calculus.MAX_CRITICAL_POINTS,
+) -> list[calculus.CriticalPoint]:
+    """The critical points worth marking when there are more than ``limit``: the lowest
+    minimum and the highest maximum always (the global ones a lesson asks about), then the
+    rest nearest the probe first. All of them, nearest first, when they fit."""
+    px, py = probe
+    by_distance = sorted(points, key=lambda p: (math.hypot(p.x - px, p.y - py), p.x, p.y))
+    if len(points) <= limit:
+        return by_distance
+    first: list[calculus.CriticalPoint] = []
+    minima = [p for p in points if p.kind == "minimum"]
+    maxima = [p for p in points if p.kind == "maximum"]
+    if minima:
+        first.append(min(minima, key=lambda p: p.value))
+    if maxima:
+        first.append(max(maxima, key=lambda p: p.value))
+    rest = [p for p in by_distance if p not in first]
+    return (first + rest)[:limit]
 
 
 def height_limits(z: np.ndarray) -> tuple[float, float]:

@@ -28,8 +28,8 @@ _SQUARE = Domain(-5, 5, -5, 5)
 STAGES: tuple[LessonStage, ...] = (
     LessonStage(
         "From a curve to a landscape",
-        "A function of one variable draws a curve. z = x² ignores y, so every slice along y "
-        "is the same parabola: a curve swept into a trough. Press L for the next stage.",
+        "One input draws a curve. z = x² ignores y, so every slice along y is the same "
+        "parabola: a curve swept into a trough. Press L for the next stage.",
         "x^2",
         _SQUARE,
         (3.0, 0.0),
@@ -37,38 +37,38 @@ STAGES: tuple[LessonStage, ...] = (
     ),
     LessonStage(
         "Two inputs: a landscape",
-        "Let both inputs in: z = x² + y² is a bowl, lowest at the origin. The contour map is "
-        "the same landscape seen from above: each ring joins points of equal height.",
+        "With both inputs in, z = x² + y² is a bowl, lowest at the origin. The contour map "
+        "shows it from above: each ring joins points of equal height.",
         "x^2 + y^2",
         _SQUARE,
         (3.0, 4.0),
         {"slices": False, "gradient_arrow": False, "path_preview": False, "contours": True},
     ),
     LessonStage(
-        "Partial derivatives: freeze one knob",
-        "Hold y still and f(x, y) = x² + 3xy + y² is a curve in x: its slope is ∂f/∂x = 2x + "
-        "3y. Hold x still for ∂f/∂y = 3x + 2y. The two slices below are those curves; the red "
-        "lines are their slopes. Drag the point on the map to move them.",
+        "Partial derivatives",
+        "Freeze one knob: hold y and f = x² + 3xy + y² is a curve in x, slope ∂f/∂x = "
+        "2x + 3y; hold x for ∂f/∂y = 3x + 2y. The slices below show both, slopes in red: at "
+        "(2, −1) they are 1 and 4.",
         "x^2 + 3xy + y^2",
         _SQUARE,
-        (1.0, 1.0),
+        (2.0, -1.0),  # slopes 1 and 4: the two partials can be told apart at a glance
         {"slices": True, "gradient_arrow": False, "tangent_plane": False, "path_preview": False},
     ),
     LessonStage(
-        "The gradient: steepest uphill",
-        "Bundle the two slopes into one arrow: ∇f = (∂f/∂x, ∂f/∂y). On the bowl at (3, 4) it is "
-        "(6, 8): straight away from the centre, length 10, and at right angles to the contour "
-        "through the point. The fan of slopes shows every direction: largest along ∇f.",
+        "The gradient",
+        "Steepest uphill: ∇f = (∂f/∂x, ∂f/∂y) bundles the two slopes into one arrow. On the "
+        "bowl at (3, 4) it is (6, 8): straight away from the centre, length 10, at right "
+        "angles to the contour. The fan of slopes below peaks along ∇f.",
         "x^2 + y^2",
         _SQUARE,
         (3.0, 4.0),
         {"slices": True, "gradient_arrow": True, "gradient_field": True, "path_preview": False},
     ),
     LessonStage(
-        "Gradient descent: step against it, repeat",
-        "The blindfolded hiker's rule: new = old − step size × ∇f. Press Space to take one "
-        "step; the line under the caption writes the arithmetic out. Repeat until the gradient "
-        "shrinks to zero: flat ground, the bottom of the valley.",
+        "Gradient descent",
+        "Step against it, repeat: new = old − step size × ∇f. Press Space for one step; the box "
+        "“The last step, in numbers” on the left writes it out. Repeat until the gradient "
+        "shrinks to zero: the bottom of the valley.",
         "x^2 + y^2",
         _SQUARE,
         (3.0, 4.0),
@@ -76,10 +76,10 @@ STAGES: tuple[LessonStage, ...] = (
         learning_rate=0.1,
     ),
     LessonStage(
-        "Which valley? It depends where you start",
-        "Himmelblau's function has four valleys. Descent finds the one whose basin it starts "
-        "in: press B to colour every start by the valley it reaches, then move the start "
-        "point with the mouse or Alt+arrows and step again.",
+        "Which valley?",
+        "It depends where you start: Himmelblau's function has four valleys; descent ends in "
+        "the one whose basin it starts in. Press B to colour every start by its valley, then "
+        "move the start point (mouse or Alt+arrows) and step again.",
         "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
         _SQUARE,
         (0.0, 0.0),

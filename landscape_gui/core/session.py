@@ -387,8 +387,10 @@ def _parse_json(text: str) -> object:
     try:
         return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
+        # Some of json's messages end in "starting at": no second "at" after them.
+        joint = " " if exc.msg.endswith(" at") else " at "
         raise SessionError(
-            f"not valid JSON (truncated or damaged?): {exc.msg} at line {exc.lineno}, "
+            f"not valid JSON (truncated or damaged?): {exc.msg}{joint}line {exc.lineno}, "
             f"column {exc.colno}"
         ) from None
     except RecursionError:

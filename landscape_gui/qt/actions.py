@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
@@ -222,8 +223,43 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 
+K = Qt.Key
+# Keys every keyboard has. A platform's standard bindings also name keys few keyboards have
+# (Save, Exit, Undo, F14 on KDE and old Sun layouts): they still work, but the overlay, menus
+# and tips list only what people can find on their keyboard.
+_KEYBOARD_KEYS = {
+    K.Key_Escape,
+    K.Key_Tab,
+    K.Key_Backspace,
+    K.Key_Return,
+    K.Key_Enter,
+    K.Key_Insert,
+    K.Key_Delete,
+    K.Key_Home,
+    K.Key_End,
+    K.Key_Left,
+    K.Key_Up,
+    K.Key_Right,
+    K.Key_Down,
+    K.Key_PageUp,
+    K.Key_PageDown,
+    K.Key_Space,
+    *(getattr(K, f"Key_F{n}") for n in range(1, 13)),
+}
+
+
+def on_every_keyboard(sequence: QKeySequence) -> bool:
+    """Whether each key of the sequence is on an ordinary keyboard."""
+    for index in range(sequence.count()):
+        key = sequence[index].key()
+        if key not in _KEYBOARD_KEYS and key >= 0x01000000:  # beyond Latin-1: a special key
+            return False
+    return not sequence.isEmpty()
+
+
 def shortcut_texts(spec: ActionSpec) -> list[str]:
-    """The shortcuts as people read them on this platform (e.g. 'Ctrl+Z')."""
+    """The shortcuts as people read them on this platform (e.g. 'Ctrl+Z'), without keys
+    few keyboards have."""
     texts: list[str] = []
     for shortcut in spec.shortcuts:
         if isinstance(shortcut, QKeySequence.StandardKey):
@@ -231,6 +267,8 @@ def shortcut_texts(spec: ActionSpec) -> list[str]:
         else:
             sequences = [QKeySequence(shortcut)]
         for sequence in sequences:
+            if not on_every_keyboard(sequence):
+                continue
             text = sequence.toString(QKeySequence.SequenceFormat.NativeText)
             if text and text not in texts:
                 texts.append(text)

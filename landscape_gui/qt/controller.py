@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from landscape_gui import startup
-from landscape_gui.core import arrows, calculus, lesson
+from landscape_gui.core import arrows, calculus, colorscale, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
     DEFAULT_PARAMETER_VALUE,
@@ -26,6 +26,7 @@ from landscape_gui.core.landscape import (
     Domain,
     GridSample,
     Landscape,
+    marked_critical_points,
     merge_critical_points,
 )
 from landscape_gui.core.optimizers import OPTIMIZERS
@@ -106,6 +107,8 @@ class Controller(QObject):
         self.landscape: Landscape | None = None
         self.grid: GridSample | None = None
         self.z_limits = (0.0, 1.0)
+        self.color_scale_mode = "auto"
+        self.color_scale = "linear"
         self.arrow_scale = 1.0  # gradient arrows are arrow_scale × ∇f long (per landscape)
         self._field_scale: float | None = None
         self.critical_points: list[calculus.CriticalPoint] = []
@@ -625,11 +628,7 @@ class Controller(QObject):
         self.grid = scene.grid
         self.z_limits = scene.z_limits
         self.arrow_scale = self._choose_arrow_scale()
-        views = self.views
-        views.surface.set_surface(self.grid.xs, self.grid.ys, self.grid.z, self.z_limits)
-        views.contour.set_field(
-            self.grid.xs, self.grid.ys, self.grid.z, self.z_limits, scene.levels
-        )
+        self._draw_heights()
         self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
         exact = self.analysis.critical_points if self._analysis_is_current() else []
@@ -661,14 +660,20 @@ class Controller(QObject):
 
     def _show_critical_points(self, numeric, exact) -> None:
         self.critical_points = merge_critical_points(numeric, exact, self.state.domain)
-        points = [(p.x, p.y, p.kind, p.value, p.exact is not None) for p in self.critical_points]
+        marked = marked_critical_points(self.critical_points, self.state.probe)
+        # The list holds every point, the marked ones (nearest the probe) first.
+        listed = marked + [p for p in self.critical_points if p not in marked]
+        points = [(p.x, p.y, p.kind, p.value, p.exact is not None) for p in listed]
         note = ""
-        if len(self.critical_points) >= calculus.MAX_CRITICAL_POINTS:
-            note = f"Showing the first {calculus.MAX_CRITICAL_POINTS}; there are more."
+        if len(marked) < len(self.critical_points):
+            note = (
+                f"{len(marked)} of {len(self.critical_points)} marked on the map: the lowest "
+                "minimum, the highest maximum and those nearest the probe."
+            )
         elif not self.critical_points:
             note = "None inside the x and y ranges."
         self.views.readout.set_critical_points(points, note)
-        self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in self.critical_points])
+        self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in marked], note)
 
     def _analysis_key(self) -> tuple:
         return (self.state.formula, tuple(sorted(self.state.parameters.items())))
@@ -708,7 +713,7 @@ class Controller(QObject):
         self._analysed_key = self._requested_key
         self._math = (
             {
-                "f": f"f(x, y) = {analysis.f}",
+                "f": f"f(x, y) = {to_input_syntax(self.landscape.compiled.formula.expr)}",
                 "df_dx": f"∂f/∂x = {analysis.df_dx}",
                 "df_dy": f"∂f/∂y = {analysis.df_dy}",
                 "grad": f"∇f = ({analysis.df_dx}, {analysis.df_dy})",
@@ -723,7 +728,8 @@ class Controller(QObject):
         views = self.views
         views.surface.set_wireframe(toggles.wireframe)
         views.contour.set_contours_visible(toggles.contours)
-        views.slices.setVisible(toggles.slices)
+        # S shows the two slices; the fan of slopes belongs to the gradient (G), not to them.
+        views.slices.set_parts(toggles.slices, toggles.gradient_arrow)
         self._field_scale = None
         if toggles.gradient_field and self.landscape is not None:
             d = self.state.domain
@@ -764,13 +770,14 @@ class Controller(QObject):
             views.slices.set_y_slice(
                 ys, self.landscape.value(np.full_like(ys, x), ys), x, y, r.f, r.df_dy
             )
+        else:
+            views.surface.set_slice_planes(None, None)
+        if toggles.gradient_arrow:
             angles = np.linspace(0.0, 2 * math.pi, FAN_SAMPLES)
             slopes = r.directional_derivative(angles)
             direction = r.ascent_direction
             grad_angle = math.atan2(direction[1], direction[0]) if direction else None
             views.slices.set_directional(angles, slopes, grad_angle, r.grad_norm)
-        else:
-            views.surface.set_slice_planes(None, None)
 
     def _arrow_note(self, readout) -> str:
         """What the arrows' lengths mean, said on the map; and that there is none when flat."""
@@ -781,6 +788,30 @@ class Controller(QObject):
         if self._field_scale is not None and self._field_scale != self.arrow_scale:
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note
+
+    def _draw_heights(self) -> None:
+        """The surface and the map's colours and levels, on the chosen colour scale."""
+        grid = self.grid
+        self.color_scale = colorscale.choose(grid.z, self.z_limits, self.color_scale_mode)
+        levels = colorscale.levels(self.z_limits, self.color_scale, 20)
+        views = self.views
+        views.surface.set_surface(grid.xs, grid.ys, grid.z, self.z_limits, self.color_scale)
+        views.contour.set_field(grid.xs, grid.ys, grid.z, self.z_limits, levels, self.color_scale)
+
+    def set_color_scale(self, mode: str) -> None:
+        """'auto' (logarithmic for steep landscapes), 'linear' or 'log': a preference of this
+        window, not of the session."""
+        if mode not in colorscale.SCALES:
+            raise ValueError(f"no colour scale called {mode}")
+        self.color_scale_mode = mode
+        if self.grid is not None:
+            self._draw_heights()
+            self.runs.redraw()  # paths and probe sit on the redrawn surface
+
+    def set_map_aspect(self, mode: str) -> None:
+        """How the contour map scales x against y: 'auto', 'equal' or 'fill' (a preference
+        of this window, not of the session)."""
+        self.views.contour.set_aspect_mode(mode)
 
     def set_dark(self, dark: bool) -> None:
         self._dark = dark

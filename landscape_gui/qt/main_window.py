@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QActionGroup
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QActionGroup, QFont
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -39,9 +39,26 @@ from landscape_gui.qt.views.shortcut_overlay import ShortcutOverlay
 from landscape_gui.qt.views.slices_view import SlicesView
 from landscape_gui.qt.views.surface_view import SurfaceView
 
-PRESENTATION_FONT_PIXELS = 24
-PRESENTATION_SIDE_SHARE = 0.34  # the side panel's share of the width in presentation mode
+DEFAULT_SIZE = (1600, 1000)  # the first window, on a screen with room for it
+# Presentation mode scales type with the screen: a projector shows 720 lines as large as 1080,
+# so text is a share of the screen's height (body text about 1/40 of it), never fixed pixels.
+PRESENTATION_TEXT_SHARE = 1 / 40
+NORMAL_TEXT_PIXELS = 13  # the views' normal body text, which presentation mode scales from
+PRESENTATION_SIDE_SHARE = 0.32  # the lesson column's share of the width in presentation mode
+PRESENTATION_SIDE_LIMITS = (270, 600)
+PRESENTATION_SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
+PRESENTATION_MAPS_SHARE = 0.6  # of the height right of the lesson column: maps, then slices
 RESOLUTIONS = (100, 200, 300, 400)
+COLOR_SCALES = {
+    "auto": "Automatic: logarithmic for steep landscapes",
+    "linear": "Linear",
+    "log": "Logarithmic (height above the lowest)",
+}
+MAP_ASPECTS = {
+    "auto": "Equal x and y scales when they fit, else fill",
+    "equal": "Always equal x and y scales",
+    "fill": "Always fill the panel",
+}
 
 
 @dataclass
@@ -72,8 +89,11 @@ def _titled(title: str, widget: QWidget) -> QWidget:
     layout.setContentsMargins(2, 2, 2, 2)
     layout.setSpacing(2)
     label = QLabel(f"<b>{title}</b>")
-    # A long title must not set the view's minimum width (it would at presentation sizes).
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setObjectName("viewTitle")
+    # A long title must not set the view's minimum width (it would at presentation sizes):
+    # it wraps onto a second line instead of being cut.
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
     layout.addWidget(label)
     layout.addWidget(widget, 1)
     return frame
@@ -126,8 +146,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Click or drag on the contour map to move the probe point. F1 lists every key."
         )
-        self.resize(1600, 1000)
-        self._restore_geometry()
+        self._fit_to_screen()
         self._apply_appearance()
         self.controller.start()
         self._sync_checks()
@@ -147,8 +166,9 @@ class MainWindow(QMainWindow):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(260)
         self.side_panel = scroll
+        self._side_layout = side_layout
 
         maps = QSplitter(Qt.Orientation.Horizontal)
         maps.addWidget(_titled("Surface z = f(x, y)", views.surface))
@@ -161,8 +181,9 @@ class MainWindow(QMainWindow):
         center = QSplitter(Qt.Orientation.Vertical)
         center.addWidget(maps)
         center.addWidget(views.slices)
-        center.setStretchFactor(0, 3)
+        center.setStretchFactor(0, 2)
         center.setStretchFactor(1, 1)
+        center.setSizes([680, 320])
         center.setChildrenCollapsible(False)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -181,6 +202,7 @@ class MainWindow(QMainWindow):
         central_layout.setSpacing(0)
         central_layout.addWidget(views.caption)
         central_layout.addWidget(self.splitter, 1)
+        self._central_layout = central_layout
         self.setCentralWidget(central)
 
     def _handlers(self) -> dict:
@@ -281,6 +303,30 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"appearance_{key}")
             action.triggered.connect(lambda _c=False, k=key: self.set_appearance(k))
             group.addAction(action)
+        scale_menu = view_menu.addMenu("&Colour scale")
+        group = QActionGroup(self)
+        current = str(self._settings().value("view/color_scale", "auto"))
+        current = current if current in COLOR_SCALES else "auto"
+        for key, text in COLOR_SCALES.items():
+            action = scale_menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            action.setObjectName(f"color_scale_{key}")
+            action.triggered.connect(lambda _c=False, k=key: self.set_color_scale(k))
+            group.addAction(action)
+        self.controller.set_color_scale(current)
+        aspect = view_menu.addMenu("Map &scales")
+        group = QActionGroup(self)
+        current = str(self._settings().value("view/map_aspect", "auto"))
+        current = current if current in MAP_ASPECTS else "auto"
+        for key, text in MAP_ASPECTS.items():
+            action = aspect.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            action.setObjectName(f"map_aspect_{key}")
+            action.triggered.connect(lambda _c=False, k=key: self.set_map_aspect(k))
+            group.addAction(action)
+        self.controller.set_map_aspect(current)
         resolution = view_menu.addMenu("Grid &resolution")
         group = QActionGroup(self)
         for size in RESOLUTIONS:
@@ -307,6 +353,14 @@ class MainWindow(QMainWindow):
         dark = self._dark_preferred()
         apply_palette(dark)
         self.controller.set_dark(dark)
+
+    def set_color_scale(self, mode: str) -> None:
+        self._settings().setValue("view/color_scale", mode)
+        self.controller.set_color_scale(mode)
+
+    def set_map_aspect(self, mode: str) -> None:
+        self._settings().setValue("view/map_aspect", mode)
+        self.controller.set_map_aspect(mode)
 
     def set_resolution(self, size: int) -> None:
         self._settings().setValue("view/resolution", size)
@@ -385,49 +439,71 @@ class MainWindow(QMainWindow):
             self.actions["full_screen"].setChecked(False)
 
     def set_presentation(self, on: bool) -> None:
-        """Full screen, big type and thick lines, with only what the class needs to see."""
+        """Full screen for a projector: the 3D view and the contour map get the room; a lesson
+        column on the left holds only what the class reads (the caption, the formula, the step
+        counter and the step's arithmetic) and the buttons a teacher touches, in type sized for
+        the back row. Leaving puts every widget, font and size back as it was."""
         if on == (self._presentation_saved is not None):
             return
-        app = QApplication.instance()
         views = self.views
         if on:
             self._presentation_saved = {
-                "font": app.font(),
+                "font": self.centralWidget().font(),
+                "font_resolved": self.centralWidget().testAttribute(Qt.WidgetAttribute.WA_SetFont),
                 "splitter": self.splitter.saveState(),
                 "maps_splitter": self.maps_splitter.saveState(),
+                "center_splitter": self.center_splitter.saveState(),
                 "full_screen": self.isFullScreen(),
                 "maximized": self.isMaximized(),
                 "toolbar": self.toolbar.isVisible(),
                 "readout": views.readout.isVisible(),
                 "status_bar": self.statusBar().isVisible(),
                 "geometry": self.geometry(),
+                "side_spacing": self._side_layout.spacing(),
+                "side_margins": self._side_layout.contentsMargins(),
             }
-            font = app.font()
-            font.setPixelSize(PRESENTATION_FONT_PIXELS)
-            app.setFont(font)
+            screen = self.screen().geometry()
+            scale = self.presentation_scale()
+            # The window's own widgets scale; the application font (dialogs, menus) does not.
+            font = QFont(self.centralWidget().font())
+            font.setPixelSize(round(NORMAL_TEXT_PIXELS * scale))
+            self.centralWidget().setFont(font)
             self.menuBar().hide()
             self.toolbar.hide()
             self.statusBar().hide()
             views.readout.hide()
+            # The caption joins the lesson column, at its top.
+            self._central_layout.removeWidget(views.caption)
+            self._side_layout.insertWidget(0, views.caption)
+            views.caption.show()  # a reparented widget shows only on the next event turn
+            for view in views.all():
+                view.set_presentation(True, scale)
             views.formula.set_compact(True)
             views.descent.set_compact(True)
-            for view in views.all():
-                view.set_presentation(True)
+            self._side_layout.setSpacing(4)
+            self._side_layout.setContentsMargins(4, 4, 4, 4)
             # Without a window manager (a bare X server) full screen does not resize by itself.
-            self.setGeometry(self.screen().geometry())
+            self.setGeometry(screen)
             self.showFullScreen()
-            # After the resize has reached the splitter, or it rescales these sizes itself.
-            QTimer.singleShot(50, self._presentation_split)
+            self._presentation_split()
         else:
             saved = self._presentation_saved
             self._presentation_saved = None
-            app.setFont(saved["font"])
+            if saved["font_resolved"]:
+                self.centralWidget().setFont(saved["font"])
+            else:
+                self.centralWidget().setFont(QFont())  # inherit from the application again
             self.menuBar().show()
             self.toolbar.setVisible(saved["toolbar"])
             self.statusBar().setVisible(saved["status_bar"])
             views.readout.setVisible(saved["readout"])
+            self._side_layout.removeWidget(views.caption)
+            self._central_layout.insertWidget(0, views.caption)
+            views.caption.show()
             views.formula.set_compact(False)
             views.descent.set_compact(False)
+            self._side_layout.setSpacing(saved["side_spacing"])
+            self._side_layout.setContentsMargins(saved["side_margins"])
             for view in views.all():
                 view.set_presentation(False)
             if saved["full_screen"]:
@@ -436,21 +512,37 @@ class MainWindow(QMainWindow):
                 self.showMaximized()
             else:
                 self.showNormal()
-                self.setGeometry(saved["geometry"])
+                self.setGeometry(self._clamped(saved["geometry"]))
             self.splitter.restoreState(saved["splitter"])
             self.maps_splitter.restoreState(saved["maps_splitter"])
+            self.center_splitter.restoreState(saved["center_splitter"])
         self.actions["full_screen"].blockSignals(True)
         self.actions["full_screen"].setChecked(self.isFullScreen())
         self.actions["full_screen"].blockSignals(False)
 
+    def presentation_scale(self) -> float:
+        """How much larger than normal presentation type is on this window's screen."""
+        height = self.screen().geometry().height()
+        return max(1.3, height * PRESENTATION_TEXT_SHARE / NORMAL_TEXT_PIXELS)
+
     def _presentation_split(self) -> None:
-        if self._presentation_saved is not None:
-            width = self.splitter.width()
-            self.splitter.setSizes(
-                [int(width * PRESENTATION_SIDE_SHARE), int(width * (1 - PRESENTATION_SIDE_SHARE))]
-            )
-            center = self.splitter.sizes()[1]
-            self.maps_splitter.setSizes([center // 2, center - center // 2])
+        """The lesson column's width and the maps' and slices' shares, for the screen's size
+        (not for the window's: a full-screen resize may not have arrived yet)."""
+        if self._presentation_saved is None:
+            return
+        screen = self.screen().geometry()
+        low, high = PRESENTATION_SIDE_LIMITS
+        side = int(min(max(screen.width() * PRESENTATION_SIDE_SHARE, low), high))
+        rest = screen.width() - side - self.splitter.handleWidth()
+        self.splitter.setSizes([side, rest])
+        # The contour map needs more width than the 3D view: its axes and colour bar take
+        # some, and its data area must hold the probe, arrow and level labels.
+        maps = rest - self.maps_splitter.handleWidth()
+        surface = int(maps * PRESENTATION_SURFACE_SHARE)
+        self.maps_splitter.setSizes([surface, maps - surface])
+        height = screen.height() - self.center_splitter.handleWidth()
+        top = int(height * PRESENTATION_MAPS_SHARE)
+        self.center_splitter.setSizes([top, height - top])
 
     def is_presenting(self) -> bool:
         return self._presentation_saved is not None
@@ -470,19 +562,72 @@ class MainWindow(QMainWindow):
     def _settings(self):
         return app_settings()
 
-    def _restore_geometry(self) -> None:
-        if not self._remember_geometry:
+    def _geometry_key(self, screen=None) -> str:
+        """Geometry is remembered per screen (name and size): a laptop's window size is no
+        use on the classroom projector, and the other way round."""
+        screen = screen or self.screen()
+        size = screen.geometry().size()
+        name = screen.name().replace("/", "_") or "screen"
+        return f"window/geometry/{name} {size.width()}x{size.height()}"
+
+    def _fit_to_screen(self) -> None:
+        """Open at the remembered size for this screen, else at the default size; either way
+        clamped to the screen's available area (an old geometry may no longer fit)."""
+        available = self.screen().availableGeometry()
+        if self._remember_geometry:
+            settings = self._settings()
+            geometry = settings.value(self._geometry_key())
+            if not isinstance(geometry, QByteArray):
+                geometry = settings.value("window/geometry")  # saved before per-screen keys
+            if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+                if not (self.isMaximized() or self.isFullScreen()):
+                    self.setGeometry(self._clamped(self.geometry()))
+                splitter = settings.value("window/splitter")
+                if isinstance(splitter, QByteArray) and self.splitter.restoreState(splitter):
+                    return
+                self._share_width()
+                return
+        width = min(DEFAULT_SIZE[0], available.width())
+        height = min(DEFAULT_SIZE[1], available.height())
+        rect = QRect(0, 0, width, height)
+        rect.moveCenter(available.center())
+        self.setGeometry(self._clamped(rect))
+        self._share_width()
+
+    def _share_width(self) -> None:
+        """The side panel takes a quarter of a small window (at most 380 px): the maps need
+        the rest more."""
+        width = self.geometry().width()
+        side = max(self.side_panel.minimumWidth(), min(380, width // 4))
+        self.splitter.setSizes([side, width - side])
+
+    def _clamped(self, rect: QRect) -> QRect:
+        """rect (a client geometry) shrunk and moved so the window, frame included, lies in
+        the screen's available area."""
+        available = self.screen().availableGeometry()
+        frame = self.frameGeometry()
+        geometry = self.geometry()
+        left = max(geometry.left() - frame.left(), 0)
+        top = max(geometry.top() - frame.top(), 0)
+        right = max(frame.right() - geometry.right(), 0)
+        bottom = max(frame.bottom() - geometry.bottom(), 0)
+        width = min(rect.width(), available.width() - left - right)
+        height = min(rect.height(), available.height() - top - bottom)
+        x = min(max(rect.x(), available.left() + left), available.right() - right - width + 1)
+        y = min(max(rect.y(), available.top() + top), available.bottom() - bottom - height + 1)
+        return QRect(x, y, width, height)
+
+    def _keep_on_screen(self) -> None:
+        """Once shown (and the frame's size is known): pull the window inside its screen."""
+        if self.isFullScreen() or self.isMaximized() or self._presentation_saved is not None:
             return
-        settings = self._settings()
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        splitter = settings.value("window/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
+        available = self.screen().availableGeometry()
+        if not available.contains(self.frameGeometry()):
+            self.setGeometry(self._clamped(self.geometry()))
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        QTimer.singleShot(0, self._keep_on_screen)
         if not self._maps_balanced:
             # The 3D view and the contour map start with equal halves (their size hints
             # differ a lot, so the splitter alone would squeeze one of them); once the
@@ -498,6 +643,8 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         if self.overlay.isVisible():
             self.overlay.setGeometry(self.rect())
+        if self._presentation_saved is not None:
+            self._presentation_split()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self._closed:  # closed already (a second close() before the deferred delete)
@@ -509,7 +656,9 @@ class MainWindow(QMainWindow):
         self._closed = True
         if self._remember_geometry:
             settings = self._settings()
-            settings.setValue("window/geometry", self.saveGeometry())
+            if self._presentation_saved is not None:
+                self.set_presentation(False)  # remember the normal window, not the projector's
+            settings.setValue(self._geometry_key(), self.saveGeometry())
             settings.setValue("window/splitter", self.splitter.saveState())
         self.files.shutdown()
         self.controller.shutdown()

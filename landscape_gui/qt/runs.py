@@ -397,6 +397,15 @@ class RunsController(QObject):
                 contour_paths.append((ahead[:, :2], color, True))
         views.surface.set_paths(surface_paths)
         views.contour.set_paths(contour_paths)
+        # A race names its runs on both maps, in their colours.
+        legend = [
+            (run_name(settings), run_color(index))
+            for index, settings in enumerate(state.runs)
+            if settings.visible
+        ]
+        legend = legend if len(state.runs) > 1 else []
+        views.surface.set_run_legend(legend)
+        views.contour.set_run_legend(legend)
 
     def _draw_details(self) -> None:
         row = self.model.selected_row()

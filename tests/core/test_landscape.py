@@ -115,3 +115,27 @@ def test_a_very_flat_bottom_is_not_listed_as_many_critical_points():
 def test_huge_curvature_does_not_warn():
     # filterwarnings=error: an overflow warning here would fail the test.
     Landscape.from_text("sinh(x) * cosh(y)").find_critical_points()
+
+
+def test_many_critical_points_are_all_found_and_the_ones_that_matter_marked():
+    from landscape_gui.core import calculus
+    from landscape_gui.core.landscape import marked_critical_points
+
+    rastrigin = Landscape.from_text(
+        "20 + x^2 - 10cos(2pi x) + y^2 - 10cos(2pi y)", domain=Domain(-5.12, 5.12, -5.12, 5.12)
+    )
+    points = rastrigin.find_critical_points()
+    assert len(points) > calculus.MAX_CRITICAL_POINTS  # not cut at 50 in the order found
+    assert any(abs(p.x) < 1e-6 and abs(p.y) < 1e-6 and p.kind == "minimum" for p in points)
+    probe = (3.0, 4.0)
+    marked = marked_critical_points(points, probe)
+    assert len(marked) == calculus.MAX_CRITICAL_POINTS
+    lowest = min((p for p in points if p.kind == "minimum"), key=lambda p: p.value)
+    assert lowest in marked and abs(lowest.x) < 1e-6 and abs(lowest.y) < 1e-6
+    # The rest are the nearest the probe: nothing left out is nearer than what was kept.
+    kept = [p for p in marked if p is not lowest and p.kind != "maximum"]
+    farthest_kept = max(math.hypot(p.x - 3, p.y - 4) for p in kept)
+    left_out = [p for p in points if p not in marked]
+    assert min(math.hypot(p.x - 3, p.y - 4) for p in left_out) >= farthest_kept - 1e-9
+    few = points[:10]
+    assert sorted(marked_critical_points(few, probe), key=lambda p: (p.x, p.y)) == few

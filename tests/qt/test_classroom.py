@@ -223,3 +223,18 @@ def test_the_lesson_steps_through_the_seeds_story_with_l(qtbot, window):
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
         window.controller.set_formula("x^2 - y^2")
     assert window.controller.lesson_index is None
+
+
+def test_the_keys_listed_are_on_every_keyboard(qapp):
+    from PySide6.QtGui import QKeySequence
+
+    from landscape_gui.qt.actions import on_every_keyboard
+
+    # What KDE's standard bindings add: they keep working but are not listed.
+    for exotic in ("Shift+Save", "Exit", "F14", "Undo"):
+        assert not on_every_keyboard(QKeySequence(exotic)), exotic
+    for plain in ("Ctrl+Shift+S", "Ctrl+Q", "F5", "Shift+Right", "?", "+", "Esc"):
+        assert on_every_keyboard(QKeySequence(plain)), plain
+    listed = [text for spec in ACTIONS for text in shortcut_texts(spec)]
+    assert all(on_every_keyboard(QKeySequence(text)) for text in listed)
+    assert not any(word in text for text in listed for word in ("Save", "Exit", "Undo", "F14"))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 from PySide6.QtTest import QTest
 
 from landscape_gui.qt.views.contour_view import ContourView
@@ -119,7 +119,8 @@ def test_contours_can_be_hidden(view):
     assert view.contour_item.isVisible()
 
 
-def test_view_is_aspect_locked_and_framed_on_the_domain(view, qtbot):
+def test_equal_scales_frame_the_whole_domain(view, qtbot):
+    view.set_aspect_mode("equal")  # a 4:1 domain would fill the panel automatically
     xs = np.linspace(-4.0, 4.0, 81)
     ys = np.linspace(-1.0, 1.0, 21)
     z = np.add.outer(xs, ys)
@@ -212,7 +213,7 @@ def test_gradient_arrow_is_perpendicular_to_the_level_line_through_the_probe(vie
     direction = shaft[1] - shaft[0]
     # The arrow is scale × grad f: its length is the steepness.
     assert direction == pytest.approx([0.1 * gx, 0.1 * gy])
-    assert view.scale_note.toPlainText() == "arrow = 0.1 × ∇f"
+    assert view.scale_note_text() == "arrow = 0.1 × ∇f"
     cos_to_gradient = direction @ [gx, gy] / (np.hypot(*direction) * math.hypot(gx, gy))
     assert cos_to_gradient == pytest.approx(1.0, abs=1e-9)
     assert (view.arrow_head.pos().x(), view.arrow_head.pos().y()) == pytest.approx(tuple(shaft[1]))
@@ -280,7 +281,7 @@ def test_arrow_length_is_the_steepness_and_it_is_cut_at_the_edge(view):
     # From (2, 2) the arrow 0.5 × (4, 4) would reach (4, 4): it stops at the map's edge.
     view.set_probe(2.0, 2.0, 4.0, 4.0, 8.0, scale=0.5, note="arrow = 0.5 × ∇f")
     assert _data(view.arrow_shaft)[1] == pytest.approx([3.0, 3.0])
-    assert "cut at the map's edge" in view.scale_note.toPlainText()
+    assert "cut at the map's edge" in view.scale_note_text()
 
 
 def test_gradient_field_arrows_are_as_long_as_the_ground_is_steep(view):
@@ -347,12 +348,16 @@ def test_critical_points_by_kind_with_legend(view):
     assert view.critical_items["minimum"].opts["symbol"] == "t"  # triangle down
     assert view.critical_items["maximum"].opts["symbol"] == "t1"  # triangle up
     assert view.critical_items["saddle"].opts["symbol"] == "x"
-    legend_names = [label.text for _sample, label in view.legend.items]
-    assert legend_names == ["minimum", "saddle"]
+    assert view.legend_entries() == ["▽ minimum", "✕ saddle"]
+    # The legend is the row above the map: it never covers the data area.
+    title = view.export_item().titleLabel
+    assert title.isVisible()
+    assert not title.sceneBoundingRect().intersects(view.view_box.sceneBoundingRect())
 
     view.set_critical_points([])
     assert all(len(item.data) == 0 for item in view.critical_items.values())
-    assert not view.legend.isVisible()
+    assert view.legend_entries() == [] and view.legend_text() == ""
+    assert not title.isVisible()
 
 
 def test_nan_field_does_not_crash(view, qtbot):
@@ -487,3 +492,48 @@ def test_basin_overlay_defaults_hides_and_checks_shape(view):
 
     with pytest.raises(ValueError, match="shape"):
         view.set_basins(xs, ys, labels.T)
+
+
+def test_map_scales_are_equal_when_comparable_else_the_map_fills(view, qtbot):
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    assert view.equal_aspect()  # a square domain in a near-square panel
+    wide = np.linspace(-50.0, 50.0, 41)
+    flat = np.linspace(-1.0, 1.0, 31)
+    view.set_field(wide, flat, np.add.outer(wide**2, flat**2), (0.0, 2600.0), [1.0])
+    assert not view.equal_aspect()  # 100 by 2 at one scale would be a line
+    (x0, x1), (y0, y1) = view.view_box.viewRange()
+    assert x0 <= -50 and x1 >= 50 and y0 <= -1 and y1 >= 1
+    assert y1 - y0 < 4  # and the y range fills the height, not a speck in it
+    view.set_aspect_mode("equal")
+    assert view.equal_aspect()
+    view.set_aspect_mode("fill")
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    assert not view.equal_aspect()
+
+
+def test_a_race_is_named_in_the_legend_row(view):
+    view.set_run_legend([("Gradient descent, lr 0.1", "#E69F00"), ("Adam, lr 0.1", "#0072B2")])
+    assert view.legend_entries() == ["━━ Gradient descent, lr 0.1", "━━ Adam, lr 0.1"]
+    assert "#0072B2" in view.legend_text()
+    view.set_run_legend([])
+    assert view.legend_entries() == []
+
+
+def test_a_steep_landscape_has_numbers_on_its_log_colour_bar(view, qtbot):
+    xs = np.linspace(-2.0, 2.0, 41)
+    z = 3.0 + np.add.outer(xs**2, xs**2) ** 6  # 3 .. about 1.7e6
+    view.set_field(xs, xs, z, (3.0, float(z.max())), [10.0, 1000.0], "log")
+    labels = view.color_bar_labels()
+    assert len(labels) >= 4 and all(float(t) > 0 for t in labels)
+    axis = view.color_bar.axis
+    font = axis.style.get("tickFont") or QtGui.QFont()
+    widest = max(QtGui.QFontMetrics(font).horizontalAdvance(t) for t in labels)
+    # pyqtgraph drops a label wider than its axis: the axis widens to the widest one.
+    qtbot.waitUntil(lambda: axis.width() >= widest, timeout=3000)
+    shown = view.image_item.image
+    low, high = view.image_item.levels
+    spread = (shown[np.isfinite(shown)] - low) / (high - low)
+    linear = (z - 3.0) / (z.max() - 3.0)
+    assert np.mean(linear < 0.1) > 0.9  # on a linear scale: nine tenths one colour
+    assert np.mean(spread < 0.1) < 0.4  # on the log scale: colours spread out

@@ -184,3 +184,50 @@ def test_arrows_are_scale_times_the_gradient_and_vanish_on_flat_ground(headless)
     views.contour.probeRequested.emit(0.0, 0.0)  # the bottom of the bowl
     note = views.contour.last("set_probe")[-1]
     assert "flat, no uphill direction" in note
+
+
+def test_a_race_names_its_runs_on_both_maps(headless, qtbot):
+    from landscape_gui.qt.views.palette import run_color
+
+    controller, views = headless
+
+    def legend(view) -> list:
+        return view.calls["set_run_legend"][-1][0] if view.calls["set_run_legend"] else None
+
+    views.descent.runAdded.emit()
+    names = [row["name"] for row in views.descent.last("set_runs")[0]]
+    expected = [(name, run_color(i)) for i, name in enumerate(names)]
+    qtbot.waitUntil(lambda: legend(views.contour) == expected, timeout=5000)
+    assert legend(views.surface) == expected
+    views.descent.runVisibilityChanged.emit(0, False)  # a hidden run leaves the legend
+    qtbot.waitUntil(lambda: legend(views.contour) == expected[1:], timeout=5000)
+    views.descent.runRemoved.emit(0)  # one run left: nothing to tell apart, no legend
+    qtbot.waitUntil(lambda: legend(views.contour) == [], timeout=5000)
+    assert legend(views.surface) == []
+
+
+def test_many_critical_points_say_how_many_are_marked(headless, qtbot):
+    from landscape_gui.core import calculus
+
+    controller, views = headless
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.choose_preset("rastrigin")
+    points, note = views.readout.last("set_critical_points")
+    marked, map_note = views.contour.last("set_critical_points")
+    assert len(marked) == calculus.MAX_CRITICAL_POINTS < len(points)
+    assert note == map_note and note.startswith(f"{len(marked)} of {len(points)} marked")
+    assert any(abs(x) < 1e-6 and abs(y) < 1e-6 and kind == "minimum" for x, y, kind in marked)
+
+
+def test_s_hides_the_slices_but_not_the_fan_of_slopes(headless):
+    controller, views = headless
+    controller.set_toggle("slices", True)
+    controller.set_toggle("gradient_arrow", True)
+    assert views.slices.last("set_parts") == (True, True)
+    controller.set_toggle("slices", False)
+    assert views.slices.last("set_parts") == (False, True)  # the fan belongs to the gradient
+    fans = len(views.slices.calls["set_directional"])
+    controller.set_probe(1.0, 2.0)
+    assert len(views.slices.calls["set_directional"]) > fans  # and still follows the probe
+    controller.set_toggle("gradient_arrow", False)
+    assert views.slices.last("set_parts") == (False, False)

@@ -509,11 +509,17 @@ def test_arithmetic_breaks_only_at_operators(panel):
 def test_presentation_mode_makes_the_numbers_big(panel):
     names = ("stepCounter", "runStatus", "arithmetic")
     labels = [find(panel, QLabel, name) for name in names]
-    assert all(QFontInfo(label.font()).pixelSize() < 28 for label in labels)
-    panel.set_presentation(True)
+    normal = [QFontInfo(label.font()).pixelSize() for label in labels]
+    assert all(size < 28 for size in normal)
+    # On a 1200-line projector the window asks for 2.3 times the normal size.
+    panel.set_presentation(True, 2.3)
     assert all(QFontInfo(label.font()).pixelSize() >= 28 for label in labels)
+    # Type follows the screen: a 720-line projector gets less, but still more than normal.
+    panel.set_presentation(True, 1.4)
+    small = [QFontInfo(label.font()).pixelSize() for label in labels]
+    assert all(n < s < 28 + 12 for n, s in zip(normal, small, strict=True))
     panel.set_presentation(False)
-    assert all(QFontInfo(label.font()).pixelSize() < 28 for label in labels)
+    assert [QFontInfo(label.font()).pixelSize() for label in labels] == normal
 
 
 def _wheel(widget, notches: int) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
 NORMAL_PIXELS = 15
-BIG_PIXELS = 28
+BIG_FACTOR = 1.0  # presentation: times the screen's scale
 
 
 class CaptionBar(QWidget):
@@ -21,11 +21,15 @@ class CaptionBar(QWidget):
         self.hint = QLabel("Esc: leave presentation · F1: keys")
         self.hint.setObjectName("presentationHint")
         self.hint.hide()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
+        # Across the top of the window, the hint sits beside the caption; in presentation mode
+        # the caption heads a narrow lesson column and the hint goes on its own line below,
+        # so a long lesson text never runs into it.
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(8, 4, 8, 4)
+        self._layout.addWidget(self.label, 1)
+        self._layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
         self._big = False
+        self._big_scale = 1.9
         self._dark = False
         self._apply_style()
 
@@ -35,9 +39,16 @@ class CaptionBar(QWidget):
     def text(self) -> str:
         return self.label.text()
 
-    def set_presentation(self, big: bool) -> None:
+    def set_presentation(self, big: bool, scale: float = 1.9) -> None:
         self._big = big
+        self._big_scale = float(scale)
         self.hint.setVisible(big)
+        self._layout.setDirection(
+            QBoxLayout.Direction.TopToBottom if big else QBoxLayout.Direction.LeftToRight
+        )
+        self._layout.setAlignment(
+            self.hint, Qt.AlignmentFlag.AlignRight if big else Qt.AlignmentFlag.AlignTop
+        )
         self._apply_style()
 
     def set_style(self, dark: bool) -> None:
@@ -45,7 +56,7 @@ class CaptionBar(QWidget):
         self._apply_style()
 
     def _apply_style(self) -> None:
-        size = BIG_PIXELS if self._big else NORMAL_PIXELS
+        size = round(NORMAL_PIXELS * self._big_scale * BIG_FACTOR) if self._big else NORMAL_PIXELS
         # High contrast that survives a washed-out projector: near-black on pale yellow.
         background = "#2b2b2b" if self._dark and not self._big else "#fff7d6"
         foreground = "#f5f5f5" if self._dark and not self._big else "#111111"

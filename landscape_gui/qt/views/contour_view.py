@@ -5,12 +5,16 @@ arrows, descent paths, critical points) and reports what the user did with the m
 coordinates. It computes no calculus: the only tracing it does is contourpy's marching squares
 over the field it was handed, which is drawing, not maths state.
 
-The axes are aspect-locked so that "perpendicular" on screen is perpendicular in (x, y): the
-gradient arrow visibly meets the level line through the probe at a right angle.
+The axes keep x and y at one scale when the ranges are comparable, so that "perpendicular" on
+screen is perpendicular in (x, y): the gradient arrow visibly meets the level line through the
+probe at a right angle. When the ranges are not comparable (x from -50 to 50 against y from -1
+to 1) equal scales would leave a line or a speck, so the map fills its panel instead; the
+aspect mode (automatic, equal, fill) chooses.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -19,6 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from landscape_gui.core import colorscale
 from landscape_gui.qt.views.palette import (
     BASIN_COLORS,
     GRADIENT_COLOR,
@@ -27,6 +32,7 @@ from landscape_gui.qt.views.palette import (
     plot_background,
     plot_foreground,
 )
+from landscape_gui.qt.views.plot_text import fit_title
 
 # How the critical points look, by kind: (symbol, legend label). Shapes carry the meaning so
 # the markers stay readable on every colour of the height map.
@@ -36,8 +42,14 @@ CRITICAL_POINT_STYLES: dict[str, tuple[str, str]] = {
     "saddle": ("x", "saddle"),
     "degenerate": ("d", "degenerate"),
 }
+# The same shapes as text, for the legend above the map (white fill = outlined glyph).
+LEGEND_GLYPHS = {"minimum": "▽", "maximum": "▲", "saddle": "✕", "degenerate": "◇"}
 
 MAX_LEVEL_LABELS = 8
+ASPECT_MODES = ("auto", "equal", "fill")
+# Automatic aspect: equal scales while the map's shape and the panel's differ by at most this
+# factor (so well under half of the panel is left empty), else the map fills the panel.
+MAX_EQUAL_ASPECT_MISMATCH = 1.6
 BASIN_ALPHA = 0.45  # the basin tint: the height image and its level lines stay readable under it
 # Starts that diverged: diagonal stripes of these two greys, two grid cells wide, so "blew up"
 # reads as a hatched hole rather than as one more basin colour.
@@ -128,6 +140,8 @@ class ContourView(QtWidgets.QWidget):
         super().__init__(parent)
         self._dark = False
         self._big = False
+        self._big_scale = 1.8
+        self._color_ticks: list[tuple[float, str]] = []
         self._levels = np.empty(0)
         self._domain: tuple[float, float, float, float] | None = None
         self._generator: contourpy.ContourGenerator | None = None
@@ -137,6 +151,7 @@ class ContourView(QtWidgets.QWidget):
         self._legend_kinds: list[str] = []
 
         self.view_box = _ProbeViewBox()
+        self._aspect_mode = "auto"
         self.view_box.setAspectLocked(True)
         self.view_box.setMenuEnabled(True)
         self._plot_widget = pg.PlotWidget(viewBox=self.view_box)
@@ -188,8 +203,11 @@ class ContourView(QtWidgets.QWidget):
             item.setZValue(30)
             self.critical_items[kind] = item
             self._plot.addItem(item)
-        self.legend = pg.LegendItem(offset=(-8, 8), labelTextSize="9pt")
-        self.legend.setParentItem(self.view_box)
+        # The legend is the plot's title row: above the map, so it never covers the data.
+        self._run_legend: list[tuple[str, str]] = []
+        self._critical_note = ""
+        self._legend_text = ""
+        self._plot_widget.installEventFilter(self)  # the legend is refitted to the width
 
         self._level_halo = pg.PlotDataItem(connect="finite", antialias=True)
         self.level_line = pg.PlotDataItem(connect="finite", antialias=True)
@@ -211,11 +229,9 @@ class ContourView(QtWidgets.QWidget):
             self._plot.addItem(item)
         self._set_probe_visible(False)
 
-        # What the arrows' lengths mean ("arrow = 0.2 × ∇f"), in the map's bottom-left corner.
-        self.scale_note = pg.TextItem(anchor=(0, 1))
-        self.scale_note.setParentItem(self.view_box)
-        self.scale_note.setZValue(190)
-        self.view_box.sigResized.connect(self._place_scale_note)
+        # What the arrows' lengths mean ("arrow = 0.2 × ∇f"): in the row above the map, with
+        # the legend, so it never covers the data.
+        self._scale_note = ""
 
         self.hover_label = pg.TextItem(anchor=(0, 0))
         self.hover_label.setParentItem(self.view_box)
@@ -225,13 +241,14 @@ class ContourView(QtWidgets.QWidget):
 
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._plot_widget.viewport().installEventFilter(self)
+        self.view_box.sigResized.connect(lambda _vb: self._view_resized())
         self.view_box.sigProbe.connect(self.probeRequested)
         self.view_box.sigProbeDrag.connect(self.probeDragged)
 
         self._apply_style()
 
     # ------------------------------------------------------------------ the field
-    def set_field(self, xs, ys, z, z_limits, levels) -> None:
+    def set_field(self, xs, ys, z, z_limits, levels, color_scale: str = "linear") -> None:
         """Show heights z[i, j] = f(xs[i], ys[j]) as a colour image and level lines.
 
         The colour range is fixed by z_limits (not by z's own extremes) so the 3D view, the
@@ -247,9 +264,16 @@ class ContourView(QtWidgets.QWidget):
             z = np.where(finite, z, np.nan)
         lo, hi = self._safe_limits(z_limits)
 
-        self.image_item.setImage(z, levels=(lo, hi), autoLevels=False)
+        # Colours on a linear or logarithmic scale (core.colorscale); the colour bar's ticks
+        # are plain heights at their places on that scale, always labelled.
+        shown, color_limits = colorscale.values(z, (lo, hi), color_scale)
+        self.color_scale = color_scale
+        self.image_item.setImage(shown, levels=color_limits, autoLevels=False)
         self.image_item.setRect(self._pixel_rect(xs, ys))
-        self.color_bar.setLevels((lo, hi))
+        self.color_bar.setLevels(color_limits)
+        self._color_ticks = colorscale.ticks((lo, hi), color_scale)
+        self.color_bar.axis.setTicks([self._color_ticks])
+        self._fit_color_bar_axis()
 
         masked = np.ma.masked_array(z.T, mask=~finite.T)
         self._generator = contourpy.contour_generator(
@@ -266,6 +290,19 @@ class ContourView(QtWidgets.QWidget):
             self._domain = domain
             self.reset_view()
 
+    def _fit_color_bar_axis(self) -> None:
+        """Wide enough for its widest number: pyqtgraph drops a tick label that does not fit
+        its axis, which left steep landscapes' colour bars without numbers."""
+        axis = self.color_bar.axis
+        font = axis.style.get("tickFont") or QtGui.QFont()
+        metrics = QtGui.QFontMetrics(font)
+        widest = max((metrics.horizontalAdvance(t) for _p, t in self._color_ticks), default=0)
+        axis.setWidth(widest + 16)
+
+    def color_bar_labels(self) -> list[str]:
+        """The colour bar's numbers, lowest first."""
+        return [text for _position, text in self._color_ticks]
+
     def levels(self) -> np.ndarray:
         """The contour levels currently drawn (a copy), lowest first."""
         return self._levels.copy()
@@ -274,8 +311,40 @@ class ContourView(QtWidgets.QWidget):
         """Frame the whole domain (used after a domain change and by 'reset view')."""
         if self._domain is None:
             return
+        self._apply_aspect()
         x0, x1, y0, y1 = self._domain
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def set_aspect_mode(self, mode: str) -> None:
+        """'auto' (equal scales when they leave little of the panel empty, else fill it),
+        'equal' or 'fill'."""
+        if mode not in ASPECT_MODES:
+            raise ValueError(f"aspect mode must be one of {ASPECT_MODES}, not {mode!r}")
+        self._aspect_mode = mode
+        self.reset_view()
+
+    def equal_aspect(self) -> bool:
+        """Whether x and y are drawn at one scale now."""
+        return bool(self.view_box.state["aspectLocked"])
+
+    def _apply_aspect(self) -> None:
+        lock = self._aspect_mode == "equal"
+        if self._aspect_mode == "auto" and self._domain is not None:
+            x0, x1, y0, y1 = self._domain
+            data = abs(x1 - x0) / max(abs(y1 - y0), 1e-300)
+            width, height = self.view_box.width(), self.view_box.height()
+            panel = width / height if width > 0 and height > 0 else 1.0
+            lock = max(data / panel, panel / data) <= MAX_EQUAL_ASPECT_MISMATCH
+        if lock != self.equal_aspect():
+            self.view_box.setAspectLocked(lock, ratio=1.0 if lock else None)
+
+    def _view_resized(self) -> None:
+        if self._aspect_mode == "auto" and self._domain is not None:
+            locked = self.equal_aspect()
+            self._apply_aspect()
+            if locked != self.equal_aspect():
+                x0, x1, y0, y1 = self._domain
+                self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 
     def set_contours_visible(self, visible: bool) -> None:
         self._contours_visible = bool(visible)
@@ -435,12 +504,13 @@ class ContourView(QtWidgets.QWidget):
         return max(share, 0.0)
 
     def _show_scale_note(self, text: str) -> None:
-        self.scale_note.setText(text)
-        self.scale_note.setVisible(bool(text))
-        self._place_scale_note()
+        if text != self._scale_note:
+            self._scale_note = text
+            self._rebuild_legend()
 
-    def _place_scale_note(self) -> None:
-        self.scale_note.setPos(6, self.view_box.height() - 6)
+    def scale_note_text(self) -> str:
+        """What the arrows' lengths mean, as shown above the map ('' when no arrow)."""
+        return self._scale_note
 
     def _short_side(self) -> float:
         if self._domain is not None:
@@ -565,8 +635,12 @@ class ContourView(QtWidgets.QWidget):
             for item in (line, dots, head):
                 item.show()
 
-    def set_critical_points(self, points: Sequence[tuple[float, float, str]]) -> None:
-        """Mark critical points by kind; the legend lists only the kinds present."""
+    def set_critical_points(
+        self, points: Sequence[tuple[float, float, str]], note: str = ""
+    ) -> None:
+        """Mark critical points by kind; the legend lists only the kinds present, and
+        ``note`` says when only some are marked ("50 of 121 ...")."""
+        self._critical_note = note
         by_kind: dict[str, list[tuple[float, float]]] = {k: [] for k in CRITICAL_POINT_STYLES}
         for x, y, kind in points:
             by_kind.setdefault(kind if kind in by_kind else "degenerate", []).append((x, y))
@@ -576,22 +650,61 @@ class ContourView(QtWidgets.QWidget):
         self._legend_kinds = [k for k in CRITICAL_POINT_STYLES if by_kind[k]]
         self._rebuild_legend()
 
-    def _rebuild_legend(self) -> None:
-        """Re-add the entries so the legend box is sized for the current font."""
-        fg = self._foreground()
-        self.legend.clear()
-        self.legend.setBrush(pg.mkBrush((30, 31, 36, 200) if self._dark else (255, 255, 255, 200)))
-        self.legend.setPen(pg.mkPen(fg))
-        self.legend.setLabelTextColor(fg)
-        self.legend.setLabelTextSize(f"{9 * self._scale():.0f}pt")
+    def set_run_legend(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Name each run of a race in its colour: [(name, colour)], empty for none."""
+        self._run_legend = [(str(name), str(color)) for name, color in entries]
+        self._rebuild_legend()
+
+    def legend_entries(self) -> list[str]:
+        """The legend as plain text, entry by entry: the marker kinds, then the runs."""
+        return [plain for _rich, plain in self._legend_parts()]
+
+    def legend_text(self) -> str:
+        """What the legend row shows now (rich text), '' when hidden."""
+        return self._legend_text
+
+    def _legend_parts(self) -> list[tuple[str, str]]:
+        parts = []
         for kind in self._legend_kinds:
-            self.legend.addItem(self.critical_items[kind], CRITICAL_POINT_STYLES[kind][1])
-        self.legend.setVisible(bool(self._legend_kinds))
+            glyph, label = LEGEND_GLYPHS[kind], CRITICAL_POINT_STYLES[kind][1]
+            parts.append((f"<b>{glyph}</b>&nbsp;{html.escape(label)}", f"{glyph} {label}"))
+        for name, color in self._run_legend:
+            parts.append(
+                (
+                    f"<span style='color:{color}'><b>━━</b></span>&nbsp;{html.escape(name)}",
+                    f"━━ {name}",
+                )
+            )
+        if self._critical_note:
+            count = self._critical_note.split(" marked")[0]  # "50 of 121"
+            parts.append((html.escape(f"({count} marked)"), f"({count} marked)"))
+        notes = self._scale_note.split(" · ") if self._scale_note else []
+        parts.extend((f"<i>{html.escape(note)}</i>", note) for note in notes)
+        return parts
+
+    def _rebuild_legend(self) -> None:
+        """The legend row above the map, fitted to its width (entries wrap onto more lines)."""
+        parts = self._legend_parts()
+        fit_title(
+            self._plot,
+            parts,
+            self._foreground(),
+            9 * self._scale(),
+            self._plot_widget.width(),
+            separator="    ",
+        )
+        self._legend_text = self._plot.titleLabel.text if parts else ""
+
+    def legend_item(self) -> pg.LabelItem:
+        """The legend row's graphics item (the plot's title row), for layout checks."""
+        return self._plot.titleLabel
 
     # ------------------------------------------------------------------ mouse and hover
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QtCore.QEvent.Type.Leave:
+        if event.type() == QtCore.QEvent.Type.Leave and watched is not self._plot_widget:
             self.hoverEnded.emit()
+        elif event.type() == QtCore.QEvent.Type.Resize and watched is self._plot_widget:
+            self._rebuild_legend()
         return False
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
@@ -618,13 +731,14 @@ class ContourView(QtWidgets.QWidget):
         self._dark = bool(dark)
         self._apply_style()
 
-    def set_presentation(self, big: bool) -> None:
-        """Thicker lines, bigger markers and fonts for projectors."""
+    def set_presentation(self, big: bool, scale: float = 1.8) -> None:
+        """Thicker lines, bigger markers and fonts for projectors (``scale`` times normal)."""
         self._big = bool(big)
+        self._big_scale = float(scale)
         self._apply_style()
 
     def _scale(self) -> float:
-        return 1.8 if self._big else 1.0
+        return self._big_scale if self._big else 1.0
 
     def _foreground(self) -> str:
         return plot_foreground(self._dark)
@@ -638,9 +752,11 @@ class ContourView(QtWidgets.QWidget):
         label_style = {"color": fg, "font-size": f"{11 * s:.0f}pt"}
         axes = [self._plot.getAxis(name) for name in ("left", "bottom", "right", "top")]
         for axis in [*axes, self.color_bar.axis]:
+            axis.enableAutoSIPrefix(False)  # plain units, never "(x0.001)"
             axis.setPen(pg.mkPen(fg))
             axis.setTextPen(pg.mkPen(fg))
             axis.setStyle(tickFont=tick_font)
+        self._fit_color_bar_axis()
         self._plot.setLabel("bottom", "x", **label_style)
         self._plot.setLabel("left", "y", **label_style)
         self.color_bar.getAxis("left").setLabel("f(x, y)", **label_style)
@@ -692,12 +808,6 @@ class ContourView(QtWidgets.QWidget):
         )
         self.hover_label.border = pg.mkPen(fg)
         self.hover_label.update()
-        note_font = QtGui.QFont()
-        note_font.setPointSizeF(9.5 * s)
-        self.scale_note.setFont(note_font)
-        self.scale_note.setColor(fg)
-        self.scale_note.fill = self.hover_label.fill
-        self.scale_note.update()
 
     def _style_level_label(self, label: pg.TextItem) -> None:
         s = self._scale()

@@ -47,6 +47,7 @@ MAX_STEPS_LIMIT = 1_000_000
 SPEEDS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 1000.0)
 AS_FAST_AS_POSSIBLE = 0.0
 DEFAULT_SPEED = 10.0
+TRANSPORT_TITLE = "Walk downhill"
 VISIBLE_RUN_ROWS = 4  # rows the run list shows before it scrolls
 
 # Status colours (light, dark). A glyph goes with each so the kind does not rest on colour.
@@ -61,7 +62,7 @@ STATUS_STYLES: dict[str, tuple[str, str, str]] = {
 
 
 NORMAL_SIZES = {"counter": 20, "status": 15, "arithmetic": 13}
-BIG_SIZES = {"counter": 40, "status": 30, "arithmetic": 28}
+BIG_FACTORS = {"counter": 1.0, "status": 1.0, "arithmetic": 1.0}  # times the screen's scale
 
 
 class DescentPanel(QWidget):
@@ -89,12 +90,14 @@ class DescentPanel(QWidget):
         self._optimizers = dict(optimizers)
         self._dark = False
         self._big = False
+        self._big_scale = 2.0
         self._status_kind = "idle"
         self._wheel_guard = WheelGuard(self)
         self.hyper_rows: dict[str, HyperRow] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        self._layout = layout
         layout.setSpacing(8)
         self._runs_box = self._build_runs()
         self._settings_box = self._build_settings()
@@ -259,7 +262,8 @@ class DescentPanel(QWidget):
         return box
 
     def _build_transport(self) -> QGroupBox:
-        box = QGroupBox("Walk downhill")
+        box = QGroupBox(TRANSPORT_TITLE)
+        self._transport_box = box
         style = self.style()
         pixmap = QStyle.StandardPixmap
 
@@ -317,10 +321,12 @@ class DescentPanel(QWidget):
         for widget in (self.first_button, self.back_button, self.step_button, self.play_button):
             steps.addWidget(widget)
         speed_row = QHBoxLayout()
+        self._steps_row, self._speed_row = steps, speed_row
         speed_row.addWidget(self.reset_button)
         speed_row.addStretch(1)
         speed_label = QLabel("Speed")
         speed_label.setBuddy(self.speed_combo)
+        self._speed_label = speed_label
         speed_row.addWidget(speed_label)
         speed_row.addWidget(self.speed_combo)
 
@@ -540,31 +546,61 @@ class DescentPanel(QWidget):
         self.basins_toggle.setChecked(bool(checked))
         self.basins_toggle.blockSignals(False)
 
-    def set_presentation(self, big: bool) -> None:
-        """Projector sizes for the numbers the class reads from the back row."""
+    def set_presentation(self, big: bool, scale: float = 2.0) -> None:
+        """Projector sizes for the numbers the class reads from the back row (``scale`` times
+        normal)."""
         self._big = bool(big)
+        self._big_scale = float(scale)
         self._apply_fonts()
+        self._apply_status_style()
 
     def set_style(self, dark: bool) -> None:
         self._dark = bool(dark)
         self._apply_status_style()
 
     def set_compact(self, compact: bool) -> None:
-        """Presentation mode: only the step counter, status and arithmetic stay (the keyboard
-        or a presenter clicker drives the steps)."""
+        """Presentation mode: the step counter, status and arithmetic, and only the buttons a
+        teacher touches (Back, Step, Play, Reset; a presenter clicker drives the same)."""
         for widget in (
             self._runs_box,
             self._settings_box,
             self._stopping_box,
             self._basins_row,
-            self._transport_buttons,
+            self.first_button,
+            self._speed_label,
+            self.speed_combo,
         ):
             widget.setVisible(not compact)
+        # A narrow column has no pixels to spare for margins.
+        margin = 0 if compact else 6
+        self._layout.setContentsMargins(margin, margin, margin, margin)
+        # The buttons and the step counter say what the box is; its title costs a line.
+        self._transport_box.setTitle("" if compact else TRANSPORT_TITLE)
+        # Two short rows for a narrow lesson column: Back and Step, then Play and Reset (the
+        # speed choice is gone). The buttons are for the teacher: normal-sized type.
+        if compact:
+            self._steps_row.removeWidget(self.play_button)
+            self._speed_row.insertWidget(0, self.play_button)
+        else:
+            self._speed_row.removeWidget(self.play_button)
+            self._steps_row.addWidget(self.play_button)
+        for button in (self.back_button, self.step_button, self.play_button, self.reset_button):
+            button.setFont(self._teacher_font() if compact else QFont())
+        self.play_button.setMinimumWidth(
+            self.play_button.fontMetrics().horizontalAdvance("Pause") + 48
+        )
 
     # ------------------------------------------------------------------ appearance
 
+    def _teacher_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPixelSize(max(13, round(13 * self._big_scale * 0.8)))
+        return font
+
     def _apply_fonts(self) -> None:
-        sizes = BIG_SIZES if self._big else NORMAL_SIZES
+        sizes = dict(NORMAL_SIZES)
+        if self._big:
+            sizes = {k: round(v * self._big_scale * BIG_FACTORS[k]) for k, v in sizes.items()}
         counter = QFont(self.font())
         counter.setPixelSize(sizes["counter"])
         counter.setBold(True)
@@ -576,6 +612,11 @@ class DescentPanel(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPixelSize(sizes["arithmetic"])
         self.arithmetic.setFont(mono)
+        # The rule under the numbers is part of the lesson: readable from the back too.
+        rule = QFont()
+        if self._big:
+            rule.setPixelSize(round(sizes["arithmetic"] * 0.85))
+        self.arithmetic_caption.setFont(rule)
 
     def _apply_status_style(self) -> None:
         light, dark, _glyph = STATUS_STYLES[self._status_kind]
@@ -588,7 +629,7 @@ class DescentPanel(QWidget):
         background, border = ("#2A2C33", "#4A4D57") if self._dark else ("#F4F5F7", "#D3D6DC")
         self.arithmetic.setStyleSheet(
             f"QLabel {{ background: {background}; border: 1px solid {border};"
-            " border-radius: 4px; padding: 6px; }"
+            f" border-radius: 4px; padding: {3 if self._big else 6}px; }}"
         )
 
     # ------------------------------------------------------------------ the user's side

@@ -90,10 +90,18 @@ class ArithmeticLabel(QLabel):
         text = self._raw or "—"
         width = self.contentsRect().width() - 2 * self.margin()
         metrics = self.fontMetrics()
-        for breaks in ((), (" = ",), (" = ", " − ", " + "), (" = ", " − ", " + ", " × ")):
+        for breaks in (
+            (),
+            ("; ",),
+            ("; ", " = "),
+            ("; ", " = ", " − ", " + "),
+            ("; ", " = ", " − ", " + ", " × "),
+        ):
             candidate = text
             for mark in breaks:
-                candidate = candidate.replace(mark, "\n" + mark.lstrip())
+                # "; " ends a line; the operators begin the next one.
+                replacement = ";\n" if mark == "; " else "\n" + mark.lstrip()
+                candidate = candidate.replace(mark, replacement)
             if max(metrics.horizontalAdvance(line) for line in candidate.split("\n")) <= width:
                 break
         if candidate != super().text():

@@ -7,9 +7,10 @@ debounced so the landscape follows the text without recomputing on every keystro
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,19 +32,42 @@ from landscape_gui.qt.views.palette import ERROR_COLOR
 
 DEBOUNCE_MS = 300
 NORMAL_FORMULA_PIXELS = 17
-PRESENTATION_FORMULA_PIXELS = 34
 SLIDER_STEPS = 1000
+MATH_TITLE = "The formula and its exact derivatives"
+
+
+def display_text(text: str) -> str:
+    """Input syntax as mathematics people read: 2*x^2*sqrt(y) becomes 2x²·√(y), pi becomes π.
+    The plain form shown until the typeset picture arrives, or instead of one too wide to read;
+    never the code-like text of the input box."""
+    text = re.sub(r"\bpi\b", "π", text)
+    text = re.sub(r"\bsqrt\(", "√(", text)
+    text = re.sub(r"\^(\d+)\b", lambda m: m.group(1).translate(_SUPERSCRIPTS), text)
+    text = re.sub(r"(?<=[\d)²³⁴⁵⁶⁷⁸⁹⁰¹])\*(?=[a-zA-Zπ√(])", "", text)  # 2*x -> 2x
+    return text.replace("*", "·").replace("-", "−")
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+MIN_PICTURE_SCALE = 0.6  # a picture shrunk more than this to fit is unreadable: show text
+MAX_PLAIN_CHARACTERS = 320  # a longer plain form ends in "…" (all of it in the tooltip)
 
 
 class MathLabel(QWidget):
-    """A typeset formula (SVG) scaled to fit, or its plain-text form until/unless one exists."""
+    """A typeset formula (SVG) scaled to fit, or its plain mathematical text until one exists
+    or when the picture would have to shrink past reading."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._renderer: QSvgRenderer | None = None
+        self._picture: QSvgRenderer | None = None
+        self._plain = ""
         self._scale = 1.0
         self._text = QLabel(self)
+        self._text.setObjectName("mathText")
         self._text.setWordWrap(True)
+        font = QFont("serif")
+        font.setStyleHint(QFont.StyleHint.Serif)
+        self._text.setFont(font)  # in the style of the typeset lines
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -53,8 +77,15 @@ class MathLabel(QWidget):
 
     def set_math(self, text: str, svg: bytes | None = None) -> None:
         self.setToolTip(text)
+        self._plain = text
         renderer = QSvgRenderer(svg) if svg else None
-        if renderer is not None and renderer.isValid():
+        self._picture = renderer if renderer is not None and renderer.isValid() else None
+        self._choose()
+
+    def _choose(self) -> None:
+        """The picture when it fits at a readable size, else the plain form."""
+        renderer = self._picture
+        if renderer is not None and self._fit_scale(renderer) >= MIN_PICTURE_SCALE * self._scale:
             self._renderer = renderer
             self._text.hide()
             # Natural size, so every line is typeset at the same scale (a fraction is taller,
@@ -63,10 +94,27 @@ class MathLabel(QWidget):
         else:
             self.setMinimumHeight(30)
             self._renderer = None
-            self._text.setText(text)
+            plain = display_text(getattr(self, "_plain", ""))
+            if len(plain) > MAX_PLAIN_CHARACTERS:
+                plain = plain[:MAX_PLAIN_CHARACTERS].rsplit(" ", 1)[0] + " … (all of it: hover)"
+            self._text.setText(plain)
             self._text.show()
         self.updateGeometry()
         self.update()
+
+    def _fit_scale(self, renderer: QSvgRenderer) -> float:
+        size = renderer.defaultSize()
+        width = self.width() if self.width() > 50 else 360
+        return width / size.width() if size.width() > 0 else 0.0
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        shown = self._renderer is not None
+        readable = self._picture is not None and (
+            self._fit_scale(self._picture) >= MIN_PICTURE_SCALE * self._scale
+        )
+        if shown != readable:
+            self._choose()
 
     def text(self) -> str:
         return self.toolTip()
@@ -74,9 +122,10 @@ class MathLabel(QWidget):
     def set_scale(self, scale: float) -> None:
         """Presentation mode draws the mathematics larger."""
         self._scale = scale
-        if self._renderer is not None:
-            self.setMinimumHeight(int(self._renderer.defaultSize().height() * scale) + 6)
-        self.update()
+        font = self._text.font()
+        font.setPixelSize(round(15 * scale))
+        self._text.setFont(font)
+        self._choose()
 
     def has_picture(self) -> bool:
         return self._renderer is not None
@@ -223,7 +272,7 @@ class FormulaPanel(QWidget):
         self.parameter_rows: dict[str, ParameterRow] = {}
 
         self.math = {name: MathLabel() for name in ("f", "df_dx", "df_dy", "grad")}
-        math_box = QGroupBox("The formula and its exact derivatives")
+        math_box = QGroupBox(MATH_TITLE)
         math_layout = QVBoxLayout(math_box)
         for label in self.math.values():
             math_layout.addWidget(label)
@@ -237,6 +286,7 @@ class FormulaPanel(QWidget):
 
         layout = QVBoxLayout(self)
         title = QLabel("<b>z = f(x, y) =</b>")
+        self._title = title
         layout.addWidget(title)
         layout.addWidget(self.formula_edit)
         layout.addWidget(self.error_label)
@@ -244,23 +294,26 @@ class FormulaPanel(QWidget):
         layout.addWidget(self.parameters_box)
         layout.addWidget(math_box)
 
-    def _apply_formula_font(self, big: bool) -> None:
+    def _apply_formula_font(self, big: bool, scale: float = 2.0) -> None:
         font = self.formula_edit.font()
-        font.setPixelSize(PRESENTATION_FORMULA_PIXELS if big else NORMAL_FORMULA_PIXELS)
+        font.setPixelSize(round(NORMAL_FORMULA_PIXELS * scale) if big else NORMAL_FORMULA_PIXELS)
         self.formula_edit.setFont(font)
 
-    def set_presentation(self, big: bool) -> None:
-        self._apply_formula_font(big)
+    def set_presentation(self, big: bool, scale: float = 2.0) -> None:
+        self._apply_formula_font(big, scale)
         for label in self.math.values():
-            label.set_scale(1.5 if big else 1.0)
+            label.set_scale(0.8 * scale if big else 1.0)
 
     def set_compact(self, compact: bool) -> None:
         """Presentation mode: the formula and its derivatives, without the set-up controls."""
         self._setup_widgets.setVisible(not compact)
         self.parameters_box.setVisible(not compact and bool(self.parameter_rows))
-        # ∇f already holds both partials: on a projector the two separate lines cost too much room.
-        self.math["df_dx"].setVisible(not compact)
-        self.math["df_dy"].setVisible(not compact)
+        # The box shows f as typed and ∇f holds both partials: on a projector the typeset f and
+        # the two separate partials cost more room than they tell.
+        self._title.setVisible(not compact)
+        for name in ("f", "df_dx", "df_dy"):
+            self.math[name].setVisible(not compact)
+        self._math_box.setTitle("" if compact else MATH_TITLE)
 
     # What the controller tells the view
     def set_formula_text(self, text: str) -> None:

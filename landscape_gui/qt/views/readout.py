@@ -104,9 +104,9 @@ class ReadoutView(QWidget):
         self.critical_note.setText(note)
         self.critical_note.setVisible(bool(note))
 
-    def set_presentation(self, big: bool) -> None:
+    def set_presentation(self, big: bool, scale: float = 2.0) -> None:
         for label in self.labels.values():
-            label.setStyleSheet("font-size: 28px;" if big else "")
+            label.setStyleSheet(f"font-size: {round(14 * scale)}px;" if big else "")
 
     def _chosen(self, item: QListWidgetItem) -> None:
         x, y = item.data(Qt.ItemDataRole.UserRole)

@@ -30,6 +30,7 @@ from landscape_gui.qt.views.palette import (
     plot_background,
     plot_foreground,
 )
+from landscape_gui.qt.views.plot_text import fit_title, plain_part
 
 TANGENT_HALF_SPAN = 0.18  # tangent segment half-length, as a fraction of the slice's x range
 COMPASS_TICKS = [
@@ -43,6 +44,7 @@ COMPASS_TICKS = [
     (315, "315°"),
     (360, "360° E"),
 ]
+DEGREE_TICKS = [(v, f"{v}°") for v in (0, 90, 180, 270, 360)]  # when letters do not fit
 FLAT_TEXT = "flat: every direction has slope 0"
 
 
@@ -136,6 +138,7 @@ class SlicesView(QtWidgets.QWidget):
         super().__init__(parent)
         self._dark = False
         self._big = False
+        self._big_scale = 1.6
 
         self.x_slice = _SlicePlot("x", "y", SLICE_X_COLOR)
         self.y_slice = _SlicePlot("y", "x", SLICE_Y_COLOR)
@@ -148,8 +151,8 @@ class SlicesView(QtWidgets.QWidget):
         self._fan = self._fan_widget.getPlotItem()
         self._fan.hideButtons()
         self._fan.setMenuEnabled(False)
-        self._fan.setLabel("bottom", "direction of the step u")
-        self._fan.setLabel("left", "slope D_u f")
+        self._fan.setLabel("bottom", "direction u")
+        self._fan.setLabel("left", "slope Dᵤf")
         self._fan.getAxis("bottom").setTicks([COMPASS_TICKS])
         self._fan.setXRange(-16, 376, padding=0.0)
         self._fan.setMouseEnabled(x=False, y=True)
@@ -180,10 +183,14 @@ class SlicesView(QtWidgets.QWidget):
         ):
             self._fan.addItem(item)
         self._fan_title = ""
+        self._fan_marks_at: dict = {}
+        self._fan_marks_shown = False
+        self._fan.getViewBox().sigResized.connect(lambda _vb: self._fan_resized())
 
         self._plots = [self.x_slice.widget, self.y_slice.widget, self._fan_widget]
         for widget in self._plots:
             widget.setMinimumSize(160, 120)
+            widget.installEventFilter(self)  # titles are refitted to the width
         self.box_layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
         self.box_layout.setContentsMargins(2, 2, 2, 2)
         self.box_layout.setSpacing(4)
@@ -223,6 +230,7 @@ class SlicesView(QtWidgets.QWidget):
             self._downhill.setData(degrees, np.where(slopes < 0, slopes, 0.0))
 
         flat = grad_angle is None or not _finite(grad_angle, grad_norm) or grad_norm <= 0
+        self._fan_marks_shown = not flat
         for item in self._fan_marks():
             item.setVisible(not flat)
         if flat:
@@ -241,23 +249,49 @@ class SlicesView(QtWidgets.QWidget):
         self.zero_markers.setData([level_a, level_b], [0.0, 0.0])
         # Labels sit on the side of their marker that has room, off the curve.
         self._max_text.setText(f"steepest up: |∇f| = {format_number(grad_norm)}")
-        self._max_text.setAnchor((0.0, 1.1) if up <= 180.0 else (1.0, 1.1))
-        self._max_text.setPos(up, grad_norm)
         self._min_text.setText("steepest down: descent")
-        self._min_text.setAnchor((0.0, -0.1) if down <= 180.0 else (1.0, -0.1))
-        self._min_text.setPos(down, -grad_norm)
         self._level_text.setText("level line: slope 0")
-        if level_a >= 110.0:
-            self._level_text.setAnchor((1.03, -0.05))
-            self._level_text.setPos(level_a, 0.0)
-        else:
-            self._level_text.setAnchor((-0.03, -0.05))
-            self._level_text.setPos(level_b, 0.0)
+        self._fan_marks_at = {
+            self._max_text: ([up], grad_norm, 1.1),
+            self._min_text: ([down], -grad_norm, -0.1),
+            self._level_text: ([level_a, level_b], 0.0, -0.05),
+        }
+        self._place_fan_texts()
         self._fan_title = (
-            f"slope in each direction · max {format_number(grad_norm)} along ∇f at {up:.0f}°"
+            f"slope by direction · max {format_number(grad_norm)} at {up:.0f}° · along ∇f"
         )
         self._fan.setYRange(-grad_norm, grad_norm, padding=0.3)
         self._retitle()
+
+    def _place_fan_texts(self) -> None:
+        """Each note beside its marker on a side where it fits inside the plot; a note that
+        fits on neither side is left out (the title says the same in words)."""
+        view_box = self._fan.getViewBox()
+        (x0, x1), _ = view_box.viewRange()
+        width = view_box.width()
+        if width <= 0 or x1 <= x0:
+            return
+        for text, (positions, y, anchor_y) in self._fan_marks_at.items():
+            needed = text.textItem.boundingRect().width()
+            placed = False
+            for x in positions:
+                px = (x - x0) / (x1 - x0) * width
+                # Right of the marker first when it stands in the plot's left half.
+                sides = (0.0, 1.0) if px < width / 2 else (1.0, 0.0)
+                for side in sides:
+                    room = width - px if side == 0.0 else px
+                    if needed + 6 <= room:
+                        text.setAnchor((side if side else -0.03, anchor_y))
+                        text.setPos(x, y)
+                        placed = True
+                        break
+                if placed:
+                    break
+            text.setVisible(placed and self._fan_marks_shown)
+
+    def fan_texts(self) -> list:
+        """The notes on the fan (pg.TextItem), for layout checks."""
+        return [self._max_text, self._min_text, self._level_text]
 
     def _fan_marks(self) -> tuple:
         """The fan's annotations: shown only when there is a steepest direction to mark."""
@@ -278,10 +312,18 @@ class SlicesView(QtWidgets.QWidget):
         self.fan_curve.setData([], [])
         self._uphill.setData([], [])
         self._downhill.setData([], [])
+        self._fan_marks_shown = False
         for item in self._fan_marks():
             item.hide()
-        self._fan_title = "slope in each direction: D_u f = ∇f · u"
+        self._fan_title = "slope in each direction · Dᵤf = ∇f·u"
         self._retitle()
+
+    def set_parts(self, slices: bool, fan: bool) -> None:
+        """Show the two slices, the fan of slopes, both, or (neither) hide the view."""
+        self.x_slice.widget.setVisible(slices)
+        self.y_slice.widget.setVisible(slices)
+        self._fan_widget.setVisible(fan)
+        self.setVisible(slices or fan)
 
     # ------------------------------------------------------------------ access
     def titles(self) -> tuple[str, str, str]:
@@ -310,23 +352,51 @@ class SlicesView(QtWidgets.QWidget):
         self._dark = bool(dark)
         self._apply_style()
 
-    def set_presentation(self, big: bool) -> None:
-        """Thicker lines, bigger markers and fonts for projectors."""
+    def set_presentation(self, big: bool, scale: float = 1.6) -> None:
+        """Thicker lines, bigger markers and fonts for projectors (``scale`` times normal)."""
         self._big = bool(big)
+        self._big_scale = float(scale)
         self._apply_style()
 
     def _scale(self) -> float:
-        return 1.6 if self._big else 1.0
+        return self._big_scale if self._big else 1.0
 
     def _foreground(self) -> str:
         return plot_foreground(self._dark)
 
     def _retitle(self) -> None:
-        size = f"{10 * self._scale():.0f}pt"
+        """Each title fitted to its plot's width (broken at its " · " when it must be)."""
+        size = 10 * self._scale()
         fg = self._foreground()
-        for slice_plot in (self.x_slice, self.y_slice):
-            slice_plot.plot.setTitle(slice_plot.title_text, color=fg, size=size)
-        self._fan.setTitle(self._fan_title, color=fg, size=size)
+        for plot, widget, title in (
+            (self.x_slice.plot, self.x_slice.widget, self.x_slice.title_text),
+            (self.y_slice.plot, self.y_slice.widget, self.y_slice.title_text),
+            (self._fan, self._fan_widget, self._fan_title),
+        ):
+            parts = [plain_part(p) for p in title.split(" · ")]
+            fit_title(plot, parts, fg, size, widget.width())
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QtCore.QEvent.Type.Resize and watched in self._plots:
+            self._retitle()
+            if watched is self._fan_widget:
+                self._choose_compass_ticks()
+        return False
+
+    def _fan_resized(self) -> None:
+        self._choose_compass_ticks()
+        self._place_fan_texts()
+
+    def _choose_compass_ticks(self) -> None:
+        """Every 45° when the labels fit side by side, else the four compass points, else
+        fewer and shorter labels."""
+        metrics = QtGui.QFontMetricsF(self._tick_font)
+        width = self._fan.getViewBox().width()
+        for ticks in (COMPASS_TICKS, COMPASS_TICKS[::2], DEGREE_TICKS, DEGREE_TICKS[1::2]):
+            needed = sum(metrics.horizontalAdvance(text) + 24 for _v, text in ticks)
+            if needed <= width:
+                break
+        self._fan.getAxis("bottom").setTicks([ticks])
 
     def _apply_style(self) -> None:
         s = self._scale()
@@ -334,6 +404,7 @@ class SlicesView(QtWidgets.QWidget):
         background = plot_background(self._dark)
         tick_font = QtGui.QFont()
         tick_font.setPointSizeF(8.5 * s)
+        self._tick_font = tick_font
         label_style = {"color": fg, "font-size": f"{9.5 * s:.0f}pt"}
         items = [self.x_slice.plot, self.y_slice.plot, self._fan]
         for widget in self._plots:
@@ -344,6 +415,7 @@ class SlicesView(QtWidgets.QWidget):
                 axis.setPen(pg.mkPen(fg))
                 axis.setTextPen(pg.mkPen(fg))
                 axis.setStyle(tickFont=tick_font)
+                axis.enableAutoSIPrefix(False)  # plain units: no "(x0.001)" on a slope axis
                 axis.setLabel(axis.labelText, **label_style)
 
         for slice_plot in (self.x_slice, self.y_slice):
@@ -376,3 +448,5 @@ class SlicesView(QtWidgets.QWidget):
             text.setFont(font)
             text.setColor(fg)
         self._retitle()
+        self._choose_compass_ticks()
+        self._place_fan_texts()

@@ -12,16 +12,18 @@ so a pole shows as a flat plateau at the top of the box.
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import sys
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from landscape_gui.core import colorscale
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
@@ -248,6 +250,7 @@ class SurfaceView(QWidget):
         self._gl_mod = gl
         self._dark = False
         self._big = False
+        self._big_scale = 1.7
         self._map = _BoxMap()
         self._xd = np.zeros(0)
         self._yd = np.zeros(0)
@@ -267,9 +270,17 @@ class SurfaceView(QWidget):
         self._view.setFormat(fmt)
         self._view.frameSwapped.connect(self.frameSwapped)
         self._view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # A race's runs by name and colour, above the picture (never over it).
+        self.run_legend = QLabel()
+        self.run_legend.setObjectName("surfaceRunLegend")
+        self.run_legend.setWordWrap(True)
+        self.run_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.run_legend.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._view)
+        layout.setSpacing(0)
+        layout.addWidget(self.run_legend)
+        layout.addWidget(self._view, 1)
         self.setMinimumSize(300, 240)
 
         opaque_offset = {
@@ -355,7 +366,7 @@ class SurfaceView(QWidget):
     def _label_pixel_size(self) -> int:
         """Labels shrink a little in a small view so they do not crowd the box."""
         base = max(10, min(13, self.height() // 28))
-        return int(base * 1.7) if self._big else base
+        return int(base * self._big_scale) if self._big else base
 
     def _font(self, bold: bool = False) -> QFont:
         font = QFont(self.font())
@@ -381,9 +392,11 @@ class SurfaceView(QWidget):
         ys: np.ndarray,
         z: np.ndarray,
         z_limits: tuple[float, float],
+        color_scale: str = "linear",
     ) -> None:
         """Show true heights ``z[i, j] = f(xs[i], ys[j])`` (xs, ys increasing), clipped to
-        ``z_limits``; NaN and +-inf leave holes."""
+        ``z_limits``, coloured on ``color_scale`` ('linear' or 'log'); NaN and +-inf leave
+        holes."""
         xs = np.asarray(xs, dtype=float).ravel()
         ys = np.asarray(ys, dtype=float).ravel()
         z = np.asarray(z, dtype=float)
@@ -399,6 +412,11 @@ class SurfaceView(QWidget):
 
         finite = np.isfinite(z)
         t = np.where(finite, (np.clip(z, m.z_lo, m.z_hi) - m.z_lo) / (m.z_hi - m.z_lo), np.nan)
+        # Heights stay linear (the shape is the shape); colours follow the colour scale.
+        shade_t = t
+        if color_scale != "linear":
+            shown, (c_lo, c_hi) = colorscale.values(z, (m.z_lo, m.z_hi), color_scale)
+            shade_t = (shown - c_lo) / max(c_hi - c_lo, 1e-300)
         self._xd = m.x(xs)
         self._yd = m.y(ys)
         self._zd = t * BOX_HEIGHT
@@ -414,7 +432,8 @@ class SurfaceView(QWidget):
             verts[..., 2] = zd_filled
             verts = verts.reshape(-1, 3)
 
-            colors = _LUT[np.clip((np.nan_to_num(t, nan=0.0) * 255 + 0.5).astype(np.intp), 0, 255)]
+            index = (np.nan_to_num(shade_t, nan=0.0) * 255 + 0.5).astype(np.intp)
+            colors = _LUT[np.clip(index, 0, 255)]
             shade = self._shading(self._zd)
             colors[..., :3] *= shade[..., None]
             np.clip(colors, 0.0, 1.0, out=colors)
@@ -528,6 +547,34 @@ class SurfaceView(QWidget):
     def tick_labels(self) -> dict[str, list[str]]:
         """The tick texts now on each axis (true units); for tests and accessibility."""
         return {axis: list(texts) for axis, texts in self._tick_labels.items()}
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """Where each axis label lands on screen (widget pixels), as GLTextItem will paint it
+        with the current camera; for the layout tests (labels must stay apart and inside)."""
+        from PySide6.QtGui import QFontMetrics, QMatrix4x4, QVector3D
+
+        view = self._view
+        viewport = view.getViewport()
+        rect = QRectF(view.rect())
+        to_pixels = QMatrix4x4()
+        to_pixels.viewport(rect.left(), rect.bottom(), rect.width(), -rect.height())
+        project = to_pixels * view.projectionMatrix(viewport, viewport) * view.viewMatrix()
+        found = []
+        for item in self._labels:
+            if not item.visible() or not item.text:
+                continue
+            point = project.map(QVector3D(*item.pos)).toPointF()
+            tight = QFontMetrics(item.font).tightBoundingRect(item.text)
+            dx = dy = 0.0
+            if item.alignment & Qt.AlignmentFlag.AlignRight:
+                dx = tight.width()
+            if item.alignment & Qt.AlignmentFlag.AlignHCenter:
+                dx = tight.width() / 2.0
+            if item.alignment & Qt.AlignmentFlag.AlignVCenter:
+                dy = tight.height() / 2.0
+            # drawText puts the baseline at the point; tight rect is relative to the baseline.
+            found.append((item.text, QRectF(tight).translated(point.x() - dx, point.y() + dy)))
+        return found
 
     def _set_labels(self, labels) -> None:
         gl = self._gl_mod
@@ -898,9 +945,19 @@ class SurfaceView(QWidget):
         self._view.setBackgroundColor(QColor(*_STYLES[self._dark]["background"]))
         self._refresh_looks()
 
-    def set_presentation(self, big: bool) -> None:
-        """Projector mode: thicker lines, bigger markers and labels."""
+    def set_run_legend(self, entries) -> None:
+        """Name each run of a race in its colour: [(name, colour)], empty for none."""
+        parts = [
+            f"<span style='color:{html.escape(color)}'><b>━━</b></span>&nbsp;{html.escape(name)}"
+            for name, color in entries
+        ]
+        self.run_legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
+        self.run_legend.setVisible(bool(parts))
+
+    def set_presentation(self, big: bool, scale: float = 1.7) -> None:
+        """Projector mode: thicker lines, bigger markers and labels (``scale`` times normal)."""
         self._big = bool(big)
+        self._big_scale = float(scale)
         self._refresh_looks()
 
     def _refresh_looks(self) -> None:

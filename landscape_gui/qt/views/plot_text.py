@@ -1,0 +1,68 @@
+"""Plot titles that fit their plot: on one line when there is room, else broken between their
+parts, and in smaller type only when one part alone is wider than the plot. pyqtgraph would
+otherwise widen the plot to the title's width and push its right side (and the probe) out of
+the widget, or cut a second line off in its fixed 30-pixel title row.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pyqtgraph as pg
+from PySide6 import QtGui
+
+MIN_POINT_SIZE = 7.0
+SIDE_MARGIN = 16  # pixels the title keeps clear of the widget's edges
+
+
+def fit_title(
+    plot: pg.PlotItem,
+    parts: list[tuple[str, str]],
+    color: str,
+    point_size: float,
+    width: float,
+    separator: str = " · ",
+) -> float:
+    """Show ``parts`` (each (rich text, plain text)) as the plot's title in a plot widget
+    ``width`` pixels wide; returns the point size used. An empty list hides the title row.
+
+    The title row spans only the data column, so the axes' and colour bar's widths come off.
+    """
+    if not parts:
+        plot.setTitle(None)
+        return point_size
+    beside = max(plot.width() - plot.getViewBox().width(), 0.0)
+    room = max(width - beside - SIDE_MARGIN, 40)
+    size = point_size
+    while True:
+        font = QtGui.QFont()
+        font.setPointSizeF(size)
+        metrics = QtGui.QFontMetricsF(font)
+        widest = max(metrics.horizontalAdvance(plain) for _rich, plain in parts)
+        if widest <= room or size <= MIN_POINT_SIZE:
+            break
+        size = max(MIN_POINT_SIZE, size - 0.5)
+    lines: list[list[tuple[str, str]]] = [[]]
+    for part in parts:
+        trial = separator.join(p for _r, p in [*lines[-1], part])
+        if lines[-1] and metrics.horizontalAdvance(trial) > room:
+            lines.append([part])
+        else:
+            lines[-1].append(part)
+    rich_separator = (
+        html.escape(separator).replace(" ", "&nbsp;")
+        if separator.strip()
+        else ("&nbsp;" * len(separator))
+    )
+    text = "<br>".join(rich_separator.join(r for r, _p in line) for line in lines)
+    plot.setTitle(text, color=color, size=f"{size:.1f}pt")
+    label = plot.titleLabel
+    height = label.itemRect().height()
+    label.setMaximumHeight(height)
+    plot.layout.setRowFixedHeight(0, height)
+    return size
+
+
+def plain_part(text: str) -> tuple[str, str]:
+    """A title part with no markup of its own."""
+    return html.escape(text), text
