@@ -12,17 +12,16 @@ from landscape_gui.qt.main_window import MainWindow
 from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.surface_view import SurfaceView
 from landscape_gui.qt.worker import CompileWorker
+from tests.qt.conftest import track
 
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    qtbot.addWidget(win)
+    win = track(MainWindow(remember_geometry=False, prompt_unsaved=False))
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
-    yield win
-    win.close()
+    yield win  # closed by the conftest (a closed window deletes itself)
 
 
 def test_views_draw_heights_near_the_top_of_the_float_range(qtbot):
@@ -81,7 +80,7 @@ def test_a_range_too_narrow_to_draw_is_refused_not_fatal(qtbot, window):
 def test_the_compile_worker_answers_a_bad_formula_with_its_sentence(qtbot):
     worker = CompileWorker()
     with qtbot.waitSignal(worker.compiled) as blocker:
-        worker.compile(7, parse_formula("0^x"))
+        worker.compile(7, parse_formula("0^x"), None)
     request, result = blocker.args
     assert request == 7
     assert result == "the slope of this formula is undefined everywhere"

@@ -242,6 +242,9 @@ class ContourView(QtWidgets.QWidget):
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._plot_widget.viewport().installEventFilter(self)
         self.view_box.sigResized.connect(lambda _vb: self._view_resized())
+        # The map frames the domain until the user zooms or pans it themselves.
+        self._framed = True
+        self.view_box.sigRangeChangedManually.connect(self._user_moved_view)
         self.view_box.sigProbe.connect(self.probeRequested)
         self.view_box.sigProbeDrag.connect(self.probeDragged)
 
@@ -314,6 +317,10 @@ class ContourView(QtWidgets.QWidget):
         self._apply_aspect()
         x0, x1, y0, y1 = self._domain
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        self._framed = True
+
+    def _user_moved_view(self, *_mask) -> None:
+        self._framed = False
 
     def set_aspect_mode(self, mode: str) -> None:
         """'auto' (equal scales when they leave little of the panel empty, else fill it),
@@ -339,12 +346,16 @@ class ContourView(QtWidgets.QWidget):
             self.view_box.setAspectLocked(lock, ratio=1.0 if lock else None)
 
     def _view_resized(self) -> None:
-        if self._aspect_mode == "auto" and self._domain is not None:
-            locked = self.equal_aspect()
-            self._apply_aspect()
-            if locked != self.equal_aspect():
-                x0, x1, y0, y1 = self._domain
-                self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        """A new size (the window, or the legend row above the map growing) frames the domain
+        again, unless the user has zoomed or panned: the same state draws the same map
+        whatever the order things were laid out in."""
+        if self._domain is None:
+            return
+        locked = self.equal_aspect()
+        self._apply_aspect()
+        if self._framed or locked != self.equal_aspect():
+            x0, x1, y0, y1 = self._domain
+            self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 
     def set_contours_visible(self, visible: bool) -> None:
         self._contours_visible = bool(visible)

@@ -52,6 +52,9 @@ MIN_PICTURE_SCALE = 0.6  # a picture shrunk more than this to fit is unreadable:
 MAX_PLAIN_CHARACTERS = 320  # a longer plain form ends in "…" (all of it in the tooltip)
 
 
+MATH_TEXT_PIXELS = 15  # the plain mathematics, in the size of the typeset lines
+
+
 class MathLabel(QWidget):
     """A typeset formula (SVG) scaled to fit, or its plain mathematical text until one exists
     or when the picture would have to shrink past reading."""
@@ -67,6 +70,7 @@ class MathLabel(QWidget):
         self._text.setWordWrap(True)
         font = QFont("serif")
         font.setStyleHint(QFont.StyleHint.Serif)
+        font.setPixelSize(MATH_TEXT_PIXELS)  # set_scale(1.0) gives exactly this back
         self._text.setFont(font)  # in the style of the typeset lines
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
@@ -123,7 +127,7 @@ class MathLabel(QWidget):
         """Presentation mode draws the mathematics larger."""
         self._scale = scale
         font = self._text.font()
-        font.setPixelSize(round(15 * scale))
+        font.setPixelSize(round(MATH_TEXT_PIXELS * scale))
         self._text.setFont(font)
         self._choose()
 
