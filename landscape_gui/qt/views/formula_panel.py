@@ -69,6 +69,7 @@ class MathLabel(QWidget):
         font = QFont("serif")
         font.setStyleHint(QFont.StyleHint.Serif)
         self._text.setFont(font)  # in the style of the typeset lines
+        self._normal_font = QFont(font)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -123,8 +124,9 @@ class MathLabel(QWidget):
     def set_scale(self, scale: float) -> None:
         """Presentation mode draws the mathematics larger."""
         self._scale = scale
-        font = self._text.font()
-        font.setPixelSize(round(15 * scale))
+        font = QFont(self._normal_font)
+        if scale != 1.0:
+            font.setPixelSize(round(15 * scale))
         self._text.setFont(font)
         self._choose()
 
