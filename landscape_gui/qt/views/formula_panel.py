@@ -259,6 +259,7 @@ class FormulaPanel(QWidget):
                 box.setRange(-1e6, 1e6)
                 box.setDecimals(3)
                 box.setKeyboardTracking(False)
+                box.setMinimumWidth(84)  # "-123.456"; the range's widest need not set the width
                 box.valueChanged.connect(self._domain_edited)
                 self.domain_boxes.append(box)
                 domain_grid.addWidget(box, row, 1 + 2 * column)
