@@ -46,7 +46,7 @@ PRESENTATION_TEXT_SHARE = 1 / 40
 NORMAL_TEXT_PIXELS = 13  # the views' normal body text, which presentation mode scales from
 PRESENTATION_SIDE_SHARE = 0.32  # the lesson column's share of the width in presentation mode
 PRESENTATION_SIDE_LIMITS = (270, 600)
-PRESENTATION_SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
+SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
 PRESENTATION_MAPS_SHARE = 0.6  # of the height right of the lesson column: maps, then slices
 RESOLUTIONS = (100, 200, 300, 400)
 COLOR_SCALES = {
@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
             caption=CaptionBar(),
         )
         self._presentation_saved: dict | None = None
+        self._splitters_to_restore: tuple | None = None
         self._maps_balanced = False
         self._build_layout()
         if state is None:
@@ -460,6 +461,7 @@ class MainWindow(QMainWindow):
                 "status_bar": self.statusBar().isVisible(),
                 "geometry": self.geometry(),
                 "side_spacing": self._side_layout.spacing(),
+                "side_minimum": self.side_panel.minimumWidth(),
                 "side_margins": self._side_layout.contentsMargins(),
             }
             screen = self.screen().geometry()
@@ -480,6 +482,7 @@ class MainWindow(QMainWindow):
                 view.set_presentation(True, scale)
             views.formula.set_compact(True)
             views.descent.set_compact(True)
+            self._fit_side_panel()
             self._side_layout.setSpacing(4)
             self._side_layout.setContentsMargins(4, 4, 4, 4)
             # Without a window manager (a bare X server) full screen does not resize by itself.
@@ -513,12 +516,30 @@ class MainWindow(QMainWindow):
             else:
                 self.showNormal()
                 self.setGeometry(self._clamped(saved["geometry"]))
-            self.splitter.restoreState(saved["splitter"])
-            self.maps_splitter.restoreState(saved["maps_splitter"])
-            self.center_splitter.restoreState(saved["center_splitter"])
+            self.side_panel.setMinimumWidth(saved["side_minimum"])
+            # The splitters go back once the window has its old size again (on X11 that
+            # resize arrives later): restored at the full-screen size, they would be
+            # rescaled by the shrink.
+            self._splitters_to_restore = (
+                self._clamped(saved["geometry"]).size(),
+                saved["splitter"],
+                saved["maps_splitter"],
+                saved["center_splitter"],
+            )
+            self._restore_splitters()
         self.actions["full_screen"].blockSignals(True)
         self.actions["full_screen"].setChecked(self.isFullScreen())
         self.actions["full_screen"].blockSignals(False)
+
+    def _restore_splitters(self) -> None:
+        pending = self._splitters_to_restore
+        if pending is None or (not self.isFullScreen() and self.size() != pending[0]):
+            return
+        self._splitters_to_restore = None
+        _size, main, maps, center = pending
+        self.splitter.restoreState(main)
+        self.maps_splitter.restoreState(maps)
+        self.center_splitter.restoreState(center)
 
     def presentation_scale(self) -> float:
         """How much larger than normal presentation type is on this window's screen."""
@@ -538,7 +559,7 @@ class MainWindow(QMainWindow):
         # The contour map needs more width than the 3D view: its axes and colour bar take
         # some, and its data area must hold the probe, arrow and level labels.
         maps = rest - self.maps_splitter.handleWidth()
-        surface = int(maps * PRESENTATION_SURFACE_SHARE)
+        surface = int(maps * SURFACE_SHARE)
         self.maps_splitter.setSizes([surface, maps - surface])
         height = screen.height() - self.center_splitter.handleWidth()
         top = int(height * PRESENTATION_MAPS_SHARE)
@@ -596,10 +617,18 @@ class MainWindow(QMainWindow):
 
     def _share_width(self) -> None:
         """The side panel takes a quarter of a small window (at most 380 px): the maps need
-        the rest more."""
+        the rest more. Never less than its controls need: they would be cut at the side."""
         width = self.geometry().width()
+        self._fit_side_panel()
         side = max(self.side_panel.minimumWidth(), min(380, width // 4))
         self.splitter.setSizes([side, width - side])
+
+    def _fit_side_panel(self) -> None:
+        """The side panel's minimum: its widest control, plus its scroll bar and frame."""
+        content = self.side_panel.widget().minimumSizeHint().width()
+        extra = self.side_panel.verticalScrollBar().sizeHint().width()
+        extra += 2 * self.side_panel.frameWidth()
+        self.side_panel.setMinimumWidth(content + extra)
 
     def _clamped(self, rect: QRect) -> QRect:
         """rect (a client geometry) shrunk and moved so the window, frame included, lies in
@@ -636,8 +665,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._balance_maps)
 
     def _balance_maps(self) -> None:
+        # The contour map a little wider: its axes and colour bar take some of its width.
         width = sum(self.maps_splitter.sizes())
-        self.maps_splitter.setSizes([width // 2, width - width // 2])
+        surface = int(width * SURFACE_SHARE)
+        self.maps_splitter.setSizes([surface, width - surface])
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -645,6 +676,8 @@ class MainWindow(QMainWindow):
             self.overlay.setGeometry(self.rect())
         if self._presentation_saved is not None:
             self._presentation_split()
+        elif self._splitters_to_restore is not None:
+            self._restore_splitters()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self._closed:  # closed already (a second close() before the deferred delete)

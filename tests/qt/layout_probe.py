@@ -23,7 +23,7 @@ import sys
 import time
 
 STARTED = time.monotonic()
-MIN_CONTOUR_DATA = (220, 180)  # the contour map's data area, in logical pixels
+MIN_CONTOUR_DATA = (200, 180)  # the contour map's data area, in logical pixels
 MIN_SLICE_DATA = (110, 70)  # each slice's and the fan's data area
 # Projected type: the step counter and caption at least 1/36 of the screen height, body text
 # (the formula, arithmetic, slice titles) at least 1/48.
@@ -63,8 +63,10 @@ def _clip_in_window(widget, window, scroll_ok: bool):
         clipped = visible.intersected(parent_rect)
         if clipped != visible:
             grand = parent.parentWidget()
+            sideways = visible.left() < parent_rect.left() or visible.right() > parent_rect.right()
+            # A scroll area may hide what is below the fold, never what is beside it.
             if isinstance(grand, QAbstractScrollArea) and parent is grand.viewport():
-                by_scroll = True
+                by_scroll = by_scroll or not sideways
         visible = clipped
         parent = parent.parentWidget()
     visible = visible.intersected(window.rect())
@@ -342,6 +344,10 @@ def _rectf(x, y, w, h):
     return QRectF(x, y, w, h)
 
 
+def splits_of(window) -> list[list[int]]:
+    return [s.sizes() for s in (window.splitter, window.maps_splitter, window.center_splitter)]
+
+
 def fonts_of(window) -> dict[str, str]:
     """Every widget's font, keyed by the widget (its place among siblings may change)."""
     from PySide6.QtWidgets import QWidget
@@ -439,6 +445,7 @@ def main() -> int:
         if presenting:
             geometry_before = window.geometry()
             fonts_before = fonts_of(window)
+            splits_before = splits_of(window)
             window.set_presentation(True)
             settle(lambda: window.is_presenting())
             settle(lambda: window.geometry() == window.screen().geometry(), 3)
@@ -463,6 +470,8 @@ def main() -> int:
         restore.append(
             f"geometry {_rect_text(window.geometry())} is not {_rect_text(geometry_before)}"
         )
+    if splits_of(window) != splits_before:
+        restore.append(f"panel sizes {splits_of(window)} are not {splits_before}")
     fonts_after = fonts_of(window)
     changed = [k for k in fonts_before if fonts_after.get(k) != fonts_before[k]]
     if changed:

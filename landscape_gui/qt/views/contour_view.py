@@ -50,6 +50,8 @@ ASPECT_MODES = ("auto", "equal", "fill")
 # Automatic aspect: equal scales while the map's shape and the panel's differ by at most this
 # factor (so well under half of the panel is left empty), else the map fills the panel.
 MAX_EQUAL_ASPECT_MISMATCH = 1.6
+# Ranges within this factor of each other always keep one scale: a bowl stays round.
+COMPARABLE_RANGES = 2.0
 BASIN_ALPHA = 0.45  # the basin tint: the height image and its level lines stay readable under it
 # Starts that diverged: diagonal stripes of these two greys, two grid cells wide, so "blew up"
 # reads as a hatched hole rather than as one more basin colour.
@@ -341,7 +343,8 @@ class ContourView(QtWidgets.QWidget):
             data = abs(x1 - x0) / max(abs(y1 - y0), 1e-300)
             width, height = self.view_box.width(), self.view_box.height()
             panel = width / height if width > 0 and height > 0 else 1.0
-            lock = max(data / panel, panel / data) <= MAX_EQUAL_ASPECT_MISMATCH
+            comparable = max(data, 1 / data) <= COMPARABLE_RANGES
+            lock = comparable or max(data / panel, panel / data) <= MAX_EQUAL_ASPECT_MISMATCH
         if lock != self.equal_aspect():
             self.view_box.setAspectLocked(lock, ratio=1.0 if lock else None)
 

@@ -48,6 +48,7 @@ SPEEDS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 1000.0)
 AS_FAST_AS_POSSIBLE = 0.0
 DEFAULT_SPEED = 10.0
 TRANSPORT_TITLE = "Walk downhill"
+SPIN_MIN_WIDTH = 84  # fits "-123.456"; the range's widest number need not set the width
 VISIBLE_RUN_ROWS = 4  # rows the run list shows before it scrolls
 
 # Status colours (light, dark). A glyph goes with each so the kind does not rest on colour.
@@ -221,6 +222,7 @@ class DescentPanel(QWidget):
         spin.setDecimals(3)
         spin.setSingleStep(0.1)
         spin.setKeyboardTracking(False)
+        spin.setMinimumWidth(SPIN_MIN_WIDTH)  # not the width of -1000000.000: a narrow panel
         spin.valueChanged.connect(self._start_edited)
         self._guard(spin)
         return spin
@@ -327,6 +329,7 @@ class DescentPanel(QWidget):
         speed_label = QLabel("Speed")
         speed_label.setBuddy(self.speed_combo)
         self._speed_label = speed_label
+        speed_label.hide()  # the choices say "10 steps/s": the label only costs width
         speed_row.addWidget(speed_label)
         speed_row.addWidget(self.speed_combo)
 
@@ -567,7 +570,6 @@ class DescentPanel(QWidget):
             self._stopping_box,
             self._basins_row,
             self.first_button,
-            self._speed_label,
             self.speed_combo,
         ):
             widget.setVisible(not compact)

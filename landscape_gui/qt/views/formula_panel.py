@@ -70,8 +70,8 @@ class MathLabel(QWidget):
         self._text.setWordWrap(True)
         font = QFont("serif")
         font.setStyleHint(QFont.StyleHint.Serif)
-        font.setPixelSize(MATH_TEXT_PIXELS)  # set_scale(1.0) gives exactly this back
         self._text.setFont(font)  # in the style of the typeset lines
+        self._normal_font = QFont(font)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -126,8 +126,9 @@ class MathLabel(QWidget):
     def set_scale(self, scale: float) -> None:
         """Presentation mode draws the mathematics larger."""
         self._scale = scale
-        font = self._text.font()
-        font.setPixelSize(round(MATH_TEXT_PIXELS * scale))
+        font = QFont(self._normal_font)
+        if scale != 1.0:
+            font.setPixelSize(round(MATH_TEXT_PIXELS * scale))
         self._text.setFont(font)
         self._choose()
 
@@ -260,6 +261,7 @@ class FormulaPanel(QWidget):
                 box.setRange(-1e6, 1e6)
                 box.setDecimals(3)
                 box.setKeyboardTracking(False)
+                box.setMinimumWidth(84)  # "-123.456"; the range's widest need not set the width
                 box.valueChanged.connect(self._domain_edited)
                 self.domain_boxes.append(box)
                 domain_grid.addWidget(box, row, 1 + 2 * column)

@@ -58,8 +58,13 @@ def fit_title(
     plot.setTitle(text, color=color, size=f"{size:.1f}pt")
     label = plot.titleLabel
     height = label.itemRect().height()
+    label.setMinimumHeight(height)
     label.setMaximumHeight(height)
     plot.layout.setRowFixedHeight(0, height)
+    # A title that grew a line must move the plot down now, not at some later resize.
+    label.updateGeometry()
+    plot.layout.invalidate()
+    plot.layout.activate()
     return size
 
 

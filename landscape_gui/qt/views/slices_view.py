@@ -139,6 +139,7 @@ class SlicesView(QtWidgets.QWidget):
         self._dark = False
         self._big = False
         self._big_scale = 1.6
+        self._tick_font = QtGui.QFont()  # until _apply_style sets the real one
 
         self.x_slice = _SlicePlot("x", "y", SLICE_X_COLOR)
         self.y_slice = _SlicePlot("y", "x", SLICE_Y_COLOR)

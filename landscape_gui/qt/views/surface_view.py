@@ -281,7 +281,7 @@ class SurfaceView(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.run_legend)
         layout.addWidget(self._view, 1)
-        self.setMinimumSize(300, 240)
+        self.setMinimumSize(240, 200)  # small screens: the contour map needs the width more
 
         opaque_offset = {
             GL.GL_DEPTH_TEST: True,
