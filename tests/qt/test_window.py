@@ -187,11 +187,11 @@ def test_a_new_formula_compiles_off_the_gui_thread_and_the_latest_wins(qtbot, wi
     seen = []
     original = type(controller._compile_worker).compile
 
-    def spy(worker, request, formula):
+    def spy(worker, request, formula, state):
         from PySide6.QtCore import QThread
 
         seen.append(QThread.currentThread() is compile_thread)
-        original(worker, request, formula)
+        original(worker, request, formula, state)
 
     type(controller._compile_worker).compile = spy
     try:
