@@ -210,9 +210,7 @@ def _history(length: int, value: float = 0.5) -> dict:
 HOSTILE = {
     # (1e300(x^2+y^2) and floor(abs(x y)) draw now, as holes and flat steps.)
     "formula that overflows": lambda d: d.update(formula="x^2 + 1e300^2", preset=None),
-    "formula with no numerical derivative": lambda d: d.update(
-        formula="0^x + y", preset=None
-    ),
+    "formula with no numerical derivative": lambda d: d.update(formula="0^x + y", preset=None),
     "parameter of 1e308": lambda d: d.update(
         formula="a*x^2 + y^2", preset=None, parameters={"a": 1e308}
     ),
