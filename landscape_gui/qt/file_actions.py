@@ -428,7 +428,10 @@ def _progress_dialog(window, name: str, cancel) -> QProgressDialog:
     """How far opening a big file has got; Cancel leaves the session as it was."""
     progress = QProgressDialog(f"Opening {name}…", "Cancel", 0, 100, window)
     progress.setWindowTitle("Opening a session")
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    # Not modal: a modal QProgressDialog runs the event loop inside setValue, where the file's
+    # own "loaded" answer can close and delete the dialog under it (a segmentation fault). A
+    # formula typed meanwhile ends the open with a message instead.
+    progress.setWindowModality(Qt.WindowModality.NonModal)
     progress.setMinimumDuration(PROGRESS_DELAY_MS)
     progress.setAutoClose(False)
     progress.setAutoReset(False)
