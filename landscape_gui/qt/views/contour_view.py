@@ -26,6 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from landscape_gui.core import colorscale
 from landscape_gui.qt.views.palette import (
     BASIN_COLORS,
+    CONSTRAINT_COLOR,
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
     PROBE_COLOR,
@@ -231,9 +232,58 @@ class ContourView(QtWidgets.QWidget):
             self._plot.addItem(item)
         self._set_probe_visible(False)
 
+        # The constraint g(x, y) = c: its curve, the point on it nearest the probe with ∇f and
+        # ∇g drawn there, the contour of f through that point (touching the curve where f is
+        # largest or smallest on it) and the Lagrange points.
+        self._constraint_label = ""
+        self._constraint_halo = pg.PlotDataItem(connect="finite", antialias=True)
+        self.constraint_item = pg.PlotDataItem(connect="finite", antialias=True)
+        self._touch_halo = pg.PlotDataItem(connect="finite", antialias=True)
+        self.touch_line = pg.PlotDataItem(connect="finite", antialias=True)
+        self._grad_f_halo = pg.PlotDataItem(antialias=True)
+        self.grad_f_shaft = pg.PlotDataItem(antialias=True)
+        self.grad_f_head = pg.ArrowItem(pxMode=True, tailLen=None)
+        self._grad_g_halo = pg.PlotDataItem(antialias=True)
+        self.grad_g_shaft = pg.PlotDataItem(antialias=True)
+        self.grad_g_head = pg.ArrowItem(pxMode=True, tailLen=None)
+        self.curve_point = _InertScatter(symbol="s")
+        self.angle_label = pg.TextItem(anchor=(0, 1))
+        self.lagrange_item = _InertScatter(symbol="star")
+        self.lagrange_labels: list[pg.TextItem] = []
+        for z, item in (
+            (12, self._constraint_halo),
+            (13, self.constraint_item),
+            (44, self._touch_halo),
+            (45, self.touch_line),
+            (31, self.lagrange_item),
+            (60, self._grad_g_halo),
+            (61, self.grad_g_shaft),
+            (62, self.grad_g_head),
+            (63, self._grad_f_halo),
+            (64, self.grad_f_shaft),
+            (65, self.grad_f_head),
+            (66, self.curve_point),
+            (67, self.angle_label),
+        ):
+            item.setZValue(z)
+            self._plot.addItem(item)
+        self._constraint_probe_items = (
+            self._touch_halo,
+            self.touch_line,
+            self._grad_f_halo,
+            self.grad_f_shaft,
+            self.grad_f_head,
+            self._grad_g_halo,
+            self.grad_g_shaft,
+            self.grad_g_head,
+            self.curve_point,
+            self.angle_label,
+        )
+
         # What the arrows' lengths mean ("arrow = 0.2 × ∇f"): in the row above the map, with
         # the legend, so it never covers the data.
         self._scale_note = ""
+        self.set_constraint(None)
 
         self.hover_label = pg.TextItem(anchor=(0, 0))
         self.hover_label.setParentItem(self.view_box)
@@ -490,6 +540,129 @@ class ContourView(QtWidgets.QWidget):
             for item in (self.arrow_shaft, self._arrow_halo, self.arrow_head):
                 item.hide()
 
+    # ------------------------------------------------------------------ the constraint
+    def set_constraint(self, points=None, label: str = "") -> None:
+        """Draw the curve g(x, y) = c: (N, 2) points, NaN rows between its pieces; None hides
+        it (and everything drawn at a point of it)."""
+        if points is None:
+            self.constraint_item.setData(np.empty((0, 2)))
+            self._constraint_halo.setData(np.empty((0, 2)))
+            self.constraint_item.hide()
+            self._constraint_halo.hide()
+            self.set_constraint_probe(None)
+            self.set_lagrange_points([])
+            self._constraint_label = ""
+            self._rebuild_legend()
+            return
+        points = _as_float_array(points).reshape(-1, 2)
+        self.constraint_item.setData(points, connect="finite")
+        self._constraint_halo.setData(points, connect="finite")
+        self.constraint_item.show()
+        self._constraint_halo.show()
+        if label != self._constraint_label:
+            self._constraint_label = label
+            self._rebuild_legend()
+
+    def constraint_points(self) -> np.ndarray:
+        """The curve as drawn, (N, 2) with NaN rows between pieces (empty when none)."""
+        x, y = self.constraint_item.getData()
+        if x is None or not self.constraint_item.isVisible():
+            return np.empty((0, 2))
+        return np.column_stack((x, y))
+
+    def set_constraint_probe(
+        self,
+        x=None,
+        y=None,
+        fx=None,
+        fy=None,
+        gx=None,
+        gy=None,
+        f0=None,
+        scale: float = 1.0,
+        label: str = "",
+    ) -> None:
+        """At the point (x, y) of the curve: ∇f and ∇g as arrows of ``scale`` × their length
+        (the gradient arrows' scale), ``label`` (the angle between them) beside the point, and
+        the contour f = f0 through it, which touches the curve where ∇f ∥ ∇g."""
+        if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
+            for item in self._constraint_probe_items:
+                item.hide()
+            return
+        x, y = float(x), float(y)
+        self.curve_point.setData([x], [y])
+        self.curve_point.show()
+        touching = np.empty((0, 2))
+        if f0 is not None and math.isfinite(f0):
+            touching = self._trace(f0)
+        self.touch_line.setData(touching, connect="finite")
+        self._touch_halo.setData(touching, connect="finite")
+        self.touch_line.show()
+        self._touch_halo.show()
+        for vx, vy, parts in (
+            (fx, fy, (self.grad_f_shaft, self._grad_f_halo, self.grad_f_head)),
+            (gx, gy, (self.grad_g_shaft, self._grad_g_halo, self.grad_g_head)),
+        ):
+            self._draw_arrow(parts, x, y, vx, vy, scale)
+        self.angle_label.setText(label)
+        self.angle_label.setPos(x, y)
+        self.angle_label.setVisible(bool(label))
+
+    def _draw_arrow(self, parts, x: float, y: float, vx, vy, scale: float) -> None:
+        shaft, halo, head = parts
+        vx = float(vx) if vx is not None else math.nan
+        vy = float(vy) if vy is not None else math.nan
+        dx, dy = scale * vx, scale * vy
+        drawn = math.isfinite(dx) and math.isfinite(dy) and (dx, dy) != (0.0, 0.0)
+        cut = self._share_inside(x, y, dx, dy) if drawn else 0.0
+        if not drawn or cut <= 0.0:
+            for item in parts:
+                item.hide()
+            return
+        tip_x, tip_y = x + cut * dx, y + cut * dy
+        shaft.setData([x, tip_x], [y, tip_y])
+        halo.setData([x, tip_x], [y, tip_y])
+        head.setPos(tip_x, tip_y)
+        head.setStyle(angle=180.0 - math.degrees(math.atan2(vy, vx)))
+        for item in parts:
+            item.show()
+
+    def set_lagrange_points(self, points: Sequence[tuple[float, float, str]]) -> None:
+        """Mark the Lagrange points: (x, y, text), the text (kind and λ) written beside each."""
+        points = [(float(x), float(y), str(text)) for x, y, text in points]
+        coords = np.array([(x, y) for x, y, _t in points], dtype=float).reshape(-1, 2)
+        self.lagrange_item.setData(coords[:, 0], coords[:, 1])
+        self.lagrange_item.setVisible(bool(points))
+        while len(self.lagrange_labels) < len(points):
+            text = pg.TextItem(anchor=(0, 0))
+            text.setZValue(68)
+            self._plot.addItem(text)
+            self.lagrange_labels.append(text)
+            self._style_lagrange_label(text)
+        for index, text in enumerate(self.lagrange_labels):
+            if index < len(points):
+                x, y, words = points[index]
+                text.setText(words)
+                text.setPos(x, y)
+                text.show()
+            else:
+                text.setText("")
+                text.hide()
+        self._rebuild_legend()
+
+    def lagrange_texts(self) -> list[str]:
+        """What is written beside the Lagrange points now."""
+        return [t.toPlainText() for t in self.lagrange_labels if t.isVisible()]
+
+    def _style_lagrange_label(self, text: pg.TextItem) -> None:
+        font = QtGui.QFont()
+        font.setPointSizeF(8.5 * self._scale())
+        font.setBold(True)
+        text.setFont(font)
+        text.setColor((10, 10, 10))
+        text.fill = pg.mkBrush(255, 255, 255, 200)
+        text.update()
+
     def _set_probe_visible(self, visible: bool) -> None:
         for item in (
             self.probe_marker,
@@ -682,6 +855,16 @@ class ContourView(QtWidgets.QWidget):
         for kind in self._legend_kinds:
             glyph, label = LEGEND_GLYPHS[kind], CRITICAL_POINT_STYLES[kind][1]
             parts.append((f"<b>{glyph}</b>&nbsp;{html.escape(label)}", f"{glyph} {label}"))
+        if self._constraint_label:
+            parts.append(
+                (
+                    f"<span style='color:{CONSTRAINT_COLOR}'><b>━━</b></span>&nbsp;"
+                    f"{html.escape(self._constraint_label)}",
+                    f"━━ {self._constraint_label}",
+                )
+            )
+        if self.lagrange_item.isVisible():
+            parts.append(("<b>★</b>&nbsp;Lagrange point", "★ Lagrange point"))
         for name, color in self._run_legend:
             parts.append(
                 (
@@ -793,6 +976,38 @@ class ContourView(QtWidgets.QWidget):
             pen=pg.mkPen((0, 0, 0, 160), width=1),
             brush=pg.mkBrush(GRADIENT_COLOR),
         )
+        halo = pg.mkPen(_HALO_COLOR, width=6 * s)
+        self._constraint_halo.setPen(halo)
+        self.constraint_item.setPen(pg.mkPen(CONSTRAINT_COLOR, width=3 * s))
+        self._touch_halo.setPen(pg.mkPen(_HALO_COLOR, width=5 * s))
+        self.touch_line.setPen(pg.mkPen("#FFFFFF", width=2.5 * s))
+        for shaft, arrow_halo, head, color in (
+            (self.grad_f_shaft, self._grad_f_halo, self.grad_f_head, GRADIENT_COLOR),
+            (self.grad_g_shaft, self._grad_g_halo, self.grad_g_head, CONSTRAINT_COLOR),
+        ):
+            arrow_halo.setPen(pg.mkPen(_HALO_COLOR, width=6 * s))
+            shaft.setPen(pg.mkPen(color, width=3.5 * s))
+            head.setStyle(
+                headLen=18 * s,
+                headWidth=8 * s,
+                pen=pg.mkPen((0, 0, 0, 160), width=1),
+                brush=pg.mkBrush(color),
+            )
+        self.curve_point.setSize(12 * s)
+        self.curve_point.setPen(pg.mkPen("#000000", width=1.5 * s))
+        self.curve_point.setBrush(pg.mkBrush("#FFFFFF"))
+        self.lagrange_item.setSize(20 * s)
+        self.lagrange_item.setPen(pg.mkPen("#000000", width=1.2 * s))
+        self.lagrange_item.setBrush(pg.mkBrush("#FFD400"))
+        label_font = QtGui.QFont()
+        label_font.setPointSizeF(9.5 * s)
+        label_font.setBold(True)
+        self.angle_label.setFont(label_font)
+        self.angle_label.setColor((10, 10, 10))
+        self.angle_label.fill = pg.mkBrush(255, 255, 255, 215)
+        self.angle_label.update()
+        for text in self.lagrange_labels:
+            self._style_lagrange_label(text)
         self.probe_marker.setSize(13 * s)
         self.probe_marker.setPen(pg.mkPen("#FFFFFF", width=2 * s))
         self.probe_marker.setBrush(pg.mkBrush(PROBE_COLOR))

@@ -220,13 +220,21 @@ class FormulaPanel(QWidget):
     domainEdited = Signal(object)  # (x_min, x_max, y_min, y_max)
     domainResetRequested = Signal()
     parameterChanged = Signal(str, float)
+    constraintEdited = Signal(str)  # the text of g(x, y) = c; empty for no constraint
+    constraintPresetChosen = Signal(str)
 
-    def __init__(self, presets: list[tuple[str, str]], parent: QWidget | None = None):
+    def __init__(
+        self,
+        presets: list[tuple[str, str]],
+        parent: QWidget | None = None,
+        constraint_presets: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    ):
         super().__init__(parent)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
         self._debounce.timeout.connect(self._emit_formula)
+        self._compact = False
 
         self.formula_edit = QLineEdit()
         self.formula_edit.setObjectName("formulaEdit")
@@ -235,13 +243,40 @@ class FormulaPanel(QWidget):
         self.formula_edit.setClearButtonEnabled(True)
         self.formula_edit.textEdited.connect(lambda _text: self._debounce.start())
         self.formula_edit.returnPressed.connect(self._emit_formula)
-        self._apply_formula_font(big=False)
 
         self.error_label = QLabel()
         self.error_label.setObjectName("formulaError")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error_label.hide()
+
+        # The optional constraint g(x, y) = c, typed and checked like f.
+        self._constraint_debounce = QTimer(self)
+        self._constraint_debounce.setSingleShot(True)
+        self._constraint_debounce.setInterval(DEBOUNCE_MS)
+        self._constraint_debounce.timeout.connect(self._emit_constraint)
+        self.constraint_title = QLabel("<b>constraint g(x, y) = c</b> (optional)")
+        self.constraint_title.setObjectName("constraintTitle")
+        self.constraint_edit = QLineEdit()
+        self.constraint_edit.setObjectName("constraintEdit")
+        self.constraint_edit.setPlaceholderText("e.g. x^2 + y^2 = 1 (empty: none)")
+        self.constraint_edit.setAccessibleName("constraint g(x, y) = c")
+        self.constraint_edit.setClearButtonEnabled(True)
+        self.constraint_edit.textEdited.connect(lambda _text: self._constraint_debounce.start())
+        self.constraint_edit.returnPressed.connect(self._emit_constraint)
+        self.constraint_error = QLabel()
+        self.constraint_error.setObjectName("constraintError")
+        self.constraint_error.setWordWrap(True)
+        self.constraint_error.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.constraint_error.hide()
+        self.constraint_preset_combo = QComboBox()
+        self.constraint_preset_combo.setObjectName("constraintPresetCombo")
+        self.constraint_preset_combo.addItem("Constraint presets…", None)
+        for key, name in constraint_presets:
+            self.constraint_preset_combo.addItem(name, key)
+        self.constraint_preset_combo.setVisible(bool(constraint_presets))
+        self.constraint_preset_combo.activated.connect(self._constraint_preset_activated)
+        self._apply_formula_font(big=False)
 
         self.preset_combo = QComboBox()
         self.preset_combo.setObjectName("presetCombo")
@@ -296,14 +331,21 @@ class FormulaPanel(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.formula_edit)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.constraint_title)
+        layout.addWidget(self.constraint_edit)
+        layout.addWidget(self.constraint_error)
+        layout.addWidget(self.constraint_preset_combo)
+        self._constraint_presets_available = bool(constraint_presets)
         layout.addWidget(self._setup_widgets)
         layout.addWidget(self.parameters_box)
         layout.addWidget(math_box)
 
     def _apply_formula_font(self, big: bool, scale: float = 2.0) -> None:
-        font = self.formula_edit.font()
-        font.setPixelSize(round(NORMAL_FORMULA_PIXELS * scale) if big else NORMAL_FORMULA_PIXELS)
-        self.formula_edit.setFont(font)
+        for edit, share in ((self.formula_edit, 1.0), (self.constraint_edit, 0.75)):
+            font = edit.font()
+            pixels = NORMAL_FORMULA_PIXELS * (scale * share if big else 1.0)
+            font.setPixelSize(max(NORMAL_FORMULA_PIXELS, round(pixels)))
+            edit.setFont(font)
 
     def set_presentation(self, big: bool, scale: float = 2.0) -> None:
         self._apply_formula_font(big, scale)
@@ -312,8 +354,10 @@ class FormulaPanel(QWidget):
 
     def set_compact(self, compact: bool) -> None:
         """Presentation mode: the formula and its derivatives, without the set-up controls."""
+        self._compact = compact
         self._setup_widgets.setVisible(not compact)
         self.parameters_box.setVisible(not compact and bool(self.parameter_rows))
+        self._show_constraint_rows()
         # The box shows f as typed and ∇f holds both partials: on a projector the typeset f and
         # the two separate partials cost more room than they tell.
         self._title.setVisible(not compact)
@@ -326,6 +370,38 @@ class FormulaPanel(QWidget):
         if self.formula_edit.text() != text:
             self.formula_edit.setText(text)
         self._debounce.stop()
+
+    def set_constraint_text(self, text: str) -> None:
+        if self.constraint_edit.text() != text:
+            self.constraint_edit.setText(text)
+        self._constraint_debounce.stop()
+        self._show_constraint_rows()
+
+    def show_constraint_error(self, message: str | None, position: int | None = None) -> None:
+        """Say what is wrong with the typed constraint; the last good one stays in use."""
+        if not message:
+            self.constraint_error.hide()
+            self.constraint_error.clear()
+            self.constraint_edit.setStyleSheet("")
+            return
+        self.constraint_error.setText(f"⚠ {message}. The last good constraint stays in use.")
+        self.constraint_error.show()
+        self.constraint_edit.setStyleSheet(f"QLineEdit {{ border: 2px solid {ERROR_COLOR}; }}")
+        if position is not None and not self.constraint_edit.hasFocus():
+            self.constraint_edit.setCursorPosition(position)
+
+    def set_constraint_preset(self, key: str | None) -> None:
+        index = self.constraint_preset_combo.findData(key) if key else 0
+        self.constraint_preset_combo.setCurrentIndex(max(index, 0))
+
+    def _show_constraint_rows(self) -> None:
+        """In presentation mode the constraint shows only when there is one, without its
+        title and presets (the box says g = c itself)."""
+        compact = self._compact
+        has_one = bool(self.constraint_edit.text().strip())
+        self.constraint_title.setVisible(not compact)
+        self.constraint_edit.setVisible(not compact or has_one)
+        self.constraint_preset_combo.setVisible(not compact and self._constraint_presets_available)
 
     def show_error(self, message: str | None, position: int | None = None) -> None:
         if not message:
@@ -374,6 +450,15 @@ class FormulaPanel(QWidget):
     def _emit_formula(self) -> None:
         self._debounce.stop()
         self.formulaEdited.emit(self.formula_edit.text())
+
+    def _emit_constraint(self) -> None:
+        self._constraint_debounce.stop()
+        self.constraintEdited.emit(self.constraint_edit.text())
+
+    def _constraint_preset_activated(self, index: int) -> None:
+        key = self.constraint_preset_combo.itemData(index)
+        if key:
+            self.constraintPresetChosen.emit(key)
 
     def _preset_activated(self, index: int) -> None:
         key = self.preset_combo.itemData(index)

@@ -45,6 +45,9 @@ GRADIENT_COLOR = "#FF2D55"
 TANGENT_PLANE_COLOR = "#FFFFFF"
 SLICE_X_COLOR = "#E69F00"  # the plane y = y0 that shows df/dx
 SLICE_Y_COLOR = "#56B4E9"  # the plane x = x0 that shows df/dy
+# The constraint curve g(x, y) = c and its gradient ∇g: a bright cyan, which viridis (teal at
+# most) does not reach, drawn over a dark halo; ∇f keeps GRADIENT_COLOR beside it.
+CONSTRAINT_COLOR = "#00E5FF"
 
 
 # What is wrong in an input box or message: one red everywhere.

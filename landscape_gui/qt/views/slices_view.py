@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from landscape_gui.qt.views.palette import (
+    CONSTRAINT_COLOR,
     GRADIENT_COLOR,
     PROBE_COLOR,
     SLICE_X_COLOR,
@@ -188,7 +189,23 @@ class SlicesView(QtWidgets.QWidget):
         self._fan_marks_shown = False
         self._fan.getViewBox().sigResized.connect(lambda _vb: self._fan_resized())
 
-        self._plots = [self.x_slice.widget, self.y_slice.widget, self._fan_widget]
+        # f along the constraint curve g = c, against arc length: its slope is ∇f·t, zero where
+        # f is largest or smallest on the curve (the Lagrange points, starred).
+        self.curve_slice = _SlicePlot("s", "", CONSTRAINT_COLOR)
+        self.curve_slice.plot.setLabel("bottom", "arc length s along g = c")
+        self.curve_slice.plot.setLabel("left", "f on the curve")
+        self.curve_lagrange = pg.ScatterPlotItem(symbol="star")
+        self.curve_lagrange.setZValue(8)
+        self.curve_slice.plot.addItem(self.curve_lagrange)
+        self._curve_parts = (True, True, False)  # slices, fan, curve: what is asked to show
+        self._curve_title = ""
+
+        self._plots = [
+            self.x_slice.widget,
+            self.y_slice.widget,
+            self.curve_slice.widget,
+            self._fan_widget,
+        ]
         for widget in self._plots:
             widget.setMinimumSize(160, 120)
             widget.installEventFilter(self)  # titles are refitted to the width
@@ -199,6 +216,7 @@ class SlicesView(QtWidgets.QWidget):
             self.box_layout.addWidget(widget, 1)
 
         self.clear()
+        self.set_along_curve(None)
         self._apply_style()
 
     # ------------------------------------------------------------------ data
@@ -211,6 +229,42 @@ class SlicesView(QtWidgets.QWidget):
         """Curve f(x0, y) with the probe (y0, f0) and the tangent of slope df/dy there."""
         self.y_slice.set_slice(ys, values, y0, x0, f0, slope)
         self._retitle()
+
+    def set_along_curve(
+        self, s=None, values=None, s0=None, f0=None, slope=None, lagrange=(), closed=False
+    ) -> None:
+        """f along the constraint curve against arc length ``s`` (NaN at gaps between its
+        pieces), the probe's nearest point (s0, f0) with its tangent of slope ∇f·t, and the
+        Lagrange points' (s, f). None hides the plot (no constraint)."""
+        if s is None:
+            self.curve_slice.clear()
+            self.curve_slice.title_text = ""
+            self.curve_lagrange.setData([], [])
+            self._curve_title = ""
+            self._set_curve_shown(False)
+            return
+        self.curve_slice.set_slice(s, values, s0, 0.0, f0, slope)
+        marks = np.asarray(list(lagrange), dtype=float).reshape(-1, 2)
+        self.curve_lagrange.setData(marks[:, 0], marks[:, 1])
+        loop = "closed curve, " if closed else ""
+        self._curve_title = (
+            f"f along g = c ({loop}s = arc length) · slope ∇f·t = {format_number(slope)}"
+            if _finite(slope)
+            else "f along g = c (s = arc length)"
+        )
+        self.curve_slice.title_text = self._curve_title
+        self._set_curve_shown(True)
+        self._retitle()
+
+    def _set_curve_shown(self, shown: bool) -> None:
+        slices, fan, _ = self._curve_parts
+        self._curve_parts = (slices, fan, shown)
+        self.curve_slice.widget.setVisible(shown)
+        self.setVisible(slices or fan or shown)
+
+    def curve_title(self) -> str:
+        """The title of the plot of f along the curve ('' when there is no constraint)."""
+        return self._curve_title
 
     def set_directional(self, angles, slopes, grad_angle, grad_norm) -> None:
         """Slope D_u f = grad f . u for each direction u (angles in radians, from east)."""
@@ -324,7 +378,9 @@ class SlicesView(QtWidgets.QWidget):
         self.x_slice.widget.setVisible(slices)
         self.y_slice.widget.setVisible(slices)
         self._fan_widget.setVisible(fan)
-        self.setVisible(slices or fan)
+        curve = self._curve_parts[2]
+        self._curve_parts = (slices, fan, curve)
+        self.setVisible(slices or fan or curve)
 
     # ------------------------------------------------------------------ access
     def titles(self) -> tuple[str, str, str]:
@@ -373,6 +429,7 @@ class SlicesView(QtWidgets.QWidget):
             (self.x_slice.plot, self.x_slice.widget, self.x_slice.title_text),
             (self.y_slice.plot, self.y_slice.widget, self.y_slice.title_text),
             (self._fan, self._fan_widget, self._fan_title),
+            (self.curve_slice.plot, self.curve_slice.widget, self.curve_slice.title_text),
         ):
             parts = [plain_part(p) for p in title.split(" · ")]
             fit_title(plot, parts, fg, size, widget.width())
@@ -407,7 +464,7 @@ class SlicesView(QtWidgets.QWidget):
         tick_font.setPointSizeF(8.5 * s)
         self._tick_font = tick_font
         label_style = {"color": fg, "font-size": f"{9.5 * s:.0f}pt"}
-        items = [self.x_slice.plot, self.y_slice.plot, self._fan]
+        items = [self.x_slice.plot, self.y_slice.plot, self.curve_slice.plot, self._fan]
         for widget in self._plots:
             widget.setBackground(background)
         for plot in items:
@@ -419,7 +476,10 @@ class SlicesView(QtWidgets.QWidget):
                 axis.enableAutoSIPrefix(False)  # plain units: no "(x0.001)" on a slope axis
                 axis.setLabel(axis.labelText, **label_style)
 
-        for slice_plot in (self.x_slice, self.y_slice):
+        self.curve_lagrange.setSize(16 * s)
+        self.curve_lagrange.setBrush(pg.mkBrush("#FFD400"))
+        self.curve_lagrange.setPen(pg.mkPen("#000000", width=1 * s))
+        for slice_plot in (self.x_slice, self.y_slice, self.curve_slice):
             slice_plot.curve.setPen(pg.mkPen(slice_plot.color, width=2.5 * s))
             slice_plot.tangent.setPen(pg.mkPen(PROBE_COLOR, width=2 * s))
             slice_plot.marker.setSize(11 * s)

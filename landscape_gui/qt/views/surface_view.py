@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from landscape_gui.core import colorscale
 from landscape_gui.qt.views.palette import (
+    CONSTRAINT_COLOR,
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
     PROBE_COLOR,
@@ -262,6 +263,9 @@ class SurfaceView(QWidget):
         self._slices: tuple[float | None, float | None] = (None, None)
         self._paths: list[tuple[np.ndarray, str]] = []
         self._wire_visible = False
+        self._constraint_path = np.zeros((0, 3))  # (x, y, f) along g = c, NaN rows at gaps
+        self._constraint_probe: tuple[float, ...] | None = None
+        self._lagrange = np.zeros((0, 3))
 
         self._view = gl.GLViewWidget()
         fmt = QSurfaceFormat()
@@ -333,6 +337,28 @@ class SurfaceView(QWidget):
         )
         self._probe_marker = self._add(gl.GLScatterPlotItem(glOptions=on_top), 22)
         self._path_markers = self._add(gl.GLScatterPlotItem(glOptions=on_top), 23)
+        # The constraint: its curve on the floor, the same curve lifted onto the surface (the
+        # path z = f takes along it), ∇f and ∇g at the point nearest the probe, and the
+        # Lagrange points.
+        self._constraint_floor = self._add(
+            gl.GLLinePlotItem(mode="lines", glOptions="translucent"), -8
+        )
+        self._constraint_line = self._add(gl.GLLinePlotItem(mode="lines", glOptions="opaque"), 2.5)
+        self._constraint_arrows = self._add(gl.GLLinePlotItem(mode="lines", glOptions=on_top), 24)
+        self._constraint_heads = self._add(
+            gl.GLMeshItem(smooth=True, computeNormals=False, glOptions=on_top), 25
+        )
+        self._constraint_marker = self._add(gl.GLScatterPlotItem(glOptions=on_top), 26)
+        self._lagrange_markers = self._add(gl.GLScatterPlotItem(glOptions=on_top), 27)
+        for item in (
+            self._constraint_floor,
+            self._constraint_line,
+            self._constraint_arrows,
+            self._constraint_heads,
+            self._constraint_marker,
+            self._lagrange_markers,
+        ):
+            item.hide()
         for item in (
             self._slice_curves,
             self._slice_planes,
@@ -454,6 +480,7 @@ class SurfaceView(QWidget):
         self._update_probe()
         self._update_slices()
         self._update_paths()
+        self._update_constraint()
 
     def _shading(self, zd: np.ndarray) -> np.ndarray:
         """Cheap Lambert shading from grid slopes; level ground keeps its exact colormap colour."""
@@ -877,6 +904,127 @@ class SurfaceView(QWidget):
         else:
             self._path_markers.hide()
 
+    # -------------------------------------------------------------- constraint
+    def set_constraint_path(self, points=None) -> None:
+        """The curve g(x, y) = c lifted onto the surface: (K, 3) rows (x, y, f), NaN rows
+        between its pieces; drawn on the floor too, so the lift reads. None hides it."""
+        if points is None:
+            self._constraint_path = np.zeros((0, 3))
+            self._constraint_probe = None
+            self._lagrange = np.zeros((0, 3))
+        else:
+            self._constraint_path = np.asarray(points, dtype=float).reshape(-1, 3)
+        self._update_constraint()
+
+    def set_constraint_probe(
+        self, x=None, y=None, f=None, fx=None, fy=None, gx=None, gy=None, scale: float = 1.0
+    ) -> None:
+        """∇f and ∇g at the point (x, y) of the curve, level at its height f, as long as
+        ``scale`` × each (the contour map's arrows, in the box's units)."""
+        values = (x, y, f, fx, fy, gx, gy)
+        if any(v is None or not math.isfinite(float(v)) for v in values[:3]):
+            self._constraint_probe = None
+        else:
+            self._constraint_probe = (*(float(v) for v in values), float(scale))
+        self._update_constraint()
+
+    def set_lagrange_points(self, points=None) -> None:
+        """Markers at the Lagrange points, (K, 3) rows (x, y, f)."""
+        self._lagrange = np.zeros((0, 3)) if points is None else np.asarray(points, float)
+        self._lagrange = self._lagrange.reshape(-1, 3)
+        self._update_constraint()
+
+    def constraint_path(self) -> np.ndarray:
+        """The lifted curve as last given, (K, 3) true units (empty when none)."""
+        return self._constraint_path.copy()
+
+    def _update_constraint(self) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._draw_constraint()
+
+    def _draw_constraint(self) -> None:
+        m = self._map
+        color = _rgba(CONSTRAINT_COLOR)
+        big = 1.6 if self._big else 1.0
+        path = self._constraint_path
+        if len(path) > 1:
+            lifted = np.column_stack([m.x(path[:, 0]), m.y(path[:, 1]), m.z(path[:, 2]) + 0.06])
+            lifted[~np.isfinite(path).all(axis=1)] = np.nan
+            segments = _curve_segments(lifted)
+            floor = _curve_segments(
+                np.column_stack([lifted[:, :2], np.full(len(lifted), FLOOR_Z + 0.01)])
+            )
+            self._constraint_line.setData(
+                pos=segments, color=color, width=self._line_width(4.0), antialias=True
+            )
+            self._constraint_floor.setData(
+                pos=floor,
+                color=_rgba(CONSTRAINT_COLOR, 0.7),
+                width=self._line_width(2.0),
+                antialias=True,
+            )
+            self._constraint_line.setVisible(len(segments) > 0)
+            self._constraint_floor.setVisible(len(floor) > 0)
+        else:
+            self._constraint_line.hide()
+            self._constraint_floor.hide()
+        lagrange = self._lagrange[np.isfinite(self._lagrange).all(axis=1)]
+        if len(lagrange) and len(path) > 1:
+            pos = np.column_stack([m.x(lagrange[:, 0]), m.y(lagrange[:, 1]), m.z(lagrange[:, 2])])
+            self._lagrange_markers.setData(
+                pos=(pos + [0, 0, 0.08]).astype(np.float32),
+                color=(1.0, 0.83, 0.0, 1.0),
+                size=16 * big,
+                pxMode=True,
+            )
+            self._lagrange_markers.show()
+        else:
+            self._lagrange_markers.hide()
+        probe = self._constraint_probe
+        if probe is None or len(path) < 2:
+            for item in (self._constraint_marker, self._constraint_arrows, self._constraint_heads):
+                item.hide()
+            return
+        x, y, f, fx, fy, gx, gy, scale = probe
+        p = np.array([m.x(x), m.y(y), m.z(f) + 0.08], dtype=float)
+        self._constraint_marker.setData(
+            pos=p[None, :].astype(np.float32), color=(1, 1, 1, 1), size=12 * big, pxMode=True
+        )
+        self._constraint_marker.show()
+        lines, line_colors, verts, faces, face_colors = [], [], [], [], []
+        for vx, vy, rgba in ((fx, fy, _rgba(GRADIENT_COLOR)), (gx, gy, color)):
+            d = np.array([scale * vx * m.sx, scale * vy * m.sy, 0.0])
+            length = float(np.linalg.norm(d))
+            if not math.isfinite(length) or length < MIN_ARROW_LENGTH:
+                continue
+            d /= length
+            length = min(length, MAX_ARROW_LENGTH)
+            head = min(0.55 * big, 0.5 * length)
+            tip = p + d * length
+            lines += [p, tip - d * head * 0.8]
+            line_colors += [rgba, rgba]
+            cone, cone_faces = _cone(tip, d, head, 0.2 * big)
+            faces.append(cone_faces + sum(len(v) for v in verts))
+            verts.append(cone)
+            face_colors += [rgba] * len(cone_faces)
+        if lines:
+            self._constraint_arrows.setData(
+                pos=np.array(lines, dtype=np.float32),
+                color=np.array(line_colors, dtype=np.float32),
+                width=self._line_width(4.0),
+                antialias=True,
+            )
+            self._constraint_heads.setMeshData(
+                vertexes=np.vstack(verts),
+                faces=np.vstack(faces).astype(np.uint32),
+                faceColors=np.array(face_colors, dtype=np.float32),
+            )
+            self._constraint_arrows.show()
+            self._constraint_heads.show()
+        else:
+            self._constraint_arrows.hide()
+            self._constraint_heads.hide()
+
     # ------------------------------------------------------------------ camera
     def reset_view(self) -> None:
         """A 3/4 view from the south-east, about 30 degrees up, the whole box in view."""
@@ -967,3 +1115,4 @@ class SurfaceView(QWidget):
         self._update_probe()
         self._update_slices()
         self._update_paths()
+        self._update_constraint()
