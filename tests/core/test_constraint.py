@@ -1,0 +1,274 @@
+"""Constraints g(x, y) = c: parsing, the curve, f along it and the textbook Lagrange points.
+
+Expected values come from the mathematics (sympy's exact sqrt(2), 1/2, ...), never from output.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from landscape_gui.core import constraint as cons
+from landscape_gui.core.constraint import (
+    CONSTRAINED_MAXIMUM,
+    CONSTRAINED_MINIMUM,
+    NEITHER,
+    along_curve,
+    gradient_angle,
+    lagrange_points,
+    lambda_estimate,
+    parse_constraint,
+    tangent_slope,
+    trace_curve,
+)
+from landscape_gui.core.formula import FormulaError, X, Y, parameter_symbol
+from landscape_gui.core.landscape import Domain, Landscape
+
+SQRT2 = sp.sqrt(2)
+
+
+def exactly(value, expected):
+    return sp.simplify(value - expected) == 0
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+def test_g_on_the_left_c_on_the_right():
+    c = parse_constraint("x^2 + y^2 = 1")
+    assert c.text == "x^2 + y^2 = 1"
+    assert sp.expand(c.g_expr - (X**2 + Y**2)) == 0
+    assert c.c_expr == 1 and c.c == 1.0
+    assert float(c.value(0.6, 0.8)) == pytest.approx(1.0)
+    assert float(c.residual(0.6, 0.8)) == pytest.approx(0.0, abs=1e-15)
+    gx, gy = c.gradient(np.array([0.6, 3.0]), np.array([0.8, 4.0]))
+    assert gx.tolist() == pytest.approx([1.2, 6.0]) and gy.tolist() == pytest.approx([1.6, 8.0])
+
+
+def test_the_sides_may_be_swapped_and_c_may_hold_parameters():
+    c = parse_constraint("r^2 = x^2 + y^2", {"r": 2.0})
+    assert sp.expand(c.g_expr - (X**2 + Y**2)) == 0
+    assert c.c == 4.0
+    assert c.parameters == ("r",)
+    assert float(c.residual(2.0, 0.0)) == pytest.approx(0.0)
+    # A slider move: the same compiled functions, other numbers.
+    moved = c.with_parameters({"r": 3.0})
+    assert moved.compiled is c.compiled and moved.c == 9.0
+
+
+def test_x_and_y_on_both_sides_move_everything_left():
+    c = parse_constraint("y = x^2")
+    assert sp.expand(c.g_expr - (Y - X**2)) == 0 and c.c == 0.0
+    assert float(c.residual(2.0, 4.0)) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("x^2 + y^2", "write the constraint as g(x, y) = c, e.g. x^2 + y^2 = 1"),
+        ("x = y = 1", "exactly one '='"),
+        ("a = 2", "no x or y"),
+        ("x = x + 1", "cancel"),
+        ("= 1", "nothing before '='"),
+        ("x^2 + y^2 =", "nothing after '='"),
+    ],
+)
+def test_clear_errors(text, words):
+    with pytest.raises(FormulaError) as caught:
+        parse_constraint(text)
+    assert words in str(caught.value)
+
+
+def test_an_error_points_into_the_whole_text():
+    # The bad character is the ')' after "1 = x^2 + ": 0-based 10, shown 1-based as 11.
+    with pytest.raises(FormulaError) as caught:
+        parse_constraint("1 = x^2 + )")
+    assert caught.value.position == 10
+
+
+def test_the_constraint_goes_through_the_safe_parser():
+    # Python syntax that eval would run is refused like any bad formula.
+    with pytest.raises(FormulaError):
+        parse_constraint("__import__('os').system('true') = 1")
+
+
+# ---------------------------------------------------------------------------- the curve
+
+
+def test_the_unit_circle_is_traced_onto_the_curve_and_runs_anticlockwise():
+    c = parse_constraint("x^2 + y^2 = 1")
+    lines = trace_curve(c, Domain(-2, 2, -2, 2), 100)
+    assert len(lines) == 1
+    line = lines[0]
+    assert np.abs(np.hypot(line[:, 0], line[:, 1]) - 1).max() < 1e-12
+    # Closed: it ends where it began.
+    assert np.allclose(line[0], line[-1])
+    # t = ∇g turned a quarter anticlockwise: (−y, x) on the circle, so the signed area is +π.
+    area = 0.5 * np.sum(line[:-1, 0] * line[1:, 1] - line[1:, 0] * line[:-1, 1])
+    assert area == pytest.approx(math.pi, rel=1e-3)
+
+
+def test_a_line_is_cut_at_the_domain_and_stays_inside():
+    c = parse_constraint("x + y = 2")
+    domain = Domain(-5, 5, -5, 5)
+    (line,) = trace_curve(c, domain, 60)
+    assert np.abs(line.sum(axis=1) - 2).max() < 1e-12
+    assert (line >= -5).all() and (line <= 5).all()
+    # The ends are the domain's edges: (−3, 5) and (5, −3), in the direction t = (−1, 1)/√2.
+    assert line[0] == pytest.approx([5, -3]) and line[-1] == pytest.approx([-3, 5])
+
+
+def test_a_curve_outside_the_domain_gives_no_polyline():
+    c = parse_constraint("x^2 + y^2 = 100")
+    assert trace_curve(c, Domain(-1, 1, -1, 1), 40) == []
+
+
+def test_f_along_the_circle_is_cos_plus_sin_of_the_arc_length():
+    # On the unit circle, starting anywhere, arc length is angle: f = x + y = cos θ + sin θ
+    # and df/ds = −sin θ + cos θ, which is ∇f·t with t = (−y, x).
+    landscape = Landscape.from_text("x + y")
+    c = parse_constraint("x^2 + y^2 = 1")
+    (line,) = trace_curve(c, landscape.domain, 300)
+    profile = along_curve(landscape, c, line)
+    assert profile.closed
+    assert profile.length == pytest.approx(2 * math.pi, rel=1e-3)
+    theta = np.arctan2(profile.y, profile.x)
+    assert np.allclose(profile.f, np.cos(theta) + np.sin(theta))
+    assert np.allclose(profile.slope, np.cos(theta) - np.sin(theta))
+    assert np.allclose(np.unwrap(theta) - np.unwrap(theta)[0], profile.s, atol=2e-3)
+    # The probe at (0, 1): slope cos(π/2) − sin(π/2) = −1.
+    assert float(tangent_slope(landscape, c, 0.0, 1.0)) == pytest.approx(-1.0)
+    # Where the probe sits on the plot: the arc length of the curve point nearest it.
+    s = profile.locate(0.0, 1.0)
+    index = int(np.searchsorted(profile.s, s))
+    assert math.hypot(profile.x[index], profile.y[index] - 1) < 2 * math.pi / 300
+
+
+def test_gradient_angle_and_lambda_estimate():
+    # Parallel, opposite, perpendicular, and undefined where one gradient vanishes.
+    angles = gradient_angle([1, -1, 0, 0], [1, -1, 1, 0], [2, 2, 1, 1], [2, 2, 0, 1])
+    assert angles[:3].tolist() == pytest.approx([0.0, 180.0, 90.0])
+    assert math.isnan(angles[3])
+    assert lambda_estimate([1, -1], [1, -1], [2, 2], [2, 2]).tolist() == [0.5, -0.5]
+
+
+# ---------------------------------------------------------------------------- Lagrange points
+
+
+def _check_exact(point, x, y, f, lam, kind):
+    assert point.kind == kind
+    assert point.exact is not None
+    assert exactly(point.exact.x, x) and exactly(point.exact.y, y)
+    assert exactly(point.exact.f, f) and exactly(point.exact.lam, lam)
+    assert (point.x, point.y, point.f, point.lam) == pytest.approx(
+        tuple(float(v) for v in (x, y, f, lam)), abs=1e-12
+    )
+
+
+def test_x_plus_y_on_the_unit_circle():
+    result = lagrange_points(Landscape.from_text("x + y"), parse_constraint("x^2 + y^2 = 1"))
+    assert result.exact and not result.notes
+    low, high = result.points  # sorted by x
+    h = SQRT2 / 2
+    _check_exact(high, h, h, SQRT2, h, CONSTRAINED_MAXIMUM)
+    _check_exact(low, -h, -h, -SQRT2, -h, CONSTRAINED_MINIMUM)
+
+
+def test_xy_on_the_circle_of_radius_root_two():
+    result = lagrange_points(Landscape.from_text("xy"), parse_constraint("x^2 + y^2 = 2"))
+    assert result.exact
+    by_place = {(round(p.x), round(p.y)): p for p in result.points}
+    assert set(by_place) == {(1, 1), (-1, -1), (1, -1), (-1, 1)}
+    half = sp.Rational(1, 2)
+    for sx, sy in ((1, 1), (-1, -1)):
+        _check_exact(by_place[(sx, sy)], sx, sy, 1, half, CONSTRAINED_MAXIMUM)
+    for sx, sy in ((1, -1), (-1, 1)):
+        _check_exact(by_place[(sx, sy)], sx, sy, -1, -half, CONSTRAINED_MINIMUM)
+
+
+def test_the_bowl_on_the_line_x_plus_y_equals_2():
+    result = lagrange_points(Landscape.from_text("x^2 + y^2"), parse_constraint("x + y = 2"))
+    assert result.exact
+    (point,) = result.points
+    _check_exact(point, 1, 1, 2, 2, CONSTRAINED_MINIMUM)
+    assert point.as_dict() == {
+        "x": 1.0,
+        "y": 1.0,
+        "kind": "constrained minimum",
+        "f": 2.0,
+        "lambda": 2.0,
+    }
+
+
+def test_lambda_is_how_the_optimum_moves_with_c():
+    # The bowl on x + y = c has minimum c²/2; its derivative at c = 2 is 2 = λ.
+    landscape = Landscape.from_text("x^2 + y^2")
+    h = 1e-4
+    optimum = {
+        c: lagrange_points(landscape, parse_constraint(f"x + y = {c}")).points[0].f
+        for c in (2 - h, 2 + h)
+    }
+    slope = (optimum[2 + h] - optimum[2 - h]) / (2 * h)
+    assert slope == pytest.approx(2.0, rel=1e-6)
+
+
+def test_an_inflection_along_the_curve_is_neither():
+    # f = x³ on the unit circle: at (0, ±1) the tangent is horizontal and f = x³ only
+    # flattens there, so those Lagrange points are neither maxima nor minima.
+    result = lagrange_points(Landscape.from_text("x^3"), parse_constraint("x^2 + y^2 = 1"))
+    kinds = {(round(p.x), round(p.y)): p.kind for p in result.points}
+    assert kinds == {
+        (1, 0): CONSTRAINED_MAXIMUM,
+        (-1, 0): CONSTRAINED_MINIMUM,
+        (0, 1): NEITHER,
+        (0, -1): NEITHER,
+    }
+
+
+def test_parameters_are_put_in_before_solving():
+    a = parameter_symbol("a")
+    landscape = Landscape.from_text("a x + y", {"a": 1.0})
+    result = lagrange_points(landscape, parse_constraint("x^2 + y^2 = 1"))
+    assert {p.kind for p in result.points} == {CONSTRAINED_MAXIMUM, CONSTRAINED_MINIMUM}
+    assert a not in result.points[0].exact.x.free_symbols
+
+
+def test_numerical_points_agree_with_the_exact_ones():
+    landscape = Landscape.from_text("xy")
+    points = cons.numerical_lagrange_points(landscape, parse_constraint("x^2 + y^2 = 2"))
+    found = sorted((round(p.x, 9), round(p.y, 9), p.kind, round(p.lam, 9)) for p in points)
+    assert found == [
+        (-1.0, -1.0, CONSTRAINED_MAXIMUM, 0.5),
+        (-1.0, 1.0, CONSTRAINED_MINIMUM, -0.5),
+        (1.0, -1.0, CONSTRAINED_MINIMUM, -0.5),
+        (1.0, 1.0, CONSTRAINED_MAXIMUM, 0.5),
+    ]
+    assert all(p.exact is None for p in points)
+
+
+def test_a_transcendental_case_times_out_and_falls_back_to_the_curve():
+    landscape = Landscape.from_text("sin(x) + cos(x y)")
+    constraint = parse_constraint("exp(x) + y^3 + sin(y) = 2")
+    result = lagrange_points(landscape, constraint, seconds=0.5)
+    assert not result.exact
+    assert "took more than 0.5 s" in result.notes[0]
+    assert result.points and all(p.exact is None for p in result.points)
+    for p in result.points:
+        # Each satisfies the Lagrange system: on the curve, ∇f = λ∇g.
+        fx, fy = (float(v) for v in landscape.gradient(p.x, p.y))
+        gx, gy = (float(v) for v in constraint.gradient(p.x, p.y))
+        assert abs(float(constraint.residual(p.x, p.y))) < 1e-9
+        assert math.hypot(fx - p.lam * gx, fy - p.lam * gy) < 1e-7
+        assert p.kind in (CONSTRAINED_MAXIMUM, CONSTRAINED_MINIMUM, NEITHER)
+    # The curve is one branch crossing the domain (x grows as y falls): along it, maxima and
+    # minima of f take turns.
+    kinds = [p.kind for p in sorted(result.points, key=lambda p: p.x)]
+    assert len(kinds) >= 3
+    assert all(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+
+
+def test_f_constant_on_the_curve_has_no_isolated_points():
+    result = lagrange_points(Landscape.from_text("x^2 + y^2"), parse_constraint("x^2 + y^2 = 1"))
+    assert result.points == []
+    assert "not isolated" in result.notes[0]
