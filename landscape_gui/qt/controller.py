@@ -34,6 +34,7 @@ from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.scene import SceneError, build_scene
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt import typeset
+from landscape_gui.qt.constraints import ConstraintsController, constraint_text
 from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.view_protocols import ViewsProtocol
 from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
@@ -151,6 +152,9 @@ class Controller(QObject):
         views.contour.hoverEnded.connect(self.end_hover)
         views.readout.criticalPointChosen.connect(self.set_probe)
 
+        self.constraints = ConstraintsController(self)
+        views.formula.constraintEdited.connect(self.constraints.set_text)
+
         self.runs = RunsController(self)
         self.runs.statusChanged.connect(self.message)  # "finished: press R to reset", ...
         panel = views.descent
@@ -184,6 +188,7 @@ class Controller(QObject):
         self._analysis_worker.finished.disconnect(self._analysis_finished)
         self._compile_worker.compiled.disconnect(self._compiled_ready)
         self.runs.shutdown()
+        self.constraints.shutdown()
         self._compile_thread.stop()
         self._analysis_thread.stop()
 
@@ -591,6 +596,7 @@ class Controller(QObject):
         views.formula.set_preset(self.state.preset)
         views.formula.set_domain(self.state.domain.as_tuple())
         views.formula.set_parameters(dict(self.state.parameters))
+        views.formula.set_constraint_text(constraint_text(self.state) or "")
         self.message.emit(f"Nothing changed: the landscape cannot be drawn, because {reason}.")
 
     def _draw_state(self, state: SessionState, previous: SessionState, scene, force) -> None:
@@ -604,6 +610,7 @@ class Controller(QObject):
             self._show_scene(scene, formula_changed=force or previous.formula != state.formula)
         self._draw_toggles()
         self._shown_point = None
+        self.constraints.refresh()
         runs_changed = scene is not None or _run_setup(previous) != _run_setup(state)
         basins_changed = previous.toggles.basins != state.toggles.basins
         if state.toggles.basins and (runs_changed or basins_changed):
@@ -753,9 +760,13 @@ class Controller(QObject):
         views.readout.set_readout(r.x, r.y, r.f, r.df_dx, r.df_dy, r.grad_norm, r.ascent_direction)
         toggles = self.state.toggles
         finite = all(math.isfinite(v) for v in (r.f, r.df_dx, r.df_dy))
+        constrained = self.constraints.scene is not None
         if finite and toggles.gradient_arrow:
             scale = self.arrow_scale
-            views.contour.set_probe(x, y, r.df_dx, r.df_dy, r.f, scale, self._arrow_note(r))
+            # With a constraint the contour drawn is the one through the curve's point (where
+            # it touches the curve), not a second one through the probe.
+            level = None if constrained else r.f
+            views.contour.set_probe(x, y, r.df_dx, r.df_dy, level, scale, self._arrow_note(r))
             views.surface.set_probe(x, y, r.f, r.df_dx, r.df_dy, scale)
         else:
             views.contour.set_probe(None)
@@ -778,6 +789,25 @@ class Controller(QObject):
             direction = r.ascent_direction
             grad_angle = math.atan2(direction[1], direction[0]) if direction else None
             views.slices.set_directional(angles, slopes, grad_angle, r.grad_norm)
+        self.constraints.draw_probe(x, y, self.arrow_scale)
+        if self.constraints.scene is not None:
+            self.runs.refresh_caption()  # the caption speaks of the point just drawn
+
+    def redraw_probe(self) -> None:
+        """Draw the probe and everything said about it again (a constraint's curve or its
+        Lagrange points arrived from a worker)."""
+        self._draw_probe()
+        self.runs.redraw()
+
+    def caption_text(self, lesson_text: str | None, explanation: str) -> str:
+        """The caption: the lesson's words, else what the constraint shows at the probe and
+        what the step on screen did."""
+        if lesson_text:
+            return lesson_text
+        constraint = self.constraints.caption()
+        if constraint and self.runs.cursor > 0 and explanation:
+            return f"{constraint} {explanation}"
+        return constraint or explanation
 
     def _arrow_note(self, readout) -> str:
         """What the arrows' lengths mean, said on the map; and that there is none when flat."""
@@ -840,6 +870,7 @@ def _scene_key(state: SessionState) -> tuple:
 def _run_setup(state: SessionState) -> tuple:
     """What the descent depends on (visibility only changes the drawing)."""
     return (
+        constraint_text(state),
         [(r.optimizer, sorted(r.hyperparameters.items()), r.start) for r in state.runs],
         state.max_steps,
         state.tolerance,

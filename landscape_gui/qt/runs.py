@@ -362,7 +362,9 @@ class RunsController(QObject):
             self._last_detail = started
             panel = self.controller.views.descent
             panel.set_step(self.model.cursor, self.recorded_end())
-            self.controller.views.caption.set_text(self.explanation())
+            self.controller.views.caption.set_text(
+                self.controller.caption_text(None, self.explanation())
+            )
         self._paint_started = started if streaming else None
         if streaming:
             self._worker.gui_painting = True
@@ -442,8 +444,14 @@ class RunsController(QObject):
         panel.set_status(*model.overall_status())
         panel.set_arithmetic(model.arithmetic(settings) if settings is not None else "")
         panel.set_stability_hint(self.stability_hint())
-        lesson_text = controller.lesson_caption() if model.cursor == 0 else None
-        controller.views.caption.set_text(lesson_text or self.explanation())
+        self.refresh_caption()
+
+    def refresh_caption(self) -> None:
+        """The caption: the lesson's words at the start of a stage, else what the step on
+        screen did (and what a constraint shows there)."""
+        controller = self.controller
+        lesson_text = controller.lesson_caption() if self.model.cursor == 0 else None
+        controller.views.caption.set_text(controller.caption_text(lesson_text, self.explanation()))
 
     def explanation(self) -> str:
         """The caption: what the step on screen did, or why the run stopped."""

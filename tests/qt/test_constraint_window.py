@@ -1,0 +1,159 @@
+"""The constraint g(x, y) = c in the window, driven as a student would: type it, see the curve on
+both views, probe the tangency, read λ in the caption, undo, run a descent that stays on it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from landscape_gui.core.landscape import Domain
+from landscape_gui.core.state import SessionState
+from landscape_gui.qt.constraints import constraint_text
+from landscape_gui.qt.main_window import MainWindow
+from tests.qt.conftest import track
+
+ROOT_HALF = math.sqrt(2) / 2
+
+
+@pytest.fixture
+def window(qtbot):
+    state = SessionState(formula="x + y", preset=None, domain=Domain(-2, 2, -2, 2), probe=(1, 1))
+    win = MainWindow(state, remember_geometry=False, prompt_unsaved=False)
+    track(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+
+
+def type_into(qtbot, edit, text):
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def type_constraint(qtbot, window, text):
+    constraints = window.controller.constraints
+    with qtbot.waitSignal(constraints.curveShown, timeout=10000):
+        type_into(qtbot, window.views.formula.constraint_edit, text)
+
+
+def wait_for_lagrange(qtbot, window):
+    constraints = window.controller.constraints
+    qtbot.waitUntil(lambda: constraints.lagrange is not None, timeout=30000)
+
+
+def test_typing_a_constraint_draws_its_curve_on_both_views(qtbot, window):
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    assert constraint_text(window.controller.state) == "x^2 + y^2 = 1"
+    # The map was given the unit circle.
+    points = window.views.contour.constraint_points()
+    finite = points[np.isfinite(points).all(axis=1)]
+    assert len(finite) > 50
+    assert np.allclose(np.hypot(finite[:, 0], finite[:, 1]), 1.0, atol=1e-6)
+    assert window.views.contour.constraint_item.isVisible()
+    # The surface lifts it to z = f = x + y along the curve.
+    lifted = window.views.surface.constraint_path()
+    lifted = lifted[np.isfinite(lifted).all(axis=1)]
+    assert np.allclose(lifted[:, 2], lifted[:, 0] + lifted[:, 1])
+    # f along the curve: one closed loop of length 2π.
+    slices = window.views.slices
+    assert slices.curve_slice.widget.isVisible()
+    s, values = slices.curve_slice.curve.getData()
+    assert np.nanmax(s) == pytest.approx(2 * math.pi, rel=1e-3)
+    assert "closed curve" in slices.curve_title()
+
+
+def test_the_probe_on_the_maximum_shows_parallel_gradients_and_lambda(qtbot, window):
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    wait_for_lagrange(qtbot, window)
+    controller = window.controller
+    kinds = sorted((p.kind, round(p.f, 9)) for p in controller.constraints.lagrange.points)
+    assert kinds == [
+        ("constrained maximum", round(math.sqrt(2), 9)),
+        ("constrained minimum", round(-math.sqrt(2), 9)),
+    ]
+    controller.set_probe(ROOT_HALF, ROOT_HALF)
+    caption = window.views.caption.text()
+    assert "angle 0°" in caption
+    assert "λ = 0.7071" in caption
+    assert "∇f ∥ ∇g" in caption
+    assert "per unit of c" in caption  # what λ means
+    contour = window.views.contour
+    assert contour.angle_label.toPlainText() == "angle(∇f, ∇g) = 0°"
+    # Both arrows start at the point; ∇f = (1, 1) and ∇g = (√2, √2) point the same way.
+    fx, fy = contour.grad_f_shaft.getData()
+    gx, gy = contour.grad_g_shaft.getData()
+    assert (fx[0], fy[0]) == pytest.approx((ROOT_HALF, ROOT_HALF))
+    assert (gx[0], gy[0]) == pytest.approx((ROOT_HALF, ROOT_HALF))
+    scale = controller.arrow_scale
+    assert (fx[1] - fx[0], fy[1] - fy[0]) == pytest.approx((scale, scale))
+    assert (gx[1] - gx[0], gy[1] - gy[0]) == pytest.approx((scale * math.sqrt(2),) * 2)
+    # The contour of f through the point is the line x + y = √2, touching the circle there.
+    tx, ty = contour.touch_line.getData()
+    assert contour.touch_line.isVisible()
+    assert np.allclose(tx + ty, math.sqrt(2), atol=1e-6)
+    # The map marks the two Lagrange points with kind and λ.
+    texts = sorted(contour.lagrange_texts())
+    assert texts == ["max f = 1.414, λ = 0.7071", "min f = −1.414, λ = −0.7071"]
+    # On the plot of f along the curve, the probe's slope ∇f·t is 0 at the maximum.
+    assert "slope ∇f·t = 0.00" in window.views.slices.curve_title()
+
+
+def test_off_the_optimum_the_caption_gives_the_angle(qtbot, window):
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    wait_for_lagrange(qtbot, window)
+    window.controller.set_probe(1.0, 0.0)  # ∇f = (1, 1), ∇g = (2, 0): 45° apart
+    caption = window.views.caption.text()
+    assert "the angle between ∇f and ∇g is 45°" in caption
+    assert "∇f ∥ ∇g" not in caption.split("Where")[0]
+
+
+def test_a_bad_constraint_shows_a_clear_message_and_keeps_the_last_good_one(qtbot, window):
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    drawn = window.views.contour.constraint_points().copy()
+    edit = window.views.formula.constraint_edit
+    error = window.views.formula.constraint_error
+    type_into(qtbot, edit, "x^2 + y^2")
+    qtbot.waitUntil(error.isVisible, timeout=10000)
+    assert "write the constraint as g(x, y) = c" in error.text()
+    assert "last good constraint stays in use" in error.text()
+    assert constraint_text(window.controller.state) == "x^2 + y^2 = 1"
+    np.testing.assert_array_equal(window.views.contour.constraint_points(), drawn)
+    type_into(qtbot, edit, "x^2 + sinn(y) = 1")
+    qtbot.waitUntil(lambda: "sinn" in error.text(), timeout=10000)
+    assert constraint_text(window.controller.state) == "x^2 + y^2 = 1"
+    # A good one clears the message.
+    type_constraint(qtbot, window, "x + y = 1")
+    assert not error.isVisible()
+
+
+def test_undo_restores_the_previous_constraint_and_none(qtbot, window):
+    controller = window.controller
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    type_constraint(qtbot, window, "x + y = 1")
+    with qtbot.waitSignal(controller.constraints.curveShown, timeout=10000):
+        controller.undo_stack.undo()
+    assert constraint_text(controller.state) == "x^2 + y^2 = 1"
+    assert window.views.formula.constraint_edit.text() == "x^2 + y^2 = 1"
+    finite = window.views.contour.constraint_points()
+    finite = finite[np.isfinite(finite).all(axis=1)]
+    assert np.allclose(np.hypot(finite[:, 0], finite[:, 1]), 1.0, atol=1e-6)
+    controller.undo_stack.undo()
+    assert constraint_text(controller.state) is None
+    assert not window.views.contour.constraint_item.isVisible()
+    assert not window.views.slices.curve_slice.widget.isVisible()
+    assert window.views.formula.constraint_edit.text() == ""
+    # Clearing the box is a change of its own, undone like any other.
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    with qtbot.waitSignal(controller.constraints.curveShown, timeout=10000):
+        type_into(qtbot, window.views.formula.constraint_edit, "")
+    assert constraint_text(controller.state) is None
+    with qtbot.waitSignal(controller.constraints.curveShown, timeout=10000):
+        controller.undo_stack.undo()
+    assert constraint_text(controller.state) == "x^2 + y^2 = 1"
