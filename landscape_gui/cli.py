@@ -189,6 +189,16 @@ def _build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--steps", type=int, default=0, help="descent steps to show")
     shot.add_argument("--size", nargs=2, type=int, default=(1600, 1000), metavar=("W", "H"))
     shot.add_argument("-o", "--output", required=True, help="PNG file to write")
+    shot.add_argument(
+        "--constraint",
+        metavar="G=C",
+        help="a constraint g(x, y) = c to draw, e.g. 'x^2 + y^2 = 1' (the probe is the start)",
+    )
+    shot.add_argument(
+        "--presentation",
+        action="store_true",
+        help="in projector presentation mode (full screen: the screen's size, not --size)",
+    )
     return parser
 
 
@@ -440,6 +450,14 @@ def run_screenshot(args) -> int:
         raise BadInput(f"landscape screenshot: {error}") from None
     if args.steps < 0 or args.steps > 1_000_000:
         raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
+    if args.constraint is not None:
+        from landscape_gui.core.constraint import parse_constraint
+        from landscape_gui.core.formula import FormulaError
+
+        try:
+            parse_constraint(args.constraint, dict(args.param))
+        except FormulaError as error:
+            raise BadInput(f"landscape screenshot: bad constraint: {error}") from None
     _check_output("landscape screenshot", args.output)
     _require_display("landscape screenshot")
     from landscape_gui.qt import screenshot

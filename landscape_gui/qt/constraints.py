@@ -31,6 +31,7 @@ from landscape_gui.core.constraint import (
 from landscape_gui.core.formula import FormulaError
 from landscape_gui.core.landscape import Landscape
 from landscape_gui.core.state import SessionState
+from landscape_gui.qt.views.formula_panel import display_text
 from landscape_gui.qt.worker import WorkerThread
 
 CACHE_SIZE = 8
@@ -49,6 +50,12 @@ def constraint_text(state: SessionState) -> str | None:
 
 def set_constraint_text(state: SessionState, text: str | None) -> None:
     state.constraint = text or None  # type: ignore[attr-defined]
+
+
+def _lagrange_words(point) -> str:
+    return (
+        f"{KIND_SHORT.get(point.kind, point.kind)} f = {number(point.f)}, λ = {number(point.lam)}"
+    )
 
 
 def number(value: float) -> str:
@@ -303,7 +310,7 @@ class ConstraintsController(QObject):
             views.slices.set_along_curve(None)
             self._caption = ""
         else:
-            label = f"g = c: {scene.constraint.text}"
+            label = f"g = c: {display_text(scene.constraint.text)}"
             views.contour.set_constraint(scene.points, label)
             views.surface.set_constraint_path(scene.lifted)
             if self._lagrange_key != scene.key:
@@ -337,24 +344,17 @@ class ConstraintsController(QObject):
         controller.redraw_probe()
         self.lagrangeShown.emit()
 
-    def _draw_lagrange(self) -> None:
+    def _draw_lagrange(self, at=None) -> None:
+        """Mark the Lagrange points with kind and λ; the one the probe sits on (``at``) has
+        its words in the probe's label instead."""
         views = self.controller.views
-        scene = self.scene
         points = self.lagrange.points if self.lagrange is not None else []
         views.contour.set_lagrange_points(
-            [
-                (
-                    p.x,
-                    p.y,
-                    f"{KIND_SHORT.get(p.kind, p.kind)} f = {number(p.f)}, λ = {number(p.lam)}",
-                )
-                for p in points
-            ]
+            [(p.x, p.y, "" if p is at else _lagrange_words(p)) for p in points]
         )
         views.surface.set_lagrange_points(
             np.array([(p.x, p.y, p.f) for p in points], dtype=float).reshape(-1, 3)
         )
-        del scene
 
     # The probe
     def draw_probe(self, x: float, y: float, arrow_scale: float) -> None:
@@ -393,6 +393,11 @@ class ConstraintsController(QObject):
             lam = float(core_constraint.lambda_estimate(fx, fy, gx, gy))
             slope = float(core_constraint.tangent_slope(landscape, constraint, px, py))
         label = f"angle(∇f, ∇g) = {angle:.0f}°" if math.isfinite(angle) else "∇f or ∇g is 0 here"
+        at = self._lagrange_at(px, py)
+        if at is not None:
+            label = f"∇f ∥ ∇g: {label}\n{_lagrange_words(at)}"
+        if self.lagrange is not None:
+            self._draw_lagrange(at)
         views.contour.set_constraint_probe(px, py, fx, fy, gx, gy, f, arrow_scale, label)
         views.surface.set_constraint_probe(px, py, f, fx, fy, gx, gy, arrow_scale)
         lagrange = self.lagrange.points if self.lagrange is not None else []
@@ -406,7 +411,7 @@ class ConstraintsController(QObject):
             lagrange=[m for m in marks if math.isfinite(m[0])],
             closed=scene.closed,
         )
-        self._caption = self._sentence(px, py, f, angle, lam, slope)
+        self._caption = self._sentence(px, py, angle, lam, slope, at)
 
     def nearest_point(self, x: float, y: float) -> tuple[float, float, int] | None:
         """The point of the curve nearest (x, y) and the index of the traced point nearest it:
@@ -447,14 +452,18 @@ class ConstraintsController(QObject):
             return math.nan
         return float(scene.s[self._index_near(x, y, 0)])
 
-    def _sentence(self, px, py, f, angle, lam, slope) -> str:
-        """What the caption says about the constraint at the probe's point of the curve."""
-        scene = self.scene
-        assert scene is not None
+    def _lagrange_at(self, px: float, py: float):
+        """The Lagrange point the curve's point (px, py) sits on, if any."""
         domain = self.controller.state.domain
         near = ON_POINT_SHARE * min(domain.width, domain.height)
         lagrange = self.lagrange.points if self.lagrange is not None else []
-        at = next((p for p in lagrange if math.hypot(p.x - px, p.y - py) <= near), None)
+        return next((p for p in lagrange if math.hypot(p.x - px, p.y - py) <= near), None)
+
+    def _sentence(self, px, py, angle, lam, slope, at) -> str:
+        """What the caption says about the constraint at the probe's point of the curve."""
+        scene = self.scene
+        assert scene is not None
+        curve = display_text(scene.constraint.text)
         parallel = math.isfinite(angle) and min(angle, 180 - angle) <= PARALLEL_DEGREES
         where = f"({number(px)}, {number(py)})"
         shown_angle = f"{angle:.0f}°" if math.isfinite(angle) else "undefined"
@@ -463,17 +472,17 @@ class ConstraintsController(QObject):
                 at.kind if at.kind in KIND_SHORT else "Lagrange point, neither maximum nor minimum"
             )
             return (
-                f"On {scene.constraint.text} at {where}: ∇f ∥ ∇g (angle {shown_angle}), the "
+                f"On {curve} at {where}: ∇f ∥ ∇g (angle {shown_angle}), the "
                 f"contour of f touches the curve: a {kind}, f = {number(at.f)}, "
                 f"λ = {number(at.lam)} (∇f = λ∇g). {LAMBDA_MEANING}"
             )
         if parallel:
             return (
-                f"On {scene.constraint.text} at {where}: ∇f ∥ ∇g (angle {shown_angle}), so "
+                f"On {curve} at {where}: ∇f ∥ ∇g (angle {shown_angle}), so "
                 f"∇f = λ∇g with λ = {number(lam)}: f is level along the curve here."
             )
         return (
-            f"On {scene.constraint.text} at {where}: the angle between ∇f and ∇g is "
+            f"On {curve} at {where}: the angle between ∇f and ∇g is "
             f"{shown_angle}, so f still changes along the curve (∇f·t = {number(slope)}). "
             "Where ∇f ∥ ∇g (★) the contour of f only touches the curve: f is largest or "
             "smallest on it there."

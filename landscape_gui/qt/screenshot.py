@@ -7,6 +7,7 @@ from landscape_gui.core.landscape import Landscape
 from landscape_gui.core.optimizers import resolve_hyperparameters
 from landscape_gui.core.presets import preset_for_formula
 from landscape_gui.core.state import RunSettings, SessionState
+from landscape_gui.qt.constraints import set_constraint_text
 from landscape_gui.qt.export import save_image, wait_until, widget_image
 
 
@@ -52,6 +53,9 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     state.max_steps = max(state.max_steps, args.steps)
     if getattr(args, "tol", None) is not None:
         state.tolerance = args.tol
+    constraint = getattr(args, "constraint", None)
+    if constraint:
+        set_constraint_text(state, constraint.strip())
 
     app = create_application()
     window = MainWindow(state, remember_geometry=False, prompt_unsaved=False)
@@ -60,6 +64,13 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     controller = window.controller
     runs = controller.runs
     wait_until(lambda: window.isVisible() and not runs.waiting_for_steps(), 10)
+    if getattr(args, "presentation", False):
+        window.set_presentation(True)
+        wait_until(lambda: window.geometry() == window.screen().geometry(), 3)
+    if constraint:
+        constraints = controller.constraints
+        wait_until(lambda: constraints.scene is not None, 15)
+        wait_until(lambda: constraints.lagrange is not None, 30)
     if args.steps > 0:
         runs.step(args.steps)
         wait_until(

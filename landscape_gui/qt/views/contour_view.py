@@ -605,8 +605,20 @@ class ContourView(QtWidgets.QWidget):
         ):
             self._draw_arrow(parts, x, y, vx, vy, scale)
         self.angle_label.setText(label)
+        self.angle_label.setAnchor(self._anchor_inwards(x, y))
         self.angle_label.setPos(x, y)
         self.angle_label.setVisible(bool(label))
+
+    def _anchor_inwards(self, x: float, y: float) -> tuple[float, float]:
+        """A text anchor that puts a label at (x, y) on the map's side of it, towards the
+        centre: never cut at the map's edge, and off a gradient pointing outwards."""
+        if self._domain is None:
+            return (0.0, 1.0)
+        x0, x1, y0, y1 = self._domain
+        right = x < (x0 + x1) / 2
+        up = y < (y0 + y1) / 2
+        # pyqtgraph's anchor: (0, 0) hangs the text below and right of the point (y up).
+        return (-0.04 if right else 1.04, 1.1 if up else -0.1)
 
     def _draw_arrow(self, parts, x: float, y: float, vx, vy, scale: float) -> None:
         shaft, halo, head = parts
@@ -643,8 +655,9 @@ class ContourView(QtWidgets.QWidget):
             if index < len(points):
                 x, y, words = points[index]
                 text.setText(words)
+                text.setAnchor(self._anchor_inwards(x, y))
                 text.setPos(x, y)
-                text.show()
+                text.setVisible(bool(words))
             else:
                 text.setText("")
                 text.hide()
@@ -652,7 +665,7 @@ class ContourView(QtWidgets.QWidget):
 
     def lagrange_texts(self) -> list[str]:
         """What is written beside the Lagrange points now."""
-        return [t.toPlainText() for t in self.lagrange_labels if t.isVisible()]
+        return [t.toPlainText() for t in self.lagrange_labels if t.toPlainText()]
 
     def _style_lagrange_label(self, text: pg.TextItem) -> None:
         font = QtGui.QFont()
@@ -872,7 +885,7 @@ class ContourView(QtWidgets.QWidget):
                     f"━━ {name}",
                 )
             )
-        if self._critical_note:
+        if " marked" in self._critical_note:
             count = self._critical_note.split(" marked")[0]  # "50 of 121"
             parts.append((html.escape(f"({count} marked)"), f"({count} marked)"))
         notes = self._scale_note.split(" · ") if self._scale_note else []

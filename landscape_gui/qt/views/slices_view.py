@@ -192,7 +192,7 @@ class SlicesView(QtWidgets.QWidget):
         # f along the constraint curve g = c, against arc length: its slope is ∇f·t, zero where
         # f is largest or smallest on the curve (the Lagrange points, starred).
         self.curve_slice = _SlicePlot("s", "", CONSTRAINT_COLOR)
-        self.curve_slice.plot.setLabel("bottom", "arc length s along g = c")
+        self.curve_slice.plot.setLabel("bottom", "arc length s")
         self.curve_slice.plot.setLabel("left", "f on the curve")
         self.curve_lagrange = pg.ScatterPlotItem(symbol="star")
         self.curve_lagrange.setZValue(8)
@@ -246,11 +246,9 @@ class SlicesView(QtWidgets.QWidget):
         self.curve_slice.set_slice(s, values, s0, 0.0, f0, slope)
         marks = np.asarray(list(lagrange), dtype=float).reshape(-1, 2)
         self.curve_lagrange.setData(marks[:, 0], marks[:, 1])
-        loop = "closed curve, " if closed else ""
+        where = "f around the closed curve" if closed else "f along the curve"
         self._curve_title = (
-            f"f along g = c ({loop}s = arc length) · slope ∇f·t = {format_number(slope)}"
-            if _finite(slope)
-            else "f along g = c (s = arc length)"
+            f"{where} · slope ∇f·t = {format_number(slope)}" if _finite(slope) else where
         )
         self.curve_slice.title_text = self._curve_title
         self._set_curve_shown(True)
