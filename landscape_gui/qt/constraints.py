@@ -53,9 +53,9 @@ def set_constraint_text(state: SessionState, text: str | None) -> None:
 
 
 def _lagrange_words(point) -> str:
-    return (
-        f"{KIND_SHORT.get(point.kind, point.kind)} f = {number(point.f)}, λ = {number(point.lam)}"
-    )
+    """A Lagrange point's label on the map, two short lines (a long one is cut at the edge)."""
+    kind = KIND_SHORT.get(point.kind, point.kind)
+    return f"{kind} f = {number(point.f)}\nλ = {number(point.lam)}"
 
 
 def number(value: float) -> str:
@@ -392,10 +392,10 @@ class ConstraintsController(QObject):
             angle = float(core_constraint.gradient_angle(fx, fy, gx, gy))
             lam = float(core_constraint.lambda_estimate(fx, fy, gx, gy))
             slope = float(core_constraint.tangent_slope(landscape, constraint, px, py))
-        label = f"angle(∇f, ∇g) = {angle:.0f}°" if math.isfinite(angle) else "∇f or ∇g is 0 here"
+        label = f"angle(∇f, ∇g) = {angle:.0f}°" if math.isfinite(angle) else "∇f or ∇g = 0"
         at = self._lagrange_at(px, py)
         if at is not None:
-            label = f"∇f ∥ ∇g: {label}\n{_lagrange_words(at)}"
+            label = f"∇f ∥ ∇g, angle {angle:.0f}°\n{_lagrange_words(at)}"
         if self.lagrange is not None:
             self._draw_lagrange(at)
         views.contour.set_constraint_probe(px, py, fx, fy, gx, gy, f, arrow_scale, label)

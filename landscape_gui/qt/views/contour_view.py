@@ -246,7 +246,7 @@ class ContourView(QtWidgets.QWidget):
         self._grad_g_halo = pg.PlotDataItem(antialias=True)
         self.grad_g_shaft = pg.PlotDataItem(antialias=True)
         self.grad_g_head = pg.ArrowItem(pxMode=True, tailLen=None)
-        self.curve_point = _InertScatter(symbol="s")
+        self.curve_point = _InertScatter(symbol="o")
         self.angle_label = pg.TextItem(anchor=(0, 1))
         self.lagrange_item = _InertScatter(symbol="star")
         self.lagrange_labels: list[pg.TextItem] = []
@@ -262,7 +262,7 @@ class ContourView(QtWidgets.QWidget):
             (63, self._grad_f_halo),
             (64, self.grad_f_shaft),
             (65, self.grad_f_head),
-            (66, self.curve_point),
+            (59, self.curve_point),
             (67, self.angle_label),
         ):
             item.setZValue(z)
@@ -605,18 +605,19 @@ class ContourView(QtWidgets.QWidget):
         ):
             self._draw_arrow(parts, x, y, vx, vy, scale)
         self.angle_label.setText(label)
-        self.angle_label.setAnchor(self._anchor_inwards(x, y))
+        self.angle_label.setAnchor(self._anchor_beside(x, y, inwards=True))
         self.angle_label.setPos(x, y)
         self.angle_label.setVisible(bool(label))
 
-    def _anchor_inwards(self, x: float, y: float) -> tuple[float, float]:
-        """A text anchor that puts a label at (x, y) on the map's side of it, towards the
-        centre: never cut at the map's edge, and off a gradient pointing outwards."""
+    def _anchor_beside(self, x: float, y: float, inwards: bool) -> tuple[float, float]:
+        """A text anchor for a label at (x, y): on the side of the map's centre left or right
+        (so the map's edge never cuts it), and towards the centre (the probe's label) or away
+        from it (the Lagrange points') up or down, so the two never lie on each other."""
         if self._domain is None:
             return (0.0, 1.0)
         x0, x1, y0, y1 = self._domain
         right = x < (x0 + x1) / 2
-        up = y < (y0 + y1) / 2
+        up = (y < (y0 + y1) / 2) == inwards
         # pyqtgraph's anchor: (0, 0) hangs the text below and right of the point (y up).
         return (-0.04 if right else 1.04, 1.1 if up else -0.1)
 
@@ -635,9 +636,26 @@ class ContourView(QtWidgets.QWidget):
         shaft.setData([x, tip_x], [y, tip_y])
         halo.setData([x, tip_x], [y, tip_y])
         head.setPos(tip_x, tip_y)
-        head.setStyle(angle=180.0 - math.degrees(math.atan2(vy, vx)))
+        # A short arrow keeps a head in proportion (at most 40 % of it), so it still reads
+        # as an arrow with a shaft rather than as a blot.
+        s = self._scale()
+        pixels = self._pixel_length(cut * dx, cut * dy)
+        length = min(18 * s, 0.4 * pixels) if pixels > 0 else 18 * s
+        head.setStyle(
+            angle=180.0 - math.degrees(math.atan2(vy, vx)),
+            headLen=length,
+            headWidth=min(8 * s, 0.45 * length),
+        )
         for item in parts:
             item.show()
+
+    def _pixel_length(self, dx: float, dy: float) -> float:
+        """How many screen pixels the step (dx, dy) in data units spans now (0 if unknown)."""
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        width, height = self.view_box.width(), self.view_box.height()
+        if width <= 0 or height <= 0 or x1 <= x0 or y1 <= y0:
+            return 0.0
+        return math.hypot(dx * width / (x1 - x0), dy * height / (y1 - y0))
 
     def set_lagrange_points(self, points: Sequence[tuple[float, float, str]]) -> None:
         """Mark the Lagrange points: (x, y, text), the text (kind and λ) written beside each."""
@@ -655,7 +673,7 @@ class ContourView(QtWidgets.QWidget):
             if index < len(points):
                 x, y, words = points[index]
                 text.setText(words)
-                text.setAnchor(self._anchor_inwards(x, y))
+                text.setAnchor(self._anchor_beside(x, y, inwards=False))
                 text.setPos(x, y)
                 text.setVisible(bool(words))
             else:
@@ -669,7 +687,7 @@ class ContourView(QtWidgets.QWidget):
 
     def _style_lagrange_label(self, text: pg.TextItem) -> None:
         font = QtGui.QFont()
-        font.setPointSizeF(8.5 * self._scale())
+        font.setPointSizeF(8 * self._scale())
         font.setBold(True)
         text.setFont(font)
         text.setColor((10, 10, 10))
@@ -1006,14 +1024,14 @@ class ContourView(QtWidgets.QWidget):
                 pen=pg.mkPen((0, 0, 0, 160), width=1),
                 brush=pg.mkBrush(color),
             )
-        self.curve_point.setSize(12 * s)
+        self.curve_point.setSize(9 * s)
         self.curve_point.setPen(pg.mkPen("#000000", width=1.5 * s))
         self.curve_point.setBrush(pg.mkBrush("#FFFFFF"))
         self.lagrange_item.setSize(20 * s)
         self.lagrange_item.setPen(pg.mkPen("#000000", width=1.2 * s))
         self.lagrange_item.setBrush(pg.mkBrush("#FFD400"))
         label_font = QtGui.QFont()
-        label_font.setPointSizeF(9.5 * s)
+        label_font.setPointSizeF(8 * s)
         label_font.setBold(True)
         self.angle_label.setFont(label_font)
         self.angle_label.setColor((10, 10, 10))

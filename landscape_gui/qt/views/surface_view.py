@@ -349,7 +349,7 @@ class SurfaceView(QWidget):
             gl.GLMeshItem(smooth=True, computeNormals=False, glOptions=on_top), 25
         )
         self._constraint_marker = self._add(gl.GLScatterPlotItem(glOptions=on_top), 26)
-        self._lagrange_markers = self._add(gl.GLScatterPlotItem(glOptions=on_top), 27)
+        self._lagrange_markers = self._add(gl.GLScatterPlotItem(glOptions=on_top), 23.5)
         for item in (
             self._constraint_floor,
             self._constraint_line,
@@ -974,7 +974,7 @@ class SurfaceView(QWidget):
             self._lagrange_markers.setData(
                 pos=(pos + [0, 0, 0.08]).astype(np.float32),
                 color=(1.0, 0.83, 0.0, 1.0),
-                size=16 * big,
+                size=10 * big,
                 pxMode=True,
             )
             self._lagrange_markers.show()
@@ -988,7 +988,7 @@ class SurfaceView(QWidget):
         x, y, f, fx, fy, gx, gy, scale = probe
         p = np.array([m.x(x), m.y(y), m.z(f) + 0.08], dtype=float)
         self._constraint_marker.setData(
-            pos=p[None, :].astype(np.float32), color=(1, 1, 1, 1), size=12 * big, pxMode=True
+            pos=p[None, :].astype(np.float32), color=(1, 1, 1, 1), size=7 * big, pxMode=True
         )
         self._constraint_marker.show()
         lines, line_colors, verts, faces, face_colors = [], [], [], [], []
