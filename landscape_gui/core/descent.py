@@ -12,6 +12,14 @@ Per start the status is one of:
 * ``"diverged"``  a step produced a non-finite position, value or gradient, or left the
   disc ``|position| <= 1e8``.
 
+A constrained run (a constrained optimizer such as projected descent, given a curve
+g(x, y) = c) records two more numbers per row: g and the λ estimate ∇f·∇g/|∇g|², the
+multiplier that best fits ∇f ≈ λ∇g. For it "converged" means stationary along the curve
+(see :func:`~landscape_gui.core.optimizers.constrained_stationarity`) instead of
+``|grad f| < tol``: at a constrained optimum ∇f is not zero, only parallel to ∇g. A row where
+g or ∇g is undefined, or ∇g is zero (λ undefined), stops the start with the reason
+``"constraint"``.
+
 A start that stops is frozen.  History holds only finite rows: when a step lands on a
 non-finite point the start's history ends at the previous (finite) row; a finite point
 beyond ``1e8`` is recorded, as the evidence of the blow-up.  :meth:`DescentRun.stop_reason`
@@ -30,7 +38,11 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from landscape_gui.core.optimizers import get_optimizer, resolve_hyperparameters
+from landscape_gui.core.optimizers import (
+    ConstraintLike,
+    get_optimizer,
+    resolve_hyperparameters,
+)
 
 __all__ = [
     "CONVERGED",
@@ -51,12 +63,17 @@ STATUS_NAMES = ("running", "converged", "max-steps", "diverged")
 DIVERGENCE_RADIUS = 1e8
 
 # Why a diverged start stopped (see DescentRun.stop_reason).
-NO_REASON, BAD_POSITION, UNDEFINED_VALUE, UNDEFINED_GRADIENT, RAN_OFF = range(5)
-STOP_REASONS = (None, "position", "value", "gradient", "ran-off")
+NO_REASON, BAD_POSITION, UNDEFINED_VALUE, UNDEFINED_GRADIENT, RAN_OFF, UNDEFINED_CONSTRAINT = range(
+    6
+)
+STOP_REASONS = (None, "position", "value", "gradient", "ran-off", "constraint")
 
-# Columns of a history record.
+# Columns of a history record; a constrained run's rows go on with g, the λ estimate and the
+# stationarity along the curve (what its stop rule tests; not part of the history).
 _X, _Y, _F, _GX, _GY = range(5)
 _WIDTH = 5
+_G, _LAM, _MEASURE = 5, 6, 7
+_CONSTRAINED_WIDTH = 8
 # History is stored in blocks of about this many floats, so a long single run and a wide
 # grid both grow without copying what is already recorded.
 _BLOCK_FLOATS = 1 << 20
@@ -97,14 +114,25 @@ class History:
     gx: np.ndarray
     gy: np.ndarray
     norm: np.ndarray
+    # A constrained run's g(x, y) and λ estimate ∇f·∇g/|∇g|² per row; None otherwise.
+    g: np.ndarray | None = None
+    lam: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.step.shape[0])
 
+    @property
+    def constrained(self) -> bool:
+        return self.g is not None and self.lam is not None
+
     @classmethod
     def from_records(cls, first_step: int, records: np.ndarray) -> History:
-        """Build from an ``(n, 5)`` array of ``x, y, f, gx, gy`` rows."""
-        records = np.asarray(records, dtype=float).reshape(-1, _WIDTH)
+        """Build from an ``(n, 5)`` array of ``x, y, f, gx, gy`` rows, or a constrained run's
+        ``(n, 7)`` or ``(n, 8)`` rows ``x, y, f, gx, gy, g, lambda[, stationarity]``."""
+        records = np.asarray(records, dtype=float)
+        constrained = records.ndim == 2 and records.shape[1] in (_LAM + 1, _CONSTRAINED_WIDTH)
+        if not constrained:
+            records = records.reshape(-1, _WIDTH)
         gx = records[:, _GX].copy()
         gy = records[:, _GY].copy()
         return cls(
@@ -115,6 +143,8 @@ class History:
             gx=gx,
             gy=gy,
             norm=np.hypot(gx, gy),
+            g=records[:, _G].copy() if constrained else None,
+            lam=records[:, _LAM].copy() if constrained else None,
         )
 
 
@@ -123,8 +153,10 @@ class DescentRun:
 
     ``starts`` is ``(N, 2)`` (or one ``(x, y)`` pair).  Hyperparameters are validated up
     front (:class:`~landscape_gui.core.optimizers.OptimizerError`), so the inner loop never
-    checks them.  With ``record=False`` only the last finite row of each start is kept (for
-    basin maps, where 40,000 full histories are not wanted).  Not thread-safe: one thread
+    checks them.  A constrained optimizer needs ``constraint`` (the curve g = c, e.g. a
+    ``core.constraint.Constraint``); the others refuse one.  With ``record=False`` only the
+    last finite row of each start is kept (for basin maps, where 40,000 full histories are
+    not wanted).  Not thread-safe: one thread
     advances a run and reads its results.
     """
 
@@ -138,9 +170,21 @@ class DescentRun:
         max_steps: int = 1000,
         tol: float = 1e-6,
         record: bool = True,
+        constraint: ConstraintLike | None = None,
     ) -> None:
         self._spec = get_optimizer(optimizer)
         self._params = resolve_hyperparameters(optimizer, hyperparameters)
+        if self._spec.constrained and constraint is None:
+            raise DescentError(
+                f"{self._spec.name} walks along a curve: it needs a constraint g(x, y) = c"
+            )
+        if not self._spec.constrained and constraint is not None:
+            raise DescentError(
+                f"{self._spec.name} does not use a constraint; on a curve g(x, y) = c "
+                "choose projected descent or the penalty method"
+            )
+        self._constraint = constraint
+        self._width = _WIDTH if constraint is None else _CONSTRAINED_WIDTH
         starts_array = _as_starts(starts)
         if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)):
             raise DescentError(f"max_steps must be an integer, got {max_steps!r}")
@@ -165,16 +209,17 @@ class DescentRun:
         # Last finite row and its step, for starts that have stopped (running starts read
         # theirs from the active arrays).  A start with no finite row keeps its start
         # position and NaN for the rest.
-        self._final = np.full((n, _WIDTH), np.nan)
+        self._final = np.full((n, self._width), np.nan)
         self._final[:, :2] = starts_array
         self._final_step = np.full(n, -1, dtype=np.int64)
         self._reason = np.zeros(n, dtype=np.int8)
         self._failed_point = np.full((n, 2), np.nan)
-        self._block_steps = max(1, min(_MAX_BLOCK_STEPS, _BLOCK_FLOATS // (_WIDTH * n)))
+        self._block_steps = max(1, min(_MAX_BLOCK_STEPS, _BLOCK_FLOATS // (self._width * n)))
         self._blocks: list[np.ndarray] = []
 
         self._active: np.ndarray | None = None  # indices of running starts; None = all
         self._state = self._spec.init_state(n)
+        self._state.constraint = constraint
         with np.errstate(all="ignore"):
             rec = self._evaluate(starts_array[:, 0], starts_array[:, 1], 0)
             self._rec = rec
@@ -220,6 +265,15 @@ class DescentRun:
         return self._record
 
     @property
+    def constraint(self) -> ConstraintLike | None:
+        """The curve a constrained run walks along (None for the others)."""
+        return self._constraint
+
+    @property
+    def constrained(self) -> bool:
+        return self._constraint is not None
+
+    @property
     def status_codes(self) -> np.ndarray:
         """Status per start as int8 codes indexing :data:`STATUS_NAMES` (a copy)."""
         codes: np.ndarray = self._status.copy()
@@ -228,7 +282,9 @@ class DescentRun:
     def stop_reason(self, index: int = 0) -> str | None:
         """Why a diverged start stopped: ``"position"`` (a step went to a non-finite point),
         ``"value"`` (f is undefined where it landed), ``"gradient"`` (f is defined there but
-        its slope is not: a corner, cusp or overflow), ``"ran-off"`` (beyond 1e8); else None."""
+        its slope is not: a corner, cusp or overflow), ``"ran-off"`` (beyond 1e8),
+        ``"constraint"`` (a constrained run could not return to its curve, or landed where g or
+        ∇g is undefined or ∇g is zero); else None."""
         return STOP_REASONS[self._reason[self._check_index(index)]]
 
     def failed_point(self, index: int = 0) -> tuple[float, float] | None:
@@ -259,8 +315,8 @@ class DescentRun:
 
         A start with no finite row has its start position and NaN elsewhere.
         """
-        out: np.ndarray = self._final.copy()
-        out[self._active_indices()] = self._rec.T
+        out: np.ndarray = self._final[:, :_WIDTH].copy()
+        out[self._active_indices()] = self._rec[:_WIDTH].T
         return out
 
     @property
@@ -276,7 +332,7 @@ class DescentRun:
         since = max(0, int(since))
         last = self._steps_taken if self._status[index] == RUNNING else int(self._final_step[index])
         if last < since:
-            return History.from_records(since, np.empty((0, _WIDTH)))
+            return History.from_records(since, np.empty((0, self._width)))
         size = self._block_steps
         parts = []
         for block_index in range(since // size, last // size + 1):
@@ -319,7 +375,8 @@ class DescentRun:
         self._settle(new_rec, rec, k)
 
     def _evaluate(self, x: np.ndarray, y: np.ndarray, step: int) -> np.ndarray:
-        """Value and gradient at (x, y) as the step's ``(5, n)`` record (stored if recording).
+        """Value and gradient at (x, y) as the step's ``(5, n)`` record (``(8, n)`` for a
+        constrained run; stored if recording).
 
         Records are column-major, one contiguous row per quantity, so the landscape gets
         contiguous x and y arrays.
@@ -329,7 +386,7 @@ class DescentRun:
             # Every start is running: write straight into the history block.
             rec = self._history_slot(step)
         else:
-            rec = np.empty((_WIDTH, x.shape[0]))
+            rec = np.empty((self._width, x.shape[0]))
         rec[_X] = x
         rec[_Y] = y
         x = rec[_X]
@@ -339,15 +396,27 @@ class DescentRun:
         else:
             rec[_F] = self._landscape.value(x, y)
             rec[_GX], rec[_GY] = self._landscape.gradient(x, y)
+        if self._constraint is not None:
+            self._evaluate_constraint(rec, step)
         if self._record and not all_active:
             self._history_slot(step)[:, self._active] = rec
         return rec
 
+    def _evaluate_constraint(self, rec: np.ndarray, step: int) -> None:
+        """g, the λ estimate and the stationarity along the curve, into a constrained row."""
+        assert self._constraint is not None and self._spec.stationarity is not None
+        residual, ggx, ggy = self._constraint.residual_and_gradient(rec[_X], rec[_Y])
+        rec[_G] = residual + self._constraint.c
+        rec[_LAM] = (rec[_GX] * ggx + rec[_GY] * ggy) / (ggx * ggx + ggy * ggy)
+        rec[_MEASURE] = self._spec.stationarity(
+            rec[_X], rec[_Y], rec[_GX], rec[_GY], residual, ggx, ggy, step, self._params
+        )
+
     def _history_slot(self, step: int) -> np.ndarray:
-        """The ``(5, N)`` storage for ``step``, adding a block when a new one starts."""
+        """The ``(width, N)`` storage for ``step``, adding a block when a new one starts."""
         block_index, row = divmod(step, self._block_steps)
         if block_index == len(self._blocks):
-            self._blocks.append(np.empty((self._block_steps, _WIDTH, self._n)))
+            self._blocks.append(np.empty((self._block_steps, self._width, self._n)))
         slot: np.ndarray = self._blocks[block_index][row]
         return slot
 
@@ -356,12 +425,15 @@ class DescentRun:
         n = rec.shape[1]
         # Rows (x, gx) and (y, gy) in one hypot: |position| and |gradient| together.  hypot,
         # not x*x + y*y: the squares would overflow or underflow long before the bounds.
-        lengths = np.hypot(rec[_X::3], rec[_Y::3])
+        lengths = np.hypot(rec[_X : _GX + 1 : 3], rec[_Y : _GY + 1 : 3])
         inside = lengths[0] <= DIVERGENCE_RADIUS
         # A gradient whose length overflows is as undefined as a NaN one (its norm would be
         # written as inf), so "steep" also requires a finite length.
         steep = (lengths[1] >= self._tol) & (lengths[1] < np.inf)
-        finite = np.isfinite(rec)
+        if self._constraint is not None:
+            # Not yet stationary along the curve (inf while that cannot be judged yet).
+            steep = (rec[_MEASURE] >= self._tol) & (lengths[1] < np.inf)
+        finite = np.isfinite(rec[:_MEASURE])
         # Fast path, taken on almost every step: count instead of reducing with all().
         if np.count_nonzero(finite) == finite.size and np.count_nonzero(inside & steep) == n:
             self._rec = rec
@@ -382,11 +454,18 @@ class DescentRun:
         bad = rec[:, broken]
         with np.errstate(all="ignore"):
             position_ok = np.isfinite(bad[_X]) & np.isfinite(bad[_Y])
-        self._reason[idx] = np.where(
+        reason = np.where(
             ~position_ok,
             BAD_POSITION,
             np.where(np.isfinite(bad[_F]), UNDEFINED_GRADIENT, UNDEFINED_VALUE),
         )
+        if self._constraint is not None:
+            # f and its gradient are fine there but g, ∇g or λ is not; or the step gave no
+            # point, which on a curve means the return to it failed (g undefined on the way,
+            # or ∇g zero).
+            landscape_ok = np.isfinite(bad[:_WIDTH]).all(axis=0)
+            reason = np.where(landscape_ok | ~position_ok, UNDEFINED_CONSTRAINT, reason)
+        self._reason[idx] = reason
         self._failed_point[idx] = bad[:2].T
         if previous is not None:
             self._final[idx] = previous[:, broken].T
@@ -421,8 +500,16 @@ class DescentRun:
 
 def _undefined_start_message(starts: np.ndarray, reasons: np.ndarray) -> str:
     if starts.shape[0] > 1:
-        return "f or its slope is undefined at every start: choose starts where f has a value"
+        return (
+            "f or its slope (or the constraint's g) is undefined at every start: choose starts "
+            "where f has a value"
+        )
     where = f"({starts[0, 0]:.4g}, {starts[0, 1]:.4g})"
+    if reasons[0] == UNDEFINED_CONSTRAINT:
+        return (
+            f"the constraint's g is undefined at the start {where}, or its gradient is zero "
+            "there (the curve has no direction): choose another start"
+        )
     if reasons[0] == UNDEFINED_GRADIENT:
         return (
             f"the slope of f is undefined at the start {where} (a corner, cusp or jump, or "
@@ -455,6 +542,7 @@ def run_to_end(
     max_steps: int = 1000,
     tol: float = 1e-6,
     record: bool = True,
+    constraint: ConstraintLike | None = None,
 ) -> DescentRun:
     """Create a run and advance it until every start has stopped."""
     run = DescentRun(
@@ -465,6 +553,7 @@ def run_to_end(
         max_steps=max_steps,
         tol=tol,
         record=record,
+        constraint=constraint,
     )
     run.advance(max_steps)
     return run

@@ -20,6 +20,11 @@ otherwise; ``params`` is a dict from :func:`resolve_hyperparameters`.  The optim
 returned as a fresh array.  Step functions do not validate (they run in the inner loop):
 resolve the hyperparameters once, before the loop.  Overflow on a diverging run produces
 inf/NaN, not an exception; callers that care silence numpy's warnings with ``np.errstate``.
+
+Constrained optimizers (:data:`CONSTRAINED_OPTIMIZERS`: projected descent and the penalty
+method) keep their points on, or drive them towards, a curve g(x, y) = c. They follow the same
+contract; the curve reaches them as ``state.constraint`` (any :class:`ConstraintLike`, set by
+the descent run), so a race, a CSV and a session treat them like every other optimizer.
 """
 
 from __future__ import annotations
@@ -28,11 +33,15 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Real
+from typing import Protocol
 
 import numpy as np
 
 __all__ = [
+    "ALL_OPTIMIZERS",
+    "CONSTRAINED_OPTIMIZERS",
     "OPTIMIZERS",
+    "ConstraintLike",
     "HyperParameterSpec",
     "OptimizerError",
     "OptimizerSpec",
@@ -41,6 +50,8 @@ __all__ = [
     "UnknownOptimizerError",
     "gd_stability_bound",
     "get_optimizer",
+    "penalty_weight",
+    "project_onto_curve",
     "resolve_hyperparameters",
 ]
 
@@ -56,18 +67,35 @@ class UnknownOptimizerError(OptimizerError):
     """The optimizer key is not in :data:`OPTIMIZERS`."""
 
 
+class ConstraintLike(Protocol):
+    """What a constrained optimizer needs from a curve g(x, y) = c
+    (``core.constraint.Constraint`` provides it): elementwise on float arrays, NaN where
+    undefined."""
+
+    @property
+    def c(self) -> float: ...
+
+    def residual_and_gradient(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(g − c, ∂g/∂x, ∂g/∂y)."""
+        ...
+
+
 class OptimizerState:
     """Per-point moment buffers plus the shared step count ``t``.
 
     All points of one run step together, so a single ``t`` serves them all (Adam's bias
     correction needs it).  A point that stops is dropped with :meth:`take`, which keeps the
-    inner loop free of masks.
+    inner loop free of masks.  ``constraint`` is the curve a constrained optimizer works with
+    (None for the others); the descent run sets it.
     """
 
-    __slots__ = ("buffers", "t")
+    __slots__ = ("buffers", "constraint", "t")
 
     def __init__(self, n_points: int, buffer_names: tuple[str, ...] = ()) -> None:
         self.t = 0
+        self.constraint: ConstraintLike | None = None
         self.buffers: dict[str, np.ndarray] = {
             name: np.zeros((n_points, 2), dtype=float) for name in buffer_names
         }
@@ -76,6 +104,7 @@ class OptimizerState:
         """A state holding only the points selected by ``keep`` (boolean mask or indices)."""
         new = OptimizerState(0)
         new.t = self.t
+        new.constraint = self.constraint
         new.buffers = {name: buf[keep] for name, buf in self.buffers.items()}
         return new
 
@@ -95,6 +124,24 @@ StepFunction = Callable[
 ]
 
 
+# How far a constrained run's point is from stationary along the curve, per point:
+# (x, y, f_x, f_y, g - c, g_x, g_y, step, params) -> array; inf where it cannot be judged yet.
+StationarityFunction = Callable[
+    [
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        int,
+        Mapping[str, float],
+    ],
+    np.ndarray,
+]
+
+
 @dataclass(frozen=True)
 class HyperParameterSpec:
     """One tunable number, described well enough for the GUI to build a control for it.
@@ -102,7 +149,8 @@ class HyperParameterSpec:
     ``minimum``/``maximum`` are the range a slider or spin box should offer, not the
     validity range: any value accepted by :meth:`validate` may be used (a learning rate far
     above the slider range is how one demonstrates divergence from the command line).
-    ``kind`` is ``"positive"`` (finite and > 0) or ``"fraction"`` (0 <= value < 1).
+    ``kind`` is ``"positive"`` (finite and > 0), ``"fraction"`` (0 <= value < 1) or
+    ``"growth"`` (finite and >= 1).
     ``advanced`` marks numbers most users should leave alone (the epsilons).
     """
 
@@ -134,6 +182,10 @@ class HyperParameterSpec:
             raise OptimizerError(
                 f"{where}{self.label} ({self.name}) must be in [0, 1), got {number}"
             )
+        if self.kind == "growth" and number < 1.0:
+            raise OptimizerError(
+                f"{where}{self.label} ({self.name}) must be at least 1, got {number}"
+            )
         return number
 
 
@@ -148,6 +200,10 @@ class OptimizerSpec:
     buffer_names: tuple[str, ...] = ()
     needs_hessian: bool = False
     summary: str = ""
+    # Works on a curve g(x, y) = c: the run must be given one (state.constraint), and stops
+    # when this measure of stationarity along the curve falls below its tolerance.
+    constrained: bool = False
+    stationarity: StationarityFunction | None = None
 
     def init_state(self, n_points: int) -> OptimizerState:
         """Fresh state (zero buffers, ``t = 0``) for ``n_points`` positions."""
@@ -298,6 +354,154 @@ def _newton_step(
     return positions - params["lr"] * direction
 
 
+# --------------------------------------------------------------------------- constrained
+
+# Newton's return to the curve: at most this many steps, stopping once every point is within
+# PROJECTION_RTOL * (1 + |p|) of the curve (measured as |g - c| / |grad g|).
+PROJECTION_STEPS = 30
+PROJECTION_RTOL = 1e-13
+
+
+def project_onto_curve(
+    constraint: ConstraintLike, positions: np.ndarray, steps: int = PROJECTION_STEPS
+) -> np.ndarray:
+    """Points moved back onto g = c by Newton's method along grad g:
+    ``p <- p - (g - c) grad g / |grad g|^2``, the shortest way back to first order.
+
+    A point where grad g vanishes or the iteration blows up becomes NaN (the run then stops it
+    as diverged), never an exception.
+    """
+    x = positions[:, 0].copy()
+    y = positions[:, 1].copy()
+    for _ in range(steps):
+        r, gx, gy = constraint.residual_and_gradient(x, y)
+        scale = r / (gx * gx + gy * gy)
+        x -= scale * gx
+        y -= scale * gy
+        distance = np.abs(scale) * np.hypot(gx, gy)
+        if not (distance > PROJECTION_RTOL * (1.0 + np.hypot(x, y))).any():
+            break  # every point is on the curve (NaN ones compare False and stay NaN)
+    new: np.ndarray = np.stack((x, y), axis=1)
+    return new
+
+
+# A projected point counts as on the curve within this distance times (1 + |p|).
+ON_CURVE_RTOL = 1e-9
+
+
+def _projected_stationarity(
+    x: np.ndarray,
+    y: np.ndarray,
+    fx: np.ndarray,
+    fy: np.ndarray,
+    residual: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    step: int,
+    params: Mapping[str, float],
+) -> np.ndarray:
+    """|grad f - lambda grad g|, the tangential part of grad f, on the curve; inf off it (the
+    start, before the first return to the curve)."""
+    squared = gx * gx + gy * gy
+    lam = (fx * gx + fy * gy) / squared
+    tangential = np.hypot(fx - lam * gx, fy - lam * gy)
+    on_curve = np.abs(residual) <= ON_CURVE_RTOL * (1.0 + np.hypot(x, y)) * np.sqrt(squared)
+    measure: np.ndarray = np.where(on_curve | np.isnan(tangential), tangential, np.inf)
+    return measure
+
+
+def _penalty_stationarity(
+    x: np.ndarray,
+    y: np.ndarray,
+    fx: np.ndarray,
+    fy: np.ndarray,
+    residual: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    step: int,
+    params: Mapping[str, float],
+) -> np.ndarray:
+    """|grad (f + (mu/2)(g - c)^2)| once mu has stopped growing; inf before (a point where
+    grad f happens to be parallel to grad g, far off the curve, is not an answer)."""
+    mu = penalty_weight(step, params)
+    pull = mu * residual
+    gradient_norm: np.ndarray = np.hypot(fx + pull * gx, fy + pull * gy)
+    if params["growth"] == 1.0 or mu >= params["mu_max"]:
+        return gradient_norm
+    waiting: np.ndarray = np.where(np.isnan(gradient_norm), np.nan, np.inf)
+    return waiting
+
+
+def _constraint_of(state: OptimizerState) -> ConstraintLike:
+    constraint = state.constraint
+    if constraint is None:
+        raise OptimizerError("a constrained optimizer needs a constraint g(x, y) = c")
+    return constraint
+
+
+def _projected_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
+    """Projected gradient descent: step with the tangential part of -grad f, then return to
+    the curve.  With n = grad g / |grad g|: ``d = grad f - (grad f . n) n``;
+    ``p <- project(p - lr * d)``.  At a Lagrange point d = 0: grad f is parallel to grad g."""
+    constraint = _constraint_of(state)
+    x = positions[:, 0]
+    y = positions[:, 1]
+    _, gx, gy = constraint.residual_and_gradient(x, y)
+    lam = (gradient[:, 0] * gx + gradient[:, 1] * gy) / (gx * gx + gy * gy)
+    tangential = np.stack((gradient[:, 0] - lam * gx, gradient[:, 1] - lam * gy), axis=1)
+    state.t += 1
+    return project_onto_curve(constraint, positions - params["lr"] * tangential)
+
+
+def penalty_weight(step: int, params: Mapping[str, float]) -> float:
+    """The penalty method's mu at step ``step`` (0 for the first step):
+    ``min(mu * growth^step, mu_max)``, by default 1, 1.02, 1.02^2, ... up to 1000 (reached at
+    step 349).  It starts gentle, so points first move freely downhill, then grows slowly
+    enough that each point follows the optimum of the penalised f as it moves towards the
+    curve; once mu stops growing that optimum sits about |lambda| / (mu_max |grad g|) off the
+    curve, the price of a penalty instead of a projection.  Growing faster, or a larger cap,
+    makes the penalised f steep across the curve and the safe step small along it: the
+    ill-conditioning that makes penalty methods slow."""
+    growth = params["growth"]
+    mu = params["mu"]
+    if growth == 1.0:
+        return min(mu, params["mu_max"])
+    # In logarithms: growth^step overflows long before step stops growing.
+    log_weight = math.log(mu) + step * math.log(growth)
+    return min(math.exp(min(log_weight, 700.0)), params["mu_max"])
+
+
+def _penalty_step(
+    positions: np.ndarray,
+    state: OptimizerState,
+    gradient: np.ndarray,
+    hessian: Hessian | None,
+    params: Mapping[str, float],
+) -> np.ndarray:
+    """Gradient descent on the penalised f + (mu/2)(g - c)^2, whose gradient is
+    ``grad f + mu (g - c) grad g``.  The step is ``lr / (1 + lr mu |grad g|^2)``: the penalty
+    adds curvature of about mu |grad g|^2 across the curve, and a plain lr would overshoot
+    (and diverge) there once mu is large."""
+    constraint = _constraint_of(state)
+    x = positions[:, 0]
+    y = positions[:, 1]
+    r, gx, gy = constraint.residual_and_gradient(x, y)
+    mu = penalty_weight(state.t, params)
+    lr = params["lr"]
+    step = lr / (1.0 + lr * mu * (gx * gx + gy * gy))
+    pull = mu * r
+    direction = np.stack((gradient[:, 0] + pull * gx, gradient[:, 1] + pull * gy), axis=1)
+    state.t += 1
+    new: np.ndarray = positions - step[:, None] * direction
+    return new
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -413,15 +617,79 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         ),
     )
 }
-"""Every optimizer by key, in display order."""
+"""Every unconstrained optimizer by key, in display order."""
+
+CONSTRAINED_OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.key: spec
+    for spec in (
+        OptimizerSpec(
+            key="projected",
+            name="Projected descent",
+            hyperparameters=(_lr(0.1),),
+            step=_projected_step,
+            constrained=True,
+            stationarity=_projected_stationarity,
+            summary=(
+                "p <- project(p - lr * (g - (g.n) n)), n = grad g/|grad g|  (step along the "
+                "curve, then Newton back onto it)"
+            ),
+        ),
+        OptimizerSpec(
+            key="penalty",
+            name="Penalty method",
+            hyperparameters=(
+                _lr(0.1),
+                HyperParameterSpec(
+                    "mu",
+                    "Penalty weight (start)",
+                    1.0,
+                    0.01,
+                    100.0,
+                    log_scale=True,
+                    help="mu at the first step: how hard the curve pulls at first",
+                ),
+                HyperParameterSpec(
+                    "growth",
+                    "Penalty growth per step",
+                    1.02,
+                    1.0,
+                    2.0,
+                    kind="growth",
+                    help="mu is multiplied by this every step, up to its cap",
+                ),
+                HyperParameterSpec(
+                    "mu_max",
+                    "Penalty weight (cap)",
+                    1e3,
+                    1.0,
+                    1e8,
+                    log_scale=True,
+                    advanced=True,
+                    help="mu stops growing here; the end point is about |lambda|/cap off the curve",
+                ),
+            ),
+            step=_penalty_step,
+            constrained=True,
+            stationarity=_penalty_stationarity,
+            summary=(
+                "p <- p - lr/(1 + lr mu |grad g|^2) * (grad f + mu (g - c) grad g),"
+                "  mu = min(mu0 * growth^t, mu_max)  (descent on f + (mu/2)(g - c)^2)"
+            ),
+        ),
+    )
+}
+"""Optimizers that work on a curve g(x, y) = c, in display order."""
+
+ALL_OPTIMIZERS: dict[str, OptimizerSpec] = {**OPTIMIZERS, **CONSTRAINED_OPTIMIZERS}
+"""Every optimizer :func:`get_optimizer` knows: the unconstrained ones, then the constrained."""
 
 
 def get_optimizer(key: str) -> OptimizerSpec:
     """The spec for ``key``, or :class:`UnknownOptimizerError` listing the valid keys."""
     try:
-        return OPTIMIZERS[key]
+        return ALL_OPTIMIZERS[key]
     except (KeyError, TypeError):
-        valid = ", ".join(OPTIMIZERS)
+        valid = ", ".join(ALL_OPTIMIZERS)
         raise UnknownOptimizerError(f"unknown optimizer {key!r}; choose one of: {valid}") from None
 
 

@@ -19,6 +19,13 @@ Format (a user-facing contract, documented in the README)::
   last finite position.  Lines end with ``\\n``; the file is UTF-8.
 * Run names and optimizer keys never contain a comma, ``#``, quote or colon, so no field
   is ever quoted.
+* A file holding a constrained run (projected descent or the penalty method on a curve
+  g(x, y) = c) has two more columns, ``...,grad_norm,g,lambda``: g(x, y) at the point (on the
+  curve it equals c) and the multiplier estimate ∇f·∇g/|∇g|² (∇f = λ∇g at a constrained
+  optimum). The metadata then holds ``# constraint: <g = c as typed>`` and the writer adds
+  ``# column g: ...`` and ``# column lambda: ...`` lines saying this, before ``app_version``.
+  An unconstrained run in such a file (a race of gd against projected descent) leaves both
+  fields empty. Files without a constrained run are exactly as before, byte for byte.
 
 Reading it elsewhere: pandas ``read_csv(path, comment="#")``; the csv module after
 skipping lines that start with ``#``; numpy ``genfromtxt(path, delimiter=",", names=True,
@@ -44,8 +51,11 @@ from landscape_gui.core.atomic import atomic_open
 from landscape_gui.core.descent import DescentRun, History
 
 __all__ = [
+    "CONSTRAINED_HEADER",
+    "CONSTRAINED_HEADER_LINE",
     "HEADER",
     "HEADER_LINE",
+    "ConstrainedTrajectoryRow",
     "TrajectoryFormatError",
     "TrajectoryRow",
     "TrajectoryRun",
@@ -61,7 +71,19 @@ __all__ = [
 
 HEADER = ("run", "optimizer", "step", "x", "y", "f", "df_dx", "df_dy", "grad_norm")
 HEADER_LINE = ",".join(HEADER)
+CONSTRAINED_HEADER = (*HEADER, "g", "lambda")
+CONSTRAINED_HEADER_LINE = ",".join(CONSTRAINED_HEADER)
 APP_VERSION_KEY = "app_version"
+CONSTRAINT_KEY = "constraint"
+# What the two extra columns mean, written by the writer whenever they are present.
+COLUMN_DESCRIPTIONS = {
+    "column g": "g(x, y) at the point; on the curve g = c it equals c",
+    "column lambda": (
+        "the multiplier estimate grad f . grad g / |grad g|^2; at a constrained optimum "
+        "grad f = lambda grad g, and lambda is how much the optimum of f changes per unit of c"
+    ),
+}
+_RESERVED_KEYS = frozenset((APP_VERSION_KEY, *COLUMN_DESCRIPTIONS))
 
 # Characters that would need quoting (or end a line, or start a comment) in a field.
 _FORBIDDEN_IN_NAME = set(",#\"':")
@@ -106,6 +128,26 @@ class TrajectoryRow(NamedTuple):
     grad_norm: float
 
 
+class ConstrainedTrajectoryRow(NamedTuple):
+    """One data row of a file with the ``g`` and ``lambda`` columns; both are None for an
+    unconstrained run in such a file."""
+
+    run: str
+    optimizer: str
+    step: int
+    x: float
+    y: float
+    f: float
+    df_dx: float
+    df_dy: float
+    grad_norm: float
+    g: float | None
+    lam: float | None
+
+
+AnyTrajectoryRow = TrajectoryRow | ConstrainedTrajectoryRow
+
+
 # ------------------------------------------------------------------------------ building
 
 
@@ -131,15 +173,20 @@ def trajectory_metadata(
     function: str,
     runs: Sequence[TrajectoryRun],
     extra: Mapping[str, object] | None = None,
+    constraint: str | None = None,
 ) -> dict[str, str]:
     """The standard metadata block for ``runs`` of ``function``.
 
     With one run (or several sharing optimizer and hyperparameters) this is
     ``function, optimizer, <each hyperparameter>, status``.  Runs that differ get
     ``optimizer: a=gd; b=adam``, per-run ``a.lr`` keys, and ``status: a=...; b=...``.
-    ``extra`` items follow; ``app_version`` is added by the writer.
+    ``constraint`` (the curve's text, for constrained runs) comes right after ``function``.
+    ``extra`` items follow; ``app_version`` (and the column descriptions) are added by the
+    writer.
     """
     meta: dict[str, str] = {"function": str(function)}
+    if constraint is not None:
+        meta[CONSTRAINT_KEY] = str(constraint)
     runs = list(runs)
     first = runs[0] if runs else None
     shared = first is not None and all(
@@ -160,7 +207,7 @@ def trajectory_metadata(
     else:
         meta["status"] = "; ".join(f"{r.name}={r.status}" for r in runs)
     for key, extra_value in (extra or {}).items():
-        if key in meta or key == APP_VERSION_KEY:
+        if key in meta or key in _RESERVED_KEYS:
             raise TrajectoryFormatError(f"metadata key {key!r} is reserved")
         meta[key] = _format_value(extra_value)
     return meta
@@ -178,14 +225,15 @@ def write_trajectory_csv(
     always the version of the app writing the file (a given value is replaced).
     """
     runs = list(runs)
-    lines = _metadata_lines(metadata)
+    constrained = _any_constrained(runs)
+    lines = _metadata_lines(metadata, constrained)
     _check_runs(runs)
     stream.write("".join(lines))
-    stream.write(HEADER_LINE + "\n")
+    stream.write((CONSTRAINED_HEADER_LINE if constrained else HEADER_LINE) + "\n")
     count = 0
     for run in runs:
         chunk: list[str] = []
-        for line in _row_lines(run):
+        for line in _row_lines(run, True) if constrained else _row_lines(run):
             chunk.append(line)
             if len(chunk) >= 4096:
                 stream.write("".join(chunk))
@@ -211,7 +259,7 @@ def write_trajectory_file(
     """
     target = os.path.abspath(os.fspath(path))
     runs = list(runs)
-    _metadata_lines(metadata)  # validate first: bad data never creates a file
+    _metadata_lines(metadata, _any_constrained(runs))  # validate first: no file on bad data
     _check_runs(runs)
     try:
         with atomic_open(target, "w", encoding="utf-8", newline="") as handle:
@@ -227,13 +275,26 @@ def _write_error(exc: OSError, target: str) -> TrajectoryWriteError:
     return TrajectoryWriteError(exc.errno, f"cannot write trajectory file: {reason}", target)
 
 
-def _metadata_lines(metadata: Mapping[str, object]) -> list[str]:
+def _any_constrained(runs: Sequence[TrajectoryRun]) -> bool:
+    return any(run.history.g is not None or run.history.lam is not None for run in runs)
+
+
+def _metadata_lines(metadata: Mapping[str, object], constrained: bool = False) -> list[str]:
     lines = []
     for key, value in metadata.items():
         if key == APP_VERSION_KEY:
             continue
+        if key in COLUMN_DESCRIPTIONS:
+            raise TrajectoryFormatError(f"metadata key {key!r} is reserved")
         _check_key(key)
         lines.append(f"# {key}: {_escape(_format_value(value))}\n")
+    if constrained:
+        if CONSTRAINT_KEY not in metadata:
+            raise TrajectoryFormatError(
+                "a constrained run's file needs the constraint in its metadata "
+                f"({CONSTRAINT_KEY!r})"
+            )
+        lines.extend(f"# {key}: {_escape(text)}\n" for key, text in COLUMN_DESCRIPTIONS.items())
     lines.append(f"# {APP_VERSION_KEY}: {_escape(landscape_gui.__version__)}\n")
     return lines
 
@@ -290,7 +351,12 @@ def _check_runs(runs: Sequence[TrajectoryRun]) -> None:
                 "'_', '.' or '-'"
             )
         h = run.history
-        columns = [np.asarray(c) for c in (h.step, h.x, h.y, h.f, h.gx, h.gy, h.norm)]
+        if (h.g is None) != (h.lam is None):
+            raise TrajectoryFormatError(
+                f"run {run.name!r}: a history has both g and lambda or neither"
+            )
+        extra = () if h.g is None or h.lam is None else (h.g, h.lam)
+        columns = [np.asarray(c) for c in (h.step, h.x, h.y, h.f, h.gx, h.gy, h.norm, *extra)]
         n = columns[0].shape[0] if columns[0].ndim == 1 else -1
         if any(c.ndim != 1 or c.shape[0] != n for c in columns):
             raise TrajectoryFormatError(f"run {run.name!r}: history columns differ in length")
@@ -306,12 +372,21 @@ def _check_runs(runs: Sequence[TrajectoryRun]) -> None:
                 )
 
 
-def _row_lines(run: TrajectoryRun) -> Iterator[str]:
+def _row_lines(run: TrajectoryRun, constrained: bool = False) -> Iterator[str]:
     h = run.history
     prefix = f"{run.name},{run.optimizer},"
     columns = [np.asarray(c, dtype=float).tolist() for c in (h.x, h.y, h.f, h.gx, h.gy, h.norm)]
-    for step, (x, y, f, gx, gy, norm) in enumerate(zip(*columns, strict=True)):
-        yield f"{prefix}{step},{x!r},{y!r},{f!r},{gx!r},{gy!r},{norm!r}\n"
+    if not constrained:
+        for step, (x, y, f, gx, gy, norm) in enumerate(zip(*columns, strict=True)):
+            yield f"{prefix}{step},{x!r},{y!r},{f!r},{gx!r},{gy!r},{norm!r}\n"
+        return
+    if h.g is None or h.lam is None:  # an unconstrained run in a constrained file
+        for step, (x, y, f, gx, gy, norm) in enumerate(zip(*columns, strict=True)):
+            yield f"{prefix}{step},{x!r},{y!r},{f!r},{gx!r},{gy!r},{norm!r},,\n"
+        return
+    columns += [np.asarray(c, dtype=float).tolist() for c in (h.g, h.lam)]
+    for step, (x, y, f, gx, gy, norm, g, lam) in enumerate(zip(*columns, strict=True)):
+        yield f"{prefix}{step},{x!r},{y!r},{f!r},{gx!r},{gy!r},{norm!r},{g!r},{lam!r}\n"
 
 
 def _is_control(ch: str) -> bool:
@@ -348,15 +423,21 @@ def _unescape(text: str, lineno: int) -> str:
 # ------------------------------------------------------------------------------ reading
 
 
-def read_trajectory_csv(stream: Iterable[str]) -> tuple[dict[str, str], list[TrajectoryRow]]:
+def read_trajectory_csv(
+    stream: Iterable[str],
+) -> tuple[dict[str, str], list[AnyTrajectoryRow]]:
     """Parse a trajectory CSV strictly: ``(metadata, rows)`` or :class:`TrajectoryFormatError`.
+
+    Rows are :class:`TrajectoryRow` for a file without the constrained columns and
+    :class:`ConstrainedTrajectoryRow` for one with them.
 
     Metadata values come back as (unescaped) strings.  Blank lines are ignored; anything
     else that does not follow the format is an error naming the line.
     """
     metadata: dict[str, str] = {}
-    rows: list[TrajectoryRow] = []
+    rows: list[AnyTrajectoryRow] = []
     header_seen = False
+    header: tuple[str, ...] = HEADER
     finished_runs: set[str] = set()
     current: tuple[str, str] | None = None  # (run, optimizer) of the rows being read
     next_step = 0
@@ -378,13 +459,16 @@ def read_trajectory_csv(stream: Iterable[str]) -> tuple[dict[str, str], list[Tra
             metadata[key] = value
             continue
         if not header_seen:
-            if line != HEADER_LINE:
+            if line == CONSTRAINED_HEADER_LINE:
+                header = CONSTRAINED_HEADER
+            elif line != HEADER_LINE:
                 raise TrajectoryFormatError(
-                    f"line {lineno}: expected the header {HEADER_LINE!r}, got {_clip(line)!r}"
+                    f"line {lineno}: expected the header {HEADER_LINE!r} (or with ',g,lambda' "
+                    f"for a constrained run), got {_clip(line)!r}"
                 )
             header_seen = True
             continue
-        row = _parse_row(line, lineno)
+        row = _parse_row(line, lineno, header)
         if current is None or row.run != current[0]:
             if row.run in finished_runs:
                 raise TrajectoryFormatError(
@@ -404,6 +488,10 @@ def read_trajectory_csv(stream: Iterable[str]) -> tuple[dict[str, str], list[Tra
                 f"line {lineno}: run {row.run!r} step {row.step} should be {next_step} "
                 "(steps start at 0 and go up by 1)"
             )
+        if row.step > 0 and (_g_of(row) is None) != (_g_of(rows[-1]) is None):
+            raise TrajectoryFormatError(
+                f"line {lineno}: run {row.run!r} has g and lambda on some rows only"
+            )
         next_step += 1
         rows.append(row)
     if not header_seen:
@@ -411,22 +499,31 @@ def read_trajectory_csv(stream: Iterable[str]) -> tuple[dict[str, str], list[Tra
     return metadata, rows
 
 
+def _g_of(row: AnyTrajectoryRow) -> float | None:
+    return row.g if isinstance(row, ConstrainedTrajectoryRow) else None
+
+
+def _lam_of(row: AnyTrajectoryRow) -> float | None:
+    return row.lam if isinstance(row, ConstrainedTrajectoryRow) else None
+
+
 def read_trajectory_file(
     path: str | os.PathLike[str],
-) -> tuple[dict[str, str], list[TrajectoryRow]]:
+) -> tuple[dict[str, str], list[AnyTrajectoryRow]]:
     """:func:`read_trajectory_csv` on a UTF-8 file."""
     with open(path, encoding="utf-8", newline="") as handle:
         return read_trajectory_csv(handle)
 
 
-def runs_from_rows(rows: Sequence[TrajectoryRow]) -> list[TrajectoryRun]:
+def runs_from_rows(rows: Sequence[AnyTrajectoryRow]) -> list[TrajectoryRun]:
     """Group parsed rows back into runs (status and hyperparameters are not in the rows)."""
-    grouped: dict[str, list[TrajectoryRow]] = {}
+    grouped: dict[str, list[AnyTrajectoryRow]] = {}
     for row in rows:
         grouped.setdefault(row.run, []).append(row)
     runs = []
     for name, group in grouped.items():
-        table = np.array([row[3:] for row in group], dtype=float).reshape(-1, 6)
+        table = np.array([row[3:9] for row in group], dtype=float).reshape(-1, 6)
+        constrained = bool(group) and _g_of(group[0]) is not None
         history = History(
             step=np.array([row.step for row in group], dtype=np.int64),
             x=table[:, 0].copy(),
@@ -435,6 +532,8 @@ def runs_from_rows(rows: Sequence[TrajectoryRow]) -> list[TrajectoryRun]:
             gx=table[:, 3].copy(),
             gy=table[:, 4].copy(),
             norm=table[:, 5].copy(),
+            g=np.array([_g_of(row) for row in group], dtype=float) if constrained else None,
+            lam=np.array([_lam_of(row) for row in group], dtype=float) if constrained else None,
         )
         runs.append(TrajectoryRun(name=name, optimizer=group[0].optimizer, history=history))
     return runs
@@ -454,12 +553,19 @@ def _parse_metadata(line: str, lineno: int) -> tuple[str, str]:
     return key, _unescape(value[1:], lineno)
 
 
-def _parse_row(line: str, lineno: int) -> TrajectoryRow:
+def _parse_row(line: str, lineno: int, header: tuple[str, ...] = HEADER) -> AnyTrajectoryRow:
     fields = line.split(",")
-    if len(fields) != len(HEADER):
+    if len(fields) != len(header):
         raise TrajectoryFormatError(
-            f"line {lineno}: expected {len(HEADER)} comma-separated fields, got {len(fields)}"
+            f"line {lineno}: expected {len(header)} comma-separated fields, got {len(fields)}"
         )
+    extra: list[float | None] = []
+    if len(header) > len(HEADER):
+        g_text, lam_text = fields[len(HEADER) :]
+        fields = fields[: len(HEADER)]
+        extra = [None, None]
+        if g_text or lam_text:
+            extra = [_parse_number("g", g_text, lineno), _parse_number("lambda", lam_text, lineno)]
     run, optimizer, step = fields[:3]
     try:
         _check_name(run)
@@ -469,17 +575,23 @@ def _parse_row(line: str, lineno: int) -> TrajectoryRow:
         raise TrajectoryFormatError(f"line {lineno}: bad optimizer key {_clip(optimizer)!r}")
     if not _STEP_RE.match(step):
         raise TrajectoryFormatError(f"line {lineno}: step {_clip(step)!r} is not a whole number")
-    numbers = []
-    for name, text in zip(HEADER[3:], fields[3:], strict=True):
-        if not _FLOAT_RE.match(text):
-            raise TrajectoryFormatError(
-                f"line {lineno}: {name} {_clip(text)!r} is not a finite decimal number"
-            )
-        value = float(text)
-        if not math.isfinite(value):
-            raise TrajectoryFormatError(f"line {lineno}: {name} {_clip(text)!r} is not finite")
-        numbers.append(value)
+    numbers = [
+        _parse_number(name, text, lineno) for name, text in zip(HEADER[3:], fields[3:], strict=True)
+    ]
+    if extra:
+        return ConstrainedTrajectoryRow(run, optimizer, int(step), *numbers, *extra)
     return TrajectoryRow(run, optimizer, int(step), *numbers)
+
+
+def _parse_number(name: str, text: str, lineno: int) -> float:
+    if not _FLOAT_RE.match(text):
+        raise TrajectoryFormatError(
+            f"line {lineno}: {name} {_clip(text)!r} is not a finite decimal number"
+        )
+    value = float(text)
+    if not math.isfinite(value):
+        raise TrajectoryFormatError(f"line {lineno}: {name} {_clip(text)!r} is not finite")
+    return value
 
 
 def _clip(text: str, limit: int = 60) -> str:

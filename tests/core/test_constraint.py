@@ -3,6 +3,7 @@
 Expected values come from the mathematics (sympy's exact sqrt(2), 1/2, ...), never from output.
 """
 
+import io
 import math
 
 import numpy as np
@@ -22,8 +23,26 @@ from landscape_gui.core.constraint import (
     tangent_slope,
     trace_curve,
 )
+from landscape_gui.core.descent import DescentError, DescentRun, run_to_end
 from landscape_gui.core.formula import FormulaError, X, Y, parameter_symbol
 from landscape_gui.core.landscape import Domain, Landscape
+from landscape_gui.core.optimizers import (
+    CONSTRAINED_OPTIMIZERS,
+    OPTIMIZERS,
+    OptimizerError,
+    get_optimizer,
+    penalty_weight,
+    resolve_hyperparameters,
+)
+from landscape_gui.core.trajectory import (
+    TrajectoryFormatError,
+    TrajectoryRun,
+    read_trajectory_csv,
+    runs_from_descent,
+    runs_from_rows,
+    trajectory_metadata,
+    write_trajectory_csv,
+)
 
 SQRT2 = sp.sqrt(2)
 
@@ -272,3 +291,215 @@ def test_f_constant_on_the_curve_has_no_isolated_points():
     result = lagrange_points(Landscape.from_text("x^2 + y^2"), parse_constraint("x^2 + y^2 = 1"))
     assert result.points == []
     assert "not isolated" in result.notes[0]
+
+
+# ---------------------------------------------------------------------------- constrained descent
+
+# Five starts around the unit circle, none on the ray through the maximum (there ∇f is
+# already parallel to ∇g, and the first return to the curve lands on the maximum itself).
+FIVE_STARTS = [(2.0, 0.0), (0.0, 2.0), (-0.3, 0.9), (0.5, -0.5), (3.0, -1.0)]
+
+
+@pytest.mark.parametrize(
+    ("f", "g", "optimum", "lam"),
+    [
+        ("x + y", "x^2 + y^2 = 1", (-SQRT2 / 2, -SQRT2 / 2), -SQRT2 / 2),
+        ("x^2 + y^2", "x + y = 2", (1, 1), 2),
+    ],
+)
+def test_projected_descent_from_five_starts_ends_at_the_constrained_minimum(f, g, optimum, lam):
+    landscape = Landscape.from_text(f)
+    constraint = parse_constraint(g)
+    run = run_to_end(landscape, FIVE_STARTS, "projected", max_steps=2000, constraint=constraint)
+    assert run.statuses() == ["converged"] * 5
+    expected = np.array([float(optimum[0]), float(optimum[1])])
+    for index in range(5):
+        history = run.history(index)
+        assert history.constrained
+        end = np.array([history.x[-1], history.y[-1]])
+        assert np.abs(end - expected).max() < 1e-6
+        # Every step after the start lies on the curve, and the λ estimate settles on λ.
+        assert np.abs(history.g[1:] - constraint.c).max() < 1e-9
+        assert history.lam[-1] == pytest.approx(float(lam), abs=1e-6)
+
+
+def test_projected_descent_on_the_saddle_and_ellipse_finds_the_minimum_on_its_side():
+    # f = x² − y² on x²/4 + y² = 1: on the curve f = x² − (1 − x²/4) = 5x²/4 − 1, smallest
+    # (−1) at x = 0, i.e. (0, ±1), with ∇f = (0, ∓2) = λ(0, ±2): λ = −1.
+    landscape = Landscape.from_text("x^2 - y^2")
+    constraint = parse_constraint("x^2/4 + y^2 = 1")
+    starts = [(1.5, 1.0), (-1.9, 0.2), (0.3, 3.0), (1.5, -1.0), (-0.5, -0.1)]
+    run = run_to_end(landscape, starts, "projected", max_steps=2000, constraint=constraint)
+    assert run.statuses() == ["converged"] * 5
+    expected = [[0, 1], [0, 1], [0, 1], [0, -1], [0, -1]]
+    assert np.abs(run.positions - np.array(expected)).max() < 1e-6
+    assert [run.history(i).lam[-1] for i in range(5)] == pytest.approx([-1.0] * 5, abs=1e-6)
+
+
+def test_projected_descent_on_xy_reaches_the_nearer_minimum():
+    landscape = Landscape.from_text("xy")
+    constraint = parse_constraint("x^2 + y^2 = 2")
+    run = run_to_end(landscape, [(2.0, -0.5), (-0.5, 2.0)], "projected", constraint=constraint)
+    assert run.statuses() == ["converged", "converged"]
+    assert np.abs(run.positions - np.array([[1.0, -1.0], [-1.0, 1.0]])).max() < 1e-6
+
+
+def test_the_penalty_method_gets_close():
+    for f, g, optimum in (
+        ("x + y", "x^2 + y^2 = 1", (-math.sqrt(2) / 2, -math.sqrt(2) / 2)),
+        ("x^2 + y^2", "x + y = 2", (1.0, 1.0)),
+    ):
+        run = run_to_end(
+            Landscape.from_text(f),
+            FIVE_STARTS,
+            "penalty",
+            max_steps=500,
+            constraint=parse_constraint(g),
+        )
+        assert "diverged" not in run.statuses()
+        distance = np.hypot(*(run.positions - np.array(optimum)).T)
+        assert distance.max() < 5e-3
+        # A penalty, not a projection: it ends a little off the curve (by about λ/μ_max·|∇g|).
+        assert all(run.history(i).g[-1] != 1.0 for i in range(5))
+
+
+def test_the_penalty_schedule():
+    params = resolve_hyperparameters("penalty")
+    assert params == {"lr": 0.1, "mu": 1.0, "growth": 1.02, "mu_max": 1000.0}
+    assert penalty_weight(0, params) == 1.0
+    assert penalty_weight(10, params) == pytest.approx(1.02**10)
+    assert penalty_weight(349, params) == 1000.0  # 1.02^349 > 1000 > 1.02^348
+    assert 1.02**348 < 1000 < 1.02**349
+    assert penalty_weight(10**9, params) == 1000.0  # no overflow however long it runs
+    with pytest.raises(OptimizerError, match="at least 1"):
+        resolve_hyperparameters("penalty", {"growth": 0.5})
+
+
+def test_constrained_optimizers_need_a_constraint_and_others_refuse_one():
+    landscape = Landscape.from_text("x + y")
+    with pytest.raises(DescentError, match="needs a constraint"):
+        DescentRun(landscape, (1.0, 0.0), "projected")
+    with pytest.raises(DescentError, match="does not use a constraint"):
+        DescentRun(landscape, (1.0, 0.0), "gd", constraint=parse_constraint("x^2 + y^2 = 1"))
+    assert "projected" not in OPTIMIZERS and "projected" in CONSTRAINED_OPTIMIZERS
+    assert get_optimizer("penalty").constrained
+
+
+def test_a_run_that_cannot_return_to_its_curve_stops_with_the_constraint_reason():
+    # x = 1 − √y ends at (1, 0); f = −x pushes the walk there, and the next step goes below
+    # y = 0 where g = √y + x is undefined: the return to the curve fails.
+    run = run_to_end(
+        Landscape.from_text("-x"),
+        (0.5, 0.25),
+        "projected",
+        max_steps=200,
+        constraint=parse_constraint("sqrt(y) + x = 1"),
+    )
+    assert run.status() == "diverged"
+    assert run.stop_reason() == "constraint"
+    assert run.history(0).y[-1] > 0
+
+
+def test_a_start_where_grad_g_vanishes_is_refused_in_words():
+    with pytest.raises(DescentError, match="gradient is zero there"):
+        DescentRun(
+            Landscape.from_text("x + y"),
+            (0.0, 0.0),
+            "projected",
+            constraint=parse_constraint("x^2 + y^2 = 1"),
+        )
+
+
+def test_streaming_a_constrained_run_gives_the_same_rows():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    whole = run_to_end(landscape, (2.0, 0.0), "projected", constraint=constraint)
+    streamed = DescentRun(landscape, (2.0, 0.0), "projected", constraint=constraint)
+    pieces = []
+    since = 0
+    while not streamed.is_finished:
+        streamed.advance(7)
+        piece = streamed.history(0, since)
+        pieces.append(piece)
+        since += len(piece)
+    for name in ("x", "y", "f", "gx", "gy", "g", "lam"):
+        joined = np.concatenate([getattr(p, name) for p in pieces])
+        assert np.array_equal(joined, getattr(whole.history(0), name))
+
+
+# ---------------------------------------------------------------------------- the CSV
+
+
+def _csv(runs, metadata):
+    buffer = io.StringIO()
+    write_trajectory_csv(buffer, runs, metadata)
+    return buffer.getvalue()
+
+
+def test_a_constrained_run_writes_g_and_lambda_columns_described_in_the_metadata():
+    landscape = Landscape.from_text("x^2 + y^2")
+    constraint = parse_constraint("x + y = 2")
+    run = run_to_end(landscape, (3.0, 0.0), "projected", max_steps=3, constraint=constraint)
+    runs = runs_from_descent(run)
+    text = _csv(runs, trajectory_metadata("x^2 + y^2", runs, constraint=constraint.text))
+    lines = text.splitlines()
+    assert lines[0] == "# function: x^2 + y^2"
+    assert lines[1] == "# constraint: x + y = 2"
+    assert any(line.startswith("# column g: g(x, y) at the point") for line in lines)
+    assert any(line.startswith("# column lambda: the multiplier estimate") for line in lines)
+    header = next(line for line in lines if not line.startswith("#"))
+    assert header == "run,optimizer,step,x,y,f,df_dx,df_dy,grad_norm,g,lambda"
+    # Step 1: from (3, 0) the tangential step along (1, −1)/√2 ... then back onto x + y = 2.
+    metadata, rows = read_trajectory_csv(io.StringIO(text))
+    assert metadata["constraint"] == "x + y = 2"
+    history = run.history(0)
+    assert [row.g for row in rows] == history.g.tolist()
+    assert [row.lam for row in rows] == history.lam.tolist()
+    assert rows[1].g == 2.0  # on the curve after the first step
+    back = runs_from_rows(rows)[0].history
+    assert np.array_equal(back.lam, history.lam) and np.array_equal(back.g, history.g)
+
+
+def test_unconstrained_files_are_unchanged_and_a_mixed_race_leaves_the_fields_empty():
+    landscape = Landscape.from_text("x + y")
+    plain = run_to_end(landscape, (1.0, 0.0), "gd", max_steps=2)
+    plain_runs = runs_from_descent(plain)
+    text = _csv(plain_runs, trajectory_metadata("x + y", plain_runs))
+    assert "run,optimizer,step,x,y,f,df_dx,df_dy,grad_norm\n1,gd,0,1.0,0.0,1.0,1.0,1.0," in text
+    assert "lambda" not in text and "constraint" not in text
+    _, rows = read_trajectory_csv(io.StringIO(text))
+    assert type(rows[0]).__name__ == "TrajectoryRow" and len(rows[0]) == 9
+
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    projected = run_to_end(landscape, (1.0, 0.0), "projected", max_steps=2, constraint=constraint)
+    mixed = [
+        TrajectoryRun("a", "gd", plain.history(0)),
+        TrajectoryRun("b", "projected", projected.history(0)),
+    ]
+    text = _csv(mixed, trajectory_metadata("x + y", mixed, constraint=constraint.text))
+    assert "\na,gd,0,1.0,0.0,1.0,1.0,1.0,1.4142135623730951,,\n" in text
+    _, rows = read_trajectory_csv(io.StringIO(text))
+    assert rows[0].g is None and rows[0].lam is None and rows[-1].g == pytest.approx(1.0)
+
+
+def test_a_constrained_file_needs_its_constraint_and_reserves_the_column_keys():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    runs = runs_from_descent(
+        run_to_end(landscape, (1.0, 0.0), "projected", max_steps=2, constraint=constraint)
+    )
+    with pytest.raises(TrajectoryFormatError, match="needs the constraint"):
+        _csv(runs, trajectory_metadata("x + y", runs))
+    with pytest.raises(TrajectoryFormatError, match="reserved"):
+        trajectory_metadata("x + y", runs, {"column g": "mine"}, constraint=constraint.text)
+    bad = "# function: x\nrun,optimizer,step,x,y,f,df_dx,df_dy,grad_norm,g,lambda\n"
+    with pytest.raises(TrajectoryFormatError, match="lambda"):
+        read_trajectory_csv(io.StringIO(bad + "a,projected,0,1.0,0.0,1.0,1.0,1.0,1.0,1.0,x\n"))
+    with pytest.raises(TrajectoryFormatError, match="some rows only"):
+        read_trajectory_csv(
+            io.StringIO(
+                bad
+                + "a,projected,0,1.0,0.0,1.0,1.0,1.0,1.0,1.0,0.5\n"
+                + "a,projected,1,1.0,0.0,1.0,1.0,1.0,1.0,,\n"
+            )
+        )
