@@ -30,6 +30,7 @@ from landscape_gui.core.constraint import (
 )
 from landscape_gui.core.formula import FormulaError
 from landscape_gui.core.landscape import Landscape
+from landscape_gui.core.optimizers import CONSTRAINED_OPTIMIZERS, OPTIMIZERS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt.views.formula_panel import display_text
 from landscape_gui.qt.worker import WorkerThread
@@ -216,6 +217,9 @@ class ConstraintsController(QObject):
             formula.show_constraint_error(None)
             after = controller.state.copy()
             set_constraint_text(after, None)
+            for index, run in enumerate(after.runs):
+                if run.optimizer in CONSTRAINED_OPTIMIZERS:  # they need a curve to walk on
+                    after.runs[index] = run.with_optimizer("gd")
             controller._change(after, "no constraint")
             return
         self._request += 1
@@ -253,6 +257,8 @@ class ConstraintsController(QObject):
         controller = self.controller
         text = constraint_text(controller.state)
         controller.views.formula.set_constraint_text(text or "")
+        keys = [*OPTIMIZERS, *CONSTRAINED_OPTIMIZERS] if text else list(OPTIMIZERS)
+        controller.views.descent.set_available_optimizers(keys)
         key = self._key()
         if key is None:
             if self._waiting is not None and self._waiting[1] == "trace":
@@ -297,6 +303,19 @@ class ConstraintsController(QObject):
         self._compiled.move_to_end(text)
         while len(self._compiled) > CACHE_SIZE:
             self._compiled.popitem(last=False)
+        runs = self.controller.runs
+        if runs.awaiting_curve and self.current() is not None:
+            runs.reconfigure()
+
+    def current(self) -> Constraint | None:
+        """The state's constraint, compiled, with the state's parameter values (None when
+        there is none, or while it is still being compiled)."""
+        state = self.controller.state
+        text = constraint_text(state)
+        compiled = self._compiled.get(text) if text is not None else None
+        if compiled is None:
+            return None
+        return compiled.with_parameters(state.parameters)
 
     def _show(self, scene: CurveScene | None) -> None:
         controller = self.controller

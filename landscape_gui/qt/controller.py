@@ -29,7 +29,7 @@ from landscape_gui.core.landscape import (
     marked_critical_points,
     merge_critical_points,
 )
-from landscape_gui.core.optimizers import OPTIMIZERS
+from landscape_gui.core.optimizers import ALL_OPTIMIZERS, CONSTRAINED_OPTIMIZERS, OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.scene import SceneError, build_scene
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
@@ -443,7 +443,9 @@ class Controller(QObject):
         after = self.state.copy()
         base = after.runs[self.runs.selected] if after.runs else RunSettings()
         used = {run.optimizer for run in after.runs}
-        optimizer = next((key for key in OPTIMIZERS if key not in used), base.optimizer)
+        # With a constraint the step rules along the curve come first: they race best there.
+        keys = [*CONSTRAINED_OPTIMIZERS, *OPTIMIZERS] if constraint_text(self.state) else OPTIMIZERS
+        optimizer = next((key for key in keys if key not in used), base.optimizer)
         after.runs.append(RunSettings(optimizer, {}, base.start))
         self.runs.select(len(after.runs) - 1)
         self._change(after, "add run")
@@ -463,16 +465,19 @@ class Controller(QObject):
             self._change(after, "show run" if visible else "hide run")
 
     def set_run_optimizer(self, index: int, key: str) -> None:
-        if key not in OPTIMIZERS or not 0 <= index < len(self.state.runs):
+        if key not in ALL_OPTIMIZERS or not 0 <= index < len(self.state.runs):
+            return
+        if key in CONSTRAINED_OPTIMIZERS and constraint_text(self.state) is None:
+            self.message.emit(f"{ALL_OPTIMIZERS[key].name} needs a constraint g(x, y) = c.")
             return
         after = self.state.copy()
         after.runs[index] = after.runs[index].with_optimizer(key)
-        self._change(after, f"optimizer {OPTIMIZERS[key].name}")
+        self._change(after, f"optimizer {ALL_OPTIMIZERS[key].name}")
 
     def set_run_hyperparameter(self, index: int, name: str, value: float) -> None:
         if not 0 <= index < len(self.state.runs):
             return
-        spec = OPTIMIZERS[self.state.runs[index].optimizer]
+        spec = ALL_OPTIMIZERS[self.state.runs[index].optimizer]
         try:
             value = spec.parameter(name).validate(value, spec.name)
         except ValueError as error:

@@ -120,8 +120,10 @@ def save_trajectory(
     tolerance: float,
     max_steps: int,
     parameters: dict[str, float],
+    constraint: str | None = None,
 ) -> int:
-    """The runs in the same CSV format as `landscape descend` (one writer, in the core)."""
+    """The runs in the same CSV format as `landscape descend` (one writer, in the core); runs
+    along a curve add its g and λ columns, and ``constraint`` names the curve."""
     import numpy as np
 
     from landscape_gui.core.descent import History
@@ -143,6 +145,8 @@ def save_trajectory(
             gx=gx,
             gy=gy,
             norm=np.hypot(gx, gy),
+            g=None if track.g is None else np.asarray(track.g, float),
+            lam=None if track.lam is None else np.asarray(track.lam, float),
         )
         runs.append(
             TrajectoryRun(
@@ -162,7 +166,8 @@ def save_trajectory(
     }
     if parameters:
         extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
-    metadata = trajectory_metadata(formula, runs, extra)
+    constrained = any(run.history.constrained for run in runs)
+    metadata = trajectory_metadata(formula, runs, extra, constraint if constrained else None)
     return write_trajectory_file(path, runs, metadata)
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 from landscape_gui.core.atomic import describe_write_error, display_name
 from landscape_gui.core.session import RunHistory, SessionError, SessionFile, save_session
 from landscape_gui.qt import export
+from landscape_gui.qt.constraints import constraint_text
 from landscape_gui.qt.settings import app_settings
 from landscape_gui.qt.worker import SessionLoader, WorkerThread
 
@@ -358,6 +359,7 @@ class FileActions(QObject):
                 state.tolerance,
                 state.max_steps,
                 dict(state.parameters),
+                constraint_text(state),
             )
 
         return self._export("Export the trajectory", "CSV files (*.csv)", "trajectory.csv", write)

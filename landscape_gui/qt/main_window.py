@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from landscape_gui.core.optimizers import OPTIMIZERS
+from landscape_gui.core.optimizers import ALL_OPTIMIZERS
 from landscape_gui.core.presets import PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt import about
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
             surface=SurfaceView(),
             contour=ContourView(),
             slices=SlicesView(),
-            descent=DescentPanel(OPTIMIZERS),
+            descent=DescentPanel(ALL_OPTIMIZERS),
             caption=CaptionBar(),
         )
         self._presentation_saved: dict | None = None

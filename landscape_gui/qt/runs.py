@@ -16,6 +16,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from landscape_gui.core.optimizers import get_optimizer
 from landscape_gui.core.playback import (
     Curvature,
     Playback,
@@ -59,6 +60,7 @@ class RunsController(QObject):
         self._curvature = Curvature(None)  # worked out once per landscape
         self._curvature_of = None
         self._pending = False  # an extend request is on its way
+        self.awaiting_curve = False  # runs along a curve wait for it to be compiled
         self._waiting_for_target: int | None = None
         self._worker = DescentWorker()
         self._thread = WorkerThread(self._worker, "landscape-descent")
@@ -122,6 +124,17 @@ class RunsController(QObject):
         landscape = controller.landscape
         if landscape is None:
             return
+        curve = controller.constraints.current()
+        if curve is None and any(
+            get_optimizer(r.optimizer).constrained for r in controller.state.runs
+        ):
+            # A run along the curve waits for the curve (compiled on its worker): the
+            # constraint controller starts the runs again when it is ready.
+            self.model.start_over(len(controller.state.runs))
+            self.awaiting_curve = True
+            self._refresh_panel()
+            return
+        self.awaiting_curve = False
         self.generation += 1
         self._worker.latest_generation = self.generation  # older work is dropped at once
         state = controller.state
@@ -130,7 +143,14 @@ class RunsController(QObject):
         for index, history in enumerate(recorded or []):
             if history is not None and index < len(state.runs) and len(history.x):
                 self.model.tracks[index].set_recorded(
-                    history.x, history.y, history.f, history.gx, history.gy, history.status
+                    history.x,
+                    history.y,
+                    history.f,
+                    history.gx,
+                    history.gy,
+                    history.status,
+                    getattr(history, "g", None),
+                    getattr(history, "lam", None),
                 )
                 already[index] = len(history.x)
         self._pending = not any(already)
@@ -145,6 +165,7 @@ class RunsController(QObject):
             state.max_steps,
             state.tolerance,
             already,
+            curve,
         )
         self.configureRequested.emit(self.generation, setup)
         if not any(already):
@@ -306,7 +327,10 @@ class RunsController(QObject):
         tracks = self.model.tracks
         for update in updates:
             if update.index < len(tracks):
-                rows = np.vstack((update.x, update.y, update.f, update.gx, update.gy))
+                columns = [update.x, update.y, update.f, update.gx, update.gy]
+                if update.g is not None and update.lam is not None:
+                    columns += [update.g, update.lam]
+                rows = np.vstack(columns)
                 tracks[update.index].append(
                     update.first_step, rows, update.status, update.steps_taken
                 )

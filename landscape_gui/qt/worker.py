@@ -19,7 +19,7 @@ from landscape_gui.core import basins, timebound
 from landscape_gui.core.descent import DescentError, DescentRun
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Landscape
-from landscape_gui.core.optimizers import OptimizerError
+from landscape_gui.core.optimizers import OptimizerError, get_optimizer
 from landscape_gui.core.scene import SceneError, build_scene
 from landscape_gui.core.session import SessionError, load_session
 from landscape_gui.qt import typeset
@@ -191,6 +191,8 @@ class RunUpdate:
     gy: np.ndarray
     status: str
     steps_taken: int
+    g: np.ndarray | None = None  # a constrained run's g and λ estimate per step
+    lam: np.ndarray | None = None
 
 
 YIELD_SECONDS = 0.0005
@@ -243,15 +245,16 @@ class DescentWorker(QObject):
     @Slot(int, object)
     def configure(self, generation: int, setup) -> None:
         """Build fresh runs from ``setup`` = (compiled, parameter_values, domain, runs,
-        max_steps, tolerance, already) and send what the GUI does not have yet: ``already``
-        says how many records of each run it holds (from a session file); those steps are
-        recomputed silently so the optimizer state is right for continuing."""
+        max_steps, tolerance, already, constraint) and send what the GUI does not have yet:
+        ``already`` says how many records of each run it holds (from a session file); those
+        steps are recomputed silently so the optimizer state is right for continuing. The
+        constraint (or None) goes to the runs whose optimizer walks along a curve."""
         self._generation = generation
         self._fast = False
         if self._superseded(generation):
             self._runs = []
             return
-        compiled, parameter_values, domain, runs, max_steps, tolerance, already = setup
+        compiled, parameter_values, domain, runs, max_steps, tolerance, already, curve = setup
         try:
             landscape = Landscape(compiled, dict(parameter_values), domain)
             self._runs = [
@@ -262,6 +265,7 @@ class DescentWorker(QObject):
                     run.hyperparameters,
                     max_steps=max_steps,
                     tol=tolerance,
+                    constraint=curve if get_optimizer(run.optimizer).constrained else None,
                 )
                 for run in runs
             ]
@@ -392,6 +396,8 @@ class DescentWorker(QObject):
                     gy=history.gy,
                     status=run.status(0),
                     steps_taken=run.steps_taken,
+                    g=history.g,
+                    lam=history.lam,
                 )
             )
             self._sent[index] += count

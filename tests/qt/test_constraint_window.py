@@ -159,3 +159,55 @@ def test_undo_restores_the_previous_constraint_and_none(qtbot, window):
     with qtbot.waitSignal(controller.constraints.curveShown, timeout=10000):
         controller.undo_stack.undo()
     assert constraint_text(controller.state) == "x^2 + y^2 = 1"
+
+
+def run_to_the_end(qtbot, window):
+    runs = window.controller.runs
+    qtbot.waitUntil(lambda: not runs.waiting_for_steps() and runs.recorded_end() > 0, timeout=10000)
+    runs.step(5000)
+    qtbot.waitUntil(
+        lambda: runs.all_finished() and runs.cursor >= runs.recorded_end(), timeout=30000
+    )
+
+
+def test_the_descent_panel_offers_the_curve_optimizers_only_with_a_constraint(qtbot, window):
+    panel = window.views.descent
+    assert "projected" not in panel.available_optimizers()
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    assert {"projected", "penalty"} <= set(panel.available_optimizers())
+    window.controller.set_run_optimizer(0, "projected")
+    assert window.controller.state.runs[0].optimizer == "projected"
+    # Removing the constraint puts the run back on plain descent, in the same undo step.
+    with qtbot.waitSignal(window.controller.constraints.curveShown, timeout=10000):
+        type_into(qtbot, window.views.formula.constraint_edit, "")
+    assert window.controller.state.runs[0].optimizer == "gd"
+    assert "projected" not in panel.available_optimizers()
+
+
+def test_a_projected_run_ends_on_the_curve_at_the_minimum(qtbot, window, tmp_path):
+    controller = window.controller
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    controller.set_probe(1.0, 0.0)
+    controller.set_run_optimizer(0, "projected")
+    controller.add_run()  # the penalty method races it
+    assert [r.optimizer for r in controller.state.runs] == ["projected", "penalty"]
+    run_to_the_end(qtbot, window)
+    projected, penalty = controller.runs.tracks
+    assert projected.status == "converged"
+    x, y = projected.x[-1], projected.y[-1]
+    assert math.hypot(x, y) == pytest.approx(1.0, abs=1e-6)  # on the curve
+    assert (x, y) == pytest.approx((-ROOT_HALF, -ROOT_HALF), abs=1e-3)  # at the minimum
+    assert projected.lam[-1] == pytest.approx(-ROOT_HALF, abs=1e-3)
+    assert (penalty.x[-1], penalty.y[-1]) == pytest.approx((-ROOT_HALF, -ROOT_HALF), abs=0.05)
+    # The map draws both paths; the caption says the run stopped where ∇f ∥ ∇g.
+    assert len(window.views.contour.path_lines) >= 2
+    controller.select_run(0)
+    assert "∇f ∥ ∇g" in window.views.caption.text()
+    # The CSV has the core's constrained columns, and names the curve.
+    target = tmp_path / "race.csv"
+    window.files.ask_save_path = lambda caption, file_filter, suggestion: str(target)
+    assert window.files.export_trajectory_csv() == str(target)
+    text = target.read_text(encoding="utf-8")
+    assert "# constraint: x^2 + y^2 = 1" in text
+    header = next(line for line in text.splitlines() if not line.startswith("#"))
+    assert header.split(",")[-2:] == ["g", "lambda"]

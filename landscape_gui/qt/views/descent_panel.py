@@ -161,10 +161,8 @@ class DescentPanel(QWidget):
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
         self.optimizer_combo.setAccessibleName("optimizer")
-        for index, (key, spec) in enumerate(self._optimizers.items()):
-            self.optimizer_combo.addItem(spec.name, key)
-            if spec.summary:
-                self.optimizer_combo.setItemData(index, spec.summary, Qt.ItemDataRole.ToolTipRole)
+        # Step rules that walk along a curve g = c are offered only while there is one.
+        self._fill_optimizers([k for k, s in self._optimizers.items() if not s.constrained])
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_chosen)
         self._guard(self.optimizer_combo)
         self.optimizer_summary = QLabel()
@@ -499,6 +497,28 @@ class DescentPanel(QWidget):
 
     def shown_optimizer(self) -> str | None:
         return self.optimizer_combo.currentData()
+
+    def set_available_optimizers(self, keys: list[str]) -> None:
+        """The step rules the optimizer list offers (those along a curve need a constraint)."""
+        if keys == self.available_optimizers():
+            return
+        shown = self.shown_optimizer()
+        self.optimizer_combo.blockSignals(True)
+        self.optimizer_combo.clear()
+        self._fill_optimizers(keys)
+        self.optimizer_combo.setCurrentIndex(max(self.optimizer_combo.findData(shown), 0))
+        self.optimizer_combo.blockSignals(False)
+
+    def available_optimizers(self) -> list[str]:
+        combo = self.optimizer_combo
+        return [combo.itemData(i) for i in range(combo.count())]
+
+    def _fill_optimizers(self, keys: list[str]) -> None:
+        for index, key in enumerate(keys):
+            spec = self._optimizers[key]
+            self.optimizer_combo.addItem(spec.name, key)
+            if spec.summary:
+                self.optimizer_combo.setItemData(index, spec.summary, Qt.ItemDataRole.ToolTipRole)
 
     def set_limits(self, max_steps: int, tolerance: float) -> None:
         self.max_steps.blockSignals(True)
