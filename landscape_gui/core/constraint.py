@@ -14,6 +14,8 @@ API
     ``1 = x^2 + y^2``); when both do, everything moves left: g = left − right, c = 0
     (``y = x^2`` is g = y − x², c = 0). Errors are ``FormulaError`` with one sentence and a
     position in the whole text.
+``parse_constraint_text(text) -> ConstraintFormula``
+    The same checks without compiling (cheap: live validation, the session file).
 ``Constraint``
     ``text`` (as typed), ``g_expr`` and ``c_expr`` (sympy), ``c`` (a float, with the
     parameters' values), ``value(x, y)`` = g, ``residual(x, y)`` = g − c,
@@ -57,6 +59,7 @@ import sympy as sp
 
 from landscape_gui.core import calculus, timebound
 from landscape_gui.core.formula import (
+    MAX_PARAMETERS,
     Formula,
     FormulaError,
     X,
@@ -80,6 +83,7 @@ __all__ = [
     "LAMBDA_MEANING",
     "NEITHER",
     "Constraint",
+    "ConstraintFormula",
     "CurveProfile",
     "ExactValues",
     "LagrangePoint",
@@ -89,6 +93,7 @@ __all__ = [
     "lagrange_points",
     "lambda_estimate",
     "parse_constraint",
+    "parse_constraint_text",
     "tangent_slope",
     "trace_curve",
 ]
@@ -224,12 +229,24 @@ class Constraint:
         return f"Constraint({self.text!r})"
 
 
-def parse_constraint(
-    text: str,
-    parameter_values: Mapping[str, float] | None = None,
-    seconds: float | None = COMPILE_SECONDS,
-) -> Constraint:
-    """Parse and compile ``g(x, y) = c``. Raises FormulaError with one sentence."""
+@dataclass(frozen=True)
+class ConstraintFormula:
+    """A parsed, not yet compiled, constraint: what live validation and the session file
+    check (parsing is cheap; compiling is what costs)."""
+
+    text: str
+    g_expr: Any
+    c_expr: Any
+    parameters: tuple[str, ...]
+
+    @property
+    def residual_expr(self) -> Any:
+        """g − c."""
+        return self.g_expr - self.c_expr
+
+
+def parse_constraint_text(text: str) -> ConstraintFormula:
+    """Parse ``g(x, y) = c`` without compiling it. Raises FormulaError with one sentence."""
     if not isinstance(text, str):
         raise FormulaError("a constraint must be text")
     if "=" not in text:
@@ -254,16 +271,28 @@ def parse_constraint(
         g_expr, c_expr = left.expr, right.expr
     else:
         g_expr, c_expr = right.expr, left.expr
-    residual = g_expr - c_expr
-    if not _has_xy(residual):
+    if not _has_xy(g_expr - c_expr):
         raise FormulaError(
             "x and y cancel out of this constraint, so it draws no curve: "
             "write it as g(x, y) = c, e.g. x^2 + y^2 = 1"
         )
     parameters = tuple(sorted(set(left.parameters) | set(right.parameters)))
-    formula = Formula(text=text, expr=residual, parameters=parameters)
+    if len(parameters) > MAX_PARAMETERS:
+        raise FormulaError(f"too many parameters ({len(parameters)}; at most {MAX_PARAMETERS})")
+    return ConstraintFormula(text, g_expr, c_expr, parameters)
+
+
+def parse_constraint(
+    text: str,
+    parameter_values: Mapping[str, float] | None = None,
+    seconds: float | None = COMPILE_SECONDS,
+) -> Constraint:
+    """Parse and compile ``g(x, y) = c`` (compiling within ``seconds``, the same budget as
+    f's). Raises FormulaError with one sentence."""
+    parsed = parse_constraint_text(text)
+    formula = Formula(text=text, expr=parsed.residual_expr, parameters=parsed.parameters)
     compiled = CompiledFormula(formula, seconds=seconds)
-    return Constraint(text, g_expr, c_expr, compiled, parameter_values)
+    return Constraint(text, parsed.g_expr, parsed.c_expr, compiled, parameter_values)
 
 
 # ---------------------------------------------------------------------------- the curve

@@ -8,15 +8,16 @@ hand-written walker over the fixed schema below; the formula goes through the sa
 (never ``eval``), optimizer settings through :func:`resolve_hyperparameters` and the domain
 through :class:`Domain`, so a file can hold nothing the app could not have made itself.
 
-Format 1 (a user-facing contract)::
+Format 2 (a user-facing contract)::
 
     {
-      "format_version": 1,
+      "format_version": 2,
       "app": "Landscape",
       "app_version": "0.1.0",
       "formula": "a*x^2 + y^2",
+      "constraint": "x^2 + y^2 = r^2",     # the curve g(x, y) = c as typed, or null
       "preset": null,                      # a preset key, or null
-      "parameters": {"a": 2.0},            # exactly the formula's parameters
+      "parameters": {"a": 2.0, "r": 1.0},  # exactly the formula's and constraint's parameters
       "domain": {"x_min": -5.0, "x_max": 5.0, "y_min": -5.0, "y_max": 5.0},
       "resolution": 200,                   # 20..1000
       "probe": [3.0, 4.0],
@@ -25,7 +26,9 @@ Format 1 (a user-facing contract)::
         {"optimizer": "gd", "hyperparameters": {"lr": 0.1}, "start": [3.0, 4.0],
          "visible": true,
          "history": {"x": [...], "y": [...], "f": [...], "gx": [...], "gy": [...],
-                     "status": "converged"}}      # or null when nothing was recorded
+                     "status": "converged"}},     # or null when nothing was recorded
+        {"optimizer": "projected", ...,           # a constrained optimizer: needs "constraint"
+         "history": {"x": [...], ..., "g": [...], "lambda": [...], "status": "converged"}}
       ],
       "max_steps": 500,                    # 1..1,000,000
       "tolerance": 1e-06,                  # > 0
@@ -34,6 +37,12 @@ Format 1 (a user-facing contract)::
       "selected_run": 0,
       "cursor": 0                          # the step shown, 0..max_steps
     }
+
+Format 1 is format 2 without ``"constraint"`` (and so without constrained runs, ``g`` or
+``lambda``); such files still open, with no constraint. A history has ``g`` and ``lambda`` (the
+constraint's g and the λ estimate per step, like the trajectory CSV's extra columns) exactly
+when its run's optimizer is a constrained one; a constrained optimizer needs the constraint;
+the constraint goes through the same safe parser as the formula.
 
 Rules: every key is required and unknown keys are rejected at every level (a misspelt key would
 otherwise be silently dropped; a future format that adds keys raises ``format_version``). JSON
@@ -70,6 +79,7 @@ import numpy as np
 
 import landscape_gui
 from landscape_gui.core.atomic import atomic_write
+from landscape_gui.core.constraint import parse_constraint_text
 from landscape_gui.core.descent import STATUS_NAMES, History
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import Domain
@@ -95,7 +105,9 @@ __all__ = [
     "to_json",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Older formats this version still opens.
+READABLE_VERSIONS = (1, 2)
 APP_NAME = "Landscape"
 MAX_FILE_BYTES = 50_000_000
 MAX_RUNS = 8
@@ -122,6 +134,7 @@ _TOP_KEYS = (
     "app",
     "app_version",
     "formula",
+    "constraint",
     "preset",
     "parameters",
     "domain",
@@ -137,8 +150,12 @@ _TOP_KEYS = (
 )
 _DOMAIN_KEYS = ("x_min", "x_max", "y_min", "y_max")
 _RUN_KEYS = ("optimizer", "hyperparameters", "start", "visible", "history")
+_TOP_KEYS_V1 = tuple(key for key in _TOP_KEYS if key != "constraint")
 _ARRAY_KEYS = ("x", "y", "f", "gx", "gy")
 _HISTORY_KEYS = (*_ARRAY_KEYS, "status")
+# A constrained run's history also holds g and the λ estimate ("lambda" in the file).
+_CONSTRAINED_KEYS = ("g", "lambda")
+_CONSTRAINED_HISTORY_KEYS = (*_ARRAY_KEYS, *_CONSTRAINED_KEYS, "status")
 _CAMERA_KEYS = ("distance", "elevation", "azimuth", "center")
 _NUMBER_TYPES = frozenset({int, float, type(None)})
 
@@ -183,6 +200,7 @@ class SessionIOError(OSError, SessionError):
 class RunHistory:
     """One run's recorded path, row k being step k, so opening a session redraws it as it was.
 
+    A constrained run's history also has ``g`` and ``lam`` (None for the others).
     Equality treats NaN as equal to NaN: a history read back from a file equals the one saved.
     """
 
@@ -192,13 +210,24 @@ class RunHistory:
     gx: np.ndarray
     gy: np.ndarray
     status: str = "running"
+    g: np.ndarray | None = None
+    lam: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        arrays = [np.asarray(getattr(self, name), dtype=float) for name in _ARRAY_KEYS]
+        names: tuple[str, ...] = _ARRAY_KEYS
+        if (self.g is None) != (self.lam is None):
+            raise ValueError("a history has both g and lambda, or neither")
+        if self.g is not None:
+            names = (*_ARRAY_KEYS, "g", "lam")
+        arrays = [np.asarray(getattr(self, name), dtype=float) for name in names]
         if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
-            raise ValueError("x, y, f, gx and gy must be 1-D arrays of one length")
-        for name, array in zip(_ARRAY_KEYS, arrays, strict=True):
+            raise ValueError(f"{', '.join(names)} must be 1-D arrays of one length")
+        for name, array in zip(names, arrays, strict=True):
             setattr(self, name, array)
+
+    @property
+    def constrained(self) -> bool:
+        return self.g is not None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -206,9 +235,12 @@ class RunHistory:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RunHistory):
             return NotImplemented
+        if self.constrained != other.constrained:
+            return False
+        names = (*_ARRAY_KEYS, "g", "lam") if self.constrained else _ARRAY_KEYS
         return self.status == other.status and all(
             np.array_equal(getattr(self, name), getattr(other, name), equal_nan=True)
-            for name in _ARRAY_KEYS
+            for name in names
         )
 
     # mutable arrays: not hashable (typeshed types object.__hash__ as a method, not optional)
@@ -219,7 +251,9 @@ class RunHistory:
         """The rows of a descent :class:`History` (which must start at step 0)."""
         if len(history) and int(history.step[0]) != 0:
             raise ValueError("a saved history starts at step 0")
-        return cls(history.x, history.y, history.f, history.gx, history.gy, status)
+        return cls(
+            history.x, history.y, history.f, history.gx, history.gy, status, history.g, history.lam
+        )
 
 
 @dataclass
@@ -240,7 +274,7 @@ class SessionFile:
 
 
 def to_json(session: SessionFile) -> str:
-    """The session as format-1 JSON text; :class:`SessionError` if it could not be opened again.
+    """The session as format-2 JSON text; :class:`SessionError` if it could not be opened again.
 
     The document is checked by the same walker that opens files, so a save can never produce
     a file that Landscape refuses.
@@ -472,8 +506,8 @@ def _read_document(document: object) -> SessionFile:
     """The schema walker: a parsed JSON document -> SessionFile, or SessionError."""
     if not isinstance(document, dict):
         _fail("", f"not a session file: expected a JSON object {{...}}, got {_describe(document)}")
-    _read_version(document)
-    _object(document, "", _TOP_KEYS)
+    version = _read_version(document)
+    _object(document, "", _TOP_KEYS if version >= 2 else _TOP_KEYS_V1)
     if document["app"] != APP_NAME:
         _fail("app", f"expected {APP_NAME!r}, got {_describe(document['app'])}")
     _text(document["app_version"], "app_version", _MAX_APP_VERSION_LENGTH)
@@ -483,15 +517,19 @@ def _read_document(document: object) -> SessionFile:
         formula = parse_formula(formula_text)
     except (FormulaError, ValueError, TypeError, ArithmeticError, RecursionError) as exc:
         _fail("formula", _clip(str(exc)))
+    constraint_text, constraint_parameters = _constraint(document.get("constraint"))
+    names = set(formula.parameters) | set(constraint_parameters)
     preset = document["preset"]
     if preset is not None and (not isinstance(preset, str) or preset not in PRESETS_BY_KEY):
         _fail("preset", f"expected a preset name or null, got {_describe(preset)}")
-    parameters = _parameters(document["parameters"], formula.parameters)
+    parameters = _parameters(
+        document["parameters"], tuple(sorted(names)), constraint_text is not None
+    )
     domain = _domain(document["domain"])
     resolution = _integer(document["resolution"], "resolution", MIN_RESOLUTION, MAX_RESOLUTION)
     probe = _pair(document["probe"], "probe")
     toggles = _toggles(document["toggles"])
-    runs, histories = _runs(document["runs"])
+    runs, histories = _runs(document["runs"], constraint_text is not None)
     max_steps = _integer(document["max_steps"], "max_steps", 1, MAX_STEPS)
     tolerance = _number(document["tolerance"], "tolerance", TOLERANCE_LIMIT)
     if tolerance <= 0:
@@ -512,11 +550,24 @@ def _read_document(document: object) -> SessionFile:
         max_steps=max_steps,
         tolerance=tolerance,
         camera=camera,
+        constraint=constraint_text,
     )
     return SessionFile(state, histories, selected_run, cursor)
 
 
-def _read_version(document: dict[str, Any]) -> None:
+def _constraint(value: object) -> tuple[str | None, tuple[str, ...]]:
+    """The constraint's text (through the safe parser) and its parameters; (None, ())."""
+    if value is None:
+        return None, ()
+    text = _text(value, "constraint", None)
+    try:
+        parsed = parse_constraint_text(text)
+    except (FormulaError, ValueError, TypeError, ArithmeticError, RecursionError) as exc:
+        _fail("constraint", _clip(str(exc)))
+    return text, parsed.parameters
+
+
+def _read_version(document: dict[str, Any]) -> int:
     # Checked before anything else: a newer file may have keys this version does not know.
     if "format_version" not in document:
         _fail("", "not a Landscape session file: it has no 'format_version'")
@@ -529,15 +580,18 @@ def _read_version(document: dict[str, Any]) -> None:
             f"made by a newer Landscape (format {_clip(str(version), 20)}); this version of "
             f"Landscape reads format {FORMAT_VERSION}: update Landscape to open it",
         )
-    if version < FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         _fail(
             "format_version",
             f"{_clip(str(version), 20)} is not a Landscape session format "
-            f"(expected {FORMAT_VERSION})",
+            f"(expected {' or '.join(map(str, READABLE_VERSIONS))})",
         )
+    return version
 
 
-def _parameters(value: object, expected: tuple[str, ...]) -> dict[str, float]:
+def _parameters(
+    value: object, expected: tuple[str, ...], has_constraint: bool = False
+) -> dict[str, float]:
     if not isinstance(value, dict):
         _fail("parameters", f"expected an object {{name: number}}, got {_describe(value)}")
     if len(value) > MAX_PARAMETERS:
@@ -551,11 +605,14 @@ def _parameters(value: object, expected: tuple[str, ...]) -> dict[str, float]:
             )
         parameters[name] = _number(number, f"parameters.{name}", PARAMETER_LIMIT)
     extra = sorted(set(parameters) - set(expected))
+    owner = "the formula and the constraint" if has_constraint else "the formula"
     if extra:
-        _fail("parameters", f"the formula has no parameter {extra[0]!r}")
+        verb = "have" if has_constraint else "has"
+        _fail("parameters", f"{owner} {verb} no parameter {extra[0]!r}")
     missing = [name for name in expected if name not in parameters]
     if missing:
-        _fail("parameters", f"no value for {missing[0]!r}, which the formula uses")
+        uses = "use" if has_constraint else "uses"
+        _fail("parameters", f"no value for {missing[0]!r}, which {owner} {uses}")
     return parameters
 
 
@@ -573,7 +630,7 @@ def _toggles(value: object) -> ViewToggles:
     return ViewToggles(**{name: _boolean(document[name], f"toggles.{name}") for name in TOGGLES})
 
 
-def _runs(value: object) -> tuple[list[RunSettings], list[RunHistory | None]]:
+def _runs(value: object, has_constraint: bool) -> tuple[list[RunSettings], list[RunHistory | None]]:
     if not isinstance(value, list):
         _fail("runs", f"expected a list of runs, got {_describe(value)}")
     if not value:
@@ -589,9 +646,14 @@ def _runs(value: object) -> tuple[list[RunSettings], list[RunHistory | None]]:
         if not isinstance(optimizer, str) or len(optimizer) > _MAX_KEY_LENGTH:
             _fail(f"{where}.optimizer", f"expected an optimizer name, got {_describe(optimizer)}")
         try:
-            get_optimizer(optimizer)
+            spec = get_optimizer(optimizer)
         except OptimizerError as exc:
             _fail(f"{where}.optimizer", str(exc))
+        if spec.constrained and not has_constraint:
+            _fail(
+                f"{where}.optimizer",
+                f"{spec.name} walks along a curve, but the session has no constraint",
+            )
         hyperparameters = _hyperparameters(document["hyperparameters"], optimizer, where)
         runs.append(
             RunSettings(
@@ -601,7 +663,7 @@ def _runs(value: object) -> tuple[list[RunSettings], list[RunHistory | None]]:
                 visible=_boolean(document["visible"], f"{where}.visible"),
             )
         )
-        histories.append(_history(document["history"], f"{where}.history"))
+        histories.append(_history(document["history"], f"{where}.history", spec.constrained))
     return runs, histories
 
 
@@ -623,18 +685,20 @@ def _hyperparameters(value: object, optimizer: str, run: str) -> dict[str, float
     return given  # as the user set them: unset ones keep following the defaults
 
 
-def _history(value: object, where: str) -> RunHistory | None:
+def _history(value: object, where: str, constrained: bool = False) -> RunHistory | None:
     if value is None:
         return None
-    document = _object(value, where, _HISTORY_KEYS)
+    keys = _CONSTRAINED_HISTORY_KEYS if constrained else _HISTORY_KEYS
+    document = _object(value, where, keys)
     status = document["status"]
     if not isinstance(status, str) or status not in STATUS_NAMES:
         _fail(
             f"{where}.status",
             f"expected one of {', '.join(STATUS_NAMES)}, got {_describe(status)}",
         )
+    names = keys[:-1]  # the arrays, without "status"
     lengths = {}
-    for name in _ARRAY_KEYS:
+    for name in names:
         column = document[name]
         if not isinstance(column, (list, np.ndarray)):
             _fail(f"{where}.{name}", f"expected a list of numbers, got {_describe(column)}")
@@ -647,9 +711,12 @@ def _history(value: object, where: str) -> RunHistory | None:
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{name} has {n:,}" for name, n in lengths.items())
         _fail(where, f"the arrays differ in length ({described})")
-    arrays: list[Any] = [_float_column(document[name], f"{where}.{name}") for name in _ARRAY_KEYS]
-    # mypy cannot count a list: arrays holds exactly the five array fields, in order.
-    return RunHistory(*arrays, status=status)  # type: ignore[misc]
+    arrays: list[Any] = [_float_column(document[name], f"{where}.{name}") for name in names]
+    if constrained:
+        x, y, f, gx, gy, g, lam = arrays
+        return RunHistory(x, y, f, gx, gy, status, g, lam)
+    x, y, f, gx, gy = arrays
+    return RunHistory(x, y, f, gx, gy, status)
 
 
 def _float_column(values: list[Any] | np.ndarray, where: str) -> np.ndarray:
@@ -818,6 +885,7 @@ def _document(session: SessionFile) -> dict[str, Any]:
             "app": APP_NAME,
             "app_version": landscape_gui.__version__,
             "formula": state.formula,
+            "constraint": state.constraint,
             "preset": state.preset,
             "parameters": {name: _real(v) for name, v in state.parameters.items()},
             "domain": {key: _real(getattr(domain, key)) for key in _DOMAIN_KEYS},
@@ -860,8 +928,11 @@ def _history_document(history: RunHistory | None) -> dict[str, Any] | None:
     if history is None:
         return None
     document: dict[str, object] = {}
-    for name in _ARRAY_KEYS:
-        array = np.asarray(getattr(history, name), dtype=float).ravel()
+    columns = [(name, getattr(history, name)) for name in _ARRAY_KEYS]
+    if history.g is not None and history.lam is not None:
+        columns += [("g", history.g), ("lambda", history.lam)]
+    for name, column in columns:
+        array = np.asarray(column, dtype=float).ravel()
         values = array.tolist()
         for index in np.flatnonzero(~np.isfinite(array)).tolist():
             values[index] = None

@@ -78,6 +78,8 @@ class SessionState:
     max_steps: int = 500
     tolerance: float = 1e-6
     camera: dict[str, Any] | None = None
+    # The curve g(x, y) = c as typed, or None: no constraint (format 2 of the session file).
+    constraint: str | None = None
 
     def copy(self) -> SessionState:
         return copy.deepcopy(self)

@@ -4,7 +4,9 @@ Expected values come from the mathematics (sympy's exact sqrt(2), 1/2, ...), nev
 """
 
 import io
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,6 +36,15 @@ from landscape_gui.core.optimizers import (
     penalty_weight,
     resolve_hyperparameters,
 )
+from landscape_gui.core.session import (
+    RunHistory,
+    SessionError,
+    SessionFile,
+    from_json,
+    load_session,
+    to_json,
+)
+from landscape_gui.core.state import RunSettings, SessionState
 from landscape_gui.core.trajectory import (
     TrajectoryFormatError,
     TrajectoryRun,
@@ -503,3 +514,104 @@ def test_a_constrained_file_needs_its_constraint_and_reserves_the_column_keys():
                 + "a,projected,1,1.0,0.0,1.0,1.0,1.0,1.0,,\n"
             )
         )
+
+
+# ---------------------------------------------------------------------------- the session file
+
+DATA = Path(__file__).parent / "data"
+
+
+def _constrained_session():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = r^2", {"r": 1.0})
+    run = run_to_end(landscape, (2.0, 0.0), "projected", max_steps=500, constraint=constraint)
+    state = SessionState(
+        formula="x + y",
+        preset=None,
+        parameters={"r": 1.0},
+        runs=[RunSettings("projected", {}, (2.0, 0.0)), RunSettings("gd", {}, (1.0, 1.0))],
+        constraint="x^2 + y^2 = r^2",
+    )
+    history = RunHistory.from_history(run.history(0), run.status(0))
+    return SessionFile(state, [history, None], 0, 3)
+
+
+def test_a_version_1_file_still_opens_without_a_constraint():
+    text = (DATA / "session_v1.landscape").read_text(encoding="utf-8")
+    assert json.loads(text)["format_version"] == 1
+    session = load_session(DATA / "session_v1.landscape")
+    assert session.state.constraint is None
+    assert session.state.formula == "a*x^2 + y^2" and session.state.parameters == {"a": 2.0}
+    history = session.histories[0]
+    assert not history.constrained
+    # gd on 2x² + y² from (3, 4) with lr 0.1: x shrinks by 1 − 0.1·4 = 0.6 a step.
+    assert history.x.tolist() == pytest.approx([3.0, 1.8, 1.08, 0.648, 0.3888])
+    assert session.histories[1] is None
+    # Saved again, it becomes format 2 with "constraint": null, and reads back equal.
+    again = json.loads(to_json(session))
+    assert again["format_version"] == 2 and again["constraint"] is None
+    assert from_json(to_json(session)) == session
+
+
+def test_a_constrained_session_round_trips_with_g_and_lambda():
+    session = _constrained_session()
+    text = to_json(session)
+    document = json.loads(text)
+    assert document["constraint"] == "x^2 + y^2 = r^2"
+    history = document["runs"][0]["history"]
+    assert set(history) == {"x", "y", "f", "gx", "gy", "g", "lambda", "status"}
+    assert history["lambda"][-1] == pytest.approx(-math.sqrt(2) / 2, abs=1e-6)
+    loaded = from_json(text)
+    assert loaded == session
+    assert loaded.state.constraint == "x^2 + y^2 = r^2"
+    assert np.array_equal(loaded.histories[0].lam, session.histories[0].lam)
+
+
+def _edited(change):
+    document = json.loads(to_json(_constrained_session()))
+    change(document)
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(constraint=3), r"^constraint: expected text, got 3"),
+        (
+            lambda d: d.update(constraint="x^2 + y^2"),
+            r"^constraint: write the constraint as g\(x, y\) = c",
+        ),
+        (
+            lambda d: d.update(constraint="__import__('os') = 1"),
+            r"^constraint: ",
+        ),
+        (lambda d: d["parameters"].pop("r"), r"no value for 'r', which the formula and the"),
+        (
+            lambda d: d.update(constraint=None, parameters={}),
+            r"^runs\[0\]\.optimizer: Projected descent walks along a curve, but the session "
+            "has no constraint",
+        ),
+        (
+            lambda d: d["runs"][0]["history"].pop("lambda"),
+            r"^runs\[0\]\.history: missing 'lambda'",
+        ),
+        (
+            lambda d: d["runs"][1].update(
+                history={k: [0.0] for k in ("x", "y", "f", "gx", "gy", "g", "lambda")}
+                | {"status": "running"}
+            ),
+            r"^runs\[1\]\.history: unknown keys 'g', 'lambda'",
+        ),
+        (
+            lambda d: d["runs"][0]["history"].update(g=[1.0]),
+            r"^runs\[0\]\.history: the arrays differ in length",
+        ),
+        (
+            lambda d: d.update(format_version=1),
+            r"^unknown key 'constraint'",
+        ),
+    ],
+)
+def test_the_constraint_fields_are_validated_strictly(change, message):
+    with pytest.raises(SessionError, match=message):
+        from_json(_edited(change))

@@ -161,12 +161,13 @@ def test_a_changed_history_is_not_equal():
     )
 
 
-def test_saved_json_is_format_1_with_nulls_for_non_finite_values():
+def test_saved_json_is_format_2_with_nulls_for_non_finite_values():
     session = _rich_session()
     session.histories[0].gx[1] = math.inf
     text = to_json(session)
     document = json.loads(text)
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
+    assert document["constraint"] is None
     assert document["app"] == "Landscape"
     assert document["runs"][0]["history"]["f"] == [3.5, None, 1.0]
     assert document["runs"][0]["history"]["gx"] == [1.0, None, 0.25]
@@ -284,8 +285,8 @@ BAD_DOCUMENTS = [
     ("version as bool", _set("format_version", True), r"^format_version: .*got true"),
     (
         "newer version",
-        _set("format_version", 2),
-        r"^made by a newer Landscape \(format 2\); .*reads format 1",
+        _set("format_version", 3),
+        r"^made by a newer Landscape \(format 3\); .*reads format 2",
     ),
     ("no version", _delete("format_version"), r"^not a Landscape session file: .*format_version"),
     ("missing formula", _delete("formula"), r"^missing 'formula'$"),
@@ -672,7 +673,7 @@ def test_save_and_load_round_trip(tmp_path):
     path = tmp_path / "lesson.landscape"
     save_session(path, _rich_session())
     assert load_session(path) == _rich_session()
-    assert json.loads(path.read_text(encoding="utf-8"))["format_version"] == 1
+    assert json.loads(path.read_text(encoding="utf-8"))["format_version"] == 2
     assert os.listdir(tmp_path) == ["lesson.landscape"]
 
 

@@ -72,7 +72,7 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, tmp_path):
     answer_save_dialog(window, path)
     assert window.files.save_as() and path.exists()
     assert not window.isWindowModified()
-    assert json.loads(path.read_text())["format_version"] == 1
+    assert json.loads(path.read_text())["format_version"] == 2
     saved_state = controller.state.copy()
     saved_tracks = [t.x.copy() for t in controller.runs.tracks]
     contour_before = window.views.contour.grab().toImage()

@@ -220,7 +220,7 @@ HOSTILE = {
     "history longer than the step limit": lambda d: d["runs"][0].update(
         history=_history(1_000_002)
     ),
-    "newer format": lambda d: d.update(format_version=2),
+    "newer format": lambda d: d.update(format_version=3),
     "code as a formula": lambda d: d.update(formula="__import__('os').system('true')"),
 }
 
