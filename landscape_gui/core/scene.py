@@ -44,7 +44,9 @@ def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
     """The scene of ``state`` (whose formula ``compiled`` is), or :class:`SceneError`."""
     try:
         with np.errstate(all="ignore"):
-            landscape = Landscape(compiled, dict(state.parameters), state.domain)
+            # The state's parameters are f's and a constraint's; the landscape takes f's.
+            values = {k: v for k, v in state.parameters.items() if k in compiled.parameters}
+            landscape = Landscape(compiled, values, state.domain)
             grid = landscape.sample(state.resolution)
             z_limits = height_limits(grid.z)
             if not all(math.isfinite(v) for v in z_limits) or not math.isfinite(

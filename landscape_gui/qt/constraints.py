@@ -29,7 +29,7 @@ from landscape_gui.core.constraint import (
     LagrangeResult,
 )
 from landscape_gui.core.formula import FormulaError
-from landscape_gui.core.landscape import Landscape
+from landscape_gui.core.landscape import DEFAULT_PARAMETER_VALUE, Landscape
 from landscape_gui.core.optimizers import CONSTRAINED_OPTIMIZERS, OPTIMIZERS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt.views.formula_panel import display_text
@@ -126,14 +126,14 @@ class ConstraintWorker(QObject):
     @Slot(int, str, object, object)
     def prepare(self, request: int, text: str, compiled, setup) -> None:
         """``compiled`` is the Constraint already compiled for ``text`` (or None); ``setup`` is
-        (key, landscape, resolution), or None to only compile."""
+        (key, landscape, resolution, parameter values), or None to only compile."""
         try:
             constraint = compiled
             if constraint is None:
-                parameters = setup[1].parameter_values if setup is not None else None
+                parameters = setup[3] if setup is not None else None
                 constraint = core_constraint.parse_constraint(text, parameters)
             elif setup is not None:
-                constraint = constraint.with_parameters(setup[1].parameter_values)
+                constraint = constraint.with_parameters(setup[3])
         except FormulaError as error:
             self.prepared.emit(request, (str(error), error.position))
             return
@@ -143,7 +143,7 @@ class ConstraintWorker(QObject):
         if setup is None:
             self.prepared.emit(request, (constraint, None))
             return
-        key, landscape, resolution = setup
+        key, landscape, resolution, _parameters = setup
         try:
             scene = build_curve_scene(key, constraint, landscape, resolution)
         except Exception as error:
@@ -178,6 +178,7 @@ class ConstraintsController(QObject):
         super().__init__(controller)
         self.controller = controller
         self._compiled: OrderedDict[str, Constraint] = OrderedDict()
+        self._parameters: dict[str, tuple[str, ...]] = {}  # each typed constraint's
         self.scene: CurveScene | None = None  # what is drawn now
         self.lagrange: LagrangeResult | None = None
         self._lagrange_key: tuple | None = None
@@ -222,6 +223,14 @@ class ConstraintsController(QObject):
                     after.runs[index] = run.with_optimizer("gd")
             controller._change(after, "no constraint")
             return
+        try:
+            parsed = core_constraint.parse_constraint_text(text)  # cheap: errors while typing
+        except FormulaError as error:
+            self._waiting = None
+            formula.show_constraint_error(str(error), error.position)
+            controller.message.emit(f"Constraint not used: {error}")
+            return
+        self._parameters[text] = parsed.parameters
         self._request += 1
         if text in self._compiled and controller.landscape is not None:
             self._use(text)
@@ -231,10 +240,27 @@ class ConstraintsController(QObject):
         self.prepareRequested.emit(self._request, text, None, None)
 
     def _use(self, text: str) -> None:
-        self.controller.views.formula.show_constraint_error(None)
-        after = self.controller.state.copy()
+        controller = self.controller
+        controller.views.formula.show_constraint_error(None)
+        after = controller.state.copy()
         set_constraint_text(after, text)
-        self.controller._change(after, f"constraint {text}")
+        # The parameters are f's and the constraint's (a new one starts at the usual value).
+        names = [*controller.landscape.compiled.parameters, *self._parameters.get(text, ())]
+        after.parameters = {
+            name: controller.state.parameters.get(name, DEFAULT_PARAMETER_VALUE) for name in names
+        }
+        controller._change(after, f"constraint {text}")
+
+    def parameter_names(self, text: str | None) -> tuple[str, ...]:
+        """The parameters of the constraint ``text`` (parsed when it was typed or drawn)."""
+        if text is None:
+            return ()
+        if text not in self._parameters:
+            try:
+                self._parameters[text] = core_constraint.parse_constraint_text(text).parameters
+            except FormulaError:
+                return ()
+        return self._parameters[text]
 
     # Drawing the state's constraint
     def _key(self) -> tuple | None:
@@ -272,7 +298,12 @@ class ConstraintsController(QObject):
             return
         self._request += 1
         self._waiting = (self._request, "trace", text, key)
-        setup = (key, controller.landscape, min(controller.state.resolution, 300))
+        setup = (
+            key,
+            controller.landscape,
+            min(controller.state.resolution, 300),
+            dict(controller.state.parameters),
+        )
         self.prepareRequested.emit(self._request, text, self._compiled.get(text), setup)
 
     def _prepared(self, request: int, result) -> None:

@@ -250,9 +250,11 @@ class Controller(QObject):
             after.formula = text
             preset = preset_for_formula(text)
             after.preset = preset.key if preset else None
+            # The constraint keeps its own parameters (they are not f's, but they are the state's).
+            names = [*formula.parameters]
+            names += self.constraints.parameter_names(constraint_text(self.state))
             after.parameters = {
-                name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE)
-                for name in formula.parameters
+                name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE) for name in names
             }
             return after
 
@@ -361,7 +363,10 @@ class Controller(QObject):
         after = self.state.copy()
         after.formula = preset.formula
         after.preset = key
-        after.parameters = {}
+        after.parameters = {
+            name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE)
+            for name in self.constraints.parameter_names(constraint_text(after))
+        }
         after.domain = preset.domain
         after.probe = preset.start
         for run in after.runs:

@@ -221,6 +221,8 @@ class FileActions(QObject):
                 track.gx.copy(),
                 track.gy.copy(),
                 track.status,
+                None if track.g is None else track.g.copy(),
+                None if track.lam is None else track.lam.copy(),
             )
             if len(track)
             else None

@@ -206,8 +206,54 @@ def test_a_projected_run_ends_on_the_curve_at_the_minimum(qtbot, window, tmp_pat
     # The CSV has the core's constrained columns, and names the curve.
     target = tmp_path / "race.csv"
     window.files.ask_save_path = lambda caption, file_filter, suggestion: str(target)
+    window.files.show_error = lambda *message: pytest.fail(" ".join(message))
     assert window.files.export_trajectory_csv() == str(target)
     text = target.read_text(encoding="utf-8")
     assert "# constraint: x^2 + y^2 = 1" in text
     header = next(line for line in text.splitlines() if not line.startswith("#"))
     assert header.split(",")[-2:] == ["g", "lambda"]
+
+
+def test_a_session_round_trip_keeps_the_constraint_and_its_runs(qtbot, window, tmp_path):
+    controller = window.controller
+    type_constraint(qtbot, window, "x^2 + y^2 = 1")
+    controller.set_probe(1.0, 0.0)
+    controller.set_run_optimizer(0, "projected")
+    run_to_the_end(qtbot, window)
+    saved = controller.runs.tracks[0]
+    saved_x, saved_lam = saved.x.copy(), saved.lam.copy()
+    path = tmp_path / "circle.landscape"
+    window.files.ask_save_path = lambda caption, file_filter, suggestion: str(path)
+    window.files.show_error = lambda *message: pytest.fail(" ".join(message))
+    assert window.files.save_as()
+
+    other = MainWindow(remember_geometry=False, prompt_unsaved=False)
+    track(other)
+    other.show()
+    qtbot.waitExposed(other)
+    other.files.show_error = lambda *message: pytest.fail(" ".join(message))
+    with qtbot.waitSignal(other.controller.constraints.curveShown, timeout=20000):
+        other.files.open(str(path))
+    state = other.controller.state
+    assert constraint_text(state) == "x^2 + y^2 = 1"
+    assert state.runs[0].optimizer == "projected"
+    assert other.views.formula.constraint_edit.text() == "x^2 + y^2 = 1"
+    points = other.views.contour.constraint_points()
+    points = points[np.isfinite(points).all(axis=1)]
+    assert np.allclose(np.hypot(points[:, 0], points[:, 1]), 1.0, atol=1e-6)
+    restored = other.controller.runs.tracks[0]
+    np.testing.assert_array_equal(restored.x, saved_x)
+    np.testing.assert_array_equal(restored.lam, saved_lam)
+    assert "projected" in other.views.descent.available_optimizers()
+
+
+def test_a_constraint_with_a_parameter_gets_its_slider(qtbot, window):
+    controller = window.controller
+    type_constraint(qtbot, window, "x^2 + y^2 = r^2")
+    assert controller.state.parameters == {"r": 1.0}
+    assert list(window.views.formula.parameter_rows) == ["r"]
+    with qtbot.waitSignal(controller.constraints.curveShown, timeout=10000):
+        controller.set_parameter("r", 1.5)
+    points = window.views.contour.constraint_points()
+    points = points[np.isfinite(points).all(axis=1)]
+    assert np.allclose(np.hypot(points[:, 0], points[:, 1]), 1.5, atol=1e-6)
