@@ -34,6 +34,8 @@ API
 ``gradient_angle(fx, fy, gx, gy) -> np.ndarray``
     The angle between ∇f and ∇g in degrees, 0-180 (NaN where either vanishes); 0 or 180 at a
     Lagrange point.
+``classify_on_curve(landscape, constraint, x, y, lam) -> str``
+    The kind of one Lagrange point (what a converged constrained run reached).
 ``lambda_estimate(fx, fy, gx, gy) -> np.ndarray``
     ∇f·∇g / |∇g|²: the λ that best fits ∇f ≈ λ∇g at any point (exact at Lagrange points).
 ``lagrange_points(landscape, constraint, seconds=LAGRANGE_SECONDS) -> LagrangeResult``
@@ -89,6 +91,7 @@ __all__ = [
     "LagrangePoint",
     "LagrangeResult",
     "along_curve",
+    "classify_on_curve",
     "gradient_angle",
     "lagrange_points",
     "lambda_estimate",
@@ -567,7 +570,7 @@ def _exact_points(
         f_value = _real(f_exact)
         if f_value is None:
             continue
-        kind = _classify(landscape, constraint, x, y, lam)
+        kind = classify_on_curve(landscape, constraint, x, y, lam)
         exact = ExactValues(sp.nsimplify(sx), sp.nsimplify(sy), _simplest(f_exact), sl)
         points.append(LagrangePoint(x, y, kind, f_value, lam, exact))
     return points
@@ -580,9 +583,13 @@ def _simplest(value: Any) -> Any:
         return value
 
 
-def _classify(landscape: Landscape, constraint: Constraint, x: float, y: float, lam: float) -> str:
-    """Constrained maximum, minimum or neither, by the along-curve second derivative; when
-    that vanishes, by comparing f a little way along the curve on both sides."""
+def classify_on_curve(
+    landscape: Landscape, constraint: Constraint, x: float, y: float, lam: float
+) -> str:
+    """What a Lagrange point (x, y) with multiplier ``lam`` is: ``"constrained maximum"``,
+    ``"constrained minimum"`` or ``"neither"``, by the along-curve second derivative
+    tᵀ(H_f − λH_g)t (= −det(bordered Hessian)/|∇g|²); when that vanishes, by comparing f a
+    little way along the curve on both sides."""
     with np.errstate(all="ignore"):
         hf = [float(h) for h in landscape.hessian(x, y)]
         hg = [float(h) for h in constraint.hessian(x, y)]
@@ -697,7 +704,7 @@ def numerical_lagrange_points(
             continue
         if any(math.hypot(px - p.x, py - p.y) < 1e-6 * scale for p in points):
             continue
-        kind = _classify(landscape, constraint, float(px), float(py), float(pl))
+        kind = classify_on_curve(landscape, constraint, float(px), float(py), float(pl))
         value = float(landscape.value(px, py))
         points.append(LagrangePoint(float(px), float(py), kind, value, float(pl)))
         if len(points) >= MAX_LAGRANGE_POINTS:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from landscape_gui.cli import main
 from landscape_gui.core import constraint as cons
 from landscape_gui.core.constraint import (
     CONSTRAINED_MAXIMUM,
@@ -615,3 +616,109 @@ def _edited(change):
 def test_the_constraint_fields_are_validated_strictly(change, message):
     with pytest.raises(SessionError, match=message):
         from_json(_edited(change))
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def _cli(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_info_prints_the_lagrange_points_and_what_lambda_means(capsys):
+    code, out, err = _cli(["info", "-f", "x + y", "--constraint", "x^2 + y^2 = 1"], capsys)
+    assert code == 0 and err == ""
+    assert "constraint: x^2 + y^2 = 1" in out
+    assert (
+        "(sqrt(2)/2, sqrt(2)/2)  constrained maximum, f = sqrt(2) ≈ 1.41421, "
+        "λ = sqrt(2)/2 ≈ 0.707107"
+    ) in out
+    assert "(-sqrt(2)/2, -sqrt(2)/2)  constrained minimum, f = -sqrt(2) ≈ -1.41421" in out
+    assert "λ is how much the optimum value of f changes per unit of c" in out
+
+
+def test_info_json_has_the_constrained_points(capsys):
+    code, out, _ = _cli(["info", "-f", "x^2 + y^2", "--constraint", "x + y = 2", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["constraint"] == "x + y = 2"
+    assert data["constrained_points"] == [
+        {"x": 1.0, "y": 1.0, "kind": "constrained minimum", "f": 2.0, "lambda": 2.0}
+    ]
+    code, out, _ = _cli(["info", "-f", "xy", "--constraint", "x^2 + y^2 = 2", "--json"], capsys)
+    points = json.loads(out)["constrained_points"]
+    assert sorted((p["x"], p["y"], p["kind"], p["f"], p["lambda"]) for p in points) == [
+        (-1.0, -1.0, "constrained maximum", 1.0, 0.5),
+        (-1.0, 1.0, "constrained minimum", -1.0, -0.5),
+        (1.0, -1.0, "constrained minimum", -1.0, -0.5),
+        (1.0, 1.0, "constrained maximum", 1.0, 0.5),
+    ]
+
+
+def test_descend_on_a_curve_writes_g_and_lambda(tmp_path, capsys):
+    path = tmp_path / "walk.csv"
+    code, out, err = _cli(
+        ["descend", "-f", "x + y", "--constraint", "x^2 + y^2 = 1", "--start", "2", "0",
+         "-o", str(path)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0 and out == ""
+    assert "converged" in err and "constrained minimum" in err
+    metadata, rows = read_trajectory_csv(io.StringIO(path.read_text(encoding="utf-8")))
+    assert metadata["constraint"] == "x^2 + y^2 = 1" and metadata["optimizer"] == "projected"
+    assert "column lambda" in metadata
+    assert (rows[-1].x, rows[-1].y) == pytest.approx((-math.sqrt(0.5), -math.sqrt(0.5)), abs=1e-6)
+    assert rows[-1].lam == pytest.approx(-math.sqrt(0.5), abs=1e-6)
+    assert rows[-1].g == pytest.approx(1.0, abs=1e-12)
+
+
+def test_descend_with_the_penalty_method_and_a_parameter_of_the_constraint(capsys):
+    code, out, _ = _cli(
+        ["descend", "-f", "x^2 + y^2", "--constraint", "x + y = c", "--param", "c=2",
+         "--optimizer", "penalty", "--start", "3", "0", "--steps", "500"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    metadata, rows = read_trajectory_csv(io.StringIO(out))
+    assert metadata["parameters"] == "c=2.0" and metadata["mu_max"] == "1000.0"
+    assert (rows[-1].x, rows[-1].y) == pytest.approx((1.0, 1.0), abs=5e-3)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["info", "-f", "x + y", "--constraint", "x^2 + y^2"],
+            "bad constraint: write the constraint as g(x, y) = c, e.g. x^2 + y^2 = 1",
+        ),
+        (["info", "-f", "x", "--constraint", "a = 1"], "bad constraint: the constraint has no x"),
+        (
+            ["descend", "-f", "x + y", "--optimizer", "projected", "--start", "1", "0"],
+            "needs a constraint g(x, y) = c (give one with --constraint",
+        ),
+        (
+            ["descend", "-f", "x + y", "--constraint", "x^2 + y^2 = 1", "--optimizer", "adam",
+             "--start", "1", "0"],
+            "Adam does not use a constraint",
+        ),
+        (
+            ["info", "-f", "x + y", "--constraint", "x + y = 1", "--param", "q=2"],
+            "neither the formula nor the constraint has a parameter 'q'",
+        ),
+        (
+            ["descend", "-f", "x + y", "--constraint", "x^2 + y^2 = 1", "--start", "0", "0"],
+            "gradient is zero there",
+        ),
+    ],
+)  # fmt: skip
+def test_constraint_errors_exit_2_with_one_line(args, message, capsys):
+    code, out, err = _cli(args, capsys)
+    assert code == 2 and out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_constraint_starting_with_a_minus_is_read_as_the_constraint(capsys):
+    code, out, _ = _cli(["info", "-f", "x + y", "--constraint", "-x^2 - y^2 = -1"], capsys)
+    assert code == 0 and "constrained maximum" in out
