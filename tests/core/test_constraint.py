@@ -29,6 +29,7 @@ from landscape_gui.core.constraint import (
 from landscape_gui.core.descent import DescentError, DescentRun, run_to_end
 from landscape_gui.core.formula import FormulaError, X, Y, parameter_symbol
 from landscape_gui.core.landscape import Domain, Landscape
+from landscape_gui.core.lesson import CONSTRAINT_STAGES, LESSON, STAGES
 from landscape_gui.core.optimizers import (
     CONSTRAINED_OPTIMIZERS,
     OPTIMIZERS,
@@ -37,6 +38,7 @@ from landscape_gui.core.optimizers import (
     penalty_weight,
     resolve_hyperparameters,
 )
+from landscape_gui.core.presets import CONSTRAINT_PRESETS, CONSTRAINT_PRESETS_BY_KEY
 from landscape_gui.core.session import (
     RunHistory,
     SessionError,
@@ -722,3 +724,107 @@ def test_constraint_errors_exit_2_with_one_line(args, message, capsys):
 def test_a_constraint_starting_with_a_minus_is_read_as_the_constraint(capsys):
     code, out, _ = _cli(["info", "-f", "x + y", "--constraint", "-x^2 - y^2 = -1"], capsys)
     assert code == 0 and "constrained maximum" in out
+
+
+# ---------------------------------------------------------------------------- lesson and presets
+
+
+def _stage(title):
+    return next(s for s in CONSTRAINT_STAGES if s.title == title)
+
+
+def _stage_objects(stage):
+    landscape = Landscape.from_text(stage.formula, domain=stage.domain)
+    return landscape, parse_constraint(stage.constraint)
+
+
+def test_the_lesson_continues_with_the_constraint_stages():
+    assert LESSON == STAGES + CONSTRAINT_STAGES
+    assert [s.title for s in CONSTRAINT_STAGES] == [
+        "Staying on a path",
+        "f along the curve",
+        "The touching contour",
+        "∇f ∥ ∇g",
+        "What λ means",
+    ]
+    for stage in CONSTRAINT_STAGES:
+        assert stage.constraint is not None and get_optimizer(stage.optimizer).constrained
+        assert stage.domain.contains(*stage.probe)
+        landscape, constraint = _stage_objects(stage)
+        assert trace_curve(constraint, stage.domain, 50)  # the curve is in view
+
+
+def test_the_f_along_the_curve_stage_quotes_its_own_slope():
+    landscape, constraint = _stage_objects(_stage("f along the curve"))
+    assert float(tangent_slope(landscape, constraint, 1.0, 0.0)) == pytest.approx(1.0)
+    assert float(constraint.residual(1.0, 0.0)) == 0.0  # the probe is on the curve
+
+
+def test_the_touching_contour_stage_sits_at_the_maximum():
+    stage = _stage("The touching contour")
+    landscape, constraint = _stage_objects(stage)
+    top = max(lagrange_points(landscape, constraint).points, key=lambda p: p.f)
+    assert top.kind == CONSTRAINED_MAXIMUM
+    assert stage.probe == pytest.approx((top.x, top.y), abs=1e-15)
+    assert exactly(top.exact.f, SQRT2) and "x + y = √2" in stage.text
+
+
+def test_the_parallel_gradients_stage_says_what_the_run_does():
+    stage = _stage("∇f ∥ ∇g")
+    landscape, constraint = _stage_objects(stage)
+    fx, fy = landscape.gradient(*stage.probe)
+    gx, gy = constraint.gradient(*stage.probe)
+    assert float(gradient_angle(fx, fy, gx, gy)) == pytest.approx(45.0) and "45°" in stage.text
+    run = run_to_end(
+        landscape, stage.probe, stage.optimizer, {"lr": stage.learning_rate},
+        constraint=constraint,
+    )  # fmt: skip
+    assert run.status() == "converged"
+    x, y = run.positions[0]
+    assert (x, y) == pytest.approx((-math.sqrt(0.5), -math.sqrt(0.5)), abs=1e-6)
+    fx, fy = landscape.gradient(x, y)
+    gx, gy = constraint.gradient(x, y)
+    assert float(gradient_angle(fx, fy, gx, gy)) == pytest.approx(180.0, abs=1e-4)
+    assert run.history(0).lam[-1] == pytest.approx(-math.sqrt(0.5), abs=1e-6)
+
+
+def test_the_lambda_stage_numbers():
+    stage = _stage("What λ means")
+    landscape, constraint = _stage_objects(stage)
+    run = run_to_end(
+        landscape, stage.probe, stage.optimizer, {"lr": stage.learning_rate},
+        constraint=constraint,
+    )  # fmt: skip
+    assert run.positions[0] == pytest.approx([1.0, 1.0], abs=1e-6)
+    assert run.history(0).lam[-1] == pytest.approx(2.0, abs=1e-6)
+    moved = lagrange_points(landscape, parse_constraint("x + y = 2.1")).points[0]
+    assert exactly(moved.exact.f, sp.Rational(441, 200))  # 2.1²/2 = 2.205
+    assert "0.205" in stage.text
+
+
+@pytest.mark.parametrize("preset", CONSTRAINT_PRESETS, ids=lambda p: p.key)
+def test_each_constraint_preset_teaches_what_it_says(preset):
+    landscape = Landscape.from_text(preset.formula, domain=preset.domain)
+    constraint = parse_constraint(preset.constraint)
+    result = lagrange_points(landscape, constraint)
+    assert result.exact
+    minima = [p.f for p in result.points if p.kind == CONSTRAINED_MINIMUM]
+    maxima = [p.f for p in result.points if p.kind == CONSTRAINED_MAXIMUM]
+    assert min(minima) == pytest.approx(preset.minimum, abs=1e-12)
+    if preset.maximum is None:
+        assert maxima == []
+    else:
+        assert max(maxima) == pytest.approx(preset.maximum, abs=1e-12)
+    # The preset's start walks, by projected descent, to a constrained minimum.
+    run = run_to_end(
+        landscape, preset.start, "projected", {"lr": preset.learning_rate},
+        constraint=constraint,
+    )  # fmt: skip
+    assert run.status() == "converged"
+    end = run.positions[0]
+    assert any(
+        math.hypot(end[0] - p.x, end[1] - p.y) < 1e-6 and p.kind == CONSTRAINED_MINIMUM
+        for p in result.points
+    )
+    assert preset.domain.contains(*preset.start)
+    assert CONSTRAINT_PRESETS_BY_KEY[preset.key] is preset
