@@ -342,7 +342,7 @@ def _lagrange_lines(landscape, constraint, result) -> list[str]:
 
     lines = [f"constraint: {constraint.text}"]
     if result.points:
-        lines.append("Lagrange points (on the curve, where ∇f = λ∇g):")
+        lines.append(f"Lagrange points (on the curve, where ∇f = λ∇g) with {_where(landscape)}:")
         for p in result.points:
             if p.exact is not None:
                 exact = p.exact.as_text()
@@ -355,9 +355,14 @@ def _lagrange_lines(landscape, constraint, result) -> list[str]:
             lines.append(f"  {coords}  {p.kind}, f = {f_text}, λ = {lam_text}")
         lines.append(f"  {LAMBDA_MEANING}")
     else:
-        lines.append("no Lagrange points found on the curve")
+        lines.append(f"no Lagrange points found on the curve with {_where(landscape)}")
     lines.extend(f"  note: {note}" for note in result.notes)
     return lines
+
+
+def _where(landscape) -> str:
+    d = landscape.domain
+    return f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
 
 
 def _with_exact(exact: str, value: float) -> str:
@@ -421,8 +426,7 @@ def run_info(args) -> int:
         values = ", ".join(f"{k} = {_fmt(v)}" for k, v in landscape.parameter_values.items())
         lines.append(f"  with {values}")
     lines += [f"∂f/∂x = {analysis.df_dx}", f"∂f/∂y = {analysis.df_dy}"]
-    d = landscape.domain
-    where = f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
+    where = _where(landscape)
     if points:
         lines.append(f"critical points (grad f = 0) with {where}:")
         for p in points:

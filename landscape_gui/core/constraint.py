@@ -29,6 +29,8 @@ API
 ``along_curve(landscape, constraint, polyline) -> CurveProfile``
     Arc length s from the polyline's first point, f, the unit tangent and the along-curve slope
     df/ds = ∇f·t at every point: the "f along the curve" plot.
+``locate_on_curves(profiles, x, y) -> (index, s) | None``
+    Which profile the probe is nearest and its arc length there (the marker on that plot).
 ``tangent_slope(landscape, constraint, x, y) -> np.ndarray``
     ∇f·t at any points (the probe's slope on that plot).
 ``gradient_angle(fx, fy, gx, gy) -> np.ndarray``
@@ -39,10 +41,11 @@ API
 ``lambda_estimate(fx, fy, gx, gy) -> np.ndarray``
     ∇f·∇g / |∇g|²: the λ that best fits ∇f ≈ λ∇g at any point (exact at Lagrange points).
 ``lagrange_points(landscape, constraint, seconds=LAGRANGE_SECONDS) -> LagrangeResult``
-    Solves ∇f = λ∇g, g = c exactly with sympy within ``seconds`` (``core.timebound``), then adds
-    numerical points (local extrema of f along the traced curve, refined by Newton's method on
-    the Lagrange system) that no exact point accounts for; when the exact solve times out or
-    fails, the numerical points are all there is and a note says why. Each ``LagrangePoint``
+    The Lagrange points inside the landscape's domain. Solves ∇f = λ∇g, g = c exactly with
+    sympy within ``seconds`` (``core.timebound``), then adds numerical points (local extrema
+    of f along the traced curve, refined by Newton's method on the Lagrange system) that no
+    exact point accounts for; when the exact solve times out or fails, the numerical points
+    are all there is and a note says why. Each ``LagrangePoint``
     has x, y, kind (``"constrained maximum"``, ``"constrained minimum"`` or ``"neither"``,
     from the along-curve second derivative, which is −det(bordered Hessian)/|∇g|²), f, lam and
     ``exact`` (sympy values of x, y, f, λ, or None for numerical points).
@@ -61,6 +64,7 @@ import sympy as sp
 
 from landscape_gui.core import calculus, timebound
 from landscape_gui.core.formula import (
+    MAX_LENGTH,
     MAX_PARAMETERS,
     Formula,
     FormulaError,
@@ -95,6 +99,7 @@ __all__ = [
     "gradient_angle",
     "lagrange_points",
     "lambda_estimate",
+    "locate_on_curves",
     "parse_constraint",
     "parse_constraint_text",
     "tangent_slope",
@@ -252,13 +257,25 @@ def parse_constraint_text(text: str) -> ConstraintFormula:
     """Parse ``g(x, y) = c`` without compiling it. Raises FormulaError with one sentence."""
     if not isinstance(text, str):
         raise FormulaError("a constraint must be text")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(
+            f"the constraint is too long ({len(text):,} characters; at most {MAX_LENGTH:,})"
+        )
+    inequality = next((i for i, ch in enumerate(text) if ch in "<>≤≥≠!"), None)
+    if inequality is not None:
+        raise FormulaError(
+            "a constraint is an equation, not an inequality: write it as g(x, y) = c, "
+            "e.g. x^2 + y^2 = 1",
+            inequality,
+        )
     if "=" not in text:
         raise FormulaError(_NO_EQUALS)
     equals = text.index("=")
     if text.count("=") > 1:
         second = text.index("=", equals + 1)
         raise FormulaError(
-            f"a constraint has exactly one '=' ({_NO_EQUALS.split(', ', 1)[0][6:]})", second
+            "a constraint has exactly one '=': write it as g(x, y) = c, e.g. x^2 + y^2 = 1",
+            second,
         )
     left = _parse_side(text, 0, equals)
     right = _parse_side(text, equals + 1, len(text))
@@ -393,6 +410,25 @@ class CurveProfile:
         if not np.isfinite(distance).any():
             return math.nan
         return float(self.s[int(np.nanargmin(distance))])
+
+
+def locate_on_curves(
+    profiles: Sequence[CurveProfile], x: float, y: float
+) -> tuple[int, float] | None:
+    """Which profile passes nearest (x, y), and the arc length there: where the probe's marker
+    goes on the "f along the curve" plot (None when there is no curve)."""
+    best: tuple[float, int, float] | None = None
+    for index, profile in enumerate(profiles):
+        if profile.s.size == 0:
+            continue
+        with np.errstate(all="ignore"):
+            distance = np.hypot(profile.x - x, profile.y - y)
+        if not np.isfinite(distance).any():
+            continue
+        nearest = int(np.nanargmin(distance))
+        if best is None or distance[nearest] < best[0]:
+            best = (float(distance[nearest]), index, float(profile.s[nearest]))
+    return None if best is None else (best[1], best[2])
 
 
 def along_curve(landscape: Landscape, constraint: Constraint, polyline: np.ndarray) -> CurveProfile:
@@ -718,8 +754,15 @@ def lagrange_points(
     seconds: float = LAGRANGE_SECONDS,
     resolution: int = DEFAULT_RESOLUTION,
 ) -> LagrangeResult:
-    """Exact Lagrange points (within ``seconds``) plus numerical ones inside the landscape's
-    domain that no exact point accounts for. Nothing here raises on a hard formula."""
+    """The Lagrange points inside the landscape's domain: exact ones (solved within
+    ``seconds``), plus numerical ones no exact point accounts for (sympy lists only some
+    solutions of periodic systems). Nothing here raises on a hard formula.
+
+    Off the main thread the exact solve runs in the helper process (``core.timebound``); the
+    numerical search runs where it is called, like ``Landscape.find_critical_points``: on the
+    main thread it too gives up after ``seconds`` (finding nothing), elsewhere the window's
+    worker runs it, never the GUI thread.
+    """
     import time
 
     result = LagrangeResult()
@@ -743,12 +786,22 @@ def lagrange_points(
             "the points shown were found numerically on the curve"
         )
     result.seconds = time.perf_counter() - started
-    try:
-        numeric = numerical_lagrange_points(landscape, constraint, resolution)
-    except (ArithmeticError, ValueError):
-        numeric = []
-    scale = max(landscape.domain.width, landscape.domain.height)
-    merged = list(result.points)
+    numeric: list[LagrangePoint] = []
+    with np.errstate(all="ignore"):
+        try:
+            if timebound.can_interrupt_here():
+                numeric = timebound.call_with_time_limit(
+                    numerical_lagrange_points, (landscape, constraint, resolution), seconds
+                )
+            else:
+                numeric = numerical_lagrange_points(landscape, constraint, resolution)
+        except timebound.TimeLimitExceeded:
+            result.notes.append("the numerical search along the curve took too long")
+        except (ArithmeticError, ValueError):
+            pass
+    domain = landscape.domain
+    scale = max(domain.width, domain.height)
+    merged = [p for p in result.points if domain.contains(p.x, p.y)]
     for point in numeric:
         if not any(math.hypot(point.x - p.x, point.y - p.y) < 1e-5 * scale for p in merged):
             merged.append(point)

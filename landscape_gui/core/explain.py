@@ -87,9 +87,9 @@ def explain_step(
 
 
 def optimizer_label(key: str) -> str:
-    from landscape_gui.core.optimizers import OPTIMIZERS
+    from landscape_gui.core.optimizers import ALL_OPTIMIZERS
 
-    spec = OPTIMIZERS.get(key)
+    spec = ALL_OPTIMIZERS.get(key)
     return spec.name if spec else key
 
 

@@ -18,7 +18,7 @@ from landscape_gui.core import calculus
 from landscape_gui.core.descent import STATUS_NAMES
 from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
 from landscape_gui.core.formula import X, Y
-from landscape_gui.core.optimizers import OPTIMIZERS, gd_stability_bound
+from landscape_gui.core.optimizers import ALL_OPTIMIZERS, gd_stability_bound
 from landscape_gui.core.state import RunSettings
 
 if TYPE_CHECKING:
@@ -36,12 +36,17 @@ STATUS_TEXT = {
 assert set(STATUS_TEXT) == set(STATUS_NAMES)
 
 
+_CONSTRAINED_ROWS = 7
+
+
 class Track:
     """Everything recorded of one run so far; row k is step k.
 
     Stored in buffers that double when full, so appending a batch costs only the batch (a fast
     run streams hundreds of thousands of steps; re-concatenating would grow quadratically).
-    ``x``, ``y``, ``f``, ``gx``, ``gy`` are views of the recorded part.
+    ``x``, ``y``, ``f``, ``gx``, ``gy`` are views of the recorded part; a constrained run's track
+    (its first rows came 7 high: ... g, lambda) also has ``g`` and ``lam`` (None otherwise), so
+    what the window saves and exports keeps them.
     """
 
     def __init__(self) -> None:
@@ -49,6 +54,18 @@ class Track:
         self._count = 0
         self.status = "running"
         self.steps_taken = 0
+
+    @property
+    def constrained(self) -> bool:
+        return self._data.shape[0] == _CONSTRAINED_ROWS
+
+    @property
+    def g(self) -> np.ndarray | None:
+        return self._data[5, : self._count] if self.constrained else None
+
+    @property
+    def lam(self) -> np.ndarray | None:
+        return self._data[6, : self._count] if self.constrained else None
 
     def __len__(self) -> int:
         return self._count
@@ -67,17 +84,25 @@ class Track:
         gx: np.ndarray,
         gy: np.ndarray,
         status: str,
+        g: np.ndarray | None = None,
+        lam: np.ndarray | None = None,
     ) -> None:
-        """Replace the contents with a recorded history (from a session file)."""
+        """Replace the contents with a recorded history (from a session file); ``g`` and ``lam``
+        for a constrained run."""
         self._count = 0
-        self._extend(np.vstack((x, y, f, gx, gy)))
+        extra = () if g is None or lam is None else (g, lam)
+        self._data = np.empty((5 + len(extra), 256))
+        self._extend(np.vstack((x, y, f, gx, gy, *extra)))
         self.status = status
         self.steps_taken = max(self._count - 1, 0)
 
     def append(self, first_step: int, rows: np.ndarray, status: str, steps_taken: int) -> None:
-        """Add steps ``first_step`` onwards (``rows`` is 5 x n: x, y, f, gx, gy)."""
+        """Add steps ``first_step`` onwards (``rows`` is 5 x n: x, y, f, gx, gy; or 7 x n with
+        g and lambda for a constrained run, from its first rows on)."""
         if first_step != self._count:
             raise RuntimeError("descent updates arrived out of order")
+        if self._count == 0 and rows.shape[0] != self._data.shape[0]:
+            self._data = np.empty((rows.shape[0], self._data.shape[1]))
         self._extend(rows)
         self.status = status
         self.steps_taken = steps_taken
@@ -85,7 +110,7 @@ class Track:
     def _extend(self, rows: np.ndarray) -> None:
         needed = self._count + rows.shape[1]
         if needed > self._data.shape[1]:
-            grown = np.empty((5, max(needed, 2 * self._data.shape[1])))
+            grown = np.empty((self._data.shape[0], max(needed, 2 * self._data.shape[1])))
             grown[:, : self._count] = self._data[:, : self._count]
             self._data = grown
         self._data[:, self._count : needed] = rows
@@ -98,7 +123,7 @@ class Track:
     def row(self, step: int) -> tuple[float, float, float, float, float] | None:
         if self._count == 0:
             return None
-        x, y, f, gx, gy = (float(v) for v in self._data[:, min(step, self._count - 1)])
+        x, y, f, gx, gy = (float(v) for v in self._data[:5, min(step, self._count - 1)])
         return (x, y, f, gx, gy)
 
     def record(self, step: int) -> StepRecord:
@@ -136,7 +161,7 @@ def within_domain(points: np.ndarray, domain: Domain, margin: float = 0.05) -> n
 
 
 def run_name(settings: RunSettings) -> str:
-    spec = OPTIMIZERS[settings.optimizer]
+    spec = ALL_OPTIMIZERS[settings.optimizer]
     lr = settings.learning_rate
     return f"{spec.name}, lr {lr:g}" if lr is not None else spec.name
 

@@ -6,6 +6,7 @@ Expected values come from the mathematics (sympy's exact sqrt(2), 1/2, ...), nev
 import io
 import json
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from landscape_gui.core.optimizers import (
     penalty_weight,
     resolve_hyperparameters,
 )
+from landscape_gui.core.playback import Track
 from landscape_gui.core.presets import CONSTRAINT_PRESETS, CONSTRAINT_PRESETS_BY_KEY
 from landscape_gui.core.session import (
     RunHistory,
@@ -828,3 +830,76 @@ def test_each_constraint_preset_teaches_what_it_says(preset):
     )
     assert preset.domain.contains(*preset.start)
     assert CONSTRAINT_PRESETS_BY_KEY[preset.key] is preset
+
+
+# ---------------------------------------------------------------------------- more edges
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ("x == 1", "a constraint has exactly one '=': write it as g(x, y) = c, e.g. x^2", 3),
+        ("x^2 + y^2 <= 1", "a constraint is an equation, not an inequality", 10),
+        ("x ≥ 1", "a constraint is an equation, not an inequality", 2),
+        ("x" + " + x" * 600 + " = 1", "the constraint is too long", None),
+    ],
+)
+def test_equations_only_and_not_too_long(text, message, position):
+    with pytest.raises(FormulaError) as caught:
+        parse_constraint(text)
+    assert str(caught.value).startswith(message)
+    assert caught.value.position == position
+
+
+def test_only_points_inside_the_domain_are_listed():
+    landscape = Landscape.from_text("x + y", domain=Domain(0, 2, 0, 2))
+    result = lagrange_points(landscape, parse_constraint("x^2 + y^2 = 1"))
+    assert [p.kind for p in result.points] == [CONSTRAINED_MAXIMUM]
+
+
+def test_the_exact_solve_runs_in_the_helper_process_off_the_main_thread():
+    # The window's worker thread cannot use SIGALRM: the solve goes to a killable process.
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    found = []
+    worker = threading.Thread(target=lambda: found.append(lagrange_points(landscape, constraint)))
+    worker.start()
+    worker.join(60)
+    (result,) = found
+    assert result.exact
+    low, high = result.points  # sorted by x
+    assert exactly(low.exact.lam, -SQRT2 / 2) and exactly(high.exact.lam, SQRT2 / 2)
+
+
+def test_the_probe_is_located_on_the_nearest_curve():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 - y^2 = 1")  # a hyperbola: two branches
+    profiles = [along_curve(landscape, constraint, p) for p in trace_curve(constraint, Domain())]
+    assert len(profiles) == 2
+    index, s = cons.locate_on_curves(profiles, 1.0, 0.0)
+    assert profiles[index].x[np.searchsorted(profiles[index].s, s)] > 0  # the right branch
+    assert cons.locate_on_curves([], 1.0, 0.0) is None
+
+
+def test_a_track_keeps_g_and_lambda_for_the_window_to_save_and_export():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    run = DescentRun(landscape, (2.0, 0.0), "projected", constraint=constraint)
+    track = Track()
+    run.advance(3)
+    track.append(0, run.history(0).rows(), run.status(), run.steps_taken)
+    run.advance(300)
+    track.append(4, run.history(0, since=4).rows(), run.status(), run.steps_taken)
+    whole = run.history(0)
+    assert track.constrained and len(track) == len(whole)
+    assert np.array_equal(track.g, whole.g) and np.array_equal(track.lam, whole.lam)
+    assert track.row(0) == (2.0, 0.0, 2.0, 1.0, 1.0)
+    plain = Track()
+    plain.append(0, run_to_end(landscape, (1.0, 1.0), "gd", max_steps=2).history(0).rows(),
+                 "max-steps", 2)  # fmt: skip
+    assert not plain.constrained and plain.g is None and plain.lam is None
+    again = Track()
+    again.set_recorded(
+        whole.x, whole.y, whole.f, whole.gx, whole.gy, "converged", whole.g, whole.lam
+    )
+    assert np.array_equal(again.lam, whole.lam)
