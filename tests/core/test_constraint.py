@@ -6,6 +6,9 @@ Expected values come from the mathematics (sympy's exact sqrt(2), 1/2, ...), nev
 import io
 import json
 import math
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -903,3 +906,42 @@ def test_a_track_keeps_g_and_lambda_for_the_window_to_save_and_export():
         whole.x, whole.y, whole.f, whole.gx, whole.gy, "converged", whole.g, whole.lam
     )
     assert np.array_equal(again.lam, whole.lam)
+
+
+_HOSTILE_SCRIPT = """
+import warnings
+warnings.simplefilter("error")  # no numpy warning may escape either
+from tests.core.hostile import TESTER
+from landscape_gui.core.constraint import lagrange_points, parse_constraint, trace_curve
+from landscape_gui.core.formula import FormulaError
+from landscape_gui.core.landscape import Landscape
+
+plane = Landscape.from_text("x + y")
+for text in TESTER:
+    for constraint_text, landscape in ((text + " = 1", plane), ("x^2 + y^2 = 1", None)):
+        try:
+            constraint = parse_constraint(constraint_text)
+            if landscape is None:
+                landscape = Landscape.from_text(text)
+            trace_curve(constraint, landscape.domain)
+            result = lagrange_points(landscape, constraint, seconds=0.5)
+            assert all(p.kind for p in result.points), text
+        except FormulaError as error:
+            assert "\\n" not in str(error) and "Traceback" not in str(error), text
+print("ok", len(TESTER))
+"""
+
+
+def test_the_testers_hostile_formulas_as_constraints_end_in_a_sentence_or_work():
+    # In a child process with a timeout: a formula that hangs fails this test, not the suite.
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", _HOSTILE_SCRIPT],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("ok ")
