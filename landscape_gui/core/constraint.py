@@ -26,6 +26,8 @@ API
     g − c, then two Newton steps along ∇g snap each point onto the curve. Each polyline runs
     along the unit tangent t = (−g_y, g_x)/|∇g| (∇g turned a quarter anticlockwise), so "along
     the curve" means the same thing on every polyline; a closed one ends where it began.
+``joined(polylines) -> np.ndarray``
+    All polylines in one NaN-separated (N × 2) array, for one curve item.
 ``along_curve(landscape, constraint, polyline) -> CurveProfile``
     Arc length s from the polyline's first point, f, the unit tangent and the along-curve slope
     df/ds = ∇f·t at every point: the "f along the curve" plot.
@@ -97,6 +99,7 @@ __all__ = [
     "along_curve",
     "classify_on_curve",
     "gradient_angle",
+    "joined",
     "lagrange_points",
     "lambda_estimate",
     "locate_on_curves",
@@ -354,6 +357,19 @@ def trace_curve(
         points = _snap(constraint, points, domain, cell)
         polylines.append(_oriented(constraint, points))
     return polylines
+
+
+def joined(polylines: Sequence[np.ndarray]) -> np.ndarray:
+    """The polylines as one (N × 2) array with a NaN row between them: one curve item drawn
+    with ``connect='finite'`` (the way the contour map draws all its levels)."""
+    parts: list[np.ndarray] = []
+    for line in polylines:
+        if parts:
+            parts.append(np.full((1, 2), np.nan))
+        parts.append(np.asarray(line, dtype=float).reshape(-1, 2))
+    if not parts:
+        return np.empty((0, 2))
+    return np.concatenate(parts)
 
 
 def _snap(constraint: Constraint, points: np.ndarray, domain: Domain, cell: float) -> np.ndarray:

@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landscape_gui.core import calculus
+from landscape_gui.core.constraint import Constraint, classify_on_curve
 from landscape_gui.core.descent import STATUS_NAMES
-from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
+from landscape_gui.core.explain import (
+    StepRecord,
+    explain_constrained_end,
+    explain_end,
+    explain_start,
+    explain_step,
+)
 from landscape_gui.core.formula import X, Y
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS, gd_stability_bound
 from landscape_gui.core.state import RunSettings
@@ -318,12 +325,30 @@ class Playback:
             f"({n(step[0])}, {n(step[1])})   [∇f was ({n(grad[0])}, {n(grad[1])})]"
         )
 
-    def explanation(self, settings: RunSettings, landscape: Landscape, tolerance: float) -> str:
-        """The caption: what the step on screen did, or why the run stopped."""
+    def explanation(
+        self,
+        settings: RunSettings,
+        landscape: Landscape,
+        tolerance: float,
+        constraint: Constraint | None = None,
+    ) -> str:
+        """The caption: what the step on screen did, or why the run stopped (on a curve, with
+        ``constraint`` given, the Lagrange point it reached)."""
         track = self.selected_track()
         if track is None or len(track) == 0:
             return ""
         k = min(self.cursor, len(track) - 1)
+        finished_here = track.finished and k == len(track) - 1
+        if finished_here and track.g is not None and track.lam is not None:
+            last = track.record(k)
+            lam = float(track.lam[k])
+            kind = None
+            if track.status == "converged" and constraint is not None:
+                kind = classify_on_curve(landscape, constraint, last.x, last.y, lam)
+            ending = explain_constrained_end(
+                track.status, k, last, float(track.g[k]), lam, tolerance, kind
+            )
+            return ending if k == 0 else f"{self._step_text(track, k, settings)} {ending}"
         if track.finished and k == len(track) - 1 and (k > 0 or track.status != "running"):
             last = track.record(k)
             kind = None

@@ -42,7 +42,7 @@ from landscape_gui.core.optimizers import (
     penalty_weight,
     resolve_hyperparameters,
 )
-from landscape_gui.core.playback import Track
+from landscape_gui.core.playback import Playback, Track
 from landscape_gui.core.presets import CONSTRAINT_PRESETS, CONSTRAINT_PRESETS_BY_KEY
 from landscape_gui.core.session import (
     RunHistory,
@@ -945,3 +945,28 @@ def test_the_testers_hostile_formulas_as_constraints_end_in_a_sentence_or_work()
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("ok ")
+
+
+def test_polylines_join_with_nan_rows_for_one_curve_item():
+    lines = [np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([[2.0, 2.0], [3.0, 3.0], [4.0, 4.0]])]
+    path = cons.joined(lines)
+    assert path.shape == (6, 2)
+    assert np.isnan(path[2]).all() and path[3].tolist() == [2.0, 2.0]
+    assert cons.joined([]).shape == (0, 2)
+
+
+def test_the_caption_of_a_finished_run_on_a_curve_names_the_lagrange_point():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    run = run_to_end(landscape, (2.0, 0.0), "projected", constraint=constraint)
+    playback = Playback()
+    playback.start_over(1)
+    history = run.history(0)
+    playback.tracks[0].append(0, history.rows(), run.status(), run.steps_taken)
+    playback.move_to(len(history) - 1)
+    settings = RunSettings("projected", {}, (2.0, 0.0))
+    caption = playback.explanation(settings, landscape, 1e-6, constraint)
+    assert "Projected descent steps against the part of the gradient along the curve" in caption
+    assert f"Converged after {len(history) - 1} steps on the curve at (-0.71, -0.71)" in caption
+    assert "∇f = λ∇g with λ ≈ -0.71" in caption
+    assert caption.endswith("A Lagrange point: a constrained minimum.")
