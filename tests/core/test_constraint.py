@@ -970,3 +970,14 @@ def test_the_caption_of_a_finished_run_on_a_curve_names_the_lagrange_point():
     assert f"Converged after {len(history) - 1} steps on the curve at (-0.71, -0.71)" in caption
     assert "∇f = λ∇g with λ ≈ -0.71" in caption
     assert caption.endswith("A Lagrange point: a constrained minimum.")
+
+
+def test_a_track_saves_as_a_run_history_with_g_and_lambda():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    run = run_to_end(landscape, (2.0, 0.0), "projected", max_steps=20, constraint=constraint)
+    track = Track()
+    track.append(0, run.history(0).rows(), run.status(), run.steps_taken)
+    saved = RunHistory.from_track(track)
+    assert saved == RunHistory.from_history(run.history(0), run.status())
+    assert saved.constrained and saved.lam is not track.lam  # a copy, not a view
