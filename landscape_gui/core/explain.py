@@ -96,41 +96,6 @@ def explain_step(
     return f"{head} {move}; {height}"
 
 
-def explain_constrained_end(
-    status: str,
-    steps: int,
-    last: StepRecord,
-    g: float,
-    lam: float,
-    tolerance: float,
-    kind: str | None = None,
-) -> str:
-    """The sentence for a stopped run on a curve g = c: at its end ∇f is not zero but parallel
-    to ∇g, ∇f = λ∇g. ``kind`` is ``core.constraint.classify_on_curve``'s verdict when known."""
-    where = _point(last.x, last.y)
-    if status == "converged":
-        text = (
-            f"Converged after {steps} steps on the curve at {where}, height {number(last.f)}: "
-            f"the part of the gradient along the curve is below the tolerance {tolerance:g}. "
-            f"∇f is not zero here but at right angles to the curve, like ∇g: ∇f = λ∇g with "
-            f"λ ≈ {number(lam)}."
-        )
-        if kind is not None:
-            text += f" A Lagrange point: a {kind}."
-        return text
-    if status == "max-steps":
-        return (
-            f"Stopped at the step limit ({steps} steps) at {where}, g = {number(g)}, λ ≈ "
-            f"{number(lam)}: not yet still along the curve. Allow more steps."
-        )
-    if status == "diverged":
-        return (
-            f"Stopped after {steps} steps: the next step could not return to the curve (g is "
-            "undefined there, or ∇g is zero), or blew up."
-        )
-    return ""
-
-
 def optimizer_label(key: str) -> str:
     from landscape_gui.core.optimizers import ALL_OPTIMIZERS
 

@@ -15,15 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from landscape_gui.core import calculus
-from landscape_gui.core.constraint import Constraint, classify_on_curve
 from landscape_gui.core.descent import STATUS_NAMES
-from landscape_gui.core.explain import (
-    StepRecord,
-    explain_constrained_end,
-    explain_end,
-    explain_start,
-    explain_step,
-)
+from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
 from landscape_gui.core.formula import X, Y
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS, gd_stability_bound
 from landscape_gui.core.state import RunSettings
@@ -41,9 +34,12 @@ STATUS_TEXT = {
     "diverged": "diverged: the steps ran away (too large a learning rate, or no bottom)",
 }
 assert set(STATUS_TEXT) == set(STATUS_NAMES)
+# A run along a curve g = c converges where f stops changing along it, not where |∇f| is small.
+CONSTRAINED_CONVERGED = "converged: stationary along the curve (∇f ∥ ∇g)"
 
 
-_CONSTRAINED_ROWS = 7
+def _pair(x: float, y: float) -> str:
+    return f"({x:.4g}, {y:.4g})"
 
 
 class Track:
@@ -51,28 +47,16 @@ class Track:
 
     Stored in buffers that double when full, so appending a batch costs only the batch (a fast
     run streams hundreds of thousands of steps; re-concatenating would grow quadratically).
-    ``x``, ``y``, ``f``, ``gx``, ``gy`` are views of the recorded part; a constrained run's track
-    (its first rows came 7 high: ... g, lambda) also has ``g`` and ``lam`` (None otherwise), so
-    what the window saves and exports keeps them.
+    ``x``, ``y``, ``f``, ``gx``, ``gy`` are views of the recorded part; a constrained run (one
+    walking along a curve g = c) also records ``g`` and the λ estimate (``constrained``).
     """
 
     def __init__(self) -> None:
-        self._data = np.empty((5, 256))
+        self._data = np.full((7, 256), np.nan)
         self._count = 0
         self.status = "running"
         self.steps_taken = 0
-
-    @property
-    def constrained(self) -> bool:
-        return self._data.shape[0] == _CONSTRAINED_ROWS
-
-    @property
-    def g(self) -> np.ndarray | None:
-        return self._data[5, : self._count] if self.constrained else None
-
-    @property
-    def lam(self) -> np.ndarray | None:
-        return self._data[6, : self._count] if self.constrained else None
+        self.constrained = False
 
     def __len__(self) -> int:
         return self._count
@@ -82,6 +66,8 @@ class Track:
     f = property(lambda self: self._data[2, : self._count])
     gx = property(lambda self: self._data[3, : self._count])
     gy = property(lambda self: self._data[4, : self._count])
+    g = property(lambda self: self._data[5, : self._count] if self.constrained else None)
+    lam = property(lambda self: self._data[6, : self._count] if self.constrained else None)
 
     def set_recorded(
         self,
@@ -94,22 +80,23 @@ class Track:
         g: np.ndarray | None = None,
         lam: np.ndarray | None = None,
     ) -> None:
-        """Replace the contents with a recorded history (from a session file); ``g`` and ``lam``
-        for a constrained run."""
+        """Replace the contents with a recorded history (from a session file)."""
         self._count = 0
-        extra = () if g is None or lam is None else (g, lam)
-        self._data = np.empty((5 + len(extra), 256))
-        self._extend(np.vstack((x, y, f, gx, gy, *extra)))
+        rows = [x, y, f, gx, gy]
+        self.constrained = g is not None and lam is not None
+        if g is not None and lam is not None:
+            rows += [g, lam]
+        self._extend(np.vstack(rows))
         self.status = status
         self.steps_taken = max(self._count - 1, 0)
 
     def append(self, first_step: int, rows: np.ndarray, status: str, steps_taken: int) -> None:
         """Add steps ``first_step`` onwards (``rows`` is 5 x n: x, y, f, gx, gy; or 7 x n with
-        g and lambda for a constrained run, from its first rows on)."""
+        a constrained run's g and λ)."""
         if first_step != self._count:
             raise RuntimeError("descent updates arrived out of order")
-        if self._count == 0 and rows.shape[0] != self._data.shape[0]:
-            self._data = np.empty((rows.shape[0], self._data.shape[1]))
+        if rows.shape[0] == 7:
+            self.constrained = True
         self._extend(rows)
         self.status = status
         self.steps_taken = steps_taken
@@ -117,10 +104,10 @@ class Track:
     def _extend(self, rows: np.ndarray) -> None:
         needed = self._count + rows.shape[1]
         if needed > self._data.shape[1]:
-            grown = np.empty((self._data.shape[0], max(needed, 2 * self._data.shape[1])))
+            grown = np.full((7, max(needed, 2 * self._data.shape[1])), np.nan)
             grown[:, : self._count] = self._data[:, : self._count]
             self._data = grown
-        self._data[:, self._count : needed] = rows
+        self._data[: rows.shape[0], self._count : needed] = rows
         self._count = needed
 
     @property
@@ -294,6 +281,8 @@ class Playback:
         track = self.selected_track()
         at_end = track is not None and self.cursor >= len(track) - 1
         if track is not None and track.finished and at_end:
+            if track.constrained and track.status == "converged":
+                return (CONSTRAINED_CONVERGED, track.status)
             return (STATUS_TEXT[track.status], track.status)
         if self.playing:
             return ("running", "running")
@@ -325,32 +314,22 @@ class Playback:
             f"({n(step[0])}, {n(step[1])})   [∇f was ({n(grad[0])}, {n(grad[1])})]"
         )
 
-    def explanation(
-        self,
-        settings: RunSettings,
-        landscape: Landscape,
-        tolerance: float,
-        constraint: Constraint | None = None,
-    ) -> str:
-        """The caption: what the step on screen did, or why the run stopped (on a curve, with
-        ``constraint`` given, the Lagrange point it reached)."""
+    def explanation(self, settings: RunSettings, landscape: Landscape, tolerance: float) -> str:
+        """The caption: what the step on screen did, or why the run stopped."""
         track = self.selected_track()
         if track is None or len(track) == 0:
             return ""
         k = min(self.cursor, len(track) - 1)
-        finished_here = track.finished and k == len(track) - 1
-        if finished_here and track.g is not None and track.lam is not None:
-            last = track.record(k)
-            lam = float(track.lam[k])
-            kind = None
-            if track.status == "converged" and constraint is not None:
-                kind = classify_on_curve(landscape, constraint, last.x, last.y, lam)
-            ending = explain_constrained_end(
-                track.status, k, last, float(track.g[k]), lam, tolerance, kind
-            )
-            return ending if k == 0 else f"{self._step_text(track, k, settings)} {ending}"
         if track.finished and k == len(track) - 1 and (k > 0 or track.status != "running"):
             last = track.record(k)
+            if track.constrained and track.status == "converged" and track.lam is not None:
+                # ∇f is not zero at a constrained optimum, only parallel to ∇g.
+                ending = (
+                    f"After {k} steps the run stopped at {_pair(last.x, last.y)} on the curve: "
+                    f"f no longer changes along it (∇f ∥ ∇g, λ ≈ {track.lam[k]:.4g}), "
+                    f"f = {last.f:.4g}."
+                )
+                return ending if k == 0 else f"{self._step_text(track, k, settings)} {ending}"
             kind = None
             if track.status == "converged" and landscape is not None:
                 kind = calculus.classify(*(float(h) for h in landscape.hessian(last.x, last.y)))

@@ -31,6 +31,7 @@ from landscape_gui.core.constraint import (
     trace_curve,
 )
 from landscape_gui.core.descent import DescentError, DescentRun, run_to_end
+from landscape_gui.core.explain import StepRecord, explain_step
 from landscape_gui.core.formula import FormulaError, X, Y, parameter_symbol
 from landscape_gui.core.landscape import Domain, Landscape
 from landscape_gui.core.lesson import CONSTRAINT_STAGES, LESSON, STAGES
@@ -955,21 +956,21 @@ def test_polylines_join_with_nan_rows_for_one_curve_item():
     assert cons.joined([]).shape == (0, 2)
 
 
-def test_the_caption_of_a_finished_run_on_a_curve_names_the_lagrange_point():
+def test_the_caption_of_a_step_on_a_curve_says_what_the_step_rule_did():
     landscape = Landscape.from_text("x + y")
     constraint = parse_constraint("x^2 + y^2 = 1")
-    run = run_to_end(landscape, (2.0, 0.0), "projected", constraint=constraint)
+    run = run_to_end(landscape, (2.0, 0.0), "projected", max_steps=3, constraint=constraint)
     playback = Playback()
     playback.start_over(1)
-    history = run.history(0)
-    playback.tracks[0].append(0, history.rows(), run.status(), run.steps_taken)
-    playback.move_to(len(history) - 1)
-    settings = RunSettings("projected", {}, (2.0, 0.0))
-    caption = playback.explanation(settings, landscape, 1e-6, constraint)
+    playback.tracks[0].append(0, run.history(0).rows(), run.status(), run.steps_taken)
+    playback.move_to(1)
+    caption = playback.explanation(RunSettings("projected", {}, (2.0, 0.0)), landscape, 1e-6)
     assert "Projected descent steps against the part of the gradient along the curve" in caption
-    assert f"Converged after {len(history) - 1} steps on the curve at (-0.71, -0.71)" in caption
-    assert "∇f = λ∇g with λ ≈ -0.71" in caption
-    assert caption.endswith("A Lagrange point: a constrained minimum.")
+    assert "returns to the curve, at (1.00, -0.05)" in caption  # (0.99875, −0.04994)
+    penalty = explain_step(
+        1, StepRecord(2, 0, 2, 1, 1), StepRecord(1.96, -0.04, 1.92, 1, 1), "penalty", 0.1
+    )
+    assert "The penalty method steps downhill on f + (μ/2)(g − c)²" in penalty
 
 
 def test_a_track_saves_as_a_run_history_with_g_and_lambda():
