@@ -177,7 +177,10 @@ class Constraint:
         self._arguments = tuple(values[name] for name in compiled.parameters)
         self._expression = calculus.substitute_parameters(compiled.formula.expr, values)
         c_value = calculus.substitute_parameters(c_expr, values)
-        c_number = complex(sp.N(c_value, 20))
+        try:
+            c_number = complex(sp.N(c_value, 20))
+        except (TypeError, ValueError, ArithmeticError):  # zoo, nan: not a number at all
+            c_number = complex(math.nan)
         if abs(c_number.imag) > 1e-12 or not math.isfinite(c_number.real):
             raise FormulaError("the right side c of the constraint is not a real number")
         self.c = c_number.real
@@ -576,13 +579,22 @@ def _second_along(
     return lxx * tx * tx + 2 * lxy * tx * ty + lyy * ty * ty
 
 
-def _solve_lagrange(f_expr: sp.Expr, g_expr: sp.Expr) -> list[tuple[Any, Any, Any]]:
-    """Exact solutions (x, y, λ) of ∇f = λ∇g, g − c = 0 (``g_expr`` is g − c). Module level:
-    it may run in the helper process."""
+# Exact values longer than this many operations are shown as solved, not simplified.
+_SIMPLIFY_OPS = 60
+
+
+def _solve_lagrange(
+    f_expr: sp.Expr, g_expr: sp.Expr
+) -> list[tuple[float, float, float, float, ExactValues]]:
+    """The real solutions of ∇f = λ∇g, g − c = 0 (``g_expr`` is g − c) as
+    (x, y, λ, f, exact values). All the symbolic work (solving, evaluating, tidying) is here,
+    inside the caller's time limit; module level, because it may run in the helper process."""
     fx, fy = calculus.gradient(f_expr)
     gx, gy = calculus.gradient(g_expr)
     equations = [fx - _LAMBDA * gx, fy - _LAMBDA * gy, g_expr]
     solutions = sp.solve(equations, [X, Y, _LAMBDA], dict=True)
+    if len(solutions) > MAX_LAGRANGE_POINTS:
+        raise _NotIsolated("too many Lagrange points to list")
     found = []
     for solution in solutions:
         if X not in solution or Y not in solution:
@@ -594,10 +606,15 @@ def _solve_lagrange(f_expr: sp.Expr, g_expr: sp.Expr) -> list[tuple[Any, Any, An
         if sl is None:
             # λ is free only where ∇g = 0 and ∇f = 0 together: no single λ to report.
             raise _NotIsolated("∇g vanishes on the curve there, so λ is not determined")
-        sl = sl.subs({X: sx, Y: sy})
-        found.append((sx, sy, sl))
-        if len(found) > MAX_LAGRANGE_POINTS:
-            raise _NotIsolated("too many Lagrange points to list")
+        sl = _simplest(sl.subs({X: sx, Y: sy}))
+        x, y, lam = _real(sx), _real(sy), _real(sl)
+        if x is None or y is None or lam is None:
+            continue  # a complex solution: not a point of the (x, y) floor
+        f_exact = _simplest(f_expr.subs({X: sx, Y: sy}))
+        f_value = _real(f_exact)
+        if f_value is None:
+            continue
+        found.append((x, y, lam, f_value, ExactValues(sx, sy, f_exact, sl)))
     return found
 
 
@@ -608,31 +625,26 @@ def _real(value: Any) -> float | None:
     return number.real
 
 
-def _exact_points(
-    landscape: Landscape, constraint: Constraint, solutions: list[tuple[Any, Any, Any]]
-) -> list[LagrangePoint]:
-    f_expr = landscape.expression()
-    points: list[LagrangePoint] = []
-    for sx, sy, sl in solutions:
-        x, y, lam = _real(sx), _real(sy), _real(sl)
-        if x is None or y is None or lam is None:
-            continue
-        at = {X: sx, Y: sy}
-        f_exact = f_expr.subs(at)
-        f_value = _real(f_exact)
-        if f_value is None:
-            continue
-        kind = classify_on_curve(landscape, constraint, x, y, lam)
-        exact = ExactValues(sp.nsimplify(sx), sp.nsimplify(sy), _simplest(f_exact), sl)
-        points.append(LagrangePoint(x, y, kind, f_value, lam, exact))
-    return points
-
-
 def _simplest(value: Any) -> Any:
-    try:
-        return sp.nsimplify(sp.simplify(value))
-    except Exception:  # display nicety: the unsimplified value is still exact
+    """``value`` simplified when it is short enough to simplify quickly (f(√2/2, √2/2) = √2)."""
+    if sp.count_ops(value) > _SIMPLIFY_OPS:
         return value
+    try:
+        simplified = sp.simplify(value)
+    except Exception:  # a display nicety: the unsimplified value is just as exact
+        return value
+    return simplified if sp.count_ops(simplified) <= sp.count_ops(value) else value
+
+
+def _exact_points(
+    landscape: Landscape,
+    constraint: Constraint,
+    solutions: list[tuple[float, float, float, float, ExactValues]],
+) -> list[LagrangePoint]:
+    return [
+        LagrangePoint(x, y, classify_on_curve(landscape, constraint, x, y, lam), f, lam, exact)
+        for x, y, lam, f, exact in solutions
+    ]
 
 
 def classify_on_curve(

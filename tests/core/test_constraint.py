@@ -982,3 +982,15 @@ def test_a_track_saves_as_a_run_history_with_g_and_lambda():
     saved = RunHistory.from_track(track)
     assert saved == RunHistory.from_history(run.history(0), run.status())
     assert saved.constrained and saved.lam is not track.lam  # a copy, not a view
+
+
+def test_cube_roots_come_out_exact():
+    # f = xy² on x + y³ = 2: along the curve x = 2 − y³, f = 2y² − y⁵, whose slope 4y − 5y⁴
+    # vanishes at y = 0 (f = 0, a minimum: f = 2y² near it) and at y³ = 4/5, x = 6/5 (the
+    # maximum, f = (6/5)(4/5)^(2/3)); there λ = f_x/g_x = y² = (4/5)^(2/3).
+    result = lagrange_points(Landscape.from_text("x y^2"), parse_constraint("x + y^3 = 2"))
+    assert result.exact
+    low, high = sorted(result.points, key=lambda p: p.f)
+    y = sp.Rational(4, 5) ** sp.Rational(1, 3)
+    _check_exact(high, sp.Rational(6, 5), y, sp.Rational(6, 5) * y**2, y**2, CONSTRAINED_MAXIMUM)
+    _check_exact(low, 2, 0, 0, 0, CONSTRAINED_MINIMUM)
