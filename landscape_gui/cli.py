@@ -7,8 +7,14 @@ command stops quietly with exit 0, as most command-line tools do: nothing went w
 user needs to hear about.
 
 A formula may start with a minus (``-f "-x^2-y^2"``) and numbers may be negative in any float
-spelling (``--start -1e-3 2``): the value after ``-f``/``--formula`` is always taken as the
-formula, and anything that reads as a negative number is taken as a value, not an option.
+spelling (``--start -1e-3 2``): the value after ``-f``/``--formula`` (or ``--constraint``) is
+always taken as the formula, and anything that reads as a negative number is taken as a value,
+not an option.
+
+``--constraint "g(x, y) = c"`` (``info`` and ``descend``) adds a curve: ``info`` lists the
+Lagrange points on it (∇f = λ∇g) with their kind, f and λ; ``descend`` walks along it with
+projected descent (the default there) or the penalty method, and the CSV gains ``g`` and
+``lambda`` columns.
 
 Qt is imported only on the paths that open a window, so ``info`` and ``descend`` start fast
 and run on machines with no display.
@@ -38,6 +44,7 @@ class BadInput(Exception):
 # refused as "not a finite number" rather than taken for unknown options).
 _NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
 _FORMULA_OPTION = "--formula"
+_CONSTRAINT_OPTION = "--constraint"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +61,10 @@ def _is_formula_option(token: str) -> bool:
     return token == "-f" or (len(token) >= 3 and _FORMULA_OPTION.startswith(token))
 
 
+def _is_constraint_option(token: str) -> bool:
+    return len(token) >= 5 and _CONSTRAINT_OPTION.startswith(token)
+
+
 def _formula_values_attached(argv: list[str], long_options: set[str]) -> list[str]:
     """``-f -x^2`` as ``--formula=-x^2``: argparse would take a leading minus for an option.
 
@@ -68,13 +79,15 @@ def _formula_values_attached(argv: list[str], long_options: set[str]) -> list[st
             result += argv[index:]
             break
         following = argv[index + 1] if index + 1 < len(argv) else None
+        takes_text = _is_formula_option(token) or _is_constraint_option(token)
         if (
-            _is_formula_option(token)
+            takes_text
             and following is not None
             and following.startswith("-")
             and following.split("=", 1)[0] not in long_options
         ):
-            result.append(f"{_FORMULA_OPTION}={following}")
+            option = _FORMULA_OPTION if _is_formula_option(token) else _CONSTRAINT_OPTION
+            result.append(f"{option}={following}")
             index += 2
             continue
         result.append(token)
@@ -133,8 +146,17 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--x-range", nargs=2, type=_number, metavar=("A", "B"))
         sub.add_argument("--y-range", nargs=2, type=_number, metavar=("A", "B"))
 
-    def descent_options(sub: argparse.ArgumentParser, start_required: bool) -> None:
-        from landscape_gui.core.optimizers import OPTIMIZERS
+    def constraint_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            _CONSTRAINT_OPTION,
+            metavar="'G = C'",
+            help="a curve g(x, y) = c to stay on, e.g. 'x^2 + y^2 = 1' (parameters allowed)",
+        )
+
+    def descent_options(
+        sub: argparse.ArgumentParser, start_required: bool, constrained: bool = False
+    ) -> None:
+        from landscape_gui.core.optimizers import ALL_OPTIMIZERS, OPTIMIZERS
 
         sub.add_argument(
             "--start",
@@ -144,12 +166,23 @@ def _build_parser() -> argparse.ArgumentParser:
             required=start_required,
             help="where the descent starts",
         )
-        sub.add_argument(
-            "--optimizer",
-            default="gd",
-            choices=sorted(OPTIMIZERS),
-            help="step rule (default gd, plain gradient descent)",
-        )
+        if constrained:
+            sub.add_argument(
+                "--optimizer",
+                default=None,
+                choices=sorted(ALL_OPTIMIZERS),
+                help=(
+                    "step rule (default gd, plain gradient descent; with --constraint, "
+                    "projected: projected descent; penalty: the penalty method)"
+                ),
+            )
+        else:
+            sub.add_argument(
+                "--optimizer",
+                default="gd",
+                choices=sorted(OPTIMIZERS),
+                help="step rule (default gd, plain gradient descent)",
+            )
         sub.add_argument("--lr", type=_number, help="learning rate (step size)")
         sub.add_argument(
             "--set",
@@ -163,11 +196,15 @@ def _build_parser() -> argparse.ArgumentParser:
             "--tol",
             type=_number,
             default=1e-6,
-            help="stop when |grad f| is below this (default 1e-6)",
+            help=(
+                "stop when |grad f| is below this (default 1e-6); on a curve, its part along "
+                "the curve"
+            ),
         )
 
     info = commands.add_parser("info", help="f, its partial derivatives and critical points")
     landscape_options(info)
+    constraint_option(info)
     info.add_argument(
         "--at",
         nargs=2,
@@ -179,7 +216,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     descend = commands.add_parser("descend", help="run gradient descent, write a trajectory CSV")
     landscape_options(descend)
-    descent_options(descend, start_required=True)
+    constraint_option(descend)
+    descent_options(descend, start_required=True, constrained=True)
     descend.add_argument("--steps", type=int, default=1000, help="at most this many (default 1000)")
     descend.add_argument("-o", "--output", help="CSV file to write (default: standard output)")
 
@@ -211,7 +249,7 @@ def _parameter_setting(text: str) -> tuple[str, float]:
 
 def _make_landscape(args):
     """The landscape the options describe; BadInput with the parser's message if they don't."""
-    from landscape_gui.core.formula import FormulaError
+    from landscape_gui.core.formula import FormulaError, parse_formula
     from landscape_gui.core.landscape import Domain, Landscape
     from landscape_gui.core.presets import preset_for_formula
 
@@ -222,16 +260,69 @@ def _make_landscape(args):
         )
     preset = preset_for_formula(args.formula)
     domain = preset.domain if preset else Domain()
+    parameters = dict(args.param)
+    constraint_names = _constraint_parameters(args)
     try:
+        if constraint_names is not None:
+            # Parameters the constraint uses and f does not belong to the constraint alone.
+            formula_names = set(parse_formula(args.formula).parameters)
+            unknown = sorted(set(parameters) - formula_names - set(constraint_names))
+            if unknown:
+                raise BadInput(
+                    f"neither the formula nor the constraint has a parameter {unknown[0]!r}"
+                )
+            parameters = {k: v for k, v in parameters.items() if k in formula_names}
         if args.x_range or args.y_range:
             x_range = args.x_range or (domain.x_min, domain.x_max)
             y_range = args.y_range or (domain.y_min, domain.y_max)
             domain = Domain(*x_range, *y_range)
-        return Landscape.from_text(args.formula, dict(args.param), domain)
+        return Landscape.from_text(args.formula, parameters, domain)
     except FormulaError as error:
         raise BadInput(f"bad formula: {error}") from None
     except ValueError as error:
         raise BadInput(str(error)) from None
+
+
+def _constraint_text(args) -> str | None:
+    text = getattr(args, "constraint", None)
+    if text is None:
+        return None
+    if not isinstance(text, str) or not text.strip():
+        raise BadInput(
+            f"landscape {args.command}: --constraint needs a curve, e.g. --constraint "
+            "'x^2 + y^2 = 1'"
+        )
+    return text
+
+
+def _constraint_parameters(args) -> tuple[str, ...] | None:
+    """The constraint's parameter names (None without --constraint); BadInput if it is bad."""
+    from landscape_gui.core.constraint import parse_constraint_text
+    from landscape_gui.core.formula import FormulaError
+
+    text = _constraint_text(args)
+    if text is None:
+        return None
+    try:
+        return parse_constraint_text(text).parameters
+    except FormulaError as error:
+        raise BadInput(f"bad constraint: {error}") from None
+
+
+def _make_constraint(args):
+    """The compiled constraint of --constraint (None without it), with its parameters' values."""
+    from landscape_gui.core.constraint import parse_constraint
+    from landscape_gui.core.formula import FormulaError
+
+    text = _constraint_text(args)
+    if text is None:
+        return None
+    try:
+        return parse_constraint(text, dict(args.param))
+    except FormulaError as error:
+        raise BadInput(f"bad constraint: {error}") from None
+    except ValueError as error:
+        raise BadInput(f"bad constraint: {error}") from None
 
 
 def _fmt(value: float) -> str:
@@ -256,9 +347,56 @@ def _critical_points(landscape):
     return analysis, points
 
 
+def _lagrange_lines(landscape, constraint, result) -> list[str]:
+    from landscape_gui.core.constraint import LAMBDA_MEANING
+
+    lines = [f"constraint: {constraint.text}"]
+    if result.points:
+        lines.append(f"Lagrange points (on the curve, where ∇f = λ∇g) with {_where(landscape)}:")
+        for p in result.points:
+            if p.exact is not None:
+                exact = p.exact.as_text()
+                coords = f"({exact['x']}, {exact['y']})"
+                f_text = _with_exact(exact["f"], p.f)
+                lam_text = _with_exact(exact["lambda"], p.lam)
+            else:
+                coords = f"({_fmt(p.x)}, {_fmt(p.y)})"
+                f_text, lam_text = _fmt(p.f), _fmt(p.lam)
+            lines.append(f"  {coords}  {p.kind}, f = {f_text}, λ = {lam_text}")
+        lines.append(f"  {LAMBDA_MEANING}")
+    else:
+        lines.append(f"no Lagrange points found on the curve with {_where(landscape)}")
+    lines.extend(f"  note: {note}" for note in result.notes)
+    return lines
+
+
+def _where(landscape) -> str:
+    d = landscape.domain
+    return f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
+
+
+def _with_exact(exact: str, value: float) -> str:
+    """``sqrt(2) ≈ 1.41421``, or just ``2`` when the exact form is the number itself."""
+    number = _fmt(value)
+    if exact == number:
+        return exact
+    try:
+        if float(exact) == value:
+            return exact
+    except ValueError:
+        pass
+    return f"{exact} ≈ {number}"
+
+
 def run_info(args) -> int:
     landscape = _make_landscape(args)
+    constraint = _make_constraint(args)
     analysis, points = _critical_points(landscape)
+    lagrange = None
+    if constraint is not None:
+        from landscape_gui.core.constraint import lagrange_points
+
+        lagrange = lagrange_points(landscape, constraint, seconds=4.0)
     readout = landscape.at(*args.at) if args.at else None
     if args.json:
         result = {
@@ -271,6 +409,18 @@ def run_info(args) -> int:
                 {"x": p.x, "y": p.y, "kind": p.kind, "f": _json_number(p.value)} for p in points
             ],
         }
+        if lagrange is not None:
+            result["constraint"] = constraint.text
+            result["constrained_points"] = [
+                {
+                    "x": p.x,
+                    "y": p.y,
+                    "kind": p.kind,
+                    "f": _json_number(p.f),
+                    "lambda": _json_number(p.lam),
+                }
+                for p in lagrange.points
+            ]
         if readout:
             result["at"] = {
                 "x": readout.x,
@@ -286,8 +436,7 @@ def run_info(args) -> int:
         values = ", ".join(f"{k} = {_fmt(v)}" for k, v in landscape.parameter_values.items())
         lines.append(f"  with {values}")
     lines += [f"∂f/∂x = {analysis.df_dx}", f"∂f/∂y = {analysis.df_dy}"]
-    d = landscape.domain
-    where = f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
+    where = _where(landscape)
     if points:
         lines.append(f"critical points (grad f = 0) with {where}:")
         for p in points:
@@ -297,6 +446,8 @@ def run_info(args) -> int:
         lines.append(f"no critical points with {where}")
     for note in analysis.notes:
         lines.append(f"  note: {note}")
+    if lagrange is not None:
+        lines += _lagrange_lines(landscape, constraint, lagrange)
     if readout:
         lines.append(f"at ({_fmt(readout.x)}, {_fmt(readout.y)}):")
         lines.append(f"  f = {_fmt(readout.f)}")
@@ -318,7 +469,10 @@ def _descent_settings(args) -> tuple[str, dict[str, float]]:
     hyperparameters = dict(args.set)
     if args.lr is not None:
         hyperparameters["lr"] = args.lr
-    return args.optimizer, hyperparameters
+    optimizer = args.optimizer
+    if optimizer is None:  # descend's default: walk along the curve when there is one
+        optimizer = "gd" if getattr(args, "constraint", None) is None else "projected"
+    return optimizer, hyperparameters
 
 
 def run_descend(args) -> int:
@@ -332,6 +486,7 @@ def run_descend(args) -> int:
     )
 
     landscape = _make_landscape(args)
+    constraint = _make_constraint(args)
     optimizer, hyperparameters = _descent_settings(args)
     if args.steps < 0 or args.steps > 10_000_000:
         raise BadInput("landscape descend: --steps must be between 0 and 10,000,000")
@@ -345,9 +500,13 @@ def run_descend(args) -> int:
             hyperparameters,
             max_steps=args.steps,
             tol=args.tol,
+            constraint=constraint,
         )
     except (OptimizerError, DescentError) as error:
-        raise BadInput(f"landscape descend: {error}") from None
+        hint = ""
+        if constraint is None and "needs a constraint" in str(error):
+            hint = " (give one with --constraint, e.g. --constraint 'x^2 + y^2 = 1')"
+        raise BadInput(f"landscape descend: {error}{hint}") from None
     to_file = bool(args.output) and args.output != "-"
     if to_file:
         _check_output("landscape descend", args.output)  # before a long run, not after it
@@ -358,9 +517,14 @@ def run_descend(args) -> int:
         "tol": args.tol,
         "max_steps": args.steps,
     }
-    if landscape.parameter_values:
-        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in landscape.parameter_values.items())
-    metadata = trajectory_metadata(args.formula, runs, extra)
+    values = dict(landscape.parameter_values)
+    if constraint is not None:
+        values.update(constraint.parameter_values)
+    if values:
+        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in sorted(values.items()))
+    metadata = trajectory_metadata(
+        args.formula, runs, extra, constraint=None if constraint is None else constraint.text
+    )
     if to_file:
         try:
             write_trajectory_file(args.output, runs, metadata)

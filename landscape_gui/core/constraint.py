@@ -26,21 +26,28 @@ API
     g − c, then two Newton steps along ∇g snap each point onto the curve. Each polyline runs
     along the unit tangent t = (−g_y, g_x)/|∇g| (∇g turned a quarter anticlockwise), so "along
     the curve" means the same thing on every polyline; a closed one ends where it began.
+``joined(polylines) -> np.ndarray``
+    All polylines in one NaN-separated (N × 2) array, for one curve item.
 ``along_curve(landscape, constraint, polyline) -> CurveProfile``
     Arc length s from the polyline's first point, f, the unit tangent and the along-curve slope
     df/ds = ∇f·t at every point: the "f along the curve" plot.
+``locate_on_curves(profiles, x, y) -> (index, s) | None``
+    Which profile the probe is nearest and its arc length there (the marker on that plot).
 ``tangent_slope(landscape, constraint, x, y) -> np.ndarray``
     ∇f·t at any points (the probe's slope on that plot).
 ``gradient_angle(fx, fy, gx, gy) -> np.ndarray``
     The angle between ∇f and ∇g in degrees, 0-180 (NaN where either vanishes); 0 or 180 at a
     Lagrange point.
+``classify_on_curve(landscape, constraint, x, y, lam) -> str``
+    The kind of one Lagrange point (what a converged constrained run reached).
 ``lambda_estimate(fx, fy, gx, gy) -> np.ndarray``
     ∇f·∇g / |∇g|²: the λ that best fits ∇f ≈ λ∇g at any point (exact at Lagrange points).
 ``lagrange_points(landscape, constraint, seconds=LAGRANGE_SECONDS) -> LagrangeResult``
-    Solves ∇f = λ∇g, g = c exactly with sympy within ``seconds`` (``core.timebound``), then adds
-    numerical points (local extrema of f along the traced curve, refined by Newton's method on
-    the Lagrange system) that no exact point accounts for; when the exact solve times out or
-    fails, the numerical points are all there is and a note says why. Each ``LagrangePoint``
+    The Lagrange points inside the landscape's domain. Solves ∇f = λ∇g, g = c exactly with
+    sympy within ``seconds`` (``core.timebound``), then adds numerical points (local extrema
+    of f along the traced curve, refined by Newton's method on the Lagrange system) that no
+    exact point accounts for; when the exact solve times out or fails, the numerical points
+    are all there is and a note says why. Each ``LagrangePoint``
     has x, y, kind (``"constrained maximum"``, ``"constrained minimum"`` or ``"neither"``,
     from the along-curve second derivative, which is −det(bordered Hessian)/|∇g|²), f, lam and
     ``exact`` (sympy values of x, y, f, λ, or None for numerical points).
@@ -59,6 +66,7 @@ import sympy as sp
 
 from landscape_gui.core import calculus, timebound
 from landscape_gui.core.formula import (
+    MAX_LENGTH,
     MAX_PARAMETERS,
     Formula,
     FormulaError,
@@ -89,9 +97,12 @@ __all__ = [
     "LagrangePoint",
     "LagrangeResult",
     "along_curve",
+    "classify_on_curve",
     "gradient_angle",
+    "joined",
     "lagrange_points",
     "lambda_estimate",
+    "locate_on_curves",
     "parse_constraint",
     "parse_constraint_text",
     "tangent_slope",
@@ -166,7 +177,10 @@ class Constraint:
         self._arguments = tuple(values[name] for name in compiled.parameters)
         self._expression = calculus.substitute_parameters(compiled.formula.expr, values)
         c_value = calculus.substitute_parameters(c_expr, values)
-        c_number = complex(sp.N(c_value, 20))
+        try:
+            c_number = complex(sp.N(c_value, 20))
+        except (TypeError, ValueError, ArithmeticError):  # zoo, nan: not a number at all
+            c_number = complex(math.nan)
         if abs(c_number.imag) > 1e-12 or not math.isfinite(c_number.real):
             raise FormulaError("the right side c of the constraint is not a real number")
         self.c = c_number.real
@@ -249,13 +263,25 @@ def parse_constraint_text(text: str) -> ConstraintFormula:
     """Parse ``g(x, y) = c`` without compiling it. Raises FormulaError with one sentence."""
     if not isinstance(text, str):
         raise FormulaError("a constraint must be text")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(
+            f"the constraint is too long ({len(text):,} characters; at most {MAX_LENGTH:,})"
+        )
+    inequality = next((i for i, ch in enumerate(text) if ch in "<>≤≥≠!"), None)
+    if inequality is not None:
+        raise FormulaError(
+            "a constraint is an equation, not an inequality: write it as g(x, y) = c, "
+            "e.g. x^2 + y^2 = 1",
+            inequality,
+        )
     if "=" not in text:
         raise FormulaError(_NO_EQUALS)
     equals = text.index("=")
     if text.count("=") > 1:
         second = text.index("=", equals + 1)
         raise FormulaError(
-            f"a constraint has exactly one '=' ({_NO_EQUALS.split(', ', 1)[0][6:]})", second
+            "a constraint has exactly one '=': write it as g(x, y) = c, e.g. x^2 + y^2 = 1",
+            second,
         )
     left = _parse_side(text, 0, equals)
     right = _parse_side(text, equals + 1, len(text))
@@ -336,6 +362,19 @@ def trace_curve(
     return polylines
 
 
+def joined(polylines: Sequence[np.ndarray]) -> np.ndarray:
+    """The polylines as one (N × 2) array with a NaN row between them: one curve item drawn
+    with ``connect='finite'`` (the way the contour map draws all its levels)."""
+    parts: list[np.ndarray] = []
+    for line in polylines:
+        if parts:
+            parts.append(np.full((1, 2), np.nan))
+        parts.append(np.asarray(line, dtype=float).reshape(-1, 2))
+    if not parts:
+        return np.empty((0, 2))
+    return np.concatenate(parts)
+
+
 def _snap(constraint: Constraint, points: np.ndarray, domain: Domain, cell: float) -> np.ndarray:
     """Points moved onto the curve by a couple of Newton steps along ∇g; a point whose step is
     undefined, larger than a grid cell or leaves the domain keeps its traced position."""
@@ -390,6 +429,25 @@ class CurveProfile:
         if not np.isfinite(distance).any():
             return math.nan
         return float(self.s[int(np.nanargmin(distance))])
+
+
+def locate_on_curves(
+    profiles: Sequence[CurveProfile], x: float, y: float
+) -> tuple[int, float] | None:
+    """Which profile passes nearest (x, y), and the arc length there: where the probe's marker
+    goes on the "f along the curve" plot (None when there is no curve)."""
+    best: tuple[float, int, float] | None = None
+    for index, profile in enumerate(profiles):
+        if profile.s.size == 0:
+            continue
+        with np.errstate(all="ignore"):
+            distance = np.hypot(profile.x - x, profile.y - y)
+        if not np.isfinite(distance).any():
+            continue
+        nearest = int(np.nanargmin(distance))
+        if best is None or distance[nearest] < best[0]:
+            best = (float(distance[nearest]), index, float(profile.s[nearest]))
+    return None if best is None else (best[1], best[2])
 
 
 def along_curve(landscape: Landscape, constraint: Constraint, polyline: np.ndarray) -> CurveProfile:
@@ -521,13 +579,22 @@ def _second_along(
     return lxx * tx * tx + 2 * lxy * tx * ty + lyy * ty * ty
 
 
-def _solve_lagrange(f_expr: sp.Expr, g_expr: sp.Expr) -> list[tuple[Any, Any, Any]]:
-    """Exact solutions (x, y, λ) of ∇f = λ∇g, g − c = 0 (``g_expr`` is g − c). Module level:
-    it may run in the helper process."""
+# Exact values longer than this many operations are shown as solved, not simplified.
+_SIMPLIFY_OPS = 60
+
+
+def _solve_lagrange(
+    f_expr: sp.Expr, g_expr: sp.Expr
+) -> list[tuple[float, float, float, float, ExactValues]]:
+    """The real solutions of ∇f = λ∇g, g − c = 0 (``g_expr`` is g − c) as
+    (x, y, λ, f, exact values). All the symbolic work (solving, evaluating, tidying) is here,
+    inside the caller's time limit; module level, because it may run in the helper process."""
     fx, fy = calculus.gradient(f_expr)
     gx, gy = calculus.gradient(g_expr)
     equations = [fx - _LAMBDA * gx, fy - _LAMBDA * gy, g_expr]
     solutions = sp.solve(equations, [X, Y, _LAMBDA], dict=True)
+    if len(solutions) > MAX_LAGRANGE_POINTS:
+        raise _NotIsolated("too many Lagrange points to list")
     found = []
     for solution in solutions:
         if X not in solution or Y not in solution:
@@ -539,10 +606,15 @@ def _solve_lagrange(f_expr: sp.Expr, g_expr: sp.Expr) -> list[tuple[Any, Any, An
         if sl is None:
             # λ is free only where ∇g = 0 and ∇f = 0 together: no single λ to report.
             raise _NotIsolated("∇g vanishes on the curve there, so λ is not determined")
-        sl = sl.subs({X: sx, Y: sy})
-        found.append((sx, sy, sl))
-        if len(found) > MAX_LAGRANGE_POINTS:
-            raise _NotIsolated("too many Lagrange points to list")
+        sl = _simplest(sl.subs({X: sx, Y: sy}))
+        x, y, lam = _real(sx), _real(sy), _real(sl)
+        if x is None or y is None or lam is None:
+            continue  # a complex solution: not a point of the (x, y) floor
+        f_exact = _simplest(f_expr.subs({X: sx, Y: sy}))
+        f_value = _real(f_exact)
+        if f_value is None:
+            continue
+        found.append((x, y, lam, f_value, ExactValues(sx, sy, f_exact, sl)))
     return found
 
 
@@ -553,36 +625,35 @@ def _real(value: Any) -> float | None:
     return number.real
 
 
-def _exact_points(
-    landscape: Landscape, constraint: Constraint, solutions: list[tuple[Any, Any, Any]]
-) -> list[LagrangePoint]:
-    f_expr = landscape.expression()
-    points: list[LagrangePoint] = []
-    for sx, sy, sl in solutions:
-        x, y, lam = _real(sx), _real(sy), _real(sl)
-        if x is None or y is None or lam is None:
-            continue
-        at = {X: sx, Y: sy}
-        f_exact = f_expr.subs(at)
-        f_value = _real(f_exact)
-        if f_value is None:
-            continue
-        kind = _classify(landscape, constraint, x, y, lam)
-        exact = ExactValues(sp.nsimplify(sx), sp.nsimplify(sy), _simplest(f_exact), sl)
-        points.append(LagrangePoint(x, y, kind, f_value, lam, exact))
-    return points
-
-
 def _simplest(value: Any) -> Any:
-    try:
-        return sp.nsimplify(sp.simplify(value))
-    except Exception:  # display nicety: the unsimplified value is still exact
+    """``value`` simplified when it is short enough to simplify quickly (f(√2/2, √2/2) = √2)."""
+    if sp.count_ops(value) > _SIMPLIFY_OPS:
         return value
+    try:
+        simplified = sp.simplify(value)
+    except Exception:  # a display nicety: the unsimplified value is just as exact
+        return value
+    return simplified if sp.count_ops(simplified) <= sp.count_ops(value) else value
 
 
-def _classify(landscape: Landscape, constraint: Constraint, x: float, y: float, lam: float) -> str:
-    """Constrained maximum, minimum or neither, by the along-curve second derivative; when
-    that vanishes, by comparing f a little way along the curve on both sides."""
+def _exact_points(
+    landscape: Landscape,
+    constraint: Constraint,
+    solutions: list[tuple[float, float, float, float, ExactValues]],
+) -> list[LagrangePoint]:
+    return [
+        LagrangePoint(x, y, classify_on_curve(landscape, constraint, x, y, lam), f, lam, exact)
+        for x, y, lam, f, exact in solutions
+    ]
+
+
+def classify_on_curve(
+    landscape: Landscape, constraint: Constraint, x: float, y: float, lam: float
+) -> str:
+    """What a Lagrange point (x, y) with multiplier ``lam`` is: ``"constrained maximum"``,
+    ``"constrained minimum"`` or ``"neither"``, by the along-curve second derivative
+    tᵀ(H_f − λH_g)t (= −det(bordered Hessian)/|∇g|²); when that vanishes, by comparing f a
+    little way along the curve on both sides."""
     with np.errstate(all="ignore"):
         hf = [float(h) for h in landscape.hessian(x, y)]
         hg = [float(h) for h in constraint.hessian(x, y)]
@@ -697,7 +768,7 @@ def numerical_lagrange_points(
             continue
         if any(math.hypot(px - p.x, py - p.y) < 1e-6 * scale for p in points):
             continue
-        kind = _classify(landscape, constraint, float(px), float(py), float(pl))
+        kind = classify_on_curve(landscape, constraint, float(px), float(py), float(pl))
         value = float(landscape.value(px, py))
         points.append(LagrangePoint(float(px), float(py), kind, value, float(pl)))
         if len(points) >= MAX_LAGRANGE_POINTS:
@@ -711,8 +782,15 @@ def lagrange_points(
     seconds: float = LAGRANGE_SECONDS,
     resolution: int = DEFAULT_RESOLUTION,
 ) -> LagrangeResult:
-    """Exact Lagrange points (within ``seconds``) plus numerical ones inside the landscape's
-    domain that no exact point accounts for. Nothing here raises on a hard formula."""
+    """The Lagrange points inside the landscape's domain: exact ones (solved within
+    ``seconds``), plus numerical ones no exact point accounts for (sympy lists only some
+    solutions of periodic systems). Nothing here raises on a hard formula.
+
+    Off the main thread the exact solve runs in the helper process (``core.timebound``); the
+    numerical search runs where it is called, like ``Landscape.find_critical_points``: on the
+    main thread it too gives up after ``seconds`` (finding nothing), elsewhere the window's
+    worker runs it, never the GUI thread.
+    """
     import time
 
     result = LagrangeResult()
@@ -736,12 +814,22 @@ def lagrange_points(
             "the points shown were found numerically on the curve"
         )
     result.seconds = time.perf_counter() - started
-    try:
-        numeric = numerical_lagrange_points(landscape, constraint, resolution)
-    except (ArithmeticError, ValueError):
-        numeric = []
-    scale = max(landscape.domain.width, landscape.domain.height)
-    merged = list(result.points)
+    numeric: list[LagrangePoint] = []
+    with np.errstate(all="ignore"):
+        try:
+            if timebound.can_interrupt_here():
+                numeric = timebound.call_with_time_limit(
+                    numerical_lagrange_points, (landscape, constraint, resolution), seconds
+                )
+            else:
+                numeric = numerical_lagrange_points(landscape, constraint, resolution)
+        except timebound.TimeLimitExceeded:
+            result.notes.append("the numerical search along the curve took too long")
+        except (ArithmeticError, ValueError):
+            pass
+    domain = landscape.domain
+    scale = max(domain.width, domain.height)
+    merged = [p for p in result.points if domain.contains(p.x, p.y)]
     for point in numeric:
         if not any(math.hypot(point.x - p.x, point.y - p.y) < 1e-5 * scale for p in merged):
             merged.append(point)

@@ -125,6 +125,14 @@ class History:
     def constrained(self) -> bool:
         return self.g is not None and self.lam is not None
 
+    def rows(self) -> np.ndarray:
+        """The history as one ``(5, n)`` array (x, y, f, gx, gy), or ``(7, n)`` with g and
+        lambda for a constrained run: what ``playback.Track.append`` takes."""
+        columns = [self.x, self.y, self.f, self.gx, self.gy]
+        if self.g is not None and self.lam is not None:
+            columns += [self.g, self.lam]
+        return np.vstack(columns)
+
     @classmethod
     def from_records(cls, first_step: int, records: np.ndarray) -> History:
         """Build from an ``(n, 5)`` array of ``x, y, f, gx, gy`` rows, or a constrained run's

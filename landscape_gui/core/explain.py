@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from landscape_gui.core import calculus
 
 if TYPE_CHECKING:
-    from landscape_gui.core.descent import DescentRun
+    from landscape_gui.core.descent import DescentRun, History
     from landscape_gui.core.landscape import Landscape
 
 
@@ -71,6 +71,16 @@ def explain_step(
     )
     if optimizer == "gd" and learning_rate is not None:
         move = f"Stepping {learning_rate:g} × gradient downhill moves to {_point(after.x, after.y)}"
+    elif optimizer == "projected":
+        move = (
+            "Projected descent steps against the part of the gradient along the curve, then "
+            f"returns to the curve, at {_point(after.x, after.y)}"
+        )
+    elif optimizer == "penalty":
+        move = (
+            "The penalty method steps downhill on f + (μ/2)(g − c)², pulled towards the "
+            f"curve more each step, to {_point(after.x, after.y)}"
+        )
     else:
         move = f"The {optimizer_label(optimizer)} rule moves to {_point(after.x, after.y)}"
     change = after.f - before.f
@@ -178,6 +188,38 @@ def _plain(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def _constrained_summary(
+    run: DescentRun, landscape: Landscape, index: int, history: History, last: int
+) -> str:
+    """The ending of a run on a curve g = c (projected descent, the penalty method), or ""
+    when the general wording fits (a run that diverged on f itself)."""
+    from landscape_gui.core.constraint import Constraint, classify_on_curve
+
+    assert history.g is not None and history.lam is not None
+    status = run.status(index)
+    x, y, f = float(history.x[last]), float(history.y[last]), float(history.f[last])
+    step = int(history.step[last])
+    g, lam = float(history.g[last]), float(history.lam[last])
+    where = f"{_at(x, y, f)}, g = {_plain(g)}, λ = {_plain(lam)}"
+    if status == "converged":
+        kind = "a point where ∇f = λ∇g"
+        constraint = run.constraint
+        if isinstance(constraint, Constraint):
+            kind = f"a Lagrange point: {classify_on_curve(landscape, constraint, x, y, lam)}"
+        return f"converged after {step} steps {where}: {kind}"
+    if status == "max-steps":
+        return (
+            f"max-steps after {step} steps {where}: not yet still along the curve "
+            "(allow more --steps)"
+        )
+    if status == "diverged" and run.stop_reason(index) == "constraint":
+        return (
+            f"diverged at step {step + 1}: it could not return to the curve (g is undefined "
+            f"there, or ∇g is zero); the last point on it was step {step} {where}"
+        )
+    return ""
+
+
 def run_summary(
     run: DescentRun, landscape: Landscape, index: int = 0, lr_option: str = "--lr"
 ) -> str:
@@ -194,6 +236,10 @@ def run_summary(
     last = len(history) - 1
     x, y, f = float(history.x[last]), float(history.y[last]), float(history.f[last])
     step = int(history.step[last])
+    if history.g is not None and history.lam is not None:
+        constrained = _constrained_summary(run, landscape, index, history, last)
+        if constrained:
+            return constrained
     if status == "converged":
         kind = _kind_at(landscape, x, y)
         text = f"converged after {step} steps {_at(x, y, f)}"

@@ -3,6 +3,9 @@
 Minima and domains follow the standard optimization test-function tables (Surjanovic & Bingham,
 "Virtual Library of Simulation Experiments"; Jamil & Yang 2013). The first nine are the ones
 the number keys 1-9 select, so the lesson's own examples come first.
+
+``CONSTRAINT_PRESETS`` are the constrained examples that teach Lagrange multipliers (issue 15):
+a landscape, a curve g(x, y) = c on it, and the constrained extremes a class should find.
 """
 
 from __future__ import annotations
@@ -194,3 +197,81 @@ def preset_for_formula(text: str) -> Preset | None:
         if "".join(preset.formula.split()) == normalized:
             return preset
     return None
+
+
+@dataclass(frozen=True)
+class ConstraintPreset:
+    """A landscape with a curve to stay on, and what the Lagrange points on it are.
+
+    ``minimum`` and ``maximum`` are the smallest and largest f on the curve (None where f has
+    no largest value on it, as on an unbounded line), for the caption and the tests.
+    """
+
+    key: str
+    name: str
+    formula: str
+    constraint: str
+    domain: Domain
+    minimum: float | None
+    maximum: float | None
+    about: str
+    start: tuple[float, float]
+    learning_rate: float
+
+
+CONSTRAINT_PRESETS: tuple[ConstraintPreset, ...] = (
+    ConstraintPreset(
+        "circle-sum",
+        "x + y on the unit circle",
+        "x + y",
+        "x^2 + y^2 = 1",
+        Domain(-2, 2, -2, 2),
+        -(2**0.5),
+        2**0.5,
+        "Walk the unit circle: x + y is largest, √2, at (√2/2, √2/2) and smallest, −√2, at "
+        "(−√2/2, −√2/2), where a contour line just touches the circle (λ = ±√2/2).",
+        (1.5, -0.5),
+        0.1,
+    ),
+    ConstraintPreset(
+        "circle-product",
+        "xy on the circle x² + y² = 2",
+        "xy",
+        "x^2 + y^2 = 2",
+        Domain(-2.5, 2.5, -2.5, 2.5),
+        -1.0,
+        1.0,
+        "Two maxima, f = 1 at ±(1, 1), and two minima, f = −1 at ±(1, −1): the saddle's "
+        "contours touch the circle four times (λ = ±1/2).",
+        (2.0, 0.5),
+        0.1,
+    ),
+    ConstraintPreset(
+        "line-bowl",
+        "The bowl on the line x + y = 2",
+        "x^2 + y^2",
+        "x + y = 2",
+        Domain(-4, 4, -4, 4),
+        2.0,
+        None,
+        "The lowest point of the bowl on the line is (1, 1), f = 2, where a ring just touches "
+        "the line; λ = 2: move the line to x + y = c and the minimum c²/2 grows by about 2 per "
+        "unit of c.",
+        (3.0, -1.0),
+        0.1,
+    ),
+    ConstraintPreset(
+        "ellipse-saddle",
+        "The saddle on an ellipse",
+        "x^2 - y^2",
+        "x^2/4 + y^2 = 1",
+        Domain(-3, 3, -3, 3),
+        -1.0,
+        4.0,
+        "On the ellipse the saddle x² − y² is 5x²/4 − 1: largest, 4, at (±2, 0) (λ = 4) and "
+        "smallest, −1, at (0, ±1) (λ = −1).",
+        (1.5, 1.0),
+        0.1,
+    ),
+)
+CONSTRAINT_PRESETS_BY_KEY = {preset.key: preset for preset in CONSTRAINT_PRESETS}

@@ -247,6 +247,22 @@ class RunHistory:
     __hash__ = None  # type: ignore[assignment]
 
     @classmethod
+    def from_track(cls, track: Any) -> RunHistory:
+        """Copies of what a ``playback.Track`` recorded (with g and lambda for a run on a
+        curve): what the window saves."""
+        g, lam = getattr(track, "g", None), getattr(track, "lam", None)
+        return cls(
+            track.x.copy(),
+            track.y.copy(),
+            track.f.copy(),
+            track.gx.copy(),
+            track.gy.copy(),
+            track.status,
+            None if g is None else g.copy(),
+            None if lam is None else lam.copy(),
+        )
+
+    @classmethod
     def from_history(cls, history: History, status: str) -> RunHistory:
         """The rows of a descent :class:`History` (which must start at step 0)."""
         if len(history) and int(history.step[0]) != 0:
