@@ -31,6 +31,7 @@ from landscape_gui.core.constraint import (
 from landscape_gui.core.formula import FormulaError
 from landscape_gui.core.landscape import DEFAULT_PARAMETER_VALUE, Landscape
 from landscape_gui.core.optimizers import CONSTRAINED_OPTIMIZERS, OPTIMIZERS
+from landscape_gui.core.presets import CONSTRAINT_PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt.views.formula_panel import display_text
 from landscape_gui.qt.worker import WorkerThread
@@ -285,6 +286,16 @@ class ConstraintsController(QObject):
         controller.views.formula.set_constraint_text(text or "")
         keys = [*OPTIMIZERS, *CONSTRAINED_OPTIMIZERS] if text else list(OPTIMIZERS)
         controller.views.descent.set_available_optimizers(keys)
+        state = controller.state
+        preset = next(
+            (
+                p.key
+                for p in CONSTRAINT_PRESETS
+                if p.constraint == text and p.formula == state.formula
+            ),
+            None,
+        )
+        controller.views.formula.set_constraint_preset(preset)
         key = self._key()
         if key is None:
             if self._waiting is not None and self._waiting[1] == "trace":

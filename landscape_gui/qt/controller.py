@@ -30,7 +30,11 @@ from landscape_gui.core.landscape import (
     merge_critical_points,
 )
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS, CONSTRAINED_OPTIMIZERS, OPTIMIZERS
-from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
+from landscape_gui.core.presets import (
+    CONSTRAINT_PRESETS_BY_KEY,
+    PRESETS_BY_KEY,
+    preset_for_formula,
+)
 from landscape_gui.core.scene import SceneError, build_scene
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt import typeset
@@ -154,6 +158,7 @@ class Controller(QObject):
 
         self.constraints = ConstraintsController(self)
         views.formula.constraintEdited.connect(self.constraints.set_text)
+        views.formula.constraintPresetChosen.connect(self.choose_constraint_preset)
 
         self.runs = RunsController(self)
         self.runs.statusChanged.connect(self.message)  # "finished: press R to reset", ...
@@ -319,17 +324,45 @@ class Controller(QObject):
             drawn=self._preset_state(preset),
         )
 
-    # The lesson (L / Shift+L)
+    def choose_constraint_preset(self, key: str) -> None:
+        """A landscape with a curve on it that teaches Lagrange multipliers, with a projected
+        descent run ready to walk the curve (one undo step)."""
+        preset = CONSTRAINT_PRESETS_BY_KEY[key]
+        self.lesson_index = None
+        self.views.formula.show_error(None)
+        self.views.formula.show_constraint_error(None)
+
+        def chosen() -> SessionState:
+            after = self.state.copy()
+            after.formula = preset.formula
+            found = preset_for_formula(preset.formula)
+            after.preset = found.key if found else None
+            after.constraint = preset.constraint
+            names = self.constraints.parameter_names(preset.constraint)
+            after.parameters = dict.fromkeys(names, DEFAULT_PARAMETER_VALUE)
+            after.domain = preset.domain
+            after.probe = preset.start
+            after.runs = [RunSettings("projected", {"lr": preset.learning_rate}, preset.start)]
+            return after
+
+        def use() -> None:
+            self.runs.select(0)
+            if self._change(chosen(), f"constraint preset {preset.name}"):
+                self.message.emit(preset.about)
+
+        self._when_compiled((preset.formula, parse_formula(preset.formula)), use, drawn=chosen())
+
+    # The lesson (L / Shift+L): the lesson's stages, then those on a curve
     def next_lesson_stage(self) -> None:
         index = 0 if self.lesson_index is None else self.lesson_index + 1
-        self.show_lesson_stage(min(index, len(lesson.STAGES) - 1))
+        self.show_lesson_stage(min(index, len(lesson.LESSON) - 1))
 
     def previous_lesson_stage(self) -> None:
         index = 0 if self.lesson_index is None else self.lesson_index - 1
         self.show_lesson_stage(max(index, 0))
 
     def show_lesson_stage(self, index: int) -> None:
-        stage = lesson.STAGES[index]
+        stage = lesson.LESSON[index]
 
         def use() -> None:
             self.lesson_index = index
@@ -337,12 +370,14 @@ class Controller(QObject):
             after.formula = stage.formula
             preset = preset_for_formula(stage.formula)
             after.preset = preset.key if preset else None
-            after.parameters = {}
+            after.constraint = stage.constraint
+            names = self.constraints.parameter_names(stage.constraint)
+            after.parameters = dict.fromkeys(names, DEFAULT_PARAMETER_VALUE)
             after.domain = stage.domain
             after.probe = stage.probe
             for name, on in stage.toggles.items():
                 setattr(after.toggles, name, on)
-            after.runs = [RunSettings("gd", {"lr": stage.learning_rate}, stage.probe)]
+            after.runs = [RunSettings(stage.optimizer, {"lr": stage.learning_rate}, stage.probe)]
             self.runs.select(0)
             self._change(after, f"lesson: {stage.title}")
             self.runs.redraw()  # the caption tells the stage's story
@@ -353,9 +388,9 @@ class Controller(QObject):
     def lesson_caption(self) -> str | None:
         if self.lesson_index is None:
             return None
-        stage = lesson.STAGES[self.lesson_index]
+        stage = lesson.LESSON[self.lesson_index]
         return (
-            f"Lesson {self.lesson_index + 1} of {len(lesson.STAGES)}, {stage.title}: {stage.text}"
+            f"Lesson {self.lesson_index + 1} of {len(lesson.LESSON)}, {stage.title}: {stage.text}"
         )
 
     def _preset_state(self, preset) -> SessionState:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS
-from landscape_gui.core.presets import PRESETS
+from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt import about
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
@@ -118,7 +118,10 @@ class MainWindow(QMainWindow):
         self.setObjectName("landscapeMainWindow")
         self._remember_geometry = remember_geometry
         self.views = Views(
-            formula=FormulaPanel([(p.key, p.name) for p in PRESETS]),
+            formula=FormulaPanel(
+                [(p.key, p.name) for p in PRESETS],
+                constraint_presets=[(p.key, p.name) for p in CONSTRAINT_PRESETS],
+            ),
             readout=ReadoutView(),
             surface=SurfaceView(),
             contour=ContourView(),

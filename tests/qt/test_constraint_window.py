@@ -257,3 +257,51 @@ def test_a_constraint_with_a_parameter_gets_its_slider(qtbot, window):
     points = window.views.contour.constraint_points()
     points = points[np.isfinite(points).all(axis=1)]
     assert np.allclose(np.hypot(points[:, 0], points[:, 1]), 1.5, atol=1e-6)
+
+
+def test_the_lesson_keys_go_on_to_the_stages_on_a_curve(qtbot, window):
+    from landscape_gui.core import lesson
+
+    controller = window.controller
+    last_plain = len(lesson.STAGES) - 1
+    controller.show_lesson_stage(last_plain)
+    qtbot.waitUntil(lambda: controller.lesson_index == last_plain, timeout=10000)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    window.views.contour.setFocus()
+    with qtbot.waitSignal(controller.constraints.curveShown, timeout=20000):
+        qtbot.keyClick(window, Qt.Key.Key_L)
+    first = lesson.CONSTRAINT_STAGES[0]
+    assert controller.lesson_index == last_plain + 1
+    assert constraint_text(controller.state) == first.constraint
+    assert controller.state.runs[0].optimizer == first.optimizer
+    assert window.views.caption.text().startswith(
+        f"Lesson {last_plain + 2} of {len(lesson.LESSON)}, {first.title}"
+    )
+    assert window.views.contour.constraint_item.isVisible()
+    # Shift+L goes back to the last stage without a curve.
+    with qtbot.waitSignal(controller.constraints.curveShown, timeout=20000):
+        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ShiftModifier)
+    assert controller.lesson_index == last_plain
+    assert constraint_text(controller.state) is None
+    assert not window.views.contour.constraint_item.isVisible()
+
+
+def test_a_constraint_preset_sets_the_landscape_curve_and_a_run_along_it(qtbot, window):
+    from landscape_gui.core.presets import CONSTRAINT_PRESETS_BY_KEY
+
+    controller = window.controller
+    combo = window.views.formula.constraint_preset_combo
+    index = combo.findData("circle-product")
+    assert index > 0
+    with qtbot.waitSignal(controller.constraints.lagrangeShown, timeout=30000):
+        combo.activated.emit(index)
+    preset = CONSTRAINT_PRESETS_BY_KEY["circle-product"]
+    state = controller.state
+    assert (state.formula, constraint_text(state)) == ("xy", "x^2 + y^2 = 2")
+    assert state.runs[0].optimizer == "projected"
+    assert combo.currentData() == "circle-product"
+    points = controller.constraints.lagrange.points
+    maxima = sorted((round(p.x, 9), round(p.y, 9)) for p in points if p.kind.endswith("maximum"))
+    assert maxima == [(-1.0, -1.0), (1.0, 1.0)]
+    assert {round(p.f, 9) for p in points} == {preset.minimum, preset.maximum}
