@@ -409,6 +409,7 @@ class ContourView(QtWidgets.QWidget):
         if self._framed or locked != self.equal_aspect():
             x0, x1, y0, y1 = self._domain
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        self._place_labels()  # they are sized in pixels: a new scale may move them
 
     def set_contours_visible(self, visible: bool) -> None:
         self._contours_visible = bool(visible)
@@ -588,6 +589,7 @@ class ContourView(QtWidgets.QWidget):
         if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
             for item in self._constraint_probe_items:
                 item.hide()
+            self.angle_label.setText("")  # nor does it keep a place among the labels
             return
         x, y = float(x), float(y)
         self.curve_point.setData([x], [y])
@@ -605,9 +607,9 @@ class ContourView(QtWidgets.QWidget):
         ):
             self._draw_arrow(parts, x, y, vx, vy, scale)
         self.angle_label.setText(label)
-        self.angle_label.setAnchor(self._anchor_beside(x, y, inwards=True))
         self.angle_label.setPos(x, y)
         self.angle_label.setVisible(bool(label))
+        self._place_labels()
 
     def _anchor_beside(self, x: float, y: float, inwards: bool) -> tuple[float, float]:
         """A text anchor for a label at (x, y): on the side of the map's centre left or right
@@ -620,6 +622,66 @@ class ContourView(QtWidgets.QWidget):
         up = (y < (y0 + y1) / 2) == inwards
         # pyqtgraph's anchor: (0, 0) hangs the text below and right of the point (y up).
         return (-0.04 if right else 1.04, 1.1 if up else -0.1)
+
+    def _place_labels(self) -> None:
+        """Each label beside its point, where least of it is cut at the map's edge or lies on
+        the labels placed before it (the probe's first) and the other Lagrange stars: one of
+        the four corners around the point (its preferred one when all are equal), or straight
+        beside, above or below it."""
+        (vx0, vx1), (vy0, vy1) = self.view_box.viewRange()
+        width, height = self.view_box.width(), self.view_box.height()
+        if width <= 0 or height <= 0 or vx1 <= vx0 or vy1 <= vy0:
+            return
+        ppx, ppy = width / (vx1 - vx0), height / (vy1 - vy0)
+        x0, x1, y0, y1 = self._domain or (vx0, vx1, vy0, vy1)
+        left, right = max(min(x0, x1), vx0), min(max(x0, x1), vx1)
+        bottom, top = max(min(y0, y1), vy0), min(max(y0, y1), vy1)
+        labels = [(self.angle_label, True)] if self.angle_label.toPlainText() else []
+        labels += [(text, False) for text in self.lagrange_labels if text.toPlainText()]
+        star = 6 * self._scale()
+        x_stars, y_stars = self.lagrange_item.getData()
+        stars = [
+            (sx - star / ppx, sx + star / ppx, sy - star / ppy, sy + star / ppy)
+            for sx, sy in zip(
+                [] if x_stars is None else x_stars, [] if y_stars is None else y_stars, strict=True
+            )
+        ]
+        taken: list[tuple[float, float, float, float]] = []
+
+        def box(x, y, anchor, w, h):
+            ax, ay = anchor
+            return (x - ax * w, x - ax * w + w, y + ay * h - h, y + ay * h)
+
+        def overlap(a, b) -> float:
+            return max(0.0, min(a[1], b[1]) - max(a[0], b[0])) * max(
+                0.0, min(a[3], b[3]) - max(a[2], b[2])
+            )
+
+        for text, inwards in labels:
+            position = text.pos()
+            x, y = float(position.x()), float(position.y())
+            bounds = text.textItem.boundingRect()
+            w, h = bounds.width() / ppx, bounds.height() / ppy
+            preferred = self._anchor_beside(x, y, inwards)
+            # The four corners first, then straight beside, above and below the point.
+            spots = [preferred] + [
+                (ax, ay) for ax in (-0.04, 1.04) for ay in (1.1, -0.1) if (ax, ay) != preferred
+            ]
+            spots += [(-0.12, 0.5), (1.12, 0.5), (0.5, 1.25), (0.5, -0.25)]
+            mine = (x - star / ppx, x + star / ppx, y - star / ppy, y + star / ppy)
+            others = taken + [s for s in stars if not overlap(s, mine)]
+            best, chosen = math.inf, preferred
+            for order, anchor in enumerate(spots):
+                b = box(x, y, anchor, w, h)
+                inside = max(0.0, min(b[1], right) - max(b[0], left)) * max(
+                    0.0, min(b[3], top) - max(b[2], bottom)
+                )
+                # What is cut at the map's edge or lies on another label, least first.
+                cost = (w * h - inside) * 4 + sum(overlap(b, t) for t in others) + order * 1e-9
+                if cost < best:
+                    best, chosen = cost, anchor
+            text.setAnchor(chosen)
+            taken.append(box(x, y, chosen, w, h))
 
     def _draw_arrow(self, parts, x: float, y: float, vx, vy, scale: float) -> None:
         shaft, halo, head = parts
@@ -673,12 +735,12 @@ class ContourView(QtWidgets.QWidget):
             if index < len(points):
                 x, y, words = points[index]
                 text.setText(words)
-                text.setAnchor(self._anchor_beside(x, y, inwards=False))
                 text.setPos(x, y)
                 text.setVisible(bool(words))
             else:
                 text.setText("")
                 text.hide()
+        self._place_labels()
         self._rebuild_legend()
 
     def lagrange_texts(self) -> list[str]:
@@ -1039,6 +1101,7 @@ class ContourView(QtWidgets.QWidget):
         self.angle_label.update()
         for text in self.lagrange_labels:
             self._style_lagrange_label(text)
+        self._place_labels()
         self.probe_marker.setSize(13 * s)
         self.probe_marker.setPen(pg.mkPen("#FFFFFF", width=2 * s))
         self.probe_marker.setBrush(pg.mkBrush(PROBE_COLOR))

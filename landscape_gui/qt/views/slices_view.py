@@ -246,7 +246,11 @@ class SlicesView(QtWidgets.QWidget):
         self.curve_slice.set_slice(s, values, s0, 0.0, f0, slope)
         marks = np.asarray(list(lagrange), dtype=float).reshape(-1, 2)
         self.curve_lagrange.setData(marks[:, 0], marks[:, 1])
-        where = "f around g = c (closed)" if closed else "f along g = c"
+        where = "f along g = c"
+        axis = self.curve_slice.plot.getAxis("bottom")
+        label = "arc length s (once around)" if closed else "arc length s"
+        if axis.labelText != label:
+            axis.setLabel(label, **axis.labelStyle)
         self._curve_title = (
             f"{where} · slope ∇f·t = {format_number(slope)}" if _finite(slope) else where
         )
