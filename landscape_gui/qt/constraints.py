@@ -405,11 +405,15 @@ class ConstraintsController(QObject):
         controller.redraw_probe()
         self.lagrangeShown.emit()
 
-    def _draw_lagrange(self) -> None:
-        """Mark the Lagrange points with kind and λ."""
+    def _draw_lagrange(self, at=None) -> None:
+        """Mark the Lagrange points with kind and λ; the one the probe sits on (``at``) has
+        its words in the probe's label instead (two labels at one point would cover the
+        touching contour)."""
         views = self.controller.views
         points = self.lagrange.points if self.lagrange is not None else []
-        views.contour.set_lagrange_points([(p.x, p.y, _lagrange_words(p)) for p in points])
+        views.contour.set_lagrange_points(
+            [(p.x, p.y, "" if p is at else _lagrange_words(p)) for p in points]
+        )
         views.surface.set_lagrange_points(
             np.array([(p.x, p.y, p.f) for p in points], dtype=float).reshape(-1, 3)
         )
@@ -452,8 +456,10 @@ class ConstraintsController(QObject):
             slope = float(core_constraint.tangent_slope(landscape, constraint, px, py))
         label = f"angle(∇f, ∇g) = {angle:.0f}°" if math.isfinite(angle) else "∇f or ∇g = 0"
         at = self._lagrange_at(px, py)
-        if at is not None:
-            label = f"∇f ∥ ∇g\nangle {angle:.0f}°"
+        if at is not None:  # one label at the point: its own words join the angle's
+            label = f"∇f ∥ ∇g, angle {angle:.0f}°\n{_lagrange_words(at)}"
+        if self.lagrange is not None:
+            self._draw_lagrange(at)
         views.contour.set_constraint_probe(px, py, fx, fy, gx, gy, f, arrow_scale, label)
         views.surface.set_constraint_probe(px, py, f, fx, fy, gx, gy, arrow_scale)
         lagrange = self.lagrange.points if self.lagrange is not None else []

@@ -67,7 +67,7 @@ def test_typing_a_constraint_draws_its_curve_on_both_views(qtbot, window):
     s, values = slices.curve_slice.curve.getData()
     assert np.nanmax(s) == pytest.approx(2 * math.pi, rel=1e-3)
     assert slices.curve_title().startswith("f along g = c")
-    assert slices.curve_slice.plot.getAxis("bottom").labelText == "arc length s (once around)"
+    assert slices.curve_slice.plot.getAxis("bottom").labelText == "arc length s (loop)"
 
 
 def test_the_probe_on_the_maximum_shows_parallel_gradients_and_lambda(qtbot, window):
@@ -89,8 +89,9 @@ def test_the_probe_on_the_maximum_shows_parallel_gradients_and_lambda(qtbot, win
     assert "λ = 0.7071" in caption
     assert "∇f ∥ ∇g" in caption
     assert "per unit of c" in caption  # what λ means
-    # The label at the point says it too.
-    assert contour.angle_label.toPlainText() == "∇f ∥ ∇g\nangle 0°"
+    # The label at the point says it too (the maximum's own label joins it).
+    assert contour.angle_label.toPlainText() == "∇f ∥ ∇g, angle 0°\nmax f = 1.414\nλ = 0.7071"
+    assert contour.lagrange_texts() == ["min f = −1.414\nλ = −0.7071"]
     # Both arrows start at the point; ∇f = (1, 1) and ∇g = (√2, √2) point the same way.
     fx, fy = contour.grad_f_shaft.getData()
     gx, gy = contour.grad_g_shaft.getData()

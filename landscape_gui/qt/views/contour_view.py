@@ -647,6 +647,15 @@ class ContourView(QtWidgets.QWidget):
             )
         ]
         taken: list[tuple[float, float, float, float]] = []
+        # The touching contour near the point is what the picture is about: keep it clear.
+        tx, ty = self.touch_line.getData() if self.touch_line.isVisible() else (None, None)
+        if tx is not None and len(tx):
+            keep = np.isfinite(tx) & np.isfinite(ty)
+            dot = 2 / ppx, 2 / ppy
+            stars += [
+                (px - dot[0], px + dot[0], py - dot[1], py + dot[1])
+                for px, py in zip(tx[keep][::3], ty[keep][::3], strict=True)
+            ]
 
         def box(x, y, anchor, w, h):
             ax, ay = anchor

@@ -248,7 +248,7 @@ class SlicesView(QtWidgets.QWidget):
         self.curve_lagrange.setData(marks[:, 0], marks[:, 1])
         where = "f along g = c"
         axis = self.curve_slice.plot.getAxis("bottom")
-        label = "arc length s (once around)" if closed else "arc length s"
+        label = "arc length s (loop)" if closed else "arc length s"
         if axis.labelText != label:
             axis.setLabel(label, **axis.labelStyle)
         self._curve_title = (
