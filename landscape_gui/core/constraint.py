@@ -12,15 +12,17 @@ API
     parser as f (``core.formula``) and the compile runs under the same budget. When only one
     side holds x or y, that side is g and the other is c (``x^2 + y^2 = r^2``,
     ``1 = x^2 + y^2``); when both do, everything moves left: g = left − right, c = 0
-    (``y = x^2`` is g = y − x², c = 0). Errors are ``FormulaError`` with one sentence and a
-    position in the whole text.
+    (``y = x^2`` is g = y − x², c = 0). An inequality, a second ``=``, no ``=`` or no x and y
+    at all is refused. Errors are ``FormulaError`` with one sentence and a position in the
+    whole text.
 ``parse_constraint_text(text) -> ConstraintFormula``
     The same checks without compiling (cheap: live validation, the session file).
 ``Constraint``
     ``text`` (as typed), ``g_expr`` and ``c_expr`` (sympy), ``c`` (a float, with the
     parameters' values), ``value(x, y)`` = g, ``residual(x, y)`` = g − c,
     ``gradient(x, y)`` = ∇g, ``hessian(x, y)``; ``expression()`` = g − c with the parameters
-    put in; ``with_parameters(values)`` re-uses the compiled functions.
+    put in; ``with_parameters(values)`` re-uses the compiled functions; ``project(x, y)``
+    moves points onto the curve (Newton's method along ∇g).
 ``trace_curve(constraint, domain, resolution=200) -> list[np.ndarray]``
     Polylines (N × 2) of g = c inside the domain: marching squares (contourpy) on a grid of
     g − c, then two Newton steps along ∇g snap each point onto the curve. Each polyline runs
@@ -47,10 +49,16 @@ API
     sympy within ``seconds`` (``core.timebound``), then adds numerical points (local extrema
     of f along the traced curve, refined by Newton's method on the Lagrange system) that no
     exact point accounts for; when the exact solve times out or fails, the numerical points
-    are all there is and a note says why. Each ``LagrangePoint``
-    has x, y, kind (``"constrained maximum"``, ``"constrained minimum"`` or ``"neither"``,
-    from the along-curve second derivative, which is −det(bordered Hessian)/|∇g|²), f, lam and
-    ``exact`` (sympy values of x, y, f, λ, or None for numerical points).
+    are all there is and a note says why (``numerical_lagrange_points`` is that search alone).
+    Each ``LagrangePoint`` has x, y, kind (``"constrained maximum"``, ``"constrained
+    minimum"`` or ``"neither"``, from the along-curve second derivative, which is
+    −det(bordered Hessian)/|∇g|²), f, lam and ``exact`` (sympy values of x, y, f, λ, or None
+    for numerical points).
+    ``LAMBDA_MEANING`` is the sentence that says what λ means.
+
+Descent along the curve is the descent engine's: ``DescentRun(landscape, starts, "projected"
+or "penalty", constraint=...)`` (``core.optimizers.CONSTRAINED_OPTIMIZERS``), whose history
+records g and the λ estimate per step.
 """
 
 from __future__ import annotations
@@ -103,6 +111,7 @@ __all__ = [
     "lagrange_points",
     "lambda_estimate",
     "locate_on_curves",
+    "numerical_lagrange_points",
     "parse_constraint",
     "parse_constraint_text",
     "tangent_slope",
