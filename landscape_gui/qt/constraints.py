@@ -347,7 +347,7 @@ class ConstraintsController(QObject):
             self._compiled.popitem(last=False)
         runs = self.controller.runs
         if runs.awaiting_curve and self.current() is not None:
-            runs.reconfigure()
+            runs.curve_ready()
 
     def current(self) -> Constraint | None:
         """The state's constraint, compiled, with the state's parameter values (None when

@@ -61,6 +61,7 @@ class RunsController(QObject):
         self._curvature_of = None
         self._pending = False  # an extend request is on its way
         self.awaiting_curve = False  # runs along a curve wait for it to be compiled
+        self._awaiting_recorded = None  # what a session file recorded of them, meanwhile
         self._waiting_for_target: int | None = None
         self._worker = DescentWorker()
         self._thread = WorkerThread(self._worker, "landscape-descent")
@@ -125,34 +126,25 @@ class RunsController(QObject):
         if landscape is None:
             return
         curve = controller.constraints.current()
-        if curve is None and any(
-            get_optimizer(r.optimizer).constrained for r in controller.state.runs
-        ):
-            # A run along the curve waits for the curve (compiled on its worker): the
-            # constraint controller starts the runs again when it is ready.
-            self.model.start_over(len(controller.state.runs))
+        state = controller.state
+        if curve is None and any(get_optimizer(r.optimizer).constrained for r in state.runs):
+            # A run along the curve waits for the curve (compiled on its worker): what a
+            # session file recorded shows at once, and curve_ready() starts the runs.
+            self.generation += 1
+            self._worker.latest_generation = self.generation
+            self.model.start_over(len(state.runs))
+            self._show_recorded(recorded)
             self.awaiting_curve = True
+            self._awaiting_recorded = recorded
+            self._pending = False
             self._refresh_panel()
             return
         self.awaiting_curve = False
+        self._awaiting_recorded = None
         self.generation += 1
         self._worker.latest_generation = self.generation  # older work is dropped at once
-        state = controller.state
         self.model.start_over(len(state.runs))
-        already = [0] * len(state.runs)
-        for index, history in enumerate(recorded or []):
-            if history is not None and index < len(state.runs) and len(history.x):
-                self.model.tracks[index].set_recorded(
-                    history.x,
-                    history.y,
-                    history.f,
-                    history.gx,
-                    history.gy,
-                    history.status,
-                    getattr(history, "g", None),
-                    getattr(history, "lam", None),
-                )
-                already[index] = len(history.x)
+        already = self._show_recorded(recorded)
         self._pending = not any(already)
         self._waiting_for_target = None
         was_playing = self.model.playing
@@ -173,6 +165,33 @@ class RunsController(QObject):
         self._refresh_panel()
         if was_playing:
             self.statusChanged.emit("restarted: the settings changed")
+
+    def _show_recorded(self, recorded) -> list[int]:
+        """Put what a session file recorded into the tracks; how many rows each run has."""
+        state = self.controller.state
+        already = [0] * len(state.runs)
+        for index, history in enumerate(recorded or []):
+            if history is not None and index < len(state.runs) and len(history.x):
+                self.model.tracks[index].set_recorded(
+                    history.x,
+                    history.y,
+                    history.f,
+                    history.gx,
+                    history.gy,
+                    history.status,
+                    getattr(history, "g", None),
+                    getattr(history, "lam", None),
+                )
+                already[index] = len(history.x)
+        return already
+
+    def curve_ready(self) -> None:
+        """The curve the runs along it were waiting for is compiled: start them (continuing
+        what a session file recorded, if that is what they were waiting with)."""
+        if self.awaiting_curve:
+            cursor = self.model.cursor
+            self.reconfigure(recorded=self._awaiting_recorded)
+            self._move_to(min(cursor, self.recorded_end()), request_more=False)
 
     def restore(self, histories, selected: int, cursor: int) -> None:
         """Show runs recorded in a session file at once, and let the worker catch up quietly so
