@@ -204,15 +204,16 @@ def test_the_caption_says_what_the_step_did(qtbot, window):
 
 
 def test_the_lesson_steps_through_the_seeds_story_with_l(qtbot, window):
-    from landscape_gui.core.lesson import STAGES
+    from landscape_gui.core.lesson import LESSON, STAGES
 
     viewport = window.views.contour.plot_widget().viewport()
     edit = window.views.formula.formula_edit
+    # The lesson's own stages come first; its stages on a curve follow (test_constraint_window).
     for number, stage in enumerate(STAGES, start=1):
         press(qtbot, viewport, K.Key_L)
         qtbot.waitUntil(lambda s=stage, box=edit: box.text() == s.formula, timeout=5000)
         caption = window.views.caption.text()
-        assert caption.startswith(f"Lesson {number} of {len(STAGES)}, {stage.title}")
+        assert caption.startswith(f"Lesson {number} of {len(LESSON)}, {stage.title}")
         assert window.controller.state.probe == stage.probe
     # The partial-derivative stage shows the slices; the gradient stage shows the arrow.
     press(qtbot, viewport, K.Key_L, SHIFT)
