@@ -33,6 +33,8 @@ from landscape_gui.qt.views.palette import (
 )
 from landscape_gui.qt.views.plot_text import fit_title, plain_part
 
+PLOT_MINIMUM = (160, 120)
+NARROW_PLOT_WIDTH = 120  # with the fourth plot (f along a constraint curve)
 TANGENT_HALF_SPAN = 0.18  # tangent segment half-length, as a fraction of the slice's x range
 COMPASS_TICKS = [
     (0, "0° E"),
@@ -207,7 +209,7 @@ class SlicesView(QtWidgets.QWidget):
             self._fan_widget,
         ]
         for widget in self._plots:
-            widget.setMinimumSize(160, 120)
+            widget.setMinimumSize(*PLOT_MINIMUM)
             widget.installEventFilter(self)  # titles are refitted to the width
         self.box_layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
         self.box_layout.setContentsMargins(2, 2, 2, 2)
@@ -246,11 +248,8 @@ class SlicesView(QtWidgets.QWidget):
         self.curve_slice.set_slice(s, values, s0, 0.0, f0, slope)
         marks = np.asarray(list(lagrange), dtype=float).reshape(-1, 2)
         self.curve_lagrange.setData(marks[:, 0], marks[:, 1])
-        where = "f along g = c"
-        axis = self.curve_slice.plot.getAxis("bottom")
-        label = "arc length s (loop)" if closed else "arc length s"
-        if axis.labelText != label:
-            axis.setLabel(label, **axis.labelStyle)
+        # Once around a closed curve, f comes back to where it started.
+        where = "f around g = c" if closed else "f along g = c"
         self._curve_title = (
             f"{where} · slope ∇f·t = {format_number(slope)}" if _finite(slope) else where
         )
@@ -262,6 +261,10 @@ class SlicesView(QtWidgets.QWidget):
         slices, fan, _ = self._curve_parts
         self._curve_parts = (slices, fan, shown)
         self.curve_slice.widget.setVisible(shown)
+        # Four plots in a row must still fit a 1024-pixel screen beside the side panel.
+        width = NARROW_PLOT_WIDTH if shown else PLOT_MINIMUM[0]
+        for widget in self._plots:
+            widget.setMinimumSize(width, PLOT_MINIMUM[1])
         self.setVisible(slices or fan or shown)
 
     def curve_title(self) -> str:
