@@ -460,8 +460,13 @@ class ConstraintsController(QObject):
             label = f"∇f ∥ ∇g, angle {angle:.0f}°\n{_lagrange_words(at)}"
         if self.lagrange is not None:
             self._draw_lagrange(at)
-        views.contour.set_constraint_probe(px, py, fx, fy, gx, gy, f, arrow_scale, label)
-        views.surface.set_constraint_probe(px, py, f, fx, fy, gx, gy, arrow_scale)
+        # The two arrows come and go with the gradient arrow (G), as the probe's own does; the
+        # touching contour and the angle stay.
+        arrows = (
+            (fx, fy, gx, gy) if self.controller.state.toggles.gradient_arrow else (math.nan,) * 4
+        )
+        views.contour.set_constraint_probe(px, py, *arrows, f, arrow_scale, label)
+        views.surface.set_constraint_probe(px, py, f, *arrows, arrow_scale)
         lagrange = self.lagrange.points if self.lagrange is not None else []
         marks = [(self._arc_length(p.x, p.y), p.f) for p in lagrange]
         views.slices.set_along_curve(

@@ -105,6 +105,10 @@ def test_the_probe_on_the_maximum_shows_parallel_gradients_and_lambda(qtbot, win
     assert np.allclose(tx + ty, math.sqrt(2), atol=1e-6)
     # On the plot of f along the curve, the probe's slope ∇f·t is 0 at the maximum.
     assert "slope ∇f·t = 0.00" in window.views.slices.curve_title()
+    # G hides the two arrows with the probe's own; the touching contour stays.
+    controller.set_toggle("gradient_arrow", False)
+    assert not contour.grad_f_shaft.isVisible() and not contour.grad_g_shaft.isVisible()
+    assert contour.touch_line.isVisible()
 
 
 def test_off_the_optimum_the_caption_gives_the_angle(qtbot, window):
