@@ -122,39 +122,21 @@ def save_trajectory(
     parameters: dict[str, float],
 ) -> int:
     """The runs in the same CSV format as `landscape descend` (one writer, in the core)."""
-    import numpy as np
-
-    from landscape_gui.core.descent import History
     from landscape_gui.core.trajectory import (
         TrajectoryRun,
         trajectory_metadata,
         write_trajectory_file,
     )
 
-    runs = []
-    for index, (track, settings) in enumerate(zip(tracks, runs_settings, strict=False)):
-        count = len(track)
-        gx, gy = np.asarray(track.gx, float), np.asarray(track.gy, float)
-        history = History(
-            step=np.arange(count),
-            x=np.asarray(track.x, float),
-            y=np.asarray(track.y, float),
-            f=np.asarray(track.f, float),
-            gx=gx,
-            gy=gy,
-            norm=np.hypot(gx, gy),
+    runs = [
+        TrajectoryRun(
+            name=str(index + 1),
+            optimizer=settings.optimizer,
+            history=track.history(),
+            hyperparameters=resolve_hyperparameters(settings.optimizer, settings.hyperparameters),
         )
-        runs.append(
-            TrajectoryRun(
-                name=str(index + 1),
-                optimizer=settings.optimizer,
-                history=history,
-                status=track.status,
-                hyperparameters=resolve_hyperparameters(
-                    settings.optimizer, settings.hyperparameters
-                ),
-            )
-        )
+        for index, (track, settings) in enumerate(zip(tracks, runs_settings, strict=False))
+    ]
     extra = {
         "start": "; ".join(f"{r.start[0]!r} {r.start[1]!r}" for r in runs_settings),
         "tol": tolerance,

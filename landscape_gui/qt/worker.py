@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import basins, timebound
-from landscape_gui.core.descent import DescentError, DescentRun
+from landscape_gui.core.descent import DescentError, DescentRun, History
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.optimizers import OptimizerError
@@ -180,16 +180,12 @@ class AnalysisWorker(QObject):
 
 @dataclass(frozen=True)
 class RunUpdate:
-    """New recorded steps of one run, as plain arrays (safe to hand across threads)."""
+    """New recorded steps of run ``index`` (the one record type, plain arrays safe to hand
+    across threads) and how many steps the run has taken (a diverged run's failing step is
+    counted but not recorded). The generation travels beside it in the signal."""
 
     index: int
-    first_step: int
-    x: np.ndarray
-    y: np.ndarray
-    f: np.ndarray
-    gx: np.ndarray
-    gy: np.ndarray
-    status: str
+    history: History
     steps_taken: int
 
 
@@ -380,21 +376,8 @@ class DescentWorker(QObject):
             if self._catch_up[index] > run.steps_taken:
                 continue  # the GUI has these steps (and their status) from the file
             history = run.history(0, since=self._sent[index])
-            count = len(history.x)
-            updates.append(
-                RunUpdate(
-                    index=index,
-                    first_step=self._sent[index],
-                    x=history.x,
-                    y=history.y,
-                    f=history.f,
-                    gx=history.gx,
-                    gy=history.gy,
-                    status=run.status(0),
-                    steps_taken=run.steps_taken,
-                )
-            )
-            self._sent[index] += count
+            updates.append(RunUpdate(index, history, run.steps_taken))
+            self._sent[index] += len(history)
         self.progressed.emit(self._generation, updates)
 
 

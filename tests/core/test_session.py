@@ -20,7 +20,6 @@ from landscape_gui.core.landscape import Domain
 from landscape_gui.core.session import (
     MAX_FILE_BYTES,
     MAX_HISTORY_POINTS,
-    RunHistory,
     SessionError,
     SessionFile,
     SessionIOError,
@@ -61,7 +60,7 @@ def _rich_session() -> SessionFile:
         camera={"distance": 17.5, "elevation": 31.0, "azimuth": -42.5, "center": [0.5, -1.0, 2.0]},
     )
     histories = [
-        RunHistory(
+        History(
             x=[0.1 + 0.2, 1e-300, -0.0],
             y=[2.0, 1.5, 1.0],
             f=[3.5, NAN, 1.0],
@@ -70,7 +69,7 @@ def _rich_session() -> SessionFile:
             status="max-steps",
         ),
         None,
-        RunHistory(x=[], y=[], f=[], gx=[], gy=[], status="diverged"),
+        History(x=[], y=[], f=[], gx=[], gy=[], status="diverged"),
     ]
     return SessionFile(state, histories, selected_run=2, cursor=2)
 
@@ -156,7 +155,7 @@ def test_a_changed_history_is_not_equal():
     changed = _rich_session()
     changed.histories[0].f[1] = 0.0  # NaN -> 0.0 must be seen as a difference
     assert changed != _rich_session()
-    assert RunHistory([1.0], [2.0], [3.0], [4.0], [5.0], "converged") != RunHistory(
+    assert History([1.0], [2.0], [3.0], [4.0], [5.0], "converged") != History(
         [1.0], [2.0], [3.0], [4.0], [5.0], "diverged"
     )
 
@@ -217,16 +216,20 @@ def test_to_json_accepts_numpy_numbers_and_writes_plain_floats():
     assert from_json(text).state.probe == (0.5, 2.0)
 
 
-def test_run_history_from_a_descent_history():
+def test_a_descent_history_is_saved_as_it_is():
     records = np.array([[3.0, 4.0, 25.0, 6.0, 8.0], [2.4, 3.2, 16.0, 4.8, 6.4]])
-    history = RunHistory.from_history(History.from_records(0, records), "converged")
-    np.testing.assert_array_equal(history.y, [4.0, 3.2])
-    np.testing.assert_array_equal(history.gy, [8.0, 6.4])
-    assert history.status == "converged" and len(history) == 2
+    history = History.from_records(0, records, "converged")
+    session = _rich_session()
+    session.histories[0] = history
+    loaded = from_json(to_json(session))
+    np.testing.assert_array_equal(loaded.histories[0].y, [4.0, 3.2])
+    np.testing.assert_array_equal(loaded.histories[0].gy, [8.0, 6.4])
+    assert loaded.histories[0] == history and len(loaded.histories[0]) == 2
+    session.histories[0] = History.from_records(5, records, "running")
     with pytest.raises(ValueError):
-        RunHistory.from_history(History.from_records(5, records), "running")
+        to_json(session)
     with pytest.raises(ValueError):
-        RunHistory([1.0, 2.0], [1.0], [1.0], [1.0], [1.0])
+        History([1.0, 2.0], [1.0], [1.0], [1.0], [1.0])
 
 
 @pytest.mark.parametrize(
