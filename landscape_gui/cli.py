@@ -25,6 +25,7 @@ import sys
 from collections.abc import Sequence
 
 from landscape_gui import __version__
+from landscape_gui.core.numbers import number
 
 SUBCOMMANDS = ("info", "descend", "screenshot")
 EXIT_OK, EXIT_COULD_NOT_START, EXIT_BAD_INPUT = 0, 1, 2
@@ -224,13 +225,6 @@ def _make_landscape(args):
         raise BadInput(str(error)) from None
 
 
-def _fmt(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    text = f"{value:.6g}"
-    return "0" if text == "-0" else text
-
-
 def _json_number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -273,32 +267,36 @@ def run_info(args) -> int:
         return EXIT_OK
     lines = [f"f(x, y) = {analysis.f}"]
     if landscape.parameter_values:
-        values = ", ".join(f"{k} = {_fmt(v)}" for k, v in landscape.parameter_values.items())
+        values = ", ".join(f"{k} = {number(v)}" for k, v in landscape.parameter_values.items())
         lines.append(f"  with {values}")
     lines += [f"∂f/∂x = {analysis.df_dx}", f"∂f/∂y = {analysis.df_dy}"]
     d = landscape.domain
-    where = f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
+    where = (
+        f"x in [{number(d.x_min)}, {number(d.x_max)}], y in [{number(d.y_min)}, {number(d.y_max)}]"
+    )
     if points:
         lines.append(f"critical points (grad f = 0) with {where}:")
         for p in points:
-            coords = f"({p.exact[0]}, {p.exact[1]})" if p.exact else f"({_fmt(p.x)}, {_fmt(p.y)})"
-            lines.append(f"  {coords}  {p.kind}, f = {_fmt(p.value)}")
+            coords = (
+                f"({p.exact[0]}, {p.exact[1]})" if p.exact else f"({number(p.x)}, {number(p.y)})"
+            )
+            lines.append(f"  {coords}  {p.kind}, f = {number(p.value)}")
     else:
         lines.append(f"no critical points with {where}")
     for note in analysis.notes:
         lines.append(f"  note: {note}")
     if readout:
-        lines.append(f"at ({_fmt(readout.x)}, {_fmt(readout.y)}):")
-        lines.append(f"  f = {_fmt(readout.f)}")
-        lines.append(f"  grad f = ({_fmt(readout.df_dx)}, {_fmt(readout.df_dy)})")
-        lines.append(f"  |grad f| = {_fmt(readout.grad_norm)}")
+        lines.append(f"at ({number(readout.x)}, {number(readout.y)}):")
+        lines.append(f"  f = {number(readout.f)}")
+        lines.append(f"  grad f = ({number(readout.df_dx)}, {number(readout.df_dy)})")
+        lines.append(f"  |grad f| = {number(readout.grad_norm)}")
         direction = readout.ascent_direction
         if direction is None:
             lines.append("  steepest ascent: none (flat or undefined here)")
         else:
             lines.append(
-                f"  steepest ascent: ({_fmt(direction[0])}, {_fmt(direction[1])}),"
-                f" rising {_fmt(readout.grad_norm)} per unit step"
+                f"  steepest ascent: ({number(direction[0])}, {number(direction[1])}),"
+                f" rising {number(readout.grad_norm)} per unit step"
             )
     print("\n".join(lines))
     return EXIT_OK

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landscape_gui.core import calculus
+from landscape_gui.core import calculus, numbers
 from landscape_gui.core.descent import STATUS_NAMES, History
 from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
 from landscape_gui.core.formula import X, Y
@@ -137,12 +137,6 @@ def run_name(settings: RunSettings) -> str:
     spec = OPTIMIZERS[settings.optimizer]
     lr = settings.learning_rate
     return f"{spec.name}, lr {lr:g}" if lr is not None else spec.name
-
-
-def arithmetic_number(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
@@ -270,7 +264,7 @@ class Playback:
         track = self.selected_track()
         if track is None or len(track) == 0:
             return ""
-        n = arithmetic_number
+        n = numbers.arithmetic
         k = min(self.cursor, len(track) - 1)
         if k == 0:
             return (

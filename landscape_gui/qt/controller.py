@@ -29,6 +29,7 @@ from landscape_gui.core.landscape import (
     marked_critical_points,
     merge_critical_points,
 )
+from landscape_gui.core.numbers import number
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.scene import SceneError, build_scene
@@ -515,8 +516,9 @@ class Controller(QObject):
             return
         r = self.landscape.at(x, y)
         self.views.contour.set_hover_text(
-            f"x = {_short(r.x)}   y = {_short(r.y)}   f = {_short(r.f)}\n"
-            f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
+            f"x = {number(r.x, 4)}   y = {number(r.y, 4)}   f = {number(r.f, 4)}\n"
+            f"∂f/∂x = {number(r.df_dx, 4)}   ∂f/∂y = {number(r.df_dy, 4)}   "
+            f"|∇f| = {number(r.grad_norm, 4)}"
         )
 
     def end_hover(self) -> None:
@@ -784,7 +786,7 @@ class Controller(QObject):
         note = arrows.scale_text(self.arrow_scale)
         side = min(self.state.domain.width, self.state.domain.height)
         if arrows.vanishes(readout.grad_norm, self.arrow_scale, side):
-            note += f" · here |∇f| = {_short(readout.grad_norm)}: flat, no uphill direction"
+            note += f" · here |∇f| = {number(readout.grad_norm, 4)}: flat, no uphill direction"
         if self._field_scale is not None and self._field_scale != self.arrow_scale:
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note
@@ -844,9 +846,3 @@ def _run_setup(state: SessionState) -> tuple:
         state.max_steps,
         state.tolerance,
     )
-
-
-def _short(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    return f"{value:.4g}"

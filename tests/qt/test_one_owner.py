@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from landscape_gui.core.numbers import entry as format_value
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.qt.main_window import MainWindow
-from landscape_gui.qt.views.descent_widgets import format_value
 from tests.qt.conftest import track
 
 

@@ -12,13 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
+from landscape_gui.core.numbers import tick as format_tick
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
     PROBE_COLOR,
     RUN_COLORS,
 )
-from landscape_gui.qt.views.surface_view import SurfaceView, format_tick, nice_ticks
+from landscape_gui.qt.views.surface_view import SurfaceView, nice_ticks
 
 # pyqtgraph 0.14 caches GL shader programs per item class, valid in one GL context only, and
 # each SurfaceView gets its own context: contexts must be shared, which Qt allows only if set

@@ -24,6 +24,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from landscape_gui.core import colorscale
+from landscape_gui.core.numbers import level
 from landscape_gui.qt.views.palette import (
     BASIN_COLORS,
     GRADIENT_COLOR,
@@ -76,15 +77,6 @@ def _combine_nan_separated(chunks: Sequence[np.ndarray]) -> np.ndarray:
         out.append(piece)
         out.append(gap)
     return np.concatenate(out[:-1])
-
-
-def _format_level(value: float) -> str:
-    if value == 0:
-        return "0"
-    magnitude = abs(value)
-    if magnitude >= 1e4 or magnitude < 1e-2:
-        return f"{value:.2e}"
-    return f"{value:.3g}"
 
 
 class _InertScatter(pg.ScatterPlotItem):
@@ -438,7 +430,7 @@ class ContourView(QtWidgets.QWidget):
                 continue  # a sliver in a corner: a label there would hide under the overlays
             best = candidates[best_index]
             placed.append(best)
-            label.setText(_format_level(self._levels[index]))
+            label.setText(level(self._levels[index]))
             label.setPos(float(best[0]), float(best[1]))
             label.setVisible(self._contours_visible)
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from landscape_gui.core import colorscale
+from landscape_gui.core import colorscale, numbers
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
@@ -102,16 +102,6 @@ def nice_ticks(lo: float, hi: float, target: int = 6) -> np.ndarray:
     ticks = np.arange(first, hi + step * 1e-9, step)
     ticks[np.abs(ticks) < step * 1e-9] = 0.0  # no "-0"
     return ticks
-
-
-def format_tick(value: float, step: float) -> str:
-    """Short label with just enough decimals for this tick spacing."""
-    if step <= 0 or not math.isfinite(step):
-        return f"{value:.3g}"
-    if abs(value) >= 1e5 or (abs(value) < 1e-3 and value != 0):
-        return f"{value:.2g}"
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return f"{value:.{decimals}f}"
 
 
 @dataclass(frozen=True)
@@ -527,7 +517,7 @@ class SurfaceView(QWidget):
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         self._tick_labels = {
-            axis: [format_tick(v, float(t[1] - t[0]) if len(t) > 1 else 0.0) for v in t]
+            axis: [numbers.tick(v, float(t[1] - t[0]) if len(t) > 1 else 0.0) for v in t]
             for axis, t in (("x", x_ticks), ("y", y_ticks), ("z", z_ticks))
         }
         texts = self._tick_labels
