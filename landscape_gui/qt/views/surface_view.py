@@ -887,7 +887,7 @@ class SurfaceView(QWidget):
     def set_camera_state(self, state: dict) -> None:
         """Restore what ``camera_state`` returned; missing or non-finite entries are left alone."""
 
-        def number(key):
+        def finite_number(key):
             v = state.get(key)
             try:
                 v = float(v)
@@ -904,14 +904,14 @@ class SurfaceView(QWidget):
                 cx = cy = cz = math.nan
             if all(math.isfinite(v) for v in (cx, cy, cz)):
                 pos = QVector3D(cx, cy, cz)
-        distance = number("distance")
+        distance = finite_number("distance")
         if distance is not None and distance <= 0:
             distance = None
-        elevation = number("elevation")
+        elevation = finite_number("elevation")
         if elevation is not None:
             elevation = max(-90.0, min(90.0, elevation))
         self._view.setCameraPosition(
-            pos=pos, distance=distance, elevation=elevation, azimuth=number("azimuth")
+            pos=pos, distance=distance, elevation=elevation, azimuth=finite_number("azimuth")
         )
 
     # ----------------------------------------------------------------- looks
