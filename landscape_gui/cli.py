@@ -25,6 +25,7 @@ import sys
 from collections.abc import Sequence
 
 from landscape_gui import __version__
+from landscape_gui.core import limits
 from landscape_gui.core.numbers import number
 
 SUBCOMMANDS = ("info", "descend", "screenshot")
@@ -147,7 +148,7 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--optimizer",
-            default="gd",
+            default=limits.DEFAULT_OPTIMIZER,
             choices=sorted(OPTIMIZERS),
             help="step rule (default gd, plain gradient descent)",
         )
@@ -163,8 +164,8 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--tol",
             type=_number,
-            default=1e-6,
-            help="stop when |grad f| is below this (default 1e-6)",
+            default=limits.DEFAULT_TOLERANCE,
+            help=f"stop when |grad f| is below this (default {limits.DEFAULT_TOLERANCE:g})",
         )
 
     info = commands.add_parser("info", help="f, its partial derivatives and critical points")
@@ -181,7 +182,12 @@ def _build_parser() -> argparse.ArgumentParser:
     descend = commands.add_parser("descend", help="run gradient descent, write a trajectory CSV")
     landscape_options(descend)
     descent_options(descend, start_required=True)
-    descend.add_argument("--steps", type=int, default=1000, help="at most this many (default 1000)")
+    descend.add_argument(
+        "--steps",
+        type=int,
+        default=limits.DEFAULT_DESCEND_STEPS,
+        help=f"at most this many (default {limits.DEFAULT_DESCEND_STEPS})",
+    )
     descend.add_argument("-o", "--output", help="CSV file to write (default: standard output)")
 
     shot = commands.add_parser("screenshot", help="open the window, save a PNG of it, exit")
@@ -313,16 +319,18 @@ def run_descend(args) -> int:
     from landscape_gui.core.descent import DescentError, DescentRun
     from landscape_gui.core.optimizers import OptimizerError
     from landscape_gui.core.trajectory import (
+        descent_metadata,
         runs_from_descent,
-        trajectory_metadata,
         write_trajectory_csv,
         write_trajectory_file,
     )
 
     landscape = _make_landscape(args)
     optimizer, hyperparameters = _descent_settings(args)
-    if args.steps < 0 or args.steps > 10_000_000:
-        raise BadInput("landscape descend: --steps must be between 0 and 10,000,000")
+    if args.steps < 0 or args.steps > limits.MAX_DESCEND_STEPS:
+        raise BadInput(
+            f"landscape descend: --steps must be between 0 and {limits.MAX_DESCEND_STEPS:,}"
+        )
     if args.tol < 0:
         raise BadInput("landscape descend: --tol must not be negative")
     try:
@@ -341,14 +349,9 @@ def run_descend(args) -> int:
         _check_output("landscape descend", args.output)  # before a long run, not after it
     run.advance(args.steps)
     runs = runs_from_descent(run, names=["1"])
-    extra = {
-        "start": f"{args.start[0]!r} {args.start[1]!r}",
-        "tol": args.tol,
-        "max_steps": args.steps,
-    }
-    if landscape.parameter_values:
-        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in landscape.parameter_values.items())
-    metadata = trajectory_metadata(args.formula, runs, extra)
+    metadata = descent_metadata(
+        args.formula, runs, [args.start], args.tol, args.steps, landscape.parameter_values
+    )
     if to_file:
         try:
             write_trajectory_file(args.output, runs, metadata)
@@ -436,8 +439,8 @@ def run_screenshot(args) -> int:
         resolve_hyperparameters(optimizer, hyperparameters)
     except OptimizerError as error:
         raise BadInput(f"landscape screenshot: {error}") from None
-    if args.steps < 0 or args.steps > 1_000_000:
-        raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
+    if args.steps < 0 or args.steps > limits.MAX_STEPS:
+        raise BadInput(f"landscape screenshot: --steps must be between 0 and {limits.MAX_STEPS:,}")
     _check_output("landscape screenshot", args.output)
     _require_display("landscape screenshot")
     from landscape_gui.qt import screenshot

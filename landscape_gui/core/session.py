@@ -73,6 +73,17 @@ from landscape_gui.core.atomic import atomic_write
 from landscape_gui.core.descent import COLUMNS, STATUS_NAMES, History
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import Domain
+from landscape_gui.core.limits import (
+    COORDINATE_LIMIT,
+    HYPERPARAMETER_LIMIT,
+    MAX_PARAMETERS,
+    MAX_RESOLUTION,
+    MAX_RUNS,
+    MAX_STEPS,
+    MIN_RESOLUTION,
+    PARAMETER_LIMIT,
+    TOLERANCE_LIMIT,
+)
 from landscape_gui.core.optimizers import OptimizerError, get_optimizer, resolve_hyperparameters
 from landscape_gui.core.presets import PRESETS_BY_KEY
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState, ViewToggles
@@ -97,15 +108,7 @@ __all__ = [
 FORMAT_VERSION = 1
 APP_NAME = "Landscape"
 MAX_FILE_BYTES = 50_000_000
-MAX_RUNS = 8
-MAX_PARAMETERS = 8
-MAX_STEPS = 1_000_000
 MAX_HISTORY_POINTS = MAX_STEPS + 1  # steps 0..MAX_STEPS
-MIN_RESOLUTION, MAX_RESOLUTION = 20, 1000
-COORDINATE_LIMIT = 1e6
-PARAMETER_LIMIT = 1e6
-HYPERPARAMETER_LIMIT = 1e6
-TOLERANCE_LIMIT = 1e6
 CAMERA_DISTANCE_LIMIT = 1e9
 ANGLE_LIMIT = 1e6
 # A real session holds a few dozen lists/objects and a few hundred strings; counting the

@@ -50,6 +50,7 @@ __all__ = [
     "TrajectoryRow",
     "TrajectoryRun",
     "TrajectoryWriteError",
+    "descent_metadata",
     "read_trajectory_csv",
     "read_trajectory_file",
     "runs_from_descent",
@@ -164,6 +165,31 @@ def trajectory_metadata(
             raise TrajectoryFormatError(f"metadata key {key!r} is reserved")
         meta[key] = _format_value(extra_value)
     return meta
+
+
+# What `landscape descend` and the window's "Export trajectory" add after the standard block.
+START_KEY, TOLERANCE_KEY, MAX_STEPS_KEY, PARAMETERS_KEY = "start", "tol", "max_steps", "parameters"
+
+
+def descent_metadata(
+    function: str,
+    runs: Sequence[TrajectoryRun],
+    starts: Sequence[Sequence[float]],
+    tolerance: float,
+    max_steps: int,
+    parameters: Mapping[str, float],
+) -> dict[str, str]:
+    """The metadata of a descent's CSV, the same from the command and the window: the standard
+    block, then each run's start (``x y``, runs separated by ``; ``), the tolerance, the step
+    limit and the formula's parameters (``a=1.0, b=2.0``) when it has any."""
+    extra: dict[str, object] = {
+        START_KEY: "; ".join(f"{float(x)!r} {float(y)!r}" for x, y in starts),
+        TOLERANCE_KEY: tolerance,
+        MAX_STEPS_KEY: max_steps,
+    }
+    if parameters:
+        extra[PARAMETERS_KEY] = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
+    return trajectory_metadata(function, runs, extra)
 
 
 # ------------------------------------------------------------------------------ writing

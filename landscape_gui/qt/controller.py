@@ -21,13 +21,21 @@ from landscape_gui import startup
 from landscape_gui.core import arrows, calculus, colorscale, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
-    DEFAULT_PARAMETER_VALUE,
     CompiledFormula,
     Domain,
     GridSample,
     Landscape,
     marked_critical_points,
     merge_critical_points,
+)
+from landscape_gui.core.limits import (
+    COORDINATE_LIMIT,
+    DEFAULT_PARAMETER_VALUE,
+    MAX_RESOLUTION,
+    MAX_RUNS,
+    MAX_STEPS,
+    MIN_RESOLUTION,
+    TOLERANCE_LIMIT,
 )
 from landscape_gui.core.numbers import number
 from landscape_gui.core.optimizers import OPTIMIZERS
@@ -38,8 +46,6 @@ from landscape_gui.qt import typeset
 from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.view_protocols import ViewsProtocol
 from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
-
-MAX_RUNS = 8
 
 COMPILED_CACHE_SIZE = 16
 ANALYSIS_DELAY_MS = 400
@@ -390,7 +396,7 @@ class Controller(QObject):
         self._change(after, f"parameter {name}", merge_key=f"parameter {name}")
 
     def set_resolution(self, resolution: int) -> None:
-        if resolution != self.state.resolution and 20 <= resolution <= 1000:
+        if resolution != self.state.resolution and MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
             after = self.state.copy()
             after.resolution = int(resolution)
             self._change(after, f"{resolution} × {resolution} grid")
@@ -409,7 +415,7 @@ class Controller(QObject):
         self.drag_probe(x, y)
 
     def drag_probe(self, x: float, y: float) -> None:
-        if not (math.isfinite(x) and math.isfinite(y)):
+        if not all(math.isfinite(v) and abs(v) <= COORDINATE_LIMIT for v in (x, y)):
             return
         after = self.state.copy()
         after.probe = (float(x), float(y))
@@ -500,13 +506,13 @@ class Controller(QObject):
         self._change(after, "start point", merge_key=f"start {index}")
 
     def set_max_steps(self, steps: int) -> None:
-        if steps >= 1 and steps != self.state.max_steps:
+        if 1 <= steps <= MAX_STEPS and steps != self.state.max_steps:
             after = self.state.copy()
             after.max_steps = int(steps)
             self._change(after, "step limit", merge_key="max steps")
 
     def set_tolerance(self, tolerance: float) -> None:
-        if math.isfinite(tolerance) and tolerance > 0 and tolerance != self.state.tolerance:
+        if 0 < tolerance <= TOLERANCE_LIMIT and tolerance != self.state.tolerance:
             after = self.state.copy()
             after.tolerance = float(tolerance)
             self._change(after, "tolerance", merge_key="tolerance")

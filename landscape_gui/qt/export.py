@@ -21,7 +21,6 @@ from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtSvg import QSvgGenerator
 
 from landscape_gui.core.atomic import AtomicWriteError, atomic_folder, atomic_write
-from landscape_gui.core.optimizers import resolve_hyperparameters
 
 
 def wait_until(predicate, timeout: float) -> bool:
@@ -124,7 +123,7 @@ def save_trajectory(
     """The runs in the same CSV format as `landscape descend` (one writer, in the core)."""
     from landscape_gui.core.trajectory import (
         TrajectoryRun,
-        trajectory_metadata,
+        descent_metadata,
         write_trajectory_file,
     )
 
@@ -133,18 +132,12 @@ def save_trajectory(
             name=str(index + 1),
             optimizer=settings.optimizer,
             history=track.history(),
-            hyperparameters=resolve_hyperparameters(settings.optimizer, settings.hyperparameters),
+            hyperparameters=settings.hyperparameters,  # complete: RunSettings resolves them
         )
         for index, (track, settings) in enumerate(zip(tracks, runs_settings, strict=False))
     ]
-    extra = {
-        "start": "; ".join(f"{r.start[0]!r} {r.start[1]!r}" for r in runs_settings),
-        "tol": tolerance,
-        "max_steps": max_steps,
-    }
-    if parameters:
-        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
-    metadata = trajectory_metadata(formula, runs, extra)
+    starts = [settings.start for settings in runs_settings]
+    metadata = descent_metadata(formula, runs, starts, tolerance, max_steps, parameters)
     return write_trajectory_file(path, runs, metadata)
 
 

@@ -393,3 +393,24 @@ def test_new_file_gets_the_usual_permissions(tmp_path):
     path.chmod(0o600)
     write_trajectory_file(path, runs_from_descent(bowl_run()), {})
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_descent_metadata_is_the_one_block_for_the_command_and_the_window():
+    runs = [
+        TrajectoryRun("1", "gd", history([(1, 1, 2, 2, 2)], "converged"), {"lr": 0.1}),
+        TrajectoryRun("2", "gd", history([(1, 1, 2, 2, 2)], "converged"), {"lr": 0.1}),
+    ]
+    meta = trajectory.descent_metadata(
+        "x^2 + a", runs, [(3.0, 4.0), (-1, 0.5)], 1e-6, 500, {"a": 2.0}
+    )
+    assert meta == {
+        "function": "x^2 + a",
+        "optimizer": "gd",
+        "lr": "0.1",
+        "status": "1=converged; 2=converged",
+        "start": "3.0 4.0; -1.0 0.5",
+        "tol": "1e-06",
+        "max_steps": "500",
+        "parameters": "a=2.0",
+    }
+    assert "parameters" not in trajectory.descent_metadata("x", runs[:1], [(0, 0)], 1e-6, 5, {})

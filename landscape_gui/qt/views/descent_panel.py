@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from landscape_gui.core.limits import DEFAULT_MAX_STEPS, DEFAULT_TOLERANCE, MAX_STEPS
 from landscape_gui.core.optimizers import OptimizerSpec
 from landscape_gui.qt.views.descent_widgets import (
     ArithmeticLabel,
@@ -43,7 +44,6 @@ from landscape_gui.qt.views.descent_widgets import (
     swatch,
 )
 
-MAX_STEPS_LIMIT = 1_000_000
 SPEEDS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 1000.0)
 AS_FAST_AS_POSSIBLE = 0.0
 DEFAULT_SPEED = 10.0
@@ -232,8 +232,8 @@ class DescentPanel(QWidget):
         self.max_steps = QSpinBox()
         self.max_steps.setObjectName("maxSteps")
         self.max_steps.setAccessibleName("maximum steps")
-        self.max_steps.setRange(1, MAX_STEPS_LIMIT)
-        self.max_steps.setValue(500)
+        self.max_steps.setRange(1, MAX_STEPS)
+        self.max_steps.setValue(DEFAULT_MAX_STEPS)
         self.max_steps.setGroupSeparatorShown(True)
         self.max_steps.setKeyboardTracking(False)
         self.max_steps.setToolTip("Give up after this many steps")
@@ -250,7 +250,7 @@ class DescentPanel(QWidget):
         )
         self.tolerance.setObjectName("tolerance")
         self.tolerance.setAccessibleName("tolerance")
-        self.tolerance.set_value(1e-6)
+        self.tolerance.set_value(DEFAULT_TOLERANCE)
         self.tolerance.valueEdited.connect(self.toleranceChanged)
 
         grid = QGridLayout(box)
