@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
 from landscape_gui.core.numbers import tick as format_tick
+from landscape_gui.qt.views import palette
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
@@ -284,3 +285,18 @@ def test_200x200_update_is_fast(view):
         view.set_surface(xs, ys, z * (1.0 + 0.1 * k), (-1.0, 1.0))
         times.append(time.perf_counter() - t0)
     assert sorted(times)[1] < 0.1
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_3d_view_and_the_map_share_one_background(qtbot, view, dark):
+    """palette.py is the one home of the background: the 3D view had its own near-copy of the
+    dark one (30, 30, 34) while the map and slices used #1E1F24."""
+    from landscape_gui.qt.views.contour_view import ContourView
+
+    contour = ContourView()
+    qtbot.addWidget(contour)
+    view.set_style(dark)
+    contour.set_style(dark)
+    surface_rgb = QColor.fromRgbF(*view._view.opts["bgcolor"][:3]).name()
+    map_rgb = contour._plot_widget.backgroundBrush().color().name()
+    assert surface_rgb == map_rgb == QColor(palette.plot_background(dark)).name()

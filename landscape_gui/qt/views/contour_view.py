@@ -29,6 +29,8 @@ from landscape_gui.qt.views.palette import (
     BASIN_COLORS,
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
+    MARKER_DARK,
+    MARKER_LIGHT,
     PROBE_COLOR,
     plot_background,
     plot_foreground,
@@ -776,7 +778,7 @@ class ContourView(QtWidgets.QWidget):
             self._style_level_label(label)
 
         self._level_halo.setPen(pg.mkPen(_HALO_COLOR, width=5 * s))
-        self.level_line.setPen(pg.mkPen("#FFFFFF", width=2.5 * s))
+        self.level_line.setPen(pg.mkPen(MARKER_LIGHT, width=2.5 * s))
         self._arrow_halo.setPen(pg.mkPen(_HALO_COLOR, width=6 * s))
         self.arrow_shaft.setPen(pg.mkPen(GRADIENT_COLOR, width=3.5 * s))
         self.arrow_head.setStyle(
@@ -786,7 +788,7 @@ class ContourView(QtWidgets.QWidget):
             brush=pg.mkBrush(GRADIENT_COLOR),
         )
         self.probe_marker.setSize(13 * s)
-        self.probe_marker.setPen(pg.mkPen("#FFFFFF", width=2 * s))
+        self.probe_marker.setPen(pg.mkPen(MARKER_LIGHT, width=2 * s))
         self.probe_marker.setBrush(pg.mkBrush(PROBE_COLOR))
 
         for line, dots, head, color in zip(
@@ -795,13 +797,13 @@ class ContourView(QtWidgets.QWidget):
             self._style_path(line, dots, head, color)
         for kind, item in self.critical_items.items():
             item.setSize(15 * s)
-            item.setPen(pg.mkPen("#000000", width=1.5 * s))
-            fill = "#000000" if kind == "maximum" else "#FFFFFF"
+            item.setPen(pg.mkPen(MARKER_DARK, width=1.5 * s))
+            fill = MARKER_DARK if kind == "maximum" else MARKER_LIGHT
             item.setBrush(pg.mkBrush(fill))
             if kind == "maximum":
-                item.setPen(pg.mkPen("#FFFFFF", width=1.5 * s))
+                item.setPen(pg.mkPen(MARKER_LIGHT, width=1.5 * s))
             if kind == "saddle":
-                item.setPen(pg.mkPen("#000000", width=1 * s))
+                item.setPen(pg.mkPen(MARKER_DARK, width=1 * s))
         self._rebuild_legend()
 
         font = QtGui.QFont("monospace")
@@ -834,4 +836,4 @@ class ContourView(QtWidgets.QWidget):
         dots.setPen(pg.mkPen((0, 0, 0, 140), width=0.8))
         head.setSize(12 * s)
         head.setBrush(pg.mkBrush(color))
-        head.setPen(pg.mkPen("#FFFFFF", width=2 * s))
+        head.setPen(pg.mkPen(MARKER_LIGHT, width=2 * s))

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from landscape_gui.core.limits import DEFAULT_MAX_STEPS, DEFAULT_TOLERANCE, MAX_STEPS
 from landscape_gui.core.optimizers import OptimizerSpec
+from landscape_gui.qt.views import palette
 from landscape_gui.qt.views.descent_widgets import (
     ArithmeticLabel,
     HyperRow,
@@ -51,14 +52,18 @@ TRANSPORT_TITLE = "Walk downhill"
 SPIN_MIN_WIDTH = 84  # fits "-123.456"; the range's widest number need not set the width
 VISIBLE_RUN_ROWS = 4  # rows the run list shows before it scrolls
 
-# Status colours (light, dark). A glyph goes with each so the kind does not rest on colour.
+# Status colours (light, dark; palette.py). A glyph goes with each so the kind does not rest
+# on colour.
+STATUS_GLYPHS = {
+    "running": "▶",
+    "paused": "❚❚",
+    "converged": "✓",
+    "max-steps": "■",
+    "diverged": "⚠",
+    "idle": "",
+}
 STATUS_STYLES: dict[str, tuple[str, str, str]] = {
-    "running": ("#1565C0", "#64B5F6", "▶"),
-    "paused": ("#616161", "#BDBDBD", "❚❚"),
-    "converged": ("#2E7D32", "#81C784", "✓"),
-    "max-steps": ("#B26A00", "#FFB74D", "■"),
-    "diverged": ("#C62828", "#EF5350", "⚠"),
-    "idle": ("#616161", "#BDBDBD", ""),
+    kind: (*palette.STATUS_COLORS[kind], glyph) for kind, glyph in STATUS_GLYPHS.items()
 }
 
 
@@ -455,7 +460,7 @@ class DescentPanel(QWidget):
             if item.text() != text:
                 item.setText(text)
                 item.setToolTip(f"{name}: {status}" if status else name)
-            color = str(run.get("color", "#808080"))
+            color = str(run.get("color", palette.NEUTRAL_GREY))
             if item.data(Qt.ItemDataRole.UserRole) != color:
                 item.setIcon(swatch(color))
                 item.setData(Qt.ItemDataRole.UserRole, color)
@@ -623,12 +628,12 @@ class DescentPanel(QWidget):
     def _apply_status_style(self) -> None:
         light, dark, _glyph = STATUS_STYLES[self._status_kind]
         self.run_status.setStyleSheet(f"QLabel {{ color: {dark if self._dark else light}; }}")
-        hint_color = "#FFB74D" if self._dark else "#8A4B00"
+        hint_color = palette.HINT_COLORS[self._dark]
         self.stability_hint.setStyleSheet(f"QLabel {{ color: {hint_color}; }}")
-        muted = "#A0A4AC" if self._dark else "#60646C"
+        muted = palette.MUTED_TEXT[self._dark]
         for label in (self.arithmetic_caption, self.optimizer_summary):
             label.setStyleSheet(f"QLabel {{ color: {muted}; }}")
-        background, border = ("#2A2C33", "#4A4D57") if self._dark else ("#F4F5F7", "#D3D6DC")
+        background, border = palette.INSET_COLORS[self._dark]
         self.arithmetic.setStyleSheet(
             f"QLabel {{ background: {background}; border: 1px solid {border};"
             f" border-radius: 4px; padding: {3 if self._big else 6}px; }}"

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QSlider, QWidget
 
 from landscape_gui.core.numbers import entry
 from landscape_gui.core.optimizers import HyperParameterSpec, OptimizerError
-from landscape_gui.qt.views.palette import ERROR_COLOR
+from landscape_gui.qt.views.palette import ERROR_COLOR, NEUTRAL_GREY
 
 SLIDER_STEPS = 1000
 
@@ -40,7 +40,7 @@ def swatch(color: str, size: int = 14) -> QIcon:
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor("#808080"))
+    painter.setPen(QColor(NEUTRAL_GREY))
     painter.setBrush(QColor(color))
     painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
     painter.end()

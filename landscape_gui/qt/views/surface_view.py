@@ -31,6 +31,7 @@ from landscape_gui.qt.views.palette import (
     SLICE_X_COLOR,
     SLICE_Y_COLOR,
     TANGENT_PLANE_COLOR,
+    plot_background,
 )
 
 BOX_HALF = 5.0  # x and y map onto [-BOX_HALF, BOX_HALF]
@@ -59,14 +60,12 @@ _LUT = HEIGHT_COLORMAP.getLookupTable(0.0, 1.0, nPts=256, alpha=True, mode="floa
 
 _STYLES = {
     False: {  # light
-        "background": (255, 255, 255),
         "text": (40, 40, 40),
         "grid": (0.0, 0.0, 0.0, 0.22),
         "axis": (0.0, 0.0, 0.0, 0.75),
         "wire": (0.0, 0.0, 0.0, 0.35),
     },
     True: {  # dark
-        "background": (30, 30, 34),
         "text": (225, 225, 225),
         "grid": (1.0, 1.0, 1.0, 0.22),
         "axis": (1.0, 1.0, 1.0, 0.75),
@@ -932,7 +931,7 @@ class SurfaceView(QWidget):
     def set_style(self, dark: bool) -> None:
         """Light or dark appearance: background, text and grid colours."""
         self._dark = bool(dark)
-        self._view.setBackgroundColor(QColor(*_STYLES[self._dark]["background"]))
+        self._view.setBackgroundColor(QColor(plot_background(self._dark)))
         self._refresh_looks()
 
     def set_run_legend(self, entries) -> None:
