@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import basins, timebound
@@ -41,6 +43,7 @@ class WorkerThread:
         self.thread.setObjectName(name)
         worker.moveToThread(self.thread)
         self.thread.start()
+        _STARTED.add(self)
 
     def stop(self, timeout_ms: int = STOP_WAIT_MS) -> None:
         """Ask the worker to stop and the thread to quit; wait a moment, no longer.
@@ -84,6 +87,21 @@ def _reaper() -> _Reaper:
     if _REAPER is None:
         _REAPER = _Reaper()  # made on the GUI thread, where stop() is called
     return _REAPER
+
+
+_STARTED: weakref.WeakSet[WorkerThread] = weakref.WeakSet()
+
+
+def running_threads() -> list[str]:
+    """Names of worker threads still running that were neither stopped nor handed to the
+    reaper: a window that closed without stopping one leaked it (the tests check this)."""
+    held = {id(thread) for thread, _worker in _REAPER.held} if _REAPER is not None else set()
+    names = []
+    for started in list(_STARTED):
+        thread = started.thread
+        if shiboken6.isValid(thread) and thread.isRunning() and id(thread) not in held:
+            names.append(thread.objectName())
+    return names
 
 
 def busy_threads() -> int:
