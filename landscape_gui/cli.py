@@ -31,6 +31,8 @@ import sys
 from collections.abc import Sequence
 
 from landscape_gui import __version__
+from landscape_gui.core import limits
+from landscape_gui.core.numbers import number
 
 SUBCOMMANDS = ("info", "descend", "screenshot")
 EXIT_OK, EXIT_COULD_NOT_START, EXIT_BAD_INPUT = 0, 1, 2
@@ -172,14 +174,14 @@ def _build_parser() -> argparse.ArgumentParser:
                 default=None,
                 choices=sorted(ALL_OPTIMIZERS),
                 help=(
-                    "step rule (default gd, plain gradient descent; with --constraint, "
-                    "projected: projected descent; penalty: the penalty method)"
+                    f"step rule (default {limits.DEFAULT_OPTIMIZER}, plain gradient descent; "
+                    "with --constraint, projected: projected descent; penalty: the penalty method)"
                 ),
             )
         else:
             sub.add_argument(
                 "--optimizer",
-                default="gd",
+                default=limits.DEFAULT_OPTIMIZER,
                 choices=sorted(OPTIMIZERS),
                 help="step rule (default gd, plain gradient descent)",
             )
@@ -195,10 +197,10 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--tol",
             type=_number,
-            default=1e-6,
+            default=limits.DEFAULT_TOLERANCE,
             help=(
-                "stop when |grad f| is below this (default 1e-6); on a curve, its part along "
-                "the curve"
+                f"stop when |grad f| is below this (default {limits.DEFAULT_TOLERANCE:g}); on a "
+                "curve, its part along the curve"
             ),
         )
 
@@ -218,7 +220,12 @@ def _build_parser() -> argparse.ArgumentParser:
     landscape_options(descend)
     constraint_option(descend)
     descent_options(descend, start_required=True, constrained=True)
-    descend.add_argument("--steps", type=int, default=1000, help="at most this many (default 1000)")
+    descend.add_argument(
+        "--steps",
+        type=int,
+        default=limits.DEFAULT_DESCEND_STEPS,
+        help=f"at most this many (default {limits.DEFAULT_DESCEND_STEPS})",
+    )
     descend.add_argument("-o", "--output", help="CSV file to write (default: standard output)")
 
     shot = commands.add_parser("screenshot", help="open the window, save a PNG of it, exit")
@@ -325,13 +332,6 @@ def _make_constraint(args):
         raise BadInput(f"bad constraint: {error}") from None
 
 
-def _fmt(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    text = f"{value:.6g}"
-    return "0" if text == "-0" else text
-
-
 def _json_number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -360,8 +360,8 @@ def _lagrange_lines(landscape, constraint, result) -> list[str]:
                 f_text = _with_exact(exact["f"], p.f)
                 lam_text = _with_exact(exact["lambda"], p.lam)
             else:
-                coords = f"({_fmt(p.x)}, {_fmt(p.y)})"
-                f_text, lam_text = _fmt(p.f), _fmt(p.lam)
+                coords = f"({number(p.x)}, {number(p.y)})"
+                f_text, lam_text = number(p.f), number(p.lam)
             lines.append(f"  {coords}  {p.kind}, f = {f_text}, λ = {lam_text}")
         lines.append(f"  {LAMBDA_MEANING}")
     else:
@@ -372,20 +372,22 @@ def _lagrange_lines(landscape, constraint, result) -> list[str]:
 
 def _where(landscape) -> str:
     d = landscape.domain
-    return f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
+    return (
+        f"x in [{number(d.x_min)}, {number(d.x_max)}], y in [{number(d.y_min)}, {number(d.y_max)}]"
+    )
 
 
 def _with_exact(exact: str, value: float) -> str:
     """``sqrt(2) ≈ 1.41421``, or just ``2`` when the exact form is the number itself."""
-    number = _fmt(value)
-    if exact == number:
+    text = number(value)
+    if exact == text:
         return exact
     try:
         if float(exact) == value:
             return exact
     except ValueError:
         pass
-    return f"{exact} ≈ {number}"
+    return f"{exact} ≈ {text}"
 
 
 def run_info(args) -> int:
@@ -433,15 +435,17 @@ def run_info(args) -> int:
         return EXIT_OK
     lines = [f"f(x, y) = {analysis.f}"]
     if landscape.parameter_values:
-        values = ", ".join(f"{k} = {_fmt(v)}" for k, v in landscape.parameter_values.items())
+        values = ", ".join(f"{k} = {number(v)}" for k, v in landscape.parameter_values.items())
         lines.append(f"  with {values}")
     lines += [f"∂f/∂x = {analysis.df_dx}", f"∂f/∂y = {analysis.df_dy}"]
     where = _where(landscape)
     if points:
         lines.append(f"critical points (grad f = 0) with {where}:")
         for p in points:
-            coords = f"({p.exact[0]}, {p.exact[1]})" if p.exact else f"({_fmt(p.x)}, {_fmt(p.y)})"
-            lines.append(f"  {coords}  {p.kind}, f = {_fmt(p.value)}")
+            coords = (
+                f"({p.exact[0]}, {p.exact[1]})" if p.exact else f"({number(p.x)}, {number(p.y)})"
+            )
+            lines.append(f"  {coords}  {p.kind}, f = {number(p.value)}")
     else:
         lines.append(f"no critical points with {where}")
     for note in analysis.notes:
@@ -449,17 +453,17 @@ def run_info(args) -> int:
     if lagrange is not None:
         lines += _lagrange_lines(landscape, constraint, lagrange)
     if readout:
-        lines.append(f"at ({_fmt(readout.x)}, {_fmt(readout.y)}):")
-        lines.append(f"  f = {_fmt(readout.f)}")
-        lines.append(f"  grad f = ({_fmt(readout.df_dx)}, {_fmt(readout.df_dy)})")
-        lines.append(f"  |grad f| = {_fmt(readout.grad_norm)}")
+        lines.append(f"at ({number(readout.x)}, {number(readout.y)}):")
+        lines.append(f"  f = {number(readout.f)}")
+        lines.append(f"  grad f = ({number(readout.df_dx)}, {number(readout.df_dy)})")
+        lines.append(f"  |grad f| = {number(readout.grad_norm)}")
         direction = readout.ascent_direction
         if direction is None:
             lines.append("  steepest ascent: none (flat or undefined here)")
         else:
             lines.append(
-                f"  steepest ascent: ({_fmt(direction[0])}, {_fmt(direction[1])}),"
-                f" rising {_fmt(readout.grad_norm)} per unit step"
+                f"  steepest ascent: ({number(direction[0])}, {number(direction[1])}),"
+                f" rising {number(readout.grad_norm)} per unit step"
             )
     print("\n".join(lines))
     return EXIT_OK
@@ -479,8 +483,8 @@ def run_descend(args) -> int:
     from landscape_gui.core.descent import DescentError, DescentRun
     from landscape_gui.core.optimizers import OptimizerError
     from landscape_gui.core.trajectory import (
+        descent_metadata,
         runs_from_descent,
-        trajectory_metadata,
         write_trajectory_csv,
         write_trajectory_file,
     )
@@ -488,8 +492,10 @@ def run_descend(args) -> int:
     landscape = _make_landscape(args)
     constraint = _make_constraint(args)
     optimizer, hyperparameters = _descent_settings(args)
-    if args.steps < 0 or args.steps > 10_000_000:
-        raise BadInput("landscape descend: --steps must be between 0 and 10,000,000")
+    if args.steps < 0 or args.steps > limits.MAX_DESCEND_STEPS:
+        raise BadInput(
+            f"landscape descend: --steps must be between 0 and {limits.MAX_DESCEND_STEPS:,}"
+        )
     if args.tol < 0:
         raise BadInput("landscape descend: --tol must not be negative")
     try:
@@ -512,18 +518,17 @@ def run_descend(args) -> int:
         _check_output("landscape descend", args.output)  # before a long run, not after it
     run.advance(args.steps)
     runs = runs_from_descent(run, names=["1"])
-    extra = {
-        "start": f"{args.start[0]!r} {args.start[1]!r}",
-        "tol": args.tol,
-        "max_steps": args.steps,
-    }
     values = dict(landscape.parameter_values)
     if constraint is not None:
         values.update(constraint.parameter_values)
-    if values:
-        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in sorted(values.items()))
-    metadata = trajectory_metadata(
-        args.formula, runs, extra, constraint=None if constraint is None else constraint.text
+    metadata = descent_metadata(
+        args.formula,
+        runs,
+        [args.start],
+        args.tol,
+        args.steps,
+        dict(sorted(values.items())),
+        constraint=None if constraint is None else constraint.text,
     )
     if to_file:
         try:
@@ -612,8 +617,8 @@ def run_screenshot(args) -> int:
         resolve_hyperparameters(optimizer, hyperparameters)
     except OptimizerError as error:
         raise BadInput(f"landscape screenshot: {error}") from None
-    if args.steps < 0 or args.steps > 1_000_000:
-        raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
+    if args.steps < 0 or args.steps > limits.MAX_STEPS:
+        raise BadInput(f"landscape screenshot: --steps must be between 0 and {limits.MAX_STEPS:,}")
     if args.constraint is not None:
         from landscape_gui.core.constraint import parse_constraint
         from landscape_gui.core.formula import FormulaError

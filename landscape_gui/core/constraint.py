@@ -75,7 +75,6 @@ import sympy as sp
 from landscape_gui.core import calculus, timebound
 from landscape_gui.core.formula import (
     MAX_LENGTH,
-    MAX_PARAMETERS,
     Formula,
     FormulaError,
     X,
@@ -85,12 +84,11 @@ from landscape_gui.core.formula import (
 )
 from landscape_gui.core.landscape import (
     COMPILE_SECONDS,
-    DEFAULT_PARAMETER_VALUE,
-    DEFAULT_RESOLUTION,
     CompiledFormula,
     Domain,
     Landscape,
 )
+from landscape_gui.core.limits import DEFAULT_PARAMETER_VALUE, DEFAULT_RESOLUTION, MAX_PARAMETERS
 
 __all__ = [
     "CONSTRAINED_MAXIMUM",

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landscape_gui.core import calculus
-from landscape_gui.core.descent import STATUS_NAMES
+from landscape_gui.core import calculus, numbers
+from landscape_gui.core.descent import STATUS_NAMES, History
 from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
 from landscape_gui.core.formula import X, Y
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS, gd_stability_bound
@@ -39,13 +39,14 @@ CONSTRAINED_CONVERGED = "converged: stationary along the curve (∇f ∥ ∇g)"
 
 
 def _pair(x: float, y: float) -> str:
-    return f"({x:.4g}, {y:.4g})"
+    return f"({numbers.number(x, 4)}, {numbers.number(y, 4)})"
 
 
 class Track:
     """Everything recorded of one run so far; row k is step k.
 
-    Stored in buffers that double when full, so appending a batch costs only the batch (a fast
+    Filled from and read back as :class:`History` records (the one record type); stored in
+    buffers that double when full, so appending a batch costs only the batch (a fast
     run streams hundreds of thousands of steps; re-concatenating would grow quadratically).
     ``x``, ``y``, ``f``, ``gx``, ``gy`` are views of the recorded part; a constrained run (one
     walking along a curve g = c) also records ``g`` and the λ estimate (``constrained``).
@@ -69,37 +70,31 @@ class Track:
     g = property(lambda self: self._data[5, : self._count] if self.constrained else None)
     lam = property(lambda self: self._data[6, : self._count] if self.constrained else None)
 
-    def set_recorded(
-        self,
-        x: np.ndarray,
-        y: np.ndarray,
-        f: np.ndarray,
-        gx: np.ndarray,
-        gy: np.ndarray,
-        status: str,
-        g: np.ndarray | None = None,
-        lam: np.ndarray | None = None,
-    ) -> None:
+    def set_recorded(self, history: History) -> None:
         """Replace the contents with a recorded history (from a session file)."""
         self._count = 0
-        rows = [x, y, f, gx, gy]
-        self.constrained = g is not None and lam is not None
-        if g is not None and lam is not None:
-            rows += [g, lam]
-        self._extend(np.vstack(rows))
-        self.status = status
+        self.constrained = history.constrained
+        self._extend(history.rows())
+        self.status = history.status
         self.steps_taken = max(self._count - 1, 0)
 
-    def append(self, first_step: int, rows: np.ndarray, status: str, steps_taken: int) -> None:
-        """Add steps ``first_step`` onwards (``rows`` is 5 x n: x, y, f, gx, gy; or 7 x n with
-        a constrained run's g and λ)."""
-        if first_step != self._count:
+    def append(self, history: History, steps_taken: int) -> None:
+        """Add the steps a worker update carries (they start where the recording ends); a
+        constrained run's updates carry g and λ."""
+        if history.first_step != self._count:
             raise RuntimeError("descent updates arrived out of order")
-        if rows.shape[0] == 7:
+        if history.constrained:
             self.constrained = True
-        self._extend(rows)
-        self.status = status
+        self._extend(history.rows())
+        self.status = history.status
         self.steps_taken = steps_taken
+
+    def history(self) -> History:
+        """What is recorded, as the one record type (a copy: for the session file and CSV)."""
+        x, y, f, gx, gy, g, lam = self._data[:, : self._count].copy()
+        if not self.constrained:
+            return History(x, y, f, gx, gy, status=self.status)
+        return History(x, y, f, gx, gy, status=self.status, g=g, lam=lam)
 
     def _extend(self, rows: np.ndarray) -> None:
         needed = self._count + rows.shape[1]
@@ -158,12 +153,6 @@ def run_name(settings: RunSettings) -> str:
     spec = ALL_OPTIMIZERS[settings.optimizer]
     lr = settings.learning_rate
     return f"{spec.name}, lr {lr:g}" if lr is not None else spec.name
-
-
-def arithmetic_number(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
@@ -293,7 +282,7 @@ class Playback:
         track = self.selected_track()
         if track is None or len(track) == 0:
             return ""
-        n = arithmetic_number
+        n = numbers.arithmetic
         k = min(self.cursor, len(track) - 1)
         if k == 0:
             return (
@@ -326,8 +315,9 @@ class Playback:
                 # ∇f is not zero at a constrained optimum, only parallel to ∇g.
                 ending = (
                     f"After {k} steps the run stopped at {_pair(last.x, last.y)} on the curve: "
-                    f"f no longer changes along it (∇f ∥ ∇g, λ ≈ {track.lam[k]:.4g}), "
-                    f"f = {last.f:.4g}."
+                    f"f no longer changes along it (∇f ∥ ∇g, "
+                    f"λ ≈ {numbers.number(float(track.lam[k]), 4)}), "
+                    f"f = {numbers.number(last.f, 4)}."
                 )
                 return ending if k == 0 else f"{self._step_text(track, k, settings)} {ending}"
             kind = None

@@ -80,9 +80,20 @@ import numpy as np
 import landscape_gui
 from landscape_gui.core.atomic import atomic_write
 from landscape_gui.core.constraint import parse_constraint_text
-from landscape_gui.core.descent import STATUS_NAMES, History
+from landscape_gui.core.descent import COLUMNS, STATUS_NAMES, History
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import Domain
+from landscape_gui.core.limits import (
+    COORDINATE_LIMIT,
+    HYPERPARAMETER_LIMIT,
+    MAX_PARAMETERS,
+    MAX_RESOLUTION,
+    MAX_RUNS,
+    MAX_STEPS,
+    MIN_RESOLUTION,
+    PARAMETER_LIMIT,
+    TOLERANCE_LIMIT,
+)
 from landscape_gui.core.optimizers import OptimizerError, get_optimizer, resolve_hyperparameters
 from landscape_gui.core.presets import PRESETS_BY_KEY
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState, ViewToggles
@@ -95,7 +106,6 @@ __all__ = [
     "MAX_PARAMETERS",
     "MAX_RUNS",
     "MAX_STEPS",
-    "RunHistory",
     "SessionError",
     "SessionFile",
     "SessionIOError",
@@ -110,15 +120,7 @@ FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 APP_NAME = "Landscape"
 MAX_FILE_BYTES = 50_000_000
-MAX_RUNS = 8
-MAX_PARAMETERS = 8
-MAX_STEPS = 1_000_000
 MAX_HISTORY_POINTS = MAX_STEPS + 1  # steps 0..MAX_STEPS
-MIN_RESOLUTION, MAX_RESOLUTION = 20, 1000
-COORDINATE_LIMIT = 1e6
-PARAMETER_LIMIT = 1e6
-HYPERPARAMETER_LIMIT = 1e6
-TOLERANCE_LIMIT = 1e6
 CAMERA_DISTANCE_LIMIT = 1e9
 ANGLE_LIMIT = 1e6
 # A real session holds a few dozen lists/objects and a few hundred strings; counting the
@@ -151,7 +153,7 @@ _TOP_KEYS = (
 _DOMAIN_KEYS = ("x_min", "x_max", "y_min", "y_max")
 _RUN_KEYS = ("optimizer", "hyperparameters", "start", "visible", "history")
 _TOP_KEYS_V1 = tuple(key for key in _TOP_KEYS if key != "constraint")
-_ARRAY_KEYS = ("x", "y", "f", "gx", "gy")
+_ARRAY_KEYS = COLUMNS
 _HISTORY_KEYS = (*_ARRAY_KEYS, "status")
 # A constrained run's history also holds g and the λ estimate ("lambda" in the file).
 _CONSTRAINED_KEYS = ("g", "lambda")
@@ -196,82 +198,6 @@ class SessionIOError(OSError, SessionError):
 # ------------------------------------------------------------------------------ data
 
 
-@dataclass(eq=False)
-class RunHistory:
-    """One run's recorded path, row k being step k, so opening a session redraws it as it was.
-
-    A constrained run's history also has ``g`` and ``lam`` (None for the others).
-    Equality treats NaN as equal to NaN: a history read back from a file equals the one saved.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    f: np.ndarray
-    gx: np.ndarray
-    gy: np.ndarray
-    status: str = "running"
-    g: np.ndarray | None = None
-    lam: np.ndarray | None = None
-
-    def __post_init__(self) -> None:
-        names: tuple[str, ...] = _ARRAY_KEYS
-        if (self.g is None) != (self.lam is None):
-            raise ValueError("a history has both g and lambda, or neither")
-        if self.g is not None:
-            names = (*_ARRAY_KEYS, "g", "lam")
-        arrays = [np.asarray(getattr(self, name), dtype=float) for name in names]
-        if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
-            raise ValueError(f"{', '.join(names)} must be 1-D arrays of one length")
-        for name, array in zip(names, arrays, strict=True):
-            setattr(self, name, array)
-
-    @property
-    def constrained(self) -> bool:
-        return self.g is not None
-
-    def __len__(self) -> int:
-        return int(self.x.shape[0])
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RunHistory):
-            return NotImplemented
-        if self.constrained != other.constrained:
-            return False
-        names = (*_ARRAY_KEYS, "g", "lam") if self.constrained else _ARRAY_KEYS
-        return self.status == other.status and all(
-            np.array_equal(getattr(self, name), getattr(other, name), equal_nan=True)
-            for name in names
-        )
-
-    # mutable arrays: not hashable (typeshed types object.__hash__ as a method, not optional)
-    __hash__ = None  # type: ignore[assignment]
-
-    @classmethod
-    def from_track(cls, track: Any) -> RunHistory:
-        """Copies of what a ``playback.Track`` recorded (with g and lambda for a run on a
-        curve): what the window saves."""
-        g, lam = getattr(track, "g", None), getattr(track, "lam", None)
-        return cls(
-            track.x.copy(),
-            track.y.copy(),
-            track.f.copy(),
-            track.gx.copy(),
-            track.gy.copy(),
-            track.status,
-            None if g is None else g.copy(),
-            None if lam is None else lam.copy(),
-        )
-
-    @classmethod
-    def from_history(cls, history: History, status: str) -> RunHistory:
-        """The rows of a descent :class:`History` (which must start at step 0)."""
-        if len(history) and int(history.step[0]) != 0:
-            raise ValueError("a saved history starts at step 0")
-        return cls(
-            history.x, history.y, history.f, history.gx, history.gy, status, history.g, history.lam
-        )
-
-
 @dataclass
 class SessionFile:
     """Everything a session file holds: the state, each run's recorded path, what was shown.
@@ -281,7 +207,7 @@ class SessionFile:
     """
 
     state: SessionState
-    histories: list[RunHistory | None]
+    histories: list[History | None]
     selected_run: int = 0
     cursor: int = 0
 
@@ -646,7 +572,7 @@ def _toggles(value: object) -> ViewToggles:
     return ViewToggles(**{name: _boolean(document[name], f"toggles.{name}") for name in TOGGLES})
 
 
-def _runs(value: object, has_constraint: bool) -> tuple[list[RunSettings], list[RunHistory | None]]:
+def _runs(value: object, has_constraint: bool) -> tuple[list[RunSettings], list[History | None]]:
     if not isinstance(value, list):
         _fail("runs", f"expected a list of runs, got {_describe(value)}")
     if not value:
@@ -654,7 +580,7 @@ def _runs(value: object, has_constraint: bool) -> tuple[list[RunSettings], list[
     if len(value) > MAX_RUNS:
         _fail("runs", f"too many runs ({len(value):,}; at most {MAX_RUNS})")
     runs: list[RunSettings] = []
-    histories: list[RunHistory | None] = []
+    histories: list[History | None] = []
     for index, item in enumerate(value):
         where = f"runs[{index}]"
         document = _object(item, where, _RUN_KEYS)
@@ -701,7 +627,7 @@ def _hyperparameters(value: object, optimizer: str, run: str) -> dict[str, float
     return given  # as the user set them: unset ones keep following the defaults
 
 
-def _history(value: object, where: str, constrained: bool = False) -> RunHistory | None:
+def _history(value: object, where: str, constrained: bool = False) -> History | None:
     if value is None:
         return None
     keys = _CONSTRAINED_HISTORY_KEYS if constrained else _HISTORY_KEYS
@@ -728,11 +654,11 @@ def _history(value: object, where: str, constrained: bool = False) -> RunHistory
         described = ", ".join(f"{name} has {n:,}" for name, n in lengths.items())
         _fail(where, f"the arrays differ in length ({described})")
     arrays: list[Any] = [_float_column(document[name], f"{where}.{name}") for name in names]
+    x, y, f, gx, gy = arrays[: len(_ARRAY_KEYS)]
     if constrained:
-        x, y, f, gx, gy, g, lam = arrays
-        return RunHistory(x, y, f, gx, gy, status, g, lam)
-    x, y, f, gx, gy = arrays
-    return RunHistory(x, y, f, gx, gy, status)
+        g, lam = arrays[len(_ARRAY_KEYS) :]
+        return History(x, y, f, gx, gy, status=status, g=g, lam=lam)
+    return History(x, y, f, gx, gy, status=status)
 
 
 def _float_column(values: list[Any] | np.ndarray, where: str) -> np.ndarray:
@@ -940,9 +866,11 @@ def _real(value: object) -> object:
     return float(value) if type(value) is int else value
 
 
-def _history_document(history: RunHistory | None) -> dict[str, Any] | None:
+def _history_document(history: History | None) -> dict[str, Any] | None:
     if history is None:
         return None
+    if history.first_step != 0:
+        raise ValueError("a saved history starts at step 0")
     document: dict[str, object] = {}
     columns = [(name, getattr(history, name)) for name in _ARRAY_KEYS]
     if history.g is not None and history.lam is not None:

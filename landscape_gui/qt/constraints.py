@@ -29,7 +29,9 @@ from landscape_gui.core.constraint import (
     LagrangeResult,
 )
 from landscape_gui.core.formula import FormulaError
-from landscape_gui.core.landscape import DEFAULT_PARAMETER_VALUE, Landscape
+from landscape_gui.core.landscape import Landscape
+from landscape_gui.core.limits import DEFAULT_PARAMETER_VALUE
+from landscape_gui.core.numbers import UNDEFINED, readout
 from landscape_gui.core.optimizers import CONSTRAINED_OPTIMIZERS, OPTIMIZERS
 from landscape_gui.core.presets import CONSTRAINT_PRESETS
 from landscape_gui.core.state import SessionState
@@ -57,14 +59,7 @@ def set_constraint_text(state: SessionState, text: str | None) -> None:
 def _lagrange_words(point) -> str:
     """A Lagrange point's label on the map, two short lines (a long one is cut at the edge)."""
     kind = KIND_SHORT.get(point.kind, point.kind)
-    return f"{kind} f = {number(point.f)}\nλ = {number(point.lam)}"
-
-
-def number(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    text = f"{value:.4g}"
-    return "0" if text == "-0" else text.replace("-", "−")
+    return f"{kind} f = {readout(point.f)}\nλ = {readout(point.lam)}"
 
 
 @dataclass
@@ -532,25 +527,25 @@ class ConstraintsController(QObject):
         assert scene is not None
         curve = display_text(scene.constraint.text)
         parallel = math.isfinite(angle) and min(angle, 180 - angle) <= PARALLEL_DEGREES
-        where = f"({number(px)}, {number(py)})"
-        shown_angle = f"{angle:.0f}°" if math.isfinite(angle) else "undefined"
+        where = f"({readout(px)}, {readout(py)})"
+        shown_angle = f"{angle:.0f}°" if math.isfinite(angle) else UNDEFINED
         if at is not None:
             kind = (
                 at.kind if at.kind in KIND_SHORT else "Lagrange point, neither maximum nor minimum"
             )
             return (
                 f"On {curve} at {where}: ∇f ∥ ∇g (angle {shown_angle}), the "
-                f"contour of f touches the curve: a {kind}, f = {number(at.f)}, "
-                f"λ = {number(at.lam)} (∇f = λ∇g). {LAMBDA_MEANING}"
+                f"contour of f touches the curve: a {kind}, f = {readout(at.f)}, "
+                f"λ = {readout(at.lam)} (∇f = λ∇g). {LAMBDA_MEANING}"
             )
         if parallel:
             return (
                 f"On {curve} at {where}: ∇f ∥ ∇g (angle {shown_angle}), so "
-                f"∇f = λ∇g with λ = {number(lam)}: f is level along the curve here."
+                f"∇f = λ∇g with λ = {readout(lam)}: f is level along the curve here."
             )
         return (
             f"On {curve} at {where}: the angle between ∇f and ∇g is "
-            f"{shown_angle}, so f still changes along the curve (∇f·t = {number(slope)}). "
+            f"{shown_angle}, so f still changes along the curve (∇f·t = {readout(slope)}). "
             "Where ∇f ∥ ∇g (★) the contour of f only touches the curve: f is largest or "
             "smallest on it there."
         )

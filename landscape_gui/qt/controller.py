@@ -21,7 +21,6 @@ from landscape_gui import startup
 from landscape_gui.core import arrows, calculus, colorscale, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
-    DEFAULT_PARAMETER_VALUE,
     CompiledFormula,
     Domain,
     GridSample,
@@ -29,6 +28,16 @@ from landscape_gui.core.landscape import (
     marked_critical_points,
     merge_critical_points,
 )
+from landscape_gui.core.limits import (
+    COORDINATE_LIMIT,
+    DEFAULT_PARAMETER_VALUE,
+    MAX_RESOLUTION,
+    MAX_RUNS,
+    MAX_STEPS,
+    MIN_RESOLUTION,
+    TOLERANCE_LIMIT,
+)
+from landscape_gui.core.numbers import number
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS, CONSTRAINED_OPTIMIZERS, OPTIMIZERS
 from landscape_gui.core.presets import (
     CONSTRAINT_PRESETS_BY_KEY,
@@ -42,8 +51,6 @@ from landscape_gui.qt.constraints import ConstraintsController, constraint_text
 from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.view_protocols import ViewsProtocol
 from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
-
-MAX_RUNS = 8
 
 COMPILED_CACHE_SIZE = 16
 ANALYSIS_DELAY_MS = 400
@@ -434,7 +441,7 @@ class Controller(QObject):
         self._change(after, f"parameter {name}", merge_key=f"parameter {name}")
 
     def set_resolution(self, resolution: int) -> None:
-        if resolution != self.state.resolution and 20 <= resolution <= 1000:
+        if resolution != self.state.resolution and MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
             after = self.state.copy()
             after.resolution = int(resolution)
             self._change(after, f"{resolution} × {resolution} grid")
@@ -453,7 +460,7 @@ class Controller(QObject):
         self.drag_probe(x, y)
 
     def drag_probe(self, x: float, y: float) -> None:
-        if not (math.isfinite(x) and math.isfinite(y)):
+        if not all(math.isfinite(v) and abs(v) <= COORDINATE_LIMIT for v in (x, y)):
             return
         after = self.state.copy()
         after.probe = (float(x), float(y))
@@ -549,13 +556,13 @@ class Controller(QObject):
         self._change(after, "start point", merge_key=f"start {index}")
 
     def set_max_steps(self, steps: int) -> None:
-        if steps >= 1 and steps != self.state.max_steps:
+        if 1 <= steps <= MAX_STEPS and steps != self.state.max_steps:
             after = self.state.copy()
             after.max_steps = int(steps)
             self._change(after, "step limit", merge_key="max steps")
 
     def set_tolerance(self, tolerance: float) -> None:
-        if math.isfinite(tolerance) and tolerance > 0 and tolerance != self.state.tolerance:
+        if 0 < tolerance <= TOLERANCE_LIMIT and tolerance != self.state.tolerance:
             after = self.state.copy()
             after.tolerance = float(tolerance)
             self._change(after, "tolerance", merge_key="tolerance")
@@ -565,8 +572,9 @@ class Controller(QObject):
             return
         r = self.landscape.at(x, y)
         self.views.contour.set_hover_text(
-            f"x = {_short(r.x)}   y = {_short(r.y)}   f = {_short(r.f)}\n"
-            f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
+            f"x = {number(r.x, 4)}   y = {number(r.y, 4)}   f = {number(r.f, 4)}\n"
+            f"∂f/∂x = {number(r.df_dx, 4)}   ∂f/∂y = {number(r.df_dy, 4)}   "
+            f"|∇f| = {number(r.grad_norm, 4)}"
         )
 
     def end_hover(self) -> None:
@@ -654,8 +662,10 @@ class Controller(QObject):
         if scene is not None:
             self._show_scene(scene, formula_changed=force or previous.formula != state.formula)
         self._draw_toggles()
-        self._shown_point = None
+        # The constraint first: clearing or redrawing its curve redraws the runs still on
+        # screen, which shows their old point; the new state's point is decided after it.
         self.constraints.refresh()
+        self._shown_point = None
         runs_changed = scene is not None or _run_setup(previous) != _run_setup(state)
         basins_changed = previous.toggles.basins != state.toggles.basins
         if state.toggles.basins and (runs_changed or basins_changed):
@@ -859,7 +869,7 @@ class Controller(QObject):
         note = arrows.scale_text(self.arrow_scale)
         side = min(self.state.domain.width, self.state.domain.height)
         if arrows.vanishes(readout.grad_norm, self.arrow_scale, side):
-            note += f" · here |∇f| = {_short(readout.grad_norm)}: flat, no uphill direction"
+            note += f" · here |∇f| = {number(readout.grad_norm, 4)}: flat, no uphill direction"
         if self._field_scale is not None and self._field_scale != self.arrow_scale:
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note
@@ -920,9 +930,3 @@ def _run_setup(state: SessionState) -> tuple:
         state.max_steps,
         state.tolerance,
     )
-
-
-def _short(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    return f"{value:.4g}"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from landscape_gui.core.descent import History
 from landscape_gui.core.optimizers import get_optimizer
 from landscape_gui.core.playback import (
     Curvature,
@@ -166,23 +166,14 @@ class RunsController(QObject):
         if was_playing:
             self.statusChanged.emit("restarted: the settings changed")
 
-    def _show_recorded(self, recorded) -> list[int]:
+    def _show_recorded(self, recorded: list[History | None] | None) -> list[int]:
         """Put what a session file recorded into the tracks; how many rows each run has."""
         state = self.controller.state
         already = [0] * len(state.runs)
         for index, history in enumerate(recorded or []):
-            if history is not None and index < len(state.runs) and len(history.x):
-                self.model.tracks[index].set_recorded(
-                    history.x,
-                    history.y,
-                    history.f,
-                    history.gx,
-                    history.gy,
-                    history.status,
-                    getattr(history, "g", None),
-                    getattr(history, "lam", None),
-                )
-                already[index] = len(history.x)
+            if history is not None and index < len(state.runs) and len(history):
+                self.model.tracks[index].set_recorded(history)
+                already[index] = len(history)
         return already
 
     def curve_ready(self) -> None:
@@ -346,13 +337,7 @@ class RunsController(QObject):
         tracks = self.model.tracks
         for update in updates:
             if update.index < len(tracks):
-                columns = [update.x, update.y, update.f, update.gx, update.gy]
-                if update.g is not None and update.lam is not None:
-                    columns += [update.g, update.lam]
-                rows = np.vstack(columns)
-                tracks[update.index].append(
-                    update.first_step, rows, update.status, update.steps_taken
-                )
+                tracks[update.index].append(update.history, update.steps_taken)
         self._pending = False
         if self.model.playing and self.speed == 0:
             self.model.move_to(self.recorded_end())

@@ -30,7 +30,7 @@ from landscape_gui.core.constraint import (
     tangent_slope,
     trace_curve,
 )
-from landscape_gui.core.descent import DescentError, DescentRun, run_to_end
+from landscape_gui.core.descent import DescentError, DescentRun, History, run_to_end
 from landscape_gui.core.explain import StepRecord, explain_step
 from landscape_gui.core.formula import FormulaError, X, Y, parameter_symbol
 from landscape_gui.core.landscape import Domain, Landscape
@@ -46,7 +46,6 @@ from landscape_gui.core.optimizers import (
 from landscape_gui.core.playback import Playback, Track
 from landscape_gui.core.presets import CONSTRAINT_PRESETS, CONSTRAINT_PRESETS_BY_KEY
 from landscape_gui.core.session import (
-    RunHistory,
     SessionError,
     SessionFile,
     from_json,
@@ -541,7 +540,7 @@ def _constrained_session():
         runs=[RunSettings("projected", {}, (2.0, 0.0)), RunSettings("gd", {}, (1.0, 1.0))],
         constraint="x^2 + y^2 = r^2",
     )
-    history = RunHistory.from_history(run.history(0), run.status(0))
+    history = run.history(0)
     return SessionFile(state, [history, None], 0, 3)
 
 
@@ -891,22 +890,20 @@ def test_a_track_keeps_g_and_lambda_for_the_window_to_save_and_export():
     run = DescentRun(landscape, (2.0, 0.0), "projected", constraint=constraint)
     track = Track()
     run.advance(3)
-    track.append(0, run.history(0).rows(), run.status(), run.steps_taken)
+    track.append(run.history(0), run.steps_taken)
     run.advance(300)
-    track.append(4, run.history(0, since=4).rows(), run.status(), run.steps_taken)
+    track.append(run.history(0, since=4), run.steps_taken)
     whole = run.history(0)
     assert track.constrained and len(track) == len(whole)
     assert np.array_equal(track.g, whole.g) and np.array_equal(track.lam, whole.lam)
     assert track.row(0) == (2.0, 0.0, 2.0, 1.0, 1.0)
     plain = Track()
-    plain.append(0, run_to_end(landscape, (1.0, 1.0), "gd", max_steps=2).history(0).rows(),
-                 "max-steps", 2)  # fmt: skip
+    plain.append(run_to_end(landscape, (1.0, 1.0), "gd", max_steps=2).history(0), 2)
     assert not plain.constrained and plain.g is None and plain.lam is None
     again = Track()
-    again.set_recorded(
-        whole.x, whole.y, whole.f, whole.gx, whole.gy, "converged", whole.g, whole.lam
-    )
+    again.set_recorded(whole)
     assert np.array_equal(again.lam, whole.lam)
+    assert again.history() == whole
 
 
 _HOSTILE_SCRIPT = """
@@ -962,7 +959,7 @@ def test_the_caption_of_a_step_on_a_curve_says_what_the_step_rule_did():
     run = run_to_end(landscape, (2.0, 0.0), "projected", max_steps=3, constraint=constraint)
     playback = Playback()
     playback.start_over(1)
-    playback.tracks[0].append(0, run.history(0).rows(), run.status(), run.steps_taken)
+    playback.tracks[0].append(run.history(0), run.steps_taken)
     playback.move_to(1)
     caption = playback.explanation(RunSettings("projected", {}, (2.0, 0.0)), landscape, 1e-6)
     assert "Projected descent steps against the part of the gradient along the curve" in caption
@@ -973,14 +970,14 @@ def test_the_caption_of_a_step_on_a_curve_says_what_the_step_rule_did():
     assert "The penalty method steps downhill on f + (μ/2)(g − c)²" in penalty
 
 
-def test_a_track_saves_as_a_run_history_with_g_and_lambda():
+def test_a_track_saves_as_a_history_with_g_and_lambda():
     landscape = Landscape.from_text("x + y")
     constraint = parse_constraint("x^2 + y^2 = 1")
     run = run_to_end(landscape, (2.0, 0.0), "projected", max_steps=20, constraint=constraint)
     track = Track()
-    track.append(0, run.history(0).rows(), run.status(), run.steps_taken)
-    saved = RunHistory.from_track(track)
-    assert saved == RunHistory.from_history(run.history(0), run.status())
+    track.append(run.history(0), run.steps_taken)
+    saved = track.history()
+    assert saved == run.history(0)
     assert saved.constrained and saved.lam is not track.lam  # a copy, not a view
 
 
@@ -994,3 +991,21 @@ def test_cube_roots_come_out_exact():
     y = sp.Rational(4, 5) ** sp.Rational(1, 3)
     _check_exact(high, sp.Rational(6, 5), y, sp.Rational(6, 5) * y**2, y**2, CONSTRAINED_MAXIMUM)
     _check_exact(low, 2, 0, 0, 0, CONSTRAINED_MINIMUM)
+
+
+def test_the_one_history_carries_g_and_lambda_and_compares_them():
+    landscape = Landscape.from_text("x + y")
+    constraint = parse_constraint("x^2 + y^2 = 1")
+    history = run_to_end(landscape, (2.0, 0.0), "projected", max_steps=20, constraint=constraint)
+    whole = history.history(0)
+    assert whole.constrained and whole.status == history.status(0)
+    assert whole.rows().shape == (7, len(whole))
+    shifted = whole.lam + 1.0
+    other = History(
+        whole.x, whole.y, whole.f, whole.gx, whole.gy, whole.status, 0, whole.g, shifted
+    )
+    assert other != whole  # λ counts in equality
+    plain = History(whole.x, whole.y, whole.f, whole.gx, whole.gy, whole.status)
+    assert plain != whole and not plain.constrained
+    with pytest.raises(ValueError, match="both g and lambda"):
+        History(whole.x, whole.y, whole.f, whole.gx, whole.gy, g=whole.g)

@@ -24,12 +24,28 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from landscape_gui.core import colorscale
+from landscape_gui.core.numbers import level
+from landscape_gui.qt.views.contour_geometry import (
+    arrow_head_angle,
+    basin_rgba,
+    combine_nan_separated,
+    gradient_field_segments,
+    level_label_positions,
+    pixel_rect,
+    place_point_labels,
+    safe_limits,
+    share_inside,
+)
 from landscape_gui.qt.views.palette import (
     BASIN_COLORS,
     CONSTRAINT_COLOR,
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
+    LAGRANGE_COLOR,
+    MARKER_DARK,
+    MARKER_LIGHT,
     PROBE_COLOR,
+    TOUCHING_CONTOUR_COLOR,
     plot_background,
     plot_foreground,
 )
@@ -64,28 +80,6 @@ _HALO_COLOR = (0, 0, 0, 150)
 
 def _as_float_array(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
-
-
-def _combine_nan_separated(chunks: Sequence[np.ndarray]) -> np.ndarray:
-    """Join (N, 2) point arrays into one array, a NaN row between pieces (connect='finite')."""
-    pieces = [c for c in chunks if c is not None and len(c)]
-    if not pieces:
-        return np.empty((0, 2))
-    gap = np.full((1, 2), np.nan)
-    out = []
-    for piece in pieces:
-        out.append(piece)
-        out.append(gap)
-    return np.concatenate(out[:-1])
-
-
-def _format_level(value: float) -> str:
-    if value == 0:
-        return "0"
-    magnitude = abs(value)
-    if magnitude >= 1e4 or magnitude < 1e-2:
-        return f"{value:.2e}"
-    return f"{value:.3g}"
 
 
 class _InertScatter(pg.ScatterPlotItem):
@@ -317,14 +311,14 @@ class ContourView(QtWidgets.QWidget):
         finite = np.isfinite(z)
         if not finite.all():
             z = np.where(finite, z, np.nan)
-        lo, hi = self._safe_limits(z_limits)
+        lo, hi = safe_limits(z_limits)
 
         # Colours on a linear or logarithmic scale (core.colorscale); the colour bar's ticks
         # are plain heights at their places on that scale, always labelled.
         shown, color_limits = colorscale.values(z, (lo, hi), color_scale)
         self.color_scale = color_scale
         self.image_item.setImage(shown, levels=color_limits, autoLevels=False)
-        self.image_item.setRect(self._pixel_rect(xs, ys))
+        self.image_item.setRect(QtCore.QRectF(*pixel_rect(xs, ys)))
         self.color_bar.setLevels(color_limits)
         self._color_ticks = colorscale.ticks((lo, hi), color_scale)
         self.color_bar.axis.setTicks([self._color_ticks])
@@ -337,7 +331,7 @@ class ContourView(QtWidgets.QWidget):
         self._levels = np.sort(_as_float_array(levels).ravel())
         self._levels = self._levels[np.isfinite(self._levels)]
         per_level = [self._trace(level) for level in self._levels]
-        self._contour_points = _combine_nan_separated(per_level)
+        self._contour_points = combine_nan_separated(per_level)
         self._draw_contours()
         domain = (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1]))
         self._place_level_labels(per_level, domain)
@@ -424,33 +418,12 @@ class ContourView(QtWidgets.QWidget):
         if self._generator is None:
             return np.empty((0, 2))
         chunks = self._generator.lines(float(level))[0]
-        return _combine_nan_separated([c for c in chunks if c is not None])
-
-    @staticmethod
-    def _safe_limits(z_limits) -> tuple[float, float]:
-        lo, hi = (float(v) for v in z_limits)
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            lo, hi = 0.0, 1.0
-        if hi <= lo:
-            pad = max(abs(lo) * 1e-6, 1e-9)
-            lo, hi = lo - pad, hi + pad
-        return lo, hi
-
-    @staticmethod
-    def _pixel_rect(xs: np.ndarray, ys: np.ndarray) -> QtCore.QRectF:
-        """Rectangle that puts each pixel's centre on its grid point."""
-        dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1) if len(xs) > 1 else 1.0
-        dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1) if len(ys) > 1 else 1.0
-        return QtCore.QRectF(
-            xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy
-        )
+        return combine_nan_separated([c for c in chunks if c is not None])
 
     def _place_level_labels(self, per_level: list[np.ndarray], domain) -> None:
         """Write the value of a few levels on their lines, away from the edges and each other."""
-        count = len(per_level)
-        step = max(1, math.ceil(count / MAX_LEVEL_LABELS))
-        chosen = list(range(step // 2, count, step)) if count else []
-        while len(self.level_labels) < len(chosen):
+        placements = level_label_positions(per_level, domain, MAX_LEVEL_LABELS)
+        while len(self.level_labels) < len(placements):
             label = pg.TextItem(anchor=(0.5, 0.5))
             label.setZValue(-30)
             self._plot.addItem(label)
@@ -459,38 +432,9 @@ class ContourView(QtWidgets.QWidget):
         for label in self.level_labels:
             label.setText("")
             label.hide()
-        x0, x1, y0, y1 = domain
-        side = min(abs(x1 - x0), abs(y1 - y0)) or 1.0
-        placed: list[np.ndarray] = []
-        for label, index in zip(self.level_labels, chosen, strict=False):
-            points = per_level[index]
-            points = points[np.isfinite(points[:, 0])] if len(points) else points
-            if len(points) < 6:
-                continue
-            candidates = points[:: max(1, len(points) // 80)]
-            edge = np.minimum.reduce(
-                [
-                    candidates[:, 0] - min(x0, x1),
-                    max(x0, x1) - candidates[:, 0],
-                    candidates[:, 1] - min(y0, y1),
-                    max(y0, y1) - candidates[:, 1],
-                ]
-            )
-            score = np.clip(edge / side, 0.0, 0.1)
-            if placed:
-                others = np.array(placed)
-                gaps = np.hypot(
-                    candidates[:, 0, None] - others[None, :, 0],
-                    candidates[:, 1, None] - others[None, :, 1],
-                ).min(axis=1)
-                score = np.minimum(score, np.clip(gaps / side, 0.0, 0.2)) + 1e-3 * gaps / side
-            best_index = int(np.argmax(score))
-            if edge[best_index] < 0.04 * side:
-                continue  # a sliver in a corner: a label there would hide under the overlays
-            best = candidates[best_index]
-            placed.append(best)
-            label.setText(_format_level(self._levels[index]))
-            label.setPos(float(best[0]), float(best[1]))
+        for label, (index, x, y) in zip(self.level_labels, placements, strict=False):
+            label.setText(level(self._levels[index]))
+            label.setPos(x, y)
             label.setVisible(self._contours_visible)
 
     # ------------------------------------------------------------------ the probe
@@ -525,7 +469,7 @@ class ContourView(QtWidgets.QWidget):
         drawn = math.isfinite(dx) and math.isfinite(dy) and (dx, dy) != (0.0, 0.0)
         cut = 1.0
         if drawn:
-            cut = self._share_inside(x, y, dx, dy)
+            cut = share_inside(x, y, dx, dy, self._domain)
             drawn = cut > 0.0
         self._show_scale_note(f"{note} (cut at the map's edge)" if drawn and cut < 1 else note)
         if drawn:
@@ -534,7 +478,7 @@ class ContourView(QtWidgets.QWidget):
             self._arrow_halo.setData([x, tip_x], [y, tip_y])
             self.arrow_head.setPos(tip_x, tip_y)
             # ArrowItem points left at angle 0 and turns clockwise on screen (y down there).
-            self.arrow_head.setStyle(angle=180.0 - math.degrees(math.atan2(gy, gx)))
+            self.arrow_head.setStyle(angle=arrow_head_angle(gx, gy))
             for item in (self.arrow_shaft, self._arrow_halo, self.arrow_head):
                 item.show()
         else:
@@ -611,86 +555,58 @@ class ContourView(QtWidgets.QWidget):
         self.angle_label.setVisible(bool(label))
         self._place_labels()
 
-    def _anchor_beside(self, x: float, y: float, inwards: bool) -> tuple[float, float]:
-        """A text anchor for a label at (x, y): on the side of the map's centre left or right
-        (so the map's edge never cuts it), and towards the centre (the probe's label) or away
-        from it (the Lagrange points') up or down, so the two never lie on each other."""
-        if self._domain is None:
-            return (0.0, 1.0)
-        x0, x1, y0, y1 = self._domain
-        right = x < (x0 + x1) / 2
-        up = (y < (y0 + y1) / 2) == inwards
-        # pyqtgraph's anchor: (0, 0) hangs the text below and right of the point (y up).
-        return (-0.04 if right else 1.04, 1.1 if up else -0.1)
-
     def _place_labels(self) -> None:
         """Each label beside its point, where least of it is cut at the map's edge or lies on
-        the labels placed before it (the probe's first) and the other Lagrange stars: one of
-        the four corners around the point (its preferred one when all are equal), or straight
-        beside, above or below it."""
+        the labels placed before it (the probe's first), the other Lagrange stars and the
+        touching contour near the point (contour_geometry.place_point_labels)."""
         (vx0, vx1), (vy0, vy1) = self.view_box.viewRange()
         width, height = self.view_box.width(), self.view_box.height()
         if width <= 0 or height <= 0 or vx1 <= vx0 or vy1 <= vy0:
             return
         ppx, ppy = width / (vx1 - vx0), height / (vy1 - vy0)
         x0, x1, y0, y1 = self._domain or (vx0, vx1, vy0, vy1)
-        left, right = max(min(x0, x1), vx0), min(max(x0, x1), vx1)
-        bottom, top = max(min(y0, y1), vy0), min(max(y0, y1), vy1)
-        labels = [(self.angle_label, True)] if self.angle_label.toPlainText() else []
-        labels += [(text, False) for text in self.lagrange_labels if text.toPlainText()]
+        visible = (
+            max(min(x0, x1), vx0),
+            min(max(x0, x1), vx1),
+            max(min(y0, y1), vy0),
+            min(max(y0, y1), vy1),
+        )
+        texts = [(self.angle_label, True)] if self.angle_label.toPlainText() else []
+        texts += [(text, False) for text in self.lagrange_labels if text.toPlainText()]
         star = 6 * self._scale()
+        half = (star / ppx, star / ppy)
         x_stars, y_stars = self.lagrange_item.getData()
-        stars = [
-            (sx - star / ppx, sx + star / ppx, sy - star / ppy, sy + star / ppy)
+        obstacles = [
+            (sx - half[0], sx + half[0], sy - half[1], sy + half[1])
             for sx, sy in zip(
                 [] if x_stars is None else x_stars, [] if y_stars is None else y_stars, strict=True
             )
         ]
-        taken: list[tuple[float, float, float, float]] = []
         # The touching contour near the point is what the picture is about: keep it clear.
         tx, ty = self.touch_line.getData() if self.touch_line.isVisible() else (None, None)
         if tx is not None and len(tx):
             keep = np.isfinite(tx) & np.isfinite(ty)
             dot = 2 / ppx, 2 / ppy
-            stars += [
+            obstacles += [
                 (px - dot[0], px + dot[0], py - dot[1], py + dot[1])
                 for px, py in zip(tx[keep][::3], ty[keep][::3], strict=True)
             ]
-
-        def box(x, y, anchor, w, h):
-            ax, ay = anchor
-            return (x - ax * w, x - ax * w + w, y + ay * h - h, y + ay * h)
-
-        def overlap(a, b) -> float:
-            return max(0.0, min(a[1], b[1]) - max(a[0], b[0])) * max(
-                0.0, min(a[3], b[3]) - max(a[2], b[2])
-            )
-
-        for text, inwards in labels:
+        labels = []
+        for text, inwards in texts:
             position = text.pos()
-            x, y = float(position.x()), float(position.y())
             bounds = text.textItem.boundingRect()
-            w, h = bounds.width() / ppx, bounds.height() / ppy
-            preferred = self._anchor_beside(x, y, inwards)
-            # The four corners first, then straight beside, above and below the point.
-            spots = [preferred] + [
-                (ax, ay) for ax in (-0.04, 1.04) for ay in (1.1, -0.1) if (ax, ay) != preferred
-            ]
-            spots += [(-0.12, 0.5), (1.12, 0.5), (0.5, 1.25), (0.5, -0.25)]
-            mine = (x - star / ppx, x + star / ppx, y - star / ppy, y + star / ppy)
-            others = taken + [s for s in stars if not overlap(s, mine)]
-            best, chosen = math.inf, preferred
-            for order, anchor in enumerate(spots):
-                b = box(x, y, anchor, w, h)
-                inside = max(0.0, min(b[1], right) - max(b[0], left)) * max(
-                    0.0, min(b[3], top) - max(b[2], bottom)
+            labels.append(
+                (
+                    float(position.x()),
+                    float(position.y()),
+                    bounds.width() / ppx,
+                    bounds.height() / ppy,
+                    inwards,
                 )
-                # What is cut at the map's edge or lies on another label, least first.
-                cost = (w * h - inside) * 4 + sum(overlap(b, t) for t in others) + order * 1e-9
-                if cost < best:
-                    best, chosen = cost, anchor
-            text.setAnchor(chosen)
-            taken.append(box(x, y, chosen, w, h))
+            )
+        anchors = place_point_labels(labels, self._domain, visible, obstacles, half)
+        for (text, _inwards), anchor in zip(texts, anchors, strict=True):
+            text.setAnchor(anchor)
 
     def _draw_arrow(self, parts, x: float, y: float, vx, vy, scale: float) -> None:
         shaft, halo, head = parts
@@ -698,7 +614,7 @@ class ContourView(QtWidgets.QWidget):
         vy = float(vy) if vy is not None else math.nan
         dx, dy = scale * vx, scale * vy
         drawn = math.isfinite(dx) and math.isfinite(dy) and (dx, dy) != (0.0, 0.0)
-        cut = self._share_inside(x, y, dx, dy) if drawn else 0.0
+        cut = share_inside(x, y, dx, dy, self._domain) if drawn else 0.0
         if not drawn or cut <= 0.0:
             for item in parts:
                 item.hide()
@@ -713,7 +629,7 @@ class ContourView(QtWidgets.QWidget):
         pixels = self._pixel_length(cut * dx, cut * dy)
         length = min(18 * s, 0.4 * pixels) if pixels > 0 else 18 * s
         head.setStyle(
-            angle=180.0 - math.degrees(math.atan2(vy, vx)),
+            angle=arrow_head_angle(vx, vy),
             headLen=length,
             headWidth=min(8 * s, 0.45 * length),
         )
@@ -776,22 +692,6 @@ class ContourView(QtWidgets.QWidget):
         ):
             item.setVisible(visible)
 
-    def _share_inside(self, x: float, y: float, dx: float, dy: float) -> float:
-        """How much of the step (dx, dy) from (x, y) stays on the map (1 when all of it)."""
-        if self._domain is None:
-            return 1.0
-        x0, x1, y0, y1 = self._domain
-        share = 1.0
-        for start, step, low, high in (
-            (x, dx, min(x0, x1), max(x0, x1)),
-            (y, dy, min(y0, y1), max(y0, y1)),
-        ):
-            if step > 0 and start + step > high:
-                share = min(share, (high - start) / step)
-            elif step < 0 and start + step < low:
-                share = min(share, (low - start) / step)
-        return max(share, 0.0)
-
     def _show_scale_note(self, text: str) -> None:
         if text != self._scale_note:
             self._scale_note = text
@@ -816,28 +716,7 @@ class ContourView(QtWidgets.QWidget):
             self.field_item.setData(np.empty((0, 2)))
             self.field_item.hide()
             return
-        xs = _as_float_array(xs)
-        ys = _as_float_array(ys)
-        gx = _as_float_array(gx)
-        gy = _as_float_array(gy)
-        px, py = np.meshgrid(xs, ys, indexing="ij")
-        px, py, gx, gy = (a.ravel() for a in (px, py, gx, gy))
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            norm = np.hypot(gx, gy)
-            ok = np.isfinite(norm) & (norm > 0)
-            ux = np.where(ok, gx / np.where(ok, norm, 1.0), np.nan)
-            uy = np.where(ok, gy / np.where(ok, norm, 1.0), np.nan)
-            length = np.where(ok, scale * norm, np.nan)
-        head = (0.35 * length)[:, None]
-        half = (length / 2)[:, None]
-        tail = np.column_stack((px, py)) - half * np.column_stack((ux, uy))
-        tip = np.column_stack((px, py)) + half * np.column_stack((ux, uy))
-        cos_a, sin_a = math.cos(math.radians(28)), math.sin(math.radians(28))
-        # The two barbs: the reversed direction turned by +-28 degrees.
-        left = tip - head * np.column_stack((ux * cos_a - uy * sin_a, uy * cos_a + ux * sin_a))
-        right = tip - head * np.column_stack((ux * cos_a + uy * sin_a, uy * cos_a - ux * sin_a))
-        gap = np.full_like(tail, np.nan)
-        points = np.stack((tail, tip, gap, left, tip, right, gap), axis=1).reshape(-1, 2)
+        points = gradient_field_segments(xs, ys, gx, gy, scale)
         self.field_item.setData(points, connect="finite")
         self.field_item.show()
 
@@ -859,22 +738,9 @@ class ContourView(QtWidgets.QWidget):
         labels = np.asarray(labels)
         if labels.shape != (len(xs), len(ys)):
             raise ValueError(f"labels have shape {labels.shape}, expected {(len(xs), len(ys))}")
-        labels = labels.astype(np.int64, copy=False)
-        table = np.array(
-            [pg.mkColor(c).getRgb()[:3] for c in (colors or BASIN_COLORS)], dtype=np.uint8
-        )
-        alpha = round(255 * BASIN_ALPHA)
-        rgba = np.zeros((*labels.shape, 4), dtype=np.uint8)
-        basin = labels >= 0
-        rgba[basin, :3] = table[labels[basin] % len(table)]
-        rgba[basin, 3] = alpha
-        i, j = np.indices(labels.shape)
-        stripe = ((i + j) // 2) % 2
-        diverged = labels == -1
-        rgba[diverged, :3] = np.asarray(BASIN_DIVERGED_STRIPES, dtype=np.uint8)[stripe[diverged]]
-        rgba[diverged, 3] = alpha
+        rgba = basin_rgba(labels, colors or BASIN_COLORS, BASIN_ALPHA, BASIN_DIVERGED_STRIPES)
         self.basin_item.setImage(rgba, autoLevels=False, levels=(0, 255))
-        self.basin_item.setRect(self._pixel_rect(xs, ys))
+        self.basin_item.setRect(QtCore.QRectF(*pixel_rect(xs, ys)))
         self.basin_item.show()
 
     def set_paths(self, paths: Sequence[tuple[np.ndarray, str]]) -> None:
@@ -1069,7 +935,7 @@ class ContourView(QtWidgets.QWidget):
             self._style_level_label(label)
 
         self._level_halo.setPen(pg.mkPen(_HALO_COLOR, width=5 * s))
-        self.level_line.setPen(pg.mkPen("#FFFFFF", width=2.5 * s))
+        self.level_line.setPen(pg.mkPen(MARKER_LIGHT, width=2.5 * s))
         self._arrow_halo.setPen(pg.mkPen(_HALO_COLOR, width=6 * s))
         self.arrow_shaft.setPen(pg.mkPen(GRADIENT_COLOR, width=3.5 * s))
         self.arrow_head.setStyle(
@@ -1082,7 +948,7 @@ class ContourView(QtWidgets.QWidget):
         self._constraint_halo.setPen(halo)
         self.constraint_item.setPen(pg.mkPen(CONSTRAINT_COLOR, width=3 * s))
         self._touch_halo.setPen(pg.mkPen(_HALO_COLOR, width=5 * s))
-        self.touch_line.setPen(pg.mkPen("#FFFFFF", width=2.5 * s))
+        self.touch_line.setPen(pg.mkPen(TOUCHING_CONTOUR_COLOR, width=2.5 * s))
         for shaft, arrow_halo, head, color in (
             (self.grad_f_shaft, self._grad_f_halo, self.grad_f_head, GRADIENT_COLOR),
             (self.grad_g_shaft, self._grad_g_halo, self.grad_g_head, CONSTRAINT_COLOR),
@@ -1096,11 +962,11 @@ class ContourView(QtWidgets.QWidget):
                 brush=pg.mkBrush(color),
             )
         self.curve_point.setSize(9 * s)
-        self.curve_point.setPen(pg.mkPen("#000000", width=1.5 * s))
-        self.curve_point.setBrush(pg.mkBrush("#FFFFFF"))
+        self.curve_point.setPen(pg.mkPen(MARKER_DARK, width=1.5 * s))
+        self.curve_point.setBrush(pg.mkBrush(MARKER_LIGHT))
         self.lagrange_item.setSize(20 * s)
-        self.lagrange_item.setPen(pg.mkPen("#000000", width=1.2 * s))
-        self.lagrange_item.setBrush(pg.mkBrush("#FFD400"))
+        self.lagrange_item.setPen(pg.mkPen(MARKER_DARK, width=1.2 * s))
+        self.lagrange_item.setBrush(pg.mkBrush(LAGRANGE_COLOR))
         label_font = QtGui.QFont()
         label_font.setPointSizeF(8 * s)
         label_font.setBold(True)
@@ -1112,7 +978,7 @@ class ContourView(QtWidgets.QWidget):
             self._style_lagrange_label(text)
         self._place_labels()
         self.probe_marker.setSize(13 * s)
-        self.probe_marker.setPen(pg.mkPen("#FFFFFF", width=2 * s))
+        self.probe_marker.setPen(pg.mkPen(MARKER_LIGHT, width=2 * s))
         self.probe_marker.setBrush(pg.mkBrush(PROBE_COLOR))
 
         for line, dots, head, color in zip(
@@ -1121,13 +987,13 @@ class ContourView(QtWidgets.QWidget):
             self._style_path(line, dots, head, color)
         for kind, item in self.critical_items.items():
             item.setSize(15 * s)
-            item.setPen(pg.mkPen("#000000", width=1.5 * s))
-            fill = "#000000" if kind == "maximum" else "#FFFFFF"
+            item.setPen(pg.mkPen(MARKER_DARK, width=1.5 * s))
+            fill = MARKER_DARK if kind == "maximum" else MARKER_LIGHT
             item.setBrush(pg.mkBrush(fill))
             if kind == "maximum":
-                item.setPen(pg.mkPen("#FFFFFF", width=1.5 * s))
+                item.setPen(pg.mkPen(MARKER_LIGHT, width=1.5 * s))
             if kind == "saddle":
-                item.setPen(pg.mkPen("#000000", width=1 * s))
+                item.setPen(pg.mkPen(MARKER_DARK, width=1 * s))
         self._rebuild_legend()
 
         font = QtGui.QFont("monospace")
@@ -1160,4 +1026,4 @@ class ContourView(QtWidgets.QWidget):
         dots.setPen(pg.mkPen((0, 0, 0, 140), width=0.8))
         head.setSize(12 * s)
         head.setBrush(pg.mkBrush(color))
-        head.setPen(pg.mkPen("#FFFFFF", width=2 * s))
+        head.setPen(pg.mkPen(MARKER_LIGHT, width=2 * s))
