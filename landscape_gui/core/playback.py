@@ -34,6 +34,13 @@ STATUS_TEXT = {
     "diverged": "diverged: the steps ran away (too large a learning rate, or no bottom)",
 }
 assert set(STATUS_TEXT) == set(STATUS_NAMES)
+# A diverged run whose stop has a named cause says that cause, not "ran away".
+REASON_TEXT = {
+    "gradient": "stopped: the step landed where the gradient is undefined",
+    "value": "stopped: the step landed where f is undefined",
+    "position": "diverged: the step overflowed (too large a learning rate)",
+    "ran-off": "diverged: the run ran off the domain (too large a learning rate, or no bottom)",
+}
 
 
 class Track:
@@ -48,6 +55,7 @@ class Track:
         self._data = np.empty((5, 256))
         self._count = 0
         self.status = "running"
+        self.reason: str | None = None  # why a diverged run stopped (DescentRun.stop_reason)
         self.steps_taken = 0
 
     def __len__(self) -> int:
@@ -72,14 +80,23 @@ class Track:
         self._count = 0
         self._extend(np.vstack((x, y, f, gx, gy)))
         self.status = status
+        self.reason = None  # a session file records the status only
         self.steps_taken = max(self._count - 1, 0)
 
-    def append(self, first_step: int, rows: np.ndarray, status: str, steps_taken: int) -> None:
+    def append(
+        self,
+        first_step: int,
+        rows: np.ndarray,
+        status: str,
+        steps_taken: int,
+        reason: str | None = None,
+    ) -> None:
         """Add steps ``first_step`` onwards (``rows`` is 5 x n: x, y, f, gx, gy)."""
         if first_step != self._count:
             raise RuntimeError("descent updates arrived out of order")
         self._extend(rows)
         self.status = status
+        self.reason = reason
         self.steps_taken = steps_taken
 
     def _extend(self, rows: np.ndarray) -> None:
@@ -262,7 +279,10 @@ class Playback:
         track = self.selected_track()
         at_end = track is not None and self.cursor >= len(track) - 1
         if track is not None and track.finished and at_end:
-            return (STATUS_TEXT[track.status], track.status)
+            text = STATUS_TEXT[track.status]
+            if track.status == "diverged" and track.reason in REASON_TEXT:
+                text = REASON_TEXT[track.reason]
+            return (text, track.status)
         if self.playing:
             return ("running", "running")
         return ("paused" if self.cursor > 0 else "ready: press Step or Play", "paused")
@@ -306,7 +326,9 @@ class Playback:
                 kind = calculus.classify(*(float(h) for h in landscape.hessian(last.x, last.y)))
             # The start's height tells overshooting (a smaller rate helps) from falling off a
             # landscape with no bottom (it does not).
-            ending = explain_end(track.status, k, last, kind, tolerance, first=track.record(0))
+            ending = explain_end(
+                track.status, k, last, kind, tolerance, first=track.record(0), reason=track.reason
+            )
             return ending if k == 0 else f"{self._step_text(track, k, settings)} {ending}"
         if k == 0:
             return explain_start(track.record(0))

@@ -308,7 +308,7 @@ class RunsController(QObject):
             if update.index < len(tracks):
                 rows = np.vstack((update.x, update.y, update.f, update.gx, update.gy))
                 tracks[update.index].append(
-                    update.first_step, rows, update.status, update.steps_taken
+                    update.first_step, rows, update.status, update.steps_taken, update.reason
                 )
         self._pending = False
         if self.model.playing and self.speed == 0:

@@ -191,6 +191,7 @@ class RunUpdate:
     gy: np.ndarray
     status: str
     steps_taken: int
+    reason: str | None = None  # why a diverged run stopped (DescentRun.stop_reason)
 
 
 YIELD_SECONDS = 0.0005
@@ -392,6 +393,7 @@ class DescentWorker(QObject):
                     gy=history.gy,
                     status=run.status(0),
                     steps_taken=run.steps_taken,
+                    reason=run.stop_reason(0),
                 )
             )
             self._sent[index] += count
