@@ -116,12 +116,22 @@ class CompileWorker(QObject):
     # request number, (CompiledFormula, Scene, SceneError or None) or an error message
     compiled = Signal(int, object)
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Written by the GUI thread: the newest request it has sent. Requests queued behind a
+        # newer one are dropped unanswered (a slider dragged sends many; only the last counts).
+        self.latest_request = -1
+
     @Slot(int, object, object)
     def compile(self, request: int, formula, state) -> None:
-        """Compile ``formula`` (or take it already compiled) and, when ``state`` is given,
-        build the scene the window will draw for it: sampling the grid and searching for
-        critical points can take seconds, which must not be spent on the GUI thread."""
+        """Compile ``formula`` (its text, its parse, or already compiled) and, when ``state``
+        is given, build the scene the window will draw for it: sampling the grid and searching
+        for critical points can take seconds, which must not be spent on the GUI thread."""
+        if request < self.latest_request:
+            return
         try:
+            if isinstance(formula, str):
+                formula = parse_formula(formula)
             compiled = formula if isinstance(formula, CompiledFormula) else CompiledFormula(formula)
         except FormulaError as error:  # already one sentence for the student
             self.compiled.emit(request, str(error))

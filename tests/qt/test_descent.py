@@ -159,7 +159,7 @@ def test_closing_while_playing_fast_exits_cleanly(qtbot):
     qtbot.waitUntil(lambda: runs.cursor > 1000, timeout=10000)
     win.close()
     assert not runs._thread.thread.isRunning()
-    assert not win.controller._analysis_thread.thread.isRunning()
+    assert not win.controller.pipeline._analysis_thread.thread.isRunning()
 
 
 def test_undo_a_learning_rate_change(qtbot, window):
