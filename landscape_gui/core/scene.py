@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landscape_gui.core import arrows, calculus
+from landscape_gui.core import arrows, calculus, colorscale, contours
 from landscape_gui.core.formula import to_input_syntax
 from landscape_gui.core.landscape import (
     CompiledFormula,
@@ -45,6 +45,9 @@ class Scene:
     # The gradient field's arrows: xs, ys, gx, gy (GRADIENT_FIELD_SIZE² samples) and scale.
     field: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
     texts: dict[str, str]  # f and its derivatives as the user would type them
+    color_scale: str  # the 'auto' colour scale of these heights ('linear' or 'log')
+    # The map's level lines on that scale, traced: (contourpy generator, lines per level).
+    traced: tuple[object, list[np.ndarray]]
 
 
 def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
@@ -63,13 +66,28 @@ def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
             scale = _arrow_scale(landscape, state)
             field = _gradient_field(landscape, state)
             texts = _texts(compiled)
+            scale_name = colorscale.choose(grid.z, z_limits, "auto")
+            map_levels = colorscale.levels(z_limits, scale_name, CONTOUR_COUNT)
+            generator = contours.tracer(grid.xs, grid.ys, grid.z)
+            lines = [contours.trace(generator, v) for v in contours.clean_levels(map_levels)]
     except SceneError:
         raise
     except (ArithmeticError, FloatingPointError) as error:
         raise SceneError("its values are too large to compute with (over about 1e308)") from error
     except Exception as error:  # numpy and lambdified sympy raise many kinds
         raise SceneError(f"it cannot be computed here ({type(error).__name__}: {error})") from error
-    return Scene(landscape, grid, z_limits, levels, points, scale, field, texts)
+    return Scene(
+        landscape,
+        grid,
+        z_limits,
+        levels,
+        points,
+        scale,
+        field,
+        texts,
+        scale_name,
+        (generator, lines),
+    )
 
 
 def _arrow_scale(landscape: Landscape, state: SessionState) -> float:

@@ -30,7 +30,7 @@ from landscape_gui.core.landscape import (
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.pipeline import analysis_key, landscape_differs, scene_key
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
-from landscape_gui.core.scene import Scene, SceneError
+from landscape_gui.core.scene import CONTOUR_COUNT, Scene, SceneError
 from landscape_gui.core.session import MAX_RUNS
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt import typeset
@@ -802,11 +802,20 @@ class Controller(QObject):
     def _draw_heights(self) -> None:
         """The surface and the map's colours and levels, on the chosen colour scale."""
         grid = self.grid
-        self.color_scale = colorscale.choose(grid.z, self.z_limits, self.color_scale_mode)
-        levels = colorscale.levels(self.z_limits, self.color_scale, 20)
+        scene = self._scene
+        if scene is not None and self.color_scale_mode == "auto":
+            self.color_scale = scene.color_scale  # chosen and traced by the worker
+        else:
+            self.color_scale = colorscale.choose(grid.z, self.z_limits, self.color_scale_mode)
+        levels = colorscale.levels(self.z_limits, self.color_scale, CONTOUR_COUNT)
+        traced = None
+        if scene is not None and scene.color_scale == self.color_scale:
+            traced = scene.traced
         views = self.views
         views.surface.set_surface(grid.xs, grid.ys, grid.z, self.z_limits, self.color_scale)
-        views.contour.set_field(grid.xs, grid.ys, grid.z, self.z_limits, levels, self.color_scale)
+        views.contour.set_field(
+            grid.xs, grid.ys, grid.z, self.z_limits, levels, self.color_scale, traced
+        )
 
     def set_color_scale(self, mode: str) -> None:
         """'auto' (logarithmic for steep landscapes), 'linear' or 'log': a preference of this
