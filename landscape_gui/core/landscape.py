@@ -29,14 +29,13 @@ from landscape_gui.core.formula import (
     parameter_symbol,
     parse_formula,
 )
+from landscape_gui.core.limits import DEFAULT_PARAMETER_VALUE, DEFAULT_RESOLUTION
 
 
 def _undefined(expr: sp.Expr) -> bool:
     return bool(expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
 
 
-DEFAULT_RESOLUTION = 200
-DEFAULT_PARAMETER_VALUE = 1.0
 # Everything a new formula costs before it is drawn (differentiate, lambdify, a first sample)
 # must finish within this many seconds, or the formula is refused with a sentence.
 COMPILE_SECONDS = 5.0

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -54,7 +54,12 @@ class _Alarm(BaseException):
     pass
 
 
-def _raise_alarm(signum: int, frame: FrameType | None) -> NoReturn:
+def _raise_alarm(signum: int, frame: FrameType | None) -> None:
+    # An alarm that arrives when no bounded call is running is stale (it expired just as a
+    # call was finishing): there is nothing to stop. Raised anyway, it would land in whatever
+    # runs next, such as a Qt event filter, which swallows it, and re-arm itself every 50 ms.
+    if not _deadlines:
+        return
     # If the signal lands in a finalizer or a gc callback, Python swallows the exception
     # ("Exception ignored in ..."); fire again shortly so the work still stops. The call's own
     # `finally` cancels this timer once the alarm has been handled.
@@ -103,6 +108,10 @@ def _call_with_alarm(function: Callable[..., Any], args: tuple[Any, ...], second
         raise TimeLimitExceeded(f"gave up after {seconds:g} s") from None
     finally:
         _deadlines.pop()
+        if outer is None:
+            # Whatever path got here (an alarm raised just before the inner `finally` could
+            # cancel the timer re-arms it), no timer outlives the outermost call.
+            signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         sys.unraisablehook = previous_hook
         if outer is not None and not outer_expired:

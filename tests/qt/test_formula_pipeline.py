@@ -9,8 +9,6 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.qt import formula_pipeline
-from landscape_gui.qt.main_window import MainWindow
-from tests.qt.conftest import track
 
 
 @pytest.fixture
@@ -36,16 +34,6 @@ def gui_thread_work(monkeypatch):
     monkeypatch.setattr(CompiledFormula, "__init__", compile_spy)
     monkeypatch.setattr(Landscape, "sample", sample_spy)
     return seen
-
-
-@pytest.fixture
-def window(qtbot):
-    win = track(MainWindow(remember_geometry=False, prompt_unsaved=False))
-    win.resize(1000, 700)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.controller.landscape is not None, timeout=10000)
-    yield win
 
 
 def _drawn(qtbot, controller, change) -> None:
