@@ -142,6 +142,11 @@ def main() -> dict:
             for name, spent in sorted(worst_by_name.items(), key=lambda item: -item[1])
         }
     window.close()
+    from landscape_gui.qt import worker
+
+    # A worker still finishing (the analysis of the last formula) is waited for, as the app's
+    # own exit does, so the process never ends with a thread running.
+    worker.wait_for_abandoned(60_000)
     return report
 
 
