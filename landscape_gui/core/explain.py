@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from landscape_gui.core import calculus
-from landscape_gui.core.numbers import number, spoken
+from landscape_gui.core.descent import DIVERGENCE_RADIUS
+from landscape_gui.core.numbers import entry, number, spoken
 
 if TYPE_CHECKING:
     from landscape_gui.core.descent import DescentRun, History
@@ -118,16 +119,41 @@ def explain_end(
                 "undefined (a corner or cusp of the landscape, or a slope too steep for "
                 "numbers), so descent cannot continue from there."
             )
+        if reason == "value":
+            return (
+                f"Stopped after {steps} steps: the next step landed on a point where f is "
+                "undefined (outside the part of the plane where the formula has a value), "
+                "so descent cannot continue from there."
+            )
+        if reason == "position":
+            return (
+                f"Stopped after {steps} steps: the next step's numbers overflowed, so it gave "
+                "no point at all. The learning rate is far too large for this landscape; try "
+                "a smaller one (− halves it)."
+            )
         if (
             first is not None
             and math.isfinite(first.f)
             and math.isfinite(last.f)
             and last.f < first.f
         ):
+            went = (
+                f"the run ran off the domain (more than {entry(DIVERGENCE_RADIUS)} away) and "
+                if reason == "ran-off"
+                else ""
+            )
             return (
-                f"Diverged after {steps} steps: the height kept falling, to "
+                f"Diverged after {steps} steps: {went}the height kept falling, to "
                 f"{spoken(last.f)}. The landscape has no bottom this way, so no learning "
                 "rate will settle; start elsewhere or change f."
+            )
+        if reason == "ran-off":
+            return (
+                f"Stopped after {steps} steps: the run ran off the domain, more than "
+                f"{entry(DIVERGENCE_RADIUS)} away "
+                "instead of settling. "
+                "The learning rate is too large for this landscape, or it has no bottom; try a "
+                "smaller one (− halves it)."
             )
         return (
             f"Diverged after {steps} steps: instead of settling, the steps grew until the position "

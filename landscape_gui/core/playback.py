@@ -36,6 +36,14 @@ STATUS_TEXT = {
 assert set(STATUS_TEXT) == set(STATUS_NAMES)
 # A run along a curve g = c converges where f stops changing along it, not where |∇f| is small.
 CONSTRAINED_CONVERGED = "converged: stationary along the curve (∇f ∥ ∇g)"
+# A diverged run whose stop has a named cause says that cause, not "ran away".
+REASON_TEXT = {
+    "gradient": "stopped: the step landed where the gradient is undefined",
+    "value": "stopped: the step landed where f is undefined",
+    "position": "diverged: the step overflowed (too large a learning rate)",
+    "ran-off": "diverged: the run ran off the domain (too large a learning rate, or no bottom)",
+    "constraint": "stopped: the step could not get back onto the curve g = c",
+}
 
 
 def _pair(x: float, y: float) -> str:
@@ -56,6 +64,7 @@ class Track:
         self._data = np.full((7, 256), np.nan)
         self._count = 0
         self.status = "running"
+        self.reason: str | None = None  # why a diverged run stopped (DescentRun.stop_reason)
         self.steps_taken = 0
         self.constrained = False
 
@@ -76,17 +85,20 @@ class Track:
         self.constrained = history.constrained
         self._extend(history.rows())
         self.status = history.status
+        self.reason = None  # a session file records the status only
         self.steps_taken = max(self._count - 1, 0)
 
-    def append(self, history: History, steps_taken: int) -> None:
+    def append(self, history: History, steps_taken: int, reason: str | None = None) -> None:
         """Add the steps a worker update carries (they start where the recording ends); a
-        constrained run's updates carry g and λ."""
+        constrained run's updates carry g and λ; ``reason`` says why a diverged run stopped
+        (``DescentRun.stop_reason``)."""
         if history.first_step != self._count:
             raise RuntimeError("descent updates arrived out of order")
         if history.constrained:
             self.constrained = True
         self._extend(history.rows())
         self.status = history.status
+        self.reason = reason
         self.steps_taken = steps_taken
 
     def history(self) -> History:
@@ -272,7 +284,10 @@ class Playback:
         if track is not None and track.finished and at_end:
             if track.constrained and track.status == "converged":
                 return (CONSTRAINED_CONVERGED, track.status)
-            return (STATUS_TEXT[track.status], track.status)
+            text = STATUS_TEXT[track.status]
+            if track.status == "diverged" and track.reason in REASON_TEXT:
+                text = REASON_TEXT[track.reason]
+            return (text, track.status)
         if self.playing:
             return ("running", "running")
         return ("paused" if self.cursor > 0 else "ready: press Step or Play", "paused")
@@ -325,7 +340,9 @@ class Playback:
                 kind = calculus.classify(*(float(h) for h in landscape.hessian(last.x, last.y)))
             # The start's height tells overshooting (a smaller rate helps) from falling off a
             # landscape with no bottom (it does not).
-            ending = explain_end(track.status, k, last, kind, tolerance, first=track.record(0))
+            ending = explain_end(
+                track.status, k, last, kind, tolerance, first=track.record(0), reason=track.reason
+            )
             return ending if k == 0 else f"{self._step_text(track, k, settings)} {ending}"
         if k == 0:
             return explain_start(track.record(0))

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landscape_gui.core import calculus
+from landscape_gui.core import arrows, calculus, colorscale, contours
+from landscape_gui.core.formula import to_input_syntax
 from landscape_gui.core.landscape import (
     CompiledFormula,
     GridSample,
@@ -25,6 +26,8 @@ from landscape_gui.core.landscape import (
 from landscape_gui.core.state import SessionState
 
 CONTOUR_COUNT = 20
+GRADIENT_FIELD_SIZE = 15
+ARROW_SAMPLES = 41  # a 41 x 41 look at |grad f| chooses the landscape's arrow scale
 
 
 class SceneError(ValueError):
@@ -38,6 +41,13 @@ class Scene:
     z_limits: tuple[float, float]
     levels: np.ndarray
     critical_points: list[calculus.CriticalPoint]  # found numerically
+    arrow_scale: float  # gradient arrows are arrow_scale × ∇f long
+    # The gradient field's arrows: xs, ys, gx, gy (GRADIENT_FIELD_SIZE² samples) and scale.
+    field: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
+    texts: dict[str, str]  # f and its derivatives as the user would type them
+    color_scale: str  # the 'auto' colour scale of these heights ('linear' or 'log')
+    # The map's level lines on that scale, traced: (contourpy generator, lines per level).
+    traced: tuple[object, list[np.ndarray]]
 
 
 def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
@@ -55,10 +65,61 @@ def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
                 raise OverflowError("heights beyond the range of numbers")
             levels = contour_levels(z_limits, CONTOUR_COUNT)
             points = landscape.find_critical_points()
+            scale = _arrow_scale(landscape, state)
+            field = _gradient_field(landscape, state)
+            texts = _texts(compiled)
+            scale_name = colorscale.choose(grid.z, z_limits, "auto")
+            map_levels = colorscale.levels(z_limits, scale_name, CONTOUR_COUNT)
+            generator = contours.tracer(grid.xs, grid.ys, grid.z)
+            lines = [contours.trace(generator, v) for v in contours.clean_levels(map_levels)]
     except SceneError:
         raise
     except (ArithmeticError, FloatingPointError) as error:
         raise SceneError("its values are too large to compute with (over about 1e308)") from error
     except Exception as error:  # numpy and lambdified sympy raise many kinds
         raise SceneError(f"it cannot be computed here ({type(error).__name__}: {error})") from error
-    return Scene(landscape, grid, z_limits, levels, points)
+    return Scene(
+        landscape,
+        grid,
+        z_limits,
+        levels,
+        points,
+        scale,
+        field,
+        texts,
+        scale_name,
+        (generator, lines),
+    )
+
+
+def _arrow_scale(landscape: Landscape, state: SessionState) -> float:
+    """One arrow scale per landscape, from how steep it is across the domain."""
+    d = state.domain
+    xs = np.linspace(d.x_min, d.x_max, ARROW_SAMPLES)
+    ys = np.linspace(d.y_min, d.y_max, ARROW_SAMPLES)
+    gx, gy = landscape.gradient(*np.meshgrid(xs, ys, indexing="ij"))
+    norms = np.hypot(gx, gy)
+    return arrows.arrow_scale(norms, min(d.width, d.height))
+
+
+def _gradient_field(
+    landscape: Landscape, state: SessionState
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    d = state.domain
+    xs = np.linspace(d.x_min, d.x_max, GRADIENT_FIELD_SIZE)
+    ys = np.linspace(d.y_min, d.y_max, GRADIENT_FIELD_SIZE)
+    gx, gy = landscape.gradient(*np.meshgrid(xs, ys, indexing="ij"))
+    spacing = min(d.width, d.height) / (GRADIENT_FIELD_SIZE - 1)
+    scale = arrows.arrow_scale(np.hypot(gx, gy), spacing, share=0.9)
+    return (xs, ys, gx, gy, scale)
+
+
+def _texts(compiled: CompiledFormula) -> dict[str, str]:
+    fx = to_input_syntax(compiled.df_dx_expr)
+    fy = to_input_syntax(compiled.df_dy_expr)
+    return {
+        "f": f"f(x, y) = {to_input_syntax(compiled.formula.expr)}",
+        "df_dx": f"∂f/∂x = {fx}",
+        "df_dy": f"∂f/∂y = {fy}",
+        "grad": f"∇f = ({fx}, {fy})",
+    }

@@ -11,17 +11,15 @@ stack, and then drawn by ``_apply``, which is the single place views are updated
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from landscape_gui import startup
 from landscape_gui.core import arrows, calculus, colorscale, lesson
-from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
+from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import (
-    CompiledFormula,
     Domain,
     GridSample,
     Landscape,
@@ -39,23 +37,20 @@ from landscape_gui.core.limits import (
 )
 from landscape_gui.core.numbers import number
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS, CONSTRAINED_OPTIMIZERS, OPTIMIZERS
+from landscape_gui.core.pipeline import analysis_key, landscape_differs, scene_key
 from landscape_gui.core.presets import (
     CONSTRAINT_PRESETS_BY_KEY,
     PRESETS_BY_KEY,
     preset_for_formula,
 )
-from landscape_gui.core.scene import SceneError, build_scene
+from landscape_gui.core.scene import CONTOUR_COUNT, Scene, SceneError
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt import typeset
 from landscape_gui.qt.constraints import ConstraintsController, constraint_text
+from landscape_gui.qt.formula_pipeline import FormulaPipeline
 from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.view_protocols import ViewsProtocol
-from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
 
-COMPILED_CACHE_SIZE = 16
-ANALYSIS_DELAY_MS = 400
-GRADIENT_FIELD_SIZE = 15
-ARROW_SAMPLES = 41  # a 41 x 41 look at |grad f| chooses the landscape's arrow scale
 FAN_SAMPLES = 181
 
 
@@ -85,8 +80,16 @@ class _StateChange(QUndoCommand):
         # A slider drag is one undo step, not hundreds.
         if not isinstance(other, _StateChange) or other.merge_key != self.merge_key or other.failed:
             return False
+        self.merged_over = self.after
         self.after = other.after
         return True
+
+    merged_over: SessionState | None = None  # ``after`` before the last merge (see unmerge)
+
+    def unmerge(self, failed: SessionState) -> None:
+        """The state merged in last could not be drawn: this step ends where it did before."""
+        if self.merged_over is not None and self.after == failed:
+            self.after, self.merged_over = self.merged_over, None
 
     def redo(self) -> None:
         self._applied(self.controller._apply(self.after))
@@ -107,15 +110,11 @@ class Controller(QObject):
     probeChanged = Signal(float, float)
     message = Signal(str)  # a short status-bar message
 
-    analysisRequested = Signal(int, object, object)  # to the worker (queued)
-    compileRequested = Signal(int, object, object)  # request, formula, state to draw (or None)
-
     def __init__(self, views: ViewsProtocol, state: SessionState | None = None, parent=None):
         super().__init__(parent)
         self.views = views
         self.state = state.copy() if state else SessionState()
         self.undo_stack = QUndoStack(self)
-        self._compiled: OrderedDict[str, CompiledFormula] = OrderedDict()
         self.landscape: Landscape | None = None
         self.grid: GridSample | None = None
         self.z_limits = (0.0, 1.0)
@@ -124,33 +123,27 @@ class Controller(QObject):
         self.arrow_scale = 1.0  # gradient arrows are arrow_scale × ∇f long (per landscape)
         self._field_scale: float | None = None
         self.critical_points: list[calculus.CriticalPoint] = []
+        self._scene: Scene | None = None  # the scene on screen
         self.analysis: calculus.SymbolicAnalysis | None = None
-        self._analysis_generation = 0
         self._shown_point: tuple[float, float] | None = None
         self._probe_gesture = 0  # a click or a drag: one undo step each
         self._loading = None  # a session being opened: its recorded runs replace recomputing
         self.lesson_index: int | None = None
-        self._analysed_key: tuple | None = None
-        self._requested_key: tuple | None = None
-        self._failed_analysis_key: tuple | None = None
         self._dark = False
         self._math: tuple[dict[str, str], dict[str, bytes | None]] = ({}, {})
-        self._scenes: dict[tuple, object] = {}  # scenes the compile worker built, by _scene_key
+        # A state waiting for its scene from the worker (undo, redo, a parameter or a range),
+        # with ``force``; the landscape on screen stays until it arrives. The undo stack has
+        # already moved: ``_settled_index`` is where it was when the screen last matched it.
+        self._deferred: tuple[SessionState, bool] | None = None
+        self._settled_index = 0
+        self._rolling_back = False
+        self._redeferring = False
 
-        self._analysis_timer = QTimer(self)
-        self._analysis_timer.setSingleShot(True)
-        self._analysis_timer.setInterval(ANALYSIS_DELAY_MS)
-        self._analysis_timer.timeout.connect(self._request_analysis)
-        self._analysis_worker = AnalysisWorker()
-        self._analysis_thread = WorkerThread(self._analysis_worker, "landscape-analysis")
-        self.analysisRequested.connect(self._analysis_worker.analyse)
-        self._analysis_worker.finished.connect(self._analysis_finished)
-        self._compile_request = 0
-        self._compile_waiting = None
-        self._compile_worker = CompileWorker()
-        self._compile_thread = WorkerThread(self._compile_worker, "landscape-compile")
-        self.compileRequested.connect(self._compile_worker.compile)
-        self._compile_worker.compiled.connect(self._compiled_ready)
+        self.pipeline = FormulaPipeline(self)
+        self.pipeline.busy.connect(self.message)
+        self.pipeline.failed.connect(self._formula_failed)
+        self.pipeline.analysed.connect(self._analysis_finished)
+        self.pipeline.analysisFailed.connect(self._analysis_failed)
 
         views.formula.formulaEdited.connect(self.set_formula)
         views.formula.presetChosen.connect(self.choose_preset)
@@ -189,30 +182,56 @@ class Controller(QObject):
 
     # Start-up and shutdown
     def start(self) -> None:
-        """Draw the initial state (not undoable: there is nothing before it)."""
+        """Draw the initial state (not undoable: there is nothing before it). The formula
+        panel shows it at once; the landscape follows when the worker has built it."""
+        formula = self.views.formula
+        formula.set_formula_text(self.state.formula)
+        formula.set_preset(self.state.preset)
+        formula.set_domain(self.state.domain.as_tuple())
+        formula.set_parameters(dict(self.state.parameters))
         self._apply(self.state, force=True)
+
+    @property
+    def analysisRequested(self):  # noqa: N802 (a Qt signal's name)
+        """Emitted when the exact analysis is asked of the worker (the pipeline's signal)."""
+        return self.pipeline.analysisRequested
 
     def shutdown(self) -> None:
         """Stop every worker without waiting for slow work (see WorkerThread.stop): closing the
         window never blocks for long, and no answer arrives after it."""
-        self._analysis_timer.stop()
-        self._compile_waiting = None
-        self._analysis_worker.finished.disconnect(self._analysis_finished)
-        self._compile_worker.compiled.disconnect(self._compiled_ready)
+        self._deferred = None
         self.runs.shutdown()
         self.constraints.shutdown()
-        self._compile_thread.stop()
-        self._analysis_thread.stop()
+        self.pipeline.shutdown()
+        # What a closed window drew is not kept alive by anything that outlives it.
+        self.landscape = None
+        self.grid = None
+        self._scene = None
+        self.critical_points = []
+        self.analysis = None
 
     def compile_formula(self, text: str, formula, then, failed) -> None:
         """``then(compiled)`` once the compile worker has compiled ``formula`` (a session's),
         or ``failed(message)``: the path a typed formula takes, never the GUI thread."""
-        self._when_compiled((text, formula), lambda: then(self._compiled[text]), failed)
+        compiled = self.pipeline.compiled
+        self._when_compiled((text, formula), lambda: then(compiled.get(text)), failed)
 
     def load_session(self, session, scene=None) -> bool:
         """Replace everything with a session read from a file (already validated, its formula
-        compiled and its ``scene`` built off the GUI thread). Returns False, with everything
-        as it was (state, undo history, runs), when its landscape cannot be drawn."""
+        compiled and its ``scene`` built off the GUI thread; without one, the worker builds it
+        and the session is loaded when it arrives). Returns False, with everything as it was
+        (state, undo history, runs), when its landscape cannot be drawn."""
+        if scene is None:
+            scene = self.pipeline.scene_for(session.state)
+        if scene is None:  # built by the worker first, then loaded (the file actions build it)
+            self.pipeline.request(
+                session.state.formula,
+                None,
+                lambda: self.load_session(session, self.pipeline.scene_for(session.state)),
+                failed=lambda reason: self._refuse(session.state, reason),
+                drawn=session.state,
+            )
+            return True
         selected = self.runs.selected
         self.runs.select(session.selected_run)
         self._loading = session
@@ -223,7 +242,8 @@ class Controller(QObject):
         if not ok:
             self.runs.select(selected)
             return False
-        self._failed_analysis_key = None
+        self._deferred = None  # a change still waiting for its scene is not the file's
+        self.pipeline.forget_analysis_failure()
         self.undo_stack.clear()
         if session.state.camera:
             self.views.surface.set_camera_state(session.state.camera)
@@ -232,10 +252,18 @@ class Controller(QObject):
 
     # User changes (each one undoable)
     def _change(self, after: SessionState, text: str, merge_key: str | None = None) -> bool:
-        """Apply ``after`` as one undoable step; False (nothing changed) when it cannot be."""
-        command = _StateChange(self, self.state.copy(), after, text, merge_key)
+        """Apply ``after`` as one undoable step; False (nothing changed) when it cannot be.
+
+        A change whose landscape is not built yet is pushed at once and drawn when the worker
+        has built its scene (``_defer``); it is taken back whole if that fails."""
+        command = _StateChange(self, self._target(), after, text, merge_key)
         self.undo_stack.push(command)
         return not command.failed
+
+    def _target(self) -> SessionState:
+        """A copy of the state the next change builds on: the one waiting for its landscape,
+        if any (so a change made meanwhile does not drop it), else the one on screen."""
+        return (self._deferred[0] if self._deferred is not None else self.state).copy()
 
     def set_formula(self, text: str) -> bool:
         """Use a typed formula. A bad one shows its error and changes nothing else.
@@ -253,12 +281,13 @@ class Controller(QObject):
             self.message.emit(f"Formula not used: {error}")
             return False
         self.views.formula.show_error(None)
-        if text == self.state.formula:
-            self._when_compiled(None)  # cancels a slower formula still compiling
+        if text == self._target().formula:
+            if self._deferred is None:
+                self._when_compiled(None)  # cancels a slower formula still compiling
             return True
 
         def with_formula() -> SessionState:
-            after = self.state.copy()
+            after = self._target()
             after.formula = text
             preset = preset_for_formula(text)
             after.preset = preset.key if preset else None
@@ -266,7 +295,7 @@ class Controller(QObject):
             names = [*formula.parameters]
             names += self.constraints.parameter_names(constraint_text(self.state))
             after.parameters = {
-                name: self.state.parameters.get(name, DEFAULT_PARAMETER_VALUE) for name in names
+                name: after.parameters.get(name, DEFAULT_PARAMETER_VALUE) for name in names
             }
             return after
 
@@ -278,48 +307,19 @@ class Controller(QObject):
         return True
 
     def _when_compiled(self, pending, then=None, failed=None, drawn=None) -> None:
-        """Run ``then`` once ``pending`` = (text, formula) is compiled: at once when it is in
-        the cache, else when the compile worker answers. Only the latest request counts.
-        ``failed`` (optional) takes the message when it cannot be compiled; by default the
-        formula panel shows it. ``drawn`` is the state ``then`` will apply: the worker builds
-        its scene too, so no sampling or critical-point search runs on the GUI thread."""
-        self._compile_request += 1
-        superseded, self._compile_waiting = self._compile_waiting, None
-        if superseded is not None and superseded[3] is not None:
-            superseded[3]("another formula was chosen while it was being compiled")
+        """Run ``then`` once ``pending`` = (text, formula) is compiled and the scene of
+        ``drawn`` (the state ``then`` will apply) is built: at once when both are cached, else
+        when the compile worker answers; only the latest request counts. ``failed`` (optional)
+        takes the message when it cannot be compiled; by default the formula panel shows it."""
         if pending is None:
+            self.pipeline.cancel()
             return
         text, formula = pending
-        compiled = self._compiled.get(text)
-        if compiled is not None and (drawn is None or _scene_key(drawn) in self._scenes):
-            then()
-            return
-        key = None if drawn is None else _scene_key(drawn)
-        self._compile_waiting = (self._compile_request, text, then, failed, key)
-        self.message.emit("Working out the derivatives…" if compiled is None else "Drawing…")
-        self.compileRequested.emit(self._compile_request, compiled or formula, drawn)
+        self.pipeline.request(text, formula, then, failed, drawn)
 
-    def _compiled_ready(self, request: int, result) -> None:
-        waiting = self._compile_waiting
-        if waiting is None or waiting[0] != request:
-            return  # superseded by a newer formula
-        self._compile_waiting = None
-        _, text, then, failed, key = waiting
-        if isinstance(result, str):
-            if failed is not None:
-                self.message.emit("")
-                failed(result)
-                return
-            self.views.formula.show_error(result)
-            self.message.emit(f"Formula not used: {result}")
-            return
-        compiled, scene = result
-        self._remember_compiled(text, compiled)
-        self._scenes.clear()  # only the one about to be drawn is worth keeping
-        if scene is not None and key is not None:
-            self._scenes[key] = scene  # a Scene, or the SceneError that refuses it
-        self.message.emit("")
-        then()
+    def _formula_failed(self, message: str) -> None:
+        self.views.formula.show_error(message)
+        self.message.emit(f"Formula not used: {message}")
 
     def choose_preset(self, key: str) -> None:
         preset = PRESETS_BY_KEY[key]
@@ -373,7 +373,7 @@ class Controller(QObject):
 
         def use() -> None:
             self.lesson_index = index
-            after = self.state.copy()
+            after = self._target()
             after.formula = stage.formula
             preset = preset_for_formula(stage.formula)
             after.preset = preset.key if preset else None
@@ -402,7 +402,7 @@ class Controller(QObject):
 
     def _preset_state(self, preset) -> SessionState:
         key = preset.key
-        after = self.state.copy()
+        after = self._target()
         after.formula = preset.formula
         after.preset = key
         after.parameters = {
@@ -423,9 +423,9 @@ class Controller(QObject):
             self.message.emit(f"Ranges not used: {error}")
             self.views.formula.set_domain(self.state.domain.as_tuple())
             return
-        if domain == self.state.domain:
+        if domain == self._target().domain:
             return
-        after = self.state.copy()
+        after = self._target()
         after.domain = domain
         self._change(after, "ranges", merge_key="domain")
 
@@ -434,22 +434,25 @@ class Controller(QObject):
         self.set_domain((preset.domain if preset else Domain()).as_tuple())
 
     def set_parameter(self, name: str, value: float) -> None:
-        if name not in self.state.parameters or not math.isfinite(value):
+        if name not in self._target().parameters or not math.isfinite(value):
             return
-        after = self.state.copy()
+        after = self._target()
         after.parameters[name] = float(value)
         self._change(after, f"parameter {name}", merge_key=f"parameter {name}")
 
     def set_resolution(self, resolution: int) -> None:
-        if resolution != self.state.resolution and MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
-            after = self.state.copy()
+        if (
+            resolution != self._target().resolution
+            and MIN_RESOLUTION <= resolution <= MAX_RESOLUTION
+        ):
+            after = self._target()
             after.resolution = int(resolution)
             self._change(after, f"{resolution} × {resolution} grid")
 
     def set_toggle(self, name: str, on: bool) -> None:
         if name not in TOGGLES:
             raise ValueError(f"no view toggle called {name}")
-        after = self.state.copy()
+        after = self._target()
         setattr(after.toggles, name, bool(on))
         self._change(after, name.replace("_", " "))
 
@@ -462,7 +465,7 @@ class Controller(QObject):
     def drag_probe(self, x: float, y: float) -> None:
         if not all(math.isfinite(v) and abs(v) <= COORDINATE_LIMIT for v in (x, y)):
             return
-        after = self.state.copy()
+        after = self._target()
         after.probe = (float(x), float(y))
         for run in after.runs:
             run.start = (float(x), float(y))
@@ -487,7 +490,7 @@ class Controller(QObject):
         if len(self.state.runs) >= MAX_RUNS:
             self.message.emit(f"At most {MAX_RUNS} runs race at once.")
             return
-        after = self.state.copy()
+        after = self._target()
         base = after.runs[self.runs.selected] if after.runs else RunSettings()
         used = {run.optimizer for run in after.runs}
         # With a constraint the step rules along the curve come first: they race best there.
@@ -500,14 +503,14 @@ class Controller(QObject):
     def remove_run(self, index: int) -> None:
         if len(self.state.runs) <= 1 or not 0 <= index < len(self.state.runs):
             return
-        after = self.state.copy()
+        after = self._target()
         del after.runs[index]
         self.runs.select(min(self.runs.selected, len(after.runs) - 1))
         self._change(after, "remove run")
 
     def set_run_visible(self, index: int, visible: bool) -> None:
         if 0 <= index < len(self.state.runs):
-            after = self.state.copy()
+            after = self._target()
             after.runs[index].visible = bool(visible)
             self._change(after, "show run" if visible else "hide run")
 
@@ -517,7 +520,7 @@ class Controller(QObject):
         if key in CONSTRAINED_OPTIMIZERS and constraint_text(self.state) is None:
             self.message.emit(f"{ALL_OPTIMIZERS[key].name} needs a constraint g(x, y) = c.")
             return
-        after = self.state.copy()
+        after = self._target()
         after.runs[index] = after.runs[index].with_optimizer(key)
         self._change(after, f"optimizer {ALL_OPTIMIZERS[key].name}")
 
@@ -531,7 +534,7 @@ class Controller(QObject):
             self.message.emit(str(error))
             self.runs.redraw()
             return
-        after = self.state.copy()
+        after = self._target()
         after.runs[index].hyperparameters[name] = value
         self._change(after, f"{name} = {value:g}", merge_key=f"hyper {index} {name}")
 
@@ -549,7 +552,7 @@ class Controller(QObject):
     def set_run_start(self, index: int, x: float, y: float) -> None:
         if not (0 <= index < len(self.state.runs) and math.isfinite(x) and math.isfinite(y)):
             return
-        after = self.state.copy()
+        after = self._target()
         after.runs[index].start = (float(x), float(y))
         if index == self.runs.selected:
             after.probe = (float(x), float(y))
@@ -557,13 +560,13 @@ class Controller(QObject):
 
     def set_max_steps(self, steps: int) -> None:
         if 1 <= steps <= MAX_STEPS and steps != self.state.max_steps:
-            after = self.state.copy()
+            after = self._target()
             after.max_steps = int(steps)
             self._change(after, "step limit", merge_key="max steps")
 
     def set_tolerance(self, tolerance: float) -> None:
         if 0 < tolerance <= TOLERANCE_LIMIT and tolerance != self.state.tolerance:
-            after = self.state.copy()
+            after = self._target()
             after.tolerance = float(tolerance)
             self._change(after, "tolerance", merge_key="tolerance")
 
@@ -583,63 +586,114 @@ class Controller(QObject):
         self.views.contour.set_hover_text("")
 
     # Applying state to the views
-    def _compile(self, text: str) -> CompiledFormula:
-        """The compiled formula from the cache; compiled here only when it is not there
-        (start-up, opening a session, or undoing past the cache)."""
-        compiled = self._compiled.get(text)
-        if compiled is None:
-            compiled = CompiledFormula(parse_formula(text))
-        self._remember_compiled(text, compiled)
-        return compiled
-
-    def _remember_compiled(self, text: str, compiled: CompiledFormula) -> None:
-        self._compiled[text] = compiled
-        self._compiled.move_to_end(text)
-        while len(self._compiled) > COMPILED_CACHE_SIZE:
-            self._compiled.popitem(last=False)
-
     def _apply(self, state: SessionState, force: bool = False, scene=None) -> bool:
         """Make ``state`` the current one and draw it. A state whose landscape cannot be built
         is refused before anything changes; if drawing fails half-way, the previous state is
-        drawn again. Either way the user gets one message and False."""
+        drawn again. Either way the user gets one message and False.
+
+        A state whose scene is not built yet is handed to the worker (``_defer``) and drawn
+        when it arrives; nothing is compiled or sampled here, on the GUI thread."""
+        if self._rolling_back:
+            return True  # the stack is being put back to the state on screen
         previous = self.state
-        landscape_changed = force or (
-            previous.formula != state.formula
-            or previous.parameters != state.parameters
-            or previous.domain != state.domain
-            or previous.resolution != state.resolution
-        )
+        landscape_changed = force or landscape_differs(previous, state)
+        if self._deferred is not None and scene is None:
+            # A landscape is on its way: this state (built on it) waits for it too.
+            force = force or self._deferred[1]
+            landscape_changed = True
         if landscape_changed and scene is None:
-            scene = self._scenes.pop(_scene_key(state), None)  # built by the worker
-            if isinstance(scene, SceneError):
-                self._refuse(state, str(scene))
-                return False
-        if landscape_changed and scene is None:
-            try:
-                scene = build_scene(self._compile(state.formula), state)
-            except (SceneError, FormulaError) as error:
-                self._refuse(state, str(error))
-                return False
-            except Exception as error:  # compiling outside the worker (undo past the cache)
-                self._refuse(state, f"it cannot be computed here ({error})")
-                return False
+            scene = self.pipeline.scene_for(state)  # built by the worker
+            if scene is None:
+                self._defer(state, force)
+                return True
+        if self._deferred is not None:
+            self._deferred = None  # drawn now: the request still on its way is not needed
+            self.pipeline.cancel()
+        if isinstance(scene, SceneError):
+            self._refuse(state, str(scene))
+            return False
         if not landscape_changed:
             scene = None
+        else:
+            self.pipeline.remember_scene(state, scene)
         try:
             self._draw_state(state, previous, scene, force)
         except Exception as error:  # a view could not draw it: put the previous state back
             startup.log().exception("drawing a new state failed; drawing the previous one again")
             self.state = previous
             try:
-                self._draw_state(previous, state, self._rebuilt(previous), True)
+                again = self.pipeline.scene_for(previous)
+                if isinstance(again, Scene):
+                    self._draw_state(previous, state, again, True)
             except Exception:
                 startup.log().exception("drawing the previous state failed too")
             self._refuse(state, f"it could not be drawn ({type(error).__name__}: {error})")
             return False
         return True
 
-    def _rebuilt(self, state: SessionState):
-        return build_scene(self._compile(state.formula), state)
+    def _defer(self, state: SessionState, force: bool) -> None:
+        """Ask the worker for the scene of ``state`` and draw it when it comes."""
+        if self._deferred is None:
+            self._settled_index = self.undo_stack.index()
+        elif scene_key(self._deferred[0]) == scene_key(state):
+            self._deferred = (state.copy(), force)  # the scene on its way serves this state
+            return
+        self._deferred = (state.copy(), force)
+        self._redeferring = True  # the request below supersedes our own earlier one
+        try:
+            self.pipeline.request(
+                state.formula,
+                None,
+                self._draw_deferred,
+                failed=self._deferred_failed,
+                drawn=state,
+                superseded=self._deferred_superseded,
+            )
+        finally:
+            self._redeferring = False
+
+    def _draw_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, None
+        if deferred is None:
+            return
+        state, force = deferred
+        if not self._apply(state, force):  # refused, with its message
+            self._take_back(state)
+
+    def _deferred_failed(self, message: str) -> None:
+        if self._deferred is None:
+            return
+        state, _ = self._deferred
+        self._deferred = None
+        self._refuse(state, message)
+        self._take_back(state)
+
+    def _take_back(self, failed: SessionState) -> None:
+        """A change drawn later could not be drawn: the undo stack is put back as if it had
+        never been made (a drag's last value is not kept in its merged step either)."""
+        self._roll_back()
+        index = self.undo_stack.index()
+        top = self.undo_stack.command(index - 1) if index > 0 else None
+        if isinstance(top, _StateChange):
+            top.unmerge(failed)
+
+    def _deferred_superseded(self) -> None:
+        # Another formula, preset or file was asked for while this waited: it is dropped, and
+        # the undo stack goes back to the state on screen (the new request builds on that).
+        if self._redeferring or self._deferred is None:
+            return
+        self._deferred = None
+        self._roll_back()
+
+    def _roll_back(self) -> None:
+        """Put the undo stack back where the state on screen is (nothing is redrawn)."""
+        if self.undo_stack.index() == self._settled_index:
+            return
+        self._rolling_back = True
+        try:
+            self.undo_stack.setIndex(self._settled_index)
+        finally:
+            self._rolling_back = False
 
     def _refuse(self, state: SessionState, reason: str) -> None:
         """One message for a change that was not applied; the views show the current state."""
@@ -684,41 +738,26 @@ class Controller(QObject):
         if scene is not None:
             self.landscapeChanged.emit()
 
-    def _show_scene(self, scene, formula_changed: bool) -> None:
-        compiled = scene.landscape.compiled
+    def _show_scene(self, scene: Scene, formula_changed: bool) -> None:
+        """Draw a scene the worker built: everything numerical (arrow scale, gradient field,
+        contour levels, critical points, the derivatives' text) is in it already."""
         self.landscape = scene.landscape
         self.grid = scene.grid
         self.z_limits = scene.z_limits
-        self.arrow_scale = self._choose_arrow_scale()
+        self.arrow_scale = scene.arrow_scale
+        self._scene = scene
         self._draw_heights()
         self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
+        if formula_changed:
+            self.analysis = None
+            self.pipeline.forget_analysis()
         exact = self.analysis.critical_points if self._analysis_is_current() else []
         self._show_critical_points(scene.critical_points, exact)
         if formula_changed:
-            self.analysis = None
-            fx, fy = compiled.df_dx_expr, compiled.df_dy_expr
-            self._math = (
-                {
-                    "f": f"f(x, y) = {to_input_syntax(compiled.formula.expr)}",
-                    "df_dx": f"∂f/∂x = {to_input_syntax(fx)}",
-                    "df_dy": f"∂f/∂y = {to_input_syntax(fy)}",
-                    "grad": f"∇f = ({to_input_syntax(fx)}, {to_input_syntax(fy)})",
-                },
-                {},
-            )
+            self._math = (dict(scene.texts), {})
             self._show_math()
-        self._analysis_timer.start()
-
-    def _choose_arrow_scale(self) -> float:
-        """One arrow scale per landscape, from how steep it is across the domain."""
-        d = self.state.domain
-        xs = np.linspace(d.x_min, d.x_max, ARROW_SAMPLES)
-        ys = np.linspace(d.y_min, d.y_max, ARROW_SAMPLES)
-        gx, gy = self.landscape.gradient(*np.meshgrid(xs, ys, indexing="ij"))
-        with np.errstate(over="ignore", invalid="ignore"):
-            norms = np.hypot(gx, gy)
-        return arrows.arrow_scale(norms, min(d.width, d.height))
+        self.pipeline.schedule_analysis(scene.landscape, analysis_key(self.state))
 
     def _show_critical_points(self, numeric, exact) -> None:
         self.critical_points = merge_critical_points(numeric, exact, self.state.domain)
@@ -737,45 +776,26 @@ class Controller(QObject):
         self.views.readout.set_critical_points(points, note)
         self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in marked], note)
 
-    def _analysis_key(self) -> tuple:
-        return (self.state.formula, tuple(sorted(self.state.parameters.items())))
-
     def _analysis_is_current(self) -> bool:
-        return self.analysis is not None and self._analysed_key == self._analysis_key()
+        return self.analysis is not None and self.pipeline.analysis_known(analysis_key(self.state))
 
-    def _request_analysis(self) -> None:
-        if self.landscape is None or self._analysis_is_current():
-            return
-        if self._failed_analysis_key == self._analysis_key():
-            return  # it failed for this formula and these parameters: do not try again
-        self._analysis_generation += 1
-        self._requested_key = self._analysis_key()
-        self.analysisRequested.emit(
-            self._analysis_generation,
-            self.landscape.compiled.formula.expr,
-            self.landscape.expression(),
+    def _analysis_failed(self, key: tuple, reason: str) -> None:
+        if key != analysis_key(self.state) or self.landscape is None:
+            return  # about a formula or parameters no longer on screen
+        # The plain derivatives stay on screen; say why the tidy ones never came, once.
+        self.message.emit(
+            f"The exact analysis stopped ({reason}): the derivatives shown are correct but "
+            "not simplified, and the critical points are found numerically."
         )
 
-    def _analysis_finished(self, generation: int, result) -> None:
-        stale = generation != self._analysis_generation or self._requested_key != (
-            self._analysis_key()
-        )
-        if stale or self.landscape is None:
+    def _analysis_finished(self, key: tuple, result) -> None:
+        if key != analysis_key(self.state) or self._scene is None:
             return  # an answer about a formula or parameters no longer on screen
-        if isinstance(result, str):
-            # The plain derivatives stay on screen; say why the tidy ones never came, once.
-            self._failed_analysis_key = self._requested_key
-            self.message.emit(
-                f"The exact analysis stopped ({result}): the derivatives shown are correct but "
-                "not simplified, and the critical points are found numerically."
-            )
-            return
         analysis, pictures = result
         self.analysis = analysis
-        self._analysed_key = self._requested_key
         self._math = (
             {
-                "f": f"f(x, y) = {to_input_syntax(self.landscape.compiled.formula.expr)}",
+                "f": self._scene.texts["f"],
                 "df_dx": f"∂f/∂x = {analysis.df_dx}",
                 "df_dy": f"∂f/∂y = {analysis.df_dy}",
                 "grad": f"∇f = ({analysis.df_dx}, {analysis.df_dy})",
@@ -783,7 +803,7 @@ class Controller(QObject):
             pictures,
         )
         self._show_math()
-        self._show_critical_points(self.landscape.find_critical_points(), analysis.critical_points)
+        self._show_critical_points(self._scene.critical_points, analysis.critical_points)
 
     def _draw_toggles(self) -> None:
         toggles = self.state.toggles
@@ -793,15 +813,9 @@ class Controller(QObject):
         # S shows the two slices; the fan of slopes belongs to the gradient (G), not to them.
         views.slices.set_parts(toggles.slices, toggles.gradient_arrow)
         self._field_scale = None
-        if toggles.gradient_field and self.landscape is not None:
-            d = self.state.domain
-            xs = np.linspace(d.x_min, d.x_max, GRADIENT_FIELD_SIZE)
-            ys = np.linspace(d.y_min, d.y_max, GRADIENT_FIELD_SIZE)
-            gx, gy = self.landscape.gradient(*np.meshgrid(xs, ys, indexing="ij"))
-            spacing = min(d.width, d.height) / (GRADIENT_FIELD_SIZE - 1)
-            with np.errstate(over="ignore", invalid="ignore"):
-                norms = np.hypot(gx, gy)
-            self._field_scale = arrows.arrow_scale(norms, spacing, share=0.9)
+        field = self._scene.field if self._scene is not None else None
+        if toggles.gradient_field and field is not None:
+            xs, ys, gx, gy, self._field_scale = field
             views.contour.set_gradient_field(xs, ys, gx, gy, self._field_scale)
         else:
             views.contour.set_gradient_field(None)
@@ -877,11 +891,20 @@ class Controller(QObject):
     def _draw_heights(self) -> None:
         """The surface and the map's colours and levels, on the chosen colour scale."""
         grid = self.grid
-        self.color_scale = colorscale.choose(grid.z, self.z_limits, self.color_scale_mode)
-        levels = colorscale.levels(self.z_limits, self.color_scale, 20)
+        scene = self._scene
+        if scene is not None and self.color_scale_mode == "auto":
+            self.color_scale = scene.color_scale  # chosen and traced by the worker
+        else:
+            self.color_scale = colorscale.choose(grid.z, self.z_limits, self.color_scale_mode)
+        levels = colorscale.levels(self.z_limits, self.color_scale, CONTOUR_COUNT)
+        traced = None
+        if scene is not None and scene.color_scale == self.color_scale:
+            traced = scene.traced
         views = self.views
         views.surface.set_surface(grid.xs, grid.ys, grid.z, self.z_limits, self.color_scale)
-        views.contour.set_field(grid.xs, grid.ys, grid.z, self.z_limits, levels, self.color_scale)
+        views.contour.set_field(
+            grid.xs, grid.ys, grid.z, self.z_limits, levels, self.color_scale, traced
+        )
 
     def set_color_scale(self, mode: str) -> None:
         """'auto' (logarithmic for steep landscapes), 'linear' or 'log': a preference of this
@@ -910,16 +933,6 @@ class Controller(QObject):
         texts, pictures = self._math
         shown = {name: typeset.recoloured(svg, self._dark) for name, svg in pictures.items()}
         self.views.formula.set_math(texts, shown)
-
-
-def _scene_key(state: SessionState) -> tuple:
-    """What a scene depends on: a scene built for one state serves any state with these."""
-    return (
-        state.formula,
-        tuple(sorted(state.parameters.items())),
-        state.domain,
-        state.resolution,
-    )
 
 
 def _run_setup(state: SessionState) -> tuple:

@@ -337,7 +337,7 @@ class RunsController(QObject):
         tracks = self.model.tracks
         for update in updates:
             if update.index < len(tracks):
-                tracks[update.index].append(update.history, update.steps_taken)
+                tracks[update.index].append(update.history, update.steps_taken, update.reason)
         self._pending = False
         if self.model.playing and self.speed == 0:
             self.model.move_to(self.recorded_end())

@@ -63,6 +63,8 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     window.show()
     controller = window.controller
     runs = controller.runs
+    # The landscape is built by the compile worker, then the first steps arrive.
+    wait_until(lambda: controller.landscape is not None, 30)
     wait_until(lambda: window.isVisible() and not runs.waiting_for_steps(), 10)
     if getattr(args, "presentation", False):
         window.set_presentation(True)

@@ -134,12 +134,22 @@ class CompileWorker(QObject):
     # request number, (CompiledFormula, Scene, SceneError or None) or an error message
     compiled = Signal(int, object)
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Written by the GUI thread: the newest request it has sent. Requests queued behind a
+        # newer one are dropped unanswered (a slider dragged sends many; only the last counts).
+        self.latest_request = -1
+
     @Slot(int, object, object)
     def compile(self, request: int, formula, state) -> None:
-        """Compile ``formula`` (or take it already compiled) and, when ``state`` is given,
-        build the scene the window will draw for it: sampling the grid and searching for
-        critical points can take seconds, which must not be spent on the GUI thread."""
+        """Compile ``formula`` (its text, its parse, or already compiled) and, when ``state``
+        is given, build the scene the window will draw for it: sampling the grid and searching
+        for critical points can take seconds, which must not be spent on the GUI thread."""
+        if request < self.latest_request:
+            return
         try:
+            if isinstance(formula, str):
+                formula = parse_formula(formula)
             compiled = formula if isinstance(formula, CompiledFormula) else CompiledFormula(formula)
         except FormulaError as error:  # already one sentence for the student
             self.compiled.emit(request, str(error))
@@ -200,11 +210,14 @@ class AnalysisWorker(QObject):
 class RunUpdate:
     """New recorded steps of run ``index`` (the one record type, plain arrays safe to hand
     across threads) and how many steps the run has taken (a diverged run's failing step is
-    counted but not recorded). The generation travels beside it in the signal."""
+    counted but not recorded), and for a diverged run why it stopped: the status is the
+    History's, the reason only qualifies it, so it rides here rather than in a second record.
+    The generation travels beside it in the signal."""
 
     index: int
     history: History  # a constrained run's history carries g and the λ estimate
     steps_taken: int
+    reason: str | None = None  # why a diverged run stopped (DescentRun.stop_reason)
 
 
 YIELD_SECONDS = 0.0005
@@ -396,7 +409,7 @@ class DescentWorker(QObject):
             if self._catch_up[index] > run.steps_taken:
                 continue  # the GUI has these steps (and their status) from the file
             history = run.history(0, since=self._sent[index])
-            updates.append(RunUpdate(index, history, run.steps_taken))
+            updates.append(RunUpdate(index, history, run.steps_taken, run.stop_reason(0)))
             self._sent[index] += len(history)
         self.progressed.emit(self._generation, updates)
 

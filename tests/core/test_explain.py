@@ -40,3 +40,22 @@ def test_each_ending_has_its_own_sentence():
     assert "Diverged after 30 steps" in diverged and "smaller" in diverged
     assert "step limit (500 steps)" in limit
     assert len({minimum, saddle, diverged, limit}) == 4
+
+
+def test_each_stop_reason_of_a_diverged_run_is_named():
+    first = StepRecord(1.0, 0.0, 1.0, 1.0, 0.0)
+    last = StepRecord(0.5, 0.0, 0.5, 1.0, 0.0)
+
+    def end(reason):
+        return explain_end("diverged", 2, last, None, 1e-6, first=first, reason=reason)
+
+    assert "gradient is undefined" in end("gradient")
+    assert "f is undefined" in end("value")
+    assert "overflowed" in end("position")
+    assert "ran off the domain" in end("ran-off")
+    for reason in ("gradient", "value"):
+        # Landing on a cusp or an undefined point is no overshoot: no smaller rate is advised.
+        assert "smaller" not in end(reason) and "Diverged" not in end(reason)
+    rising = StepRecord(1e9, 0.0, 1e18, 2e9, 0.0)
+    ran_off = explain_end("diverged", 30, rising, None, 1e-6, first=first, reason="ran-off")
+    assert "ran off" in ran_off and "smaller" in ran_off

@@ -537,3 +537,29 @@ def test_a_steep_landscape_has_numbers_on_its_log_colour_bar(view, qtbot):
     linear = (z - 3.0) / (z.max() - 3.0)
     assert np.mean(linear < 0.1) > 0.9  # on a linear scale: nine tenths one colour
     assert np.mean(spread < 0.1) < 0.4  # on the log scale: colours spread out
+
+
+def test_lines_traced_by_the_worker_draw_the_same_map(qtbot):
+    # The scene traces the map's level lines off the GUI thread; the view draws them as it
+    # would have traced them itself, and still traces the probe's level line.
+    from landscape_gui.core import colorscale
+    from landscape_gui.core.formula import parse_formula
+    from landscape_gui.core.landscape import CompiledFormula
+    from landscape_gui.core.scene import CONTOUR_COUNT, build_scene
+    from landscape_gui.core.state import SessionState
+
+    state = SessionState(formula="x^4 + y^4 - 3x*y")
+    scene = build_scene(CompiledFormula(parse_formula(state.formula)), state)
+    grid = scene.grid
+    levels = colorscale.levels(scene.z_limits, scene.color_scale, CONTOUR_COUNT)
+    drawn = []
+    for traced in (None, scene.traced):
+        view = ContourView()
+        qtbot.addWidget(view)
+        view.set_field(grid.xs, grid.ys, grid.z, scene.z_limits, levels, scene.color_scale, traced)
+        view.set_probe(1.0, 0.5, 1.0, 1.0, 0.0, 0.1, "")
+        drawn.append((_data(view.contour_item), _data(view.level_line)))
+    (lines_a, probe_a), (lines_b, probe_b) = drawn
+    assert len(lines_a) > 100 and len(probe_a) > 10
+    np.testing.assert_array_equal(lines_a, lines_b)
+    np.testing.assert_array_equal(probe_a, probe_b)

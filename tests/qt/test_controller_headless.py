@@ -150,7 +150,8 @@ def test_opening_a_session_draws_its_values(headless, qtbot):
         runs=[RunSettings("gd", {"lr": 0.05}, (1.0, -1.0)), RunSettings("adam", {}, (1.0, -1.0))],
         max_steps=40,
     )
-    controller.load_session(SessionFile(state, [None, None], selected_run=1, cursor=0))
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):  # built by the worker
+        controller.load_session(SessionFile(state, [None, None], selected_run=1, cursor=0))
     qtbot.waitUntil(lambda: controller.runs.recorded_end() > 0, timeout=5000)
     assert views.formula.last("set_formula_text") == ("x^2 + 3xy + y^2",)
     assert shown_run_settings(views)[0] == "adam"

@@ -148,7 +148,7 @@ def test_closing_while_playing_fast_exits_cleanly(qtbot):
     qtbot.waitUntil(lambda: runs.cursor > 1000, timeout=10000)
     win.close()
     assert not runs._thread.thread.isRunning()
-    assert not win.controller._analysis_thread.thread.isRunning()
+    assert not win.controller.pipeline._analysis_thread.thread.isRunning()
 
 
 def test_undo_a_learning_rate_change(qtbot, window):
@@ -178,3 +178,40 @@ def test_the_basin_map_of_himmelblau_finds_four_basins(qtbot, window):
     window.views.descent.basins_toggle.click()  # off again from the panel
     assert not controller.state.toggles.basins
     assert not window.views.contour.basin_item.isVisible()
+
+
+def _play_to_end(qtbot, window, formula, start, lr):
+    controller = window.controller
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=5000):
+        controller.set_formula(formula)
+    controller.set_probe(*start)
+    controller.set_run_hyperparameter(0, "lr", lr)
+    runs = controller.runs
+    runs.set_speed(0)
+    with qtbot.waitSignal(runs.finished, timeout=10000):
+        runs.toggle_play()
+    qtbot.waitUntil(lambda: runs.model.at_end(), timeout=5000)
+    return runs
+
+
+def test_a_step_onto_the_cusp_is_named_in_the_caption_not_divergence(qtbot, window):
+    # On the cone sqrt(x^2+y^2) the gradient is (x, y)/r, of length 1: from (1, 0) with lr 0.5
+    # two steps of 0.5 land exactly on the tip, where the gradient is undefined.
+    runs = _play_to_end(qtbot, window, "sqrt(x^2+y^2)", (1.0, 0.0), 0.5)
+    track = runs.tracks[0]
+    assert track.status == "diverged" and track.reason == "gradient"
+    text = window.views.caption.text()
+    assert "gradient is undefined" in text
+    assert "Diverged" not in text and "smaller" not in text
+    status = window.views.descent.run_status.text()
+    assert "gradient is undefined" in status and "ran away" not in status
+
+
+def test_a_step_onto_an_undefined_point_is_named_in_the_caption(qtbot, window):
+    # log(x) + y^2 from (0.5, 0): the gradient is (2, 0); lr 1 steps to x = -1.5, where log
+    # has no value.
+    runs = _play_to_end(qtbot, window, "log(x) + y^2", (0.5, 0.0), 1.0)
+    track = runs.tracks[0]
+    assert track.status == "diverged" and track.reason == "value"
+    assert "f is undefined" in runs.explanation()
+    assert "f is undefined" in window.views.descent.run_status.text()

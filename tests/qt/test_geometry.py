@@ -90,15 +90,6 @@ def test_shading_keeps_level_ground_and_unmeasurable_slopes_at_their_colour():
 # ----------------------------------------------------------------------------- the map
 
 
-def test_pieces_join_with_one_nan_row_between():
-    a = np.array([[0.0, 0.0], [1.0, 1.0]])
-    b = np.array([[2.0, 2.0]])
-    joined = cg.combine_nan_separated([a, None, np.empty((0, 2)), b])
-    assert joined.shape == (4, 2)
-    assert np.isnan(joined[2]).all() and joined[3].tolist() == [2.0, 2.0]
-    assert cg.combine_nan_separated([]).shape == (0, 2)
-
-
 def test_safe_limits():
     assert cg.safe_limits((NAN, 1.0)) == (0.0, 1.0)
     lo, hi = cg.safe_limits((2.0, 2.0))

@@ -177,9 +177,9 @@ def test_help_about_names_the_version_and_licence(qtbot, window):
 
 def test_a_new_formula_compiles_off_the_gui_thread_and_the_latest_wins(qtbot, window):
     controller = window.controller
-    compile_thread = controller._compile_thread.thread
+    compile_thread = controller.pipeline._compile_thread.thread
     seen = []
-    original = type(controller._compile_worker).compile
+    original = type(controller.pipeline._compile_worker).compile
 
     def spy(worker, request, formula, state):
         from PySide6.QtCore import QThread
@@ -187,13 +187,13 @@ def test_a_new_formula_compiles_off_the_gui_thread_and_the_latest_wins(qtbot, wi
         seen.append(QThread.currentThread() is compile_thread)
         original(worker, request, formula, state)
 
-    type(controller._compile_worker).compile = spy
+    type(controller.pipeline._compile_worker).compile = spy
     try:
         controller.set_formula("x^4 + y^4 - x*y")
         with qtbot.waitSignal(controller.landscapeChanged, timeout=5000):
             controller.set_formula("x^4 + y^4 - 2x*y")  # typed on before the first was ready
     finally:
-        type(controller._compile_worker).compile = original
+        type(controller.pipeline._compile_worker).compile = original
     qtbot.wait(200)
     assert controller.state.formula == "x^4 + y^4 - 2x*y"
     assert seen and all(seen)

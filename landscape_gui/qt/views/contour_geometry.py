@@ -18,19 +18,6 @@ BARB_DEGREES = 28.0  # a field arrow's barbs: the reversed direction turned by t
 BARB_SHARE = 0.35  # and this share of the arrow's length
 
 
-def combine_nan_separated(chunks: Sequence[np.ndarray | None]) -> np.ndarray:
-    """Join (N, 2) point arrays into one array, a NaN row between pieces (connect='finite')."""
-    pieces = [c for c in chunks if c is not None and len(c)]
-    if not pieces:
-        return np.empty((0, 2))
-    gap = np.full((1, 2), np.nan)
-    out = []
-    for piece in pieces:
-        out.append(piece)
-        out.append(gap)
-    return np.concatenate(out[:-1])
-
-
 def safe_limits(z_limits: Sequence[float]) -> tuple[float, float]:
     """Colour limits that can be drawn: finite, and a little apart when they coincide."""
     lo, hi = (float(v) for v in z_limits)

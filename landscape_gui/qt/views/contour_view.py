@@ -23,12 +23,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from landscape_gui.core import colorscale
+from landscape_gui.core import colorscale, contours
 from landscape_gui.core.numbers import level
 from landscape_gui.qt.views.contour_geometry import (
     arrow_head_angle,
     basin_rgba,
-    combine_nan_separated,
     gradient_field_segments,
     level_label_positions,
     pixel_rect,
@@ -297,11 +296,15 @@ class ContourView(QtWidgets.QWidget):
         self._apply_style()
 
     # ------------------------------------------------------------------ the field
-    def set_field(self, xs, ys, z, z_limits, levels, color_scale: str = "linear") -> None:
+    def set_field(
+        self, xs, ys, z, z_limits, levels, color_scale: str = "linear", traced=None
+    ) -> None:
         """Show heights z[i, j] = f(xs[i], ys[j]) as a colour image and level lines.
 
         The colour range is fixed by z_limits (not by z's own extremes) so the 3D view, the
-        colour bar and the image agree; non-finite heights are left transparent.
+        colour bar and the image agree; non-finite heights are left transparent. ``traced``
+        = (generator, lines per level) from core.contours, when the lines of these levels
+        were traced already (off the GUI thread).
         """
         xs = _as_float_array(xs)
         ys = _as_float_array(ys)
@@ -324,14 +327,13 @@ class ContourView(QtWidgets.QWidget):
         self.color_bar.axis.setTicks([self._color_ticks])
         self._fit_color_bar_axis()
 
-        masked = np.ma.masked_array(z.T, mask=~finite.T)
-        self._generator = contourpy.contour_generator(
-            xs, ys, masked, line_type=contourpy.LineType.ChunkCombinedNan
-        )
-        self._levels = np.sort(_as_float_array(levels).ravel())
-        self._levels = self._levels[np.isfinite(self._levels)]
-        per_level = [self._trace(level) for level in self._levels]
-        self._contour_points = combine_nan_separated(per_level)
+        self._levels = contours.clean_levels(levels)
+        if traced is not None and len(traced[1]) == len(self._levels):
+            self._generator, per_level = traced
+        else:
+            self._generator = contours.tracer(xs, ys, z)
+            per_level = [self._trace(level) for level in self._levels]
+        self._contour_points = contours.combine_nan_separated(per_level)
         self._draw_contours()
         domain = (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1]))
         self._place_level_labels(per_level, domain)
@@ -415,10 +417,7 @@ class ContourView(QtWidgets.QWidget):
         self.contour_item.setData(self._contour_points, connect="finite", antialias=not self._big)
 
     def _trace(self, level: float) -> np.ndarray:
-        if self._generator is None:
-            return np.empty((0, 2))
-        chunks = self._generator.lines(float(level))[0]
-        return combine_nan_separated([c for c in chunks if c is not None])
+        return contours.trace(self._generator, level)
 
     def _place_level_labels(self, per_level: list[np.ndarray], domain) -> None:
         """Write the value of a few levels on their lines, away from the edges and each other."""
