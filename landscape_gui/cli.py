@@ -134,8 +134,6 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--y-range", nargs=2, type=_number, metavar=("A", "B"))
 
     def descent_options(sub: argparse.ArgumentParser, start_required: bool) -> None:
-        from landscape_gui.core.optimizers import OPTIMIZERS
-
         sub.add_argument(
             "--start",
             nargs=2,
@@ -147,8 +145,9 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--optimizer",
             default="gd",
-            choices=sorted(OPTIMIZERS),
-            help="step rule (default gd, plain gradient descent)",
+            choices=_OptimizerNames(),
+            metavar="NAME",
+            help="step rule: %(choices)s (default gd, plain gradient descent)",
         )
         sub.add_argument("--lr", type=_number, help="learning rate (step size)")
         sub.add_argument(
@@ -192,6 +191,23 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _OptimizerNames:
+    """The optimizers' names for argparse's ``choices``, looked up only when an optimizer
+    option is used or its help shown (hence the plain metavar: argparse would list them
+    when the option is added): the registry imports numpy, which `info` may not need."""
+
+    def _names(self) -> list[str]:
+        from landscape_gui.core.optimizers import OPTIMIZERS
+
+        return sorted(OPTIMIZERS)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+
 def _parameter_setting(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip().isidentifier():
@@ -199,10 +215,12 @@ def _parameter_setting(text: str) -> tuple[str, float]:
     return name.strip(), _number(value.strip())
 
 
-def _make_landscape(args):
-    """The landscape the options describe; BadInput with the parser's message if they don't."""
-    from landscape_gui.core.formula import FormulaError
-    from landscape_gui.core.landscape import Domain, Landscape
+def _checked_input(args):
+    """(formula, parameter values, domain, f with the values put in) as the options describe
+    them, checked but not compiled; BadInput with the parser's message if they are wrong."""
+    from landscape_gui.core.calculus import substitute_parameters
+    from landscape_gui.core.domain import Domain, resolve_parameter_values
+    from landscape_gui.core.formula import FormulaError, parse_formula
     from landscape_gui.core.presets import preset_for_formula
 
     if not isinstance(args.formula, str) or not args.formula.strip():
@@ -211,13 +229,29 @@ def _make_landscape(args):
             f"landscape {args.command}: -f/--formula needs a formula, e.g. -f 'x^2 + y^2'"
         )
     preset = preset_for_formula(args.formula)
-    domain = preset.domain if preset else Domain()
     try:
+        domain = preset.domain if preset else Domain()
         if args.x_range or args.y_range:
             x_range = args.x_range or (domain.x_min, domain.x_max)
             y_range = args.y_range or (domain.y_min, domain.y_max)
             domain = Domain(*x_range, *y_range)
-        return Landscape.from_text(args.formula, dict(args.param), domain)
+        formula = parse_formula(args.formula)
+        values = resolve_parameter_values(formula.parameters, dict(args.param))
+        return formula, values, domain, substitute_parameters(formula.expr, values)
+    except FormulaError as error:
+        raise BadInput(f"bad formula: {error}") from None
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def _make_landscape(args, checked=None):
+    """The landscape the options describe; BadInput with the parser's message if they don't."""
+    from landscape_gui.core.formula import FormulaError
+    from landscape_gui.core.landscape import CompiledFormula, Landscape
+
+    formula, values, domain, _ = checked or _checked_input(args)
+    try:
+        return Landscape(CompiledFormula(formula), values, domain)
     except FormulaError as error:
         raise BadInput(f"bad formula: {error}") from None
     except ValueError as error:
@@ -235,28 +269,36 @@ def _json_number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _critical_points(landscape):
-    from landscape_gui.core import calculus
-    from landscape_gui.core.landscape import merge_critical_points
-
-    analysis = calculus.analyse(landscape.expression(), seconds=4.0)
-    points = merge_critical_points(
-        landscape.find_critical_points(), analysis.critical_points, landscape.domain
-    )
-    return analysis, points
-
-
 def run_info(args) -> int:
-    landscape = _make_landscape(args)
-    analysis, points = _critical_points(landscape)
-    readout = landscape.at(*args.at) if args.at else None
+    from landscape_gui.core import calculus
+
+    checked = _checked_input(args)
+    _, parameter_values, domain, expression = checked
+    landscape = None
+    if args.at or not expression.is_polynomial(*expression.free_symbols):
+        # The numbers will be needed: a formula that cannot be drawn is refused before the
+        # exact work starts, as before.
+        landscape = _make_landscape(args, checked)
+    analysis = calculus.analyse(expression, seconds=4.0)
+    points = analysis.critical_points
+    # A complete exact answer (grad f polynomial) needs no numerical search beside it, and
+    # then nothing here needs numpy or a compiled formula unless a point is asked about.
+    if args.at or not analysis.critical_points_complete:
+        from landscape_gui.core.landscape import merge_critical_points
+
+        landscape = landscape or _make_landscape(args, checked)
+        numeric = [] if analysis.critical_points_complete else landscape.find_critical_points()
+        points = merge_critical_points(numeric, analysis.critical_points, domain)
+    else:
+        points = sorted((p for p in points if domain.contains(p.x, p.y)), key=lambda p: (p.x, p.y))
+    readout = landscape.at(*args.at) if landscape is not None and args.at else None
     if args.json:
         result = {
             "f": analysis.f,
             "df_dx": analysis.df_dx,
             "df_dy": analysis.df_dy,
-            "parameters": landscape.parameter_values,
-            "domain": list(landscape.domain.as_tuple()),
+            "parameters": parameter_values,
+            "domain": list(domain.as_tuple()),
             "critical_points": [
                 {"x": p.x, "y": p.y, "kind": p.kind, "f": _json_number(p.value)} for p in points
             ],
@@ -272,11 +314,11 @@ def run_info(args) -> int:
         print(json.dumps(result, indent=2))
         return EXIT_OK
     lines = [f"f(x, y) = {analysis.f}"]
-    if landscape.parameter_values:
-        values = ", ".join(f"{k} = {_fmt(v)}" for k, v in landscape.parameter_values.items())
+    if parameter_values:
+        values = ", ".join(f"{k} = {_fmt(v)}" for k, v in parameter_values.items())
         lines.append(f"  with {values}")
     lines += [f"∂f/∂x = {analysis.df_dx}", f"∂f/∂y = {analysis.df_dy}"]
-    d = landscape.domain
+    d = domain
     where = f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
     if points:
         lines.append(f"critical points (grad f = 0) with {where}:")
@@ -452,10 +494,11 @@ def run_screenshot(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import multiprocessing
+    if getattr(sys, "frozen", False):
+        import multiprocessing
 
-    # The frozen app re-executes itself for time-bounded symbolic work (core.timebound).
-    multiprocessing.freeze_support()
+        # The frozen app re-executes itself for time-bounded symbolic work (core.timebound).
+        multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _run(argv)

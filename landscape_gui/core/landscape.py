@@ -21,11 +21,13 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from landscape_gui.core import calculus, timebound
+from landscape_gui.core.domain import DEFAULT_PARAMETER_VALUE, Domain, resolve_parameter_values
 from landscape_gui.core.formula import (
     Formula,
     FormulaError,
     X,
     Y,
+    looks_expensive,
     parameter_symbol,
     parse_formula,
 )
@@ -36,54 +38,17 @@ def _undefined(expr: sp.Expr) -> bool:
 
 
 DEFAULT_RESOLUTION = 200
-DEFAULT_PARAMETER_VALUE = 1.0
 # Everything a new formula costs before it is drawn (differentiate, lambdify, a first sample)
 # must finish within this many seconds, or the formula is refused with a sentence.
 COMPILE_SECONDS = 5.0
 # A first sample on this many points per axis stands for the drawing's cost.
 TRIAL_RESOLUTION = 64
-MIN_RANGE_WIDTH = 1e-6
 # The numerical search for critical points gives up (finding none) after this long.
 CRITICAL_POINT_SECONDS = 3.0
 # Heights and slopes beyond this size count as overflow (undefined, NaN): finite floats near
 # the top of the range overflow again in the next subtraction or square, inside numpy, the
 # contour tracer, pyqtgraph's range padding or the GL mesh.
 VALUE_LIMIT = 1e300
-
-
-@dataclass(frozen=True)
-class Domain:
-    """The rectangle of the (x, y) floor that is drawn."""
-
-    x_min: float = -5.0
-    x_max: float = 5.0
-    y_min: float = -5.0
-    y_max: float = 5.0
-
-    def __post_init__(self) -> None:
-        values = (self.x_min, self.x_max, self.y_min, self.y_max)
-        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
-            raise ValueError("the x and y ranges must be finite numbers")
-        if not (self.x_min < self.x_max and self.y_min < self.y_max):
-            raise ValueError("each range needs its lower end below its upper end")
-        if max(abs(v) for v in values) > 1e6:
-            raise ValueError("the x and y ranges must stay within ±1,000,000")
-        if min(self.x_max - self.x_min, self.y_max - self.y_min) < MIN_RANGE_WIDTH:
-            raise ValueError("each of the x and y ranges must be at least 0.000001 wide")
-
-    @property
-    def width(self) -> float:
-        return self.x_max - self.x_min
-
-    @property
-    def height(self) -> float:
-        return self.y_max - self.y_min
-
-    def contains(self, x: float, y: float) -> bool:
-        return self.x_min <= x <= self.x_max and self.y_min <= y <= self.y_max
-
-    def as_tuple(self) -> tuple[float, float, float, float]:
-        return (self.x_min, self.x_max, self.y_min, self.y_max)
 
 
 _FLOAT = np.dtype(float)
@@ -208,7 +173,12 @@ class CompiledFormula:
     """
 
     def __init__(self, formula: Formula, seconds: float | None = COMPILE_SECONDS):
-        if seconds is None:
+        if seconds is None or (
+            not timebound.can_interrupt_here() and not looks_expensive(formula.expr)
+        ):
+            # Unbounded when asked, and for a formula the parser knows to be cheap: a trial
+            # in a helper process (starting Python and sympy there, then compiling twice)
+            # would cost a second for what takes milliseconds here.
             self._build_checked(formula)
             return
         try:
@@ -335,15 +305,7 @@ class Landscape:
     domain: Domain = field(default_factory=Domain)
 
     def __post_init__(self) -> None:
-        values = {}
-        for name in self.compiled.parameters:
-            value = float(self.parameter_values.get(name, DEFAULT_PARAMETER_VALUE))
-            if not math.isfinite(value):
-                raise ValueError(f"parameter {name} must be a finite number")
-            values[name] = value
-        unknown = set(self.parameter_values) - set(self.compiled.parameters)
-        if unknown:
-            raise ValueError(f"the formula has no parameter {', '.join(sorted(unknown))}")
+        values = resolve_parameter_values(self.compiled.parameters, self.parameter_values)
         self.parameter_values = values
         self._arguments = tuple(values[name] for name in self.compiled.parameters)
         # Put in now, under the parser's bounds, so that values that make a number too large

@@ -71,8 +71,8 @@ import numpy as np
 import landscape_gui
 from landscape_gui.core.atomic import atomic_write
 from landscape_gui.core.descent import STATUS_NAMES, History
+from landscape_gui.core.domain import Domain
 from landscape_gui.core.formula import FormulaError, parse_formula
-from landscape_gui.core.landscape import Domain
 from landscape_gui.core.optimizers import OptimizerError, get_optimizer, resolve_hyperparameters
 from landscape_gui.core.presets import PRESETS_BY_KEY
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState, ViewToggles

@@ -8,7 +8,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from landscape_gui.core.landscape import DEFAULT_RESOLUTION, Domain
+from landscape_gui.core.domain import Domain
+from landscape_gui.core.landscape import DEFAULT_RESOLUTION
 from landscape_gui.core.optimizers import resolve_hyperparameters
 from landscape_gui.core.presets import DEFAULT_PRESET
 
