@@ -36,7 +36,7 @@ from landscape_gui.core.state import TOGGLES, RunSettings, SessionState
 from landscape_gui.qt import typeset
 from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.view_protocols import ViewsProtocol
-from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
+from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, SolveWorker, WorkerThread
 
 MAX_RUNS = 8
 
@@ -96,6 +96,7 @@ class Controller(QObject):
     message = Signal(str)  # a short status-bar message
 
     analysisRequested = Signal(int, object, object)  # to the worker (queued)
+    solveRequested = Signal(int, object)  # generation, f with numbers in (queued)
     compileRequested = Signal(int, object, object)  # request, formula, state to draw (or None)
 
     def __init__(self, views: ViewsProtocol, state: SessionState | None = None, parent=None):
@@ -133,6 +134,13 @@ class Controller(QObject):
         self._analysis_thread = WorkerThread(self._analysis_worker, "landscape-analysis")
         self.analysisRequested.connect(self._analysis_worker.analyse)
         self._analysis_worker.finished.connect(self._analysis_finished)
+        self._solve_worker = SolveWorker()
+        self._solve_thread = WorkerThread(self._solve_worker, "landscape-solve")
+        self.solveRequested.connect(self._solve_worker.solve)
+        self._solve_worker.solved.connect(self._solve_finished)
+        self._numeric_points: list[calculus.CriticalPoint] = []
+        self.solving = False  # the exact solve of grad f = 0 is running for what is shown
+        self.solve_exactly = True  # False: numerical critical points only (the screenshot)
         self._compile_request = 0
         self._compile_waiting = None
         self._compile_worker = CompileWorker()
@@ -182,10 +190,12 @@ class Controller(QObject):
         self._analysis_timer.stop()
         self._compile_waiting = None
         self._analysis_worker.finished.disconnect(self._analysis_finished)
+        self._solve_worker.solved.disconnect(self._solve_finished)
         self._compile_worker.compiled.disconnect(self._compiled_ready)
         self.runs.shutdown()
         self._compile_thread.stop()
         self._analysis_thread.stop()
+        self._solve_thread.stop()
 
     def compile_formula(self, text: str, formula, then, failed) -> None:
         """``then(compiled)`` once the compile worker has compiled ``formula`` (a session's),
@@ -632,6 +642,8 @@ class Controller(QObject):
         self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
         exact = self.analysis.critical_points if self._analysis_is_current() else []
+        self.solving = self.solving and self._analysis_is_current()
+        self._numeric_points = scene.critical_points
         self._show_critical_points(scene.critical_points, exact)
         if formula_changed:
             self.analysis = None
@@ -646,7 +658,8 @@ class Controller(QObject):
                 {},
             )
             self._show_math()
-        self._analysis_timer.start()
+        # The first landscape's derivatives are asked for at once (no typing to wait out).
+        self._analysis_timer.start(0 if self._analysis_generation == 0 else ANALYSIS_DELAY_MS)
 
     def _choose_arrow_scale(self) -> float:
         """One arrow scale per landscape, from how steep it is across the domain."""
@@ -672,7 +685,8 @@ class Controller(QObject):
             )
         elif not self.critical_points:
             note = "None inside the x and y ranges."
-        self.views.readout.set_critical_points(points, note)
+        solving = " Solving ∇f = 0 exactly…" if self.solving else ""
+        self.views.readout.set_critical_points(points, (note + solving).strip())
         self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in marked], note)
 
     def _analysis_key(self) -> tuple:
@@ -721,7 +735,32 @@ class Controller(QObject):
             pictures,
         )
         self._show_math()
-        self._show_critical_points(self.landscape.find_critical_points(), analysis.critical_points)
+        # The numerical critical points are on screen already; the exact ones replace them
+        # when the solve (a job of its own, often seconds) is done.
+        if not self.solve_exactly:
+            return
+        self.solving = True
+        self._solve_worker.latest_generation = generation
+        self.solveRequested.emit(generation, self.landscape.expression())
+        self._show_critical_points(self._numeric_points, analysis.critical_points)
+
+    def _solve_finished(self, generation: int, result) -> None:
+        stale = generation != self._analysis_generation or self._requested_key != (
+            self._analysis_key()
+        )
+        if stale or self.landscape is None or self.analysis is None:
+            return
+        self.solving = False
+        analysis = self.analysis
+        if isinstance(result, str):
+            analysis.notes.append(f"no exact critical points: {result}")
+        else:
+            analysis.critical_points = result.points
+            analysis.critical_points_exact = result.exact
+            analysis.critical_points_complete = result.complete
+            if result.note:
+                analysis.notes.append(result.note)
+        self._show_critical_points(self._numeric_points, analysis.critical_points)
 
     def _draw_toggles(self) -> None:
         toggles = self.state.toggles

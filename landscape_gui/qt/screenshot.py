@@ -55,11 +55,17 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
 
     app = create_application()
     window = MainWindow(state, remember_geometry=False, prompt_unsaved=False)
+    controller = window.controller
+    # The picture does not wait for sympy's exact solve of grad f = 0 (often seconds, on a
+    # transcendental f): the numerical critical points are drawn already, and starting the
+    # solve's helper process would only take a core from the picture.
+    controller.solve_exactly = False
+    frames = []
+    window.views.surface.frameSwapped.connect(lambda: frames.append(True))
     window.resize(*args.size)
     window.show()
-    controller = window.controller
     runs = controller.runs
-    wait_until(lambda: window.isVisible() and not runs.waiting_for_steps(), 10)
+    wait_until(lambda: bool(frames) and not runs.waiting_for_steps(), 10)
     if args.steps > 0:
         runs.step(args.steps)
         wait_until(
@@ -69,9 +75,11 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
             ),
             60,
         )
-    # The typeset derivatives arrive from the analysis worker; give them a moment.
+    # The tidied, typeset derivatives: milliseconds of work on the analysis worker.
     wait_until(lambda: controller.analysis is not None, 15)
-    wait_until(lambda: False, 0.3)  # let the GL view paint its last frame
+    # What the last answers changed is laid out and painted by the time the event queue is
+    # empty; the 3D view is rendered afresh into the grab (grabFramebuffer).
+    app.processEvents()
     image = widget_image(window)
     window.close()
     app.processEvents()

@@ -57,6 +57,8 @@ def test_typing_a_formula_updates_derivatives_and_views(qtbot, window):
     # The exact analysis arrives in the background: typeset pictures and an exact saddle.
     qtbot.waitUntil(lambda: window.controller.analysis is not None, timeout=20000)
     assert math["df_dx"].has_picture()
+    # The exact solve comes after the derivatives, from its own worker.
+    qtbot.waitUntil(lambda: not window.controller.solving, timeout=20000)
     points = window.controller.critical_points
     assert [(p.x, p.y, p.kind) for p in points] == [(0.0, 0.0, "saddle")]
     assert points[0].exact is not None
