@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import contourpy
 import numpy as np
@@ -85,6 +86,23 @@ def _format_level(value: float) -> str:
     if magnitude >= 1e4 or magnitude < 1e-2:
         return f"{value:.2e}"
     return f"{value:.3g}"
+
+
+# A path longer than this is drawn in pieces: every full piece once, as items of its own that
+# never change, and only the newest, shorter piece again as steps stream in. Redrawing a
+# 50,000-step path (its line and a dot per step) every frame made each frame cost more than
+# the last, until the window stalled for a quarter of a second at a time.
+PATH_CHUNK = 1000
+
+
+@dataclass
+class _FrozenPath:
+    """The leading ``count`` points of one path, drawn by ``items`` (line, dots) pairs."""
+
+    count: int = 0
+    last: np.ndarray | None = None
+    color: str = ""
+    items: list = field(default_factory=list)
 
 
 class _InertScatter(pg.ScatterPlotItem):
@@ -198,6 +216,8 @@ class ContourView(QtWidgets.QWidget):
         self.path_lines: list[pg.PlotDataItem] = []
         self.path_dots: list[_InertScatter] = []
         self.path_heads: list[_InertScatter] = []
+        self._frozen: list[_FrozenPath] = []
+        self._path_looks: dict[int, tuple] = {}
 
         self.critical_items: dict[str, pg.ScatterPlotItem] = {}
         for kind, (symbol, _label) in CRITICAL_POINT_STYLES.items():
@@ -614,10 +634,12 @@ class ContourView(QtWidgets.QWidget):
             self.path_lines.append(line)
             self.path_dots.append(dots)
             self.path_heads.append(head)
+            self._frozen.append(_FrozenPath())
         self._path_colors = []
         items = zip(self.path_lines, self.path_dots, self.path_heads, strict=True)
         for index, (line, dots, head) in enumerate(items):
             if index >= len(paths):
+                self._thaw(index)
                 line.setData(np.empty((0, 2)))
                 dots.setData([], [])
                 head.setData([], [])
@@ -628,10 +650,20 @@ class ContourView(QtWidgets.QWidget):
             # A third element marks a preview (the steps still to come): pale, no markers.
             preview = len(paths[index]) > 2 and bool(paths[index][2])
             points = _as_float_array(points).reshape(-1, 2)
-            finite = points[np.isfinite(points).all(axis=1)]
             self._path_colors.append(color)
+            frozen = 0 if preview else self._freeze(index, points, color)
+            if preview:
+                self._thaw(index)
+            finite_all = points[np.isfinite(points).all(axis=1)]
+            points = points[max(frozen - 1, 0) :]  # the newest piece, joined to the last
+            finite = points[np.isfinite(points).all(axis=1)]
             line.setData(points, connect="finite")
-            self._style_path(line, dots, head, color)
+            # Styling every scatter point again costs more than the new data: only when the
+            # look changes (the scatters keep their style as the default for new points).
+            look = (color, self._scale(), preview)
+            if self._path_looks.get(index) != look:
+                self._path_looks[index] = look
+                self._style_path(line, dots, head, color)
             if preview:
                 faded = pg.mkColor(color)
                 faded.setAlphaF(0.5)
@@ -645,9 +677,52 @@ class ContourView(QtWidgets.QWidget):
                 head.hide()
                 continue
             dots.setData(finite[:, 0], finite[:, 1])
-            head.setData(finite[-1:, 0], finite[-1:, 1])
+            head.setData(finite_all[-1:, 0], finite_all[-1:, 1])
             for item in (line, dots, head):
                 item.show()
+
+    def _freeze(self, index: int, points: np.ndarray, color: str) -> int:
+        """Draw every full piece of a long path once (PATH_CHUNK points each, as items that
+        are not touched again) and return how many leading points they draw. A path that is
+        not the one frozen before (a reset, another run, another colour) starts afresh."""
+        frozen = self._frozen[index]
+        count = frozen.count
+        if count and (
+            count > len(points)
+            or frozen.color != color
+            or not np.array_equal(points[count - 1], frozen.last, equal_nan=True)
+        ):
+            self._thaw(index)
+            count = 0
+        s = self._scale()
+        while len(points) - count > PATH_CHUNK:
+            end = count + PATH_CHUNK
+            piece = points[max(count - 1, 0) : end]
+            dotted = points[count:end]
+            dotted = dotted[np.isfinite(dotted).all(axis=1)]
+            line = pg.PlotDataItem(piece, connect="finite", antialias=True)
+            dots = _InertScatter(symbol="o")
+            dots.setData(dotted[:, 0], dotted[:, 1])
+            line.setPen(pg.mkPen(color, width=2.2 * s))
+            dots.setSize(5 * s)
+            dots.setBrush(pg.mkBrush(color))
+            dots.setPen(pg.mkPen((0, 0, 0, 140), width=0.8))
+            for z, item in enumerate((line, dots)):
+                item.setZValue(20 + z)
+                self._plot.addItem(item)
+            frozen.items.append((line, dots))
+            count = end
+        frozen.count, frozen.color = count, color
+        frozen.last = points[count - 1].copy() if count else None
+        return count
+
+    def _thaw(self, index: int) -> None:
+        """Remove the frozen pieces of path ``index``."""
+        frozen = self._frozen[index]
+        for pair in frozen.items:
+            for item in pair:
+                self._plot.removeItem(item)
+        self._frozen[index] = _FrozenPath()
 
     def set_critical_points(
         self, points: Sequence[tuple[float, float, str]], note: str = ""
@@ -801,6 +876,11 @@ class ContourView(QtWidgets.QWidget):
             self.path_lines, self.path_dots, self.path_heads, self._path_colors, strict=False
         ):
             self._style_path(line, dots, head, color)
+        self._path_looks.clear()
+        for frozen in self._frozen:
+            for line, dots in frozen.items:
+                line.setPen(pg.mkPen(frozen.color, width=2.2 * s))
+                dots.setSize(5 * s)
         for kind, item in self.critical_items.items():
             item.setSize(15 * s)
             item.setPen(pg.mkPen("#000000", width=1.5 * s))
