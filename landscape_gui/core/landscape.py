@@ -18,6 +18,13 @@ import numpy
 import numpy as np
 import numpy.typing as npt
 import sympy as sp
+
+# sympy imports sympy.tensor.tensor on its first sum and sympy.codegen.ast on its first
+# lambdify. Imported here, with this module, they load before Qt when the window starts
+# (PySide6 inspects the source of every module imported after it, its "feature" hook,
+# which made them cost half as much again on the way to the first frame).
+import sympy.codegen.ast  # noqa: F401
+import sympy.tensor.tensor  # noqa: F401
 from sympy.printing.numpy import NumPyPrinter
 
 from landscape_gui.core import calculus, timebound
@@ -463,6 +470,21 @@ def marked_critical_points(
     return (first + rest)[:limit]
 
 
+def _percentiles(values: np.ndarray, ranks: tuple[float, float]) -> tuple[float, float]:
+    """np.percentile's default (linear) for two ranks, without it: in numpy 2.4 it goes
+    through np.unique, whose first call imports numpy.ma (70 ms on the way to the first
+    frame)."""
+    ordered = np.sort(values, axis=None)
+    found = []
+    for rank in ranks:
+        where = rank / 100 * (ordered.size - 1)
+        below = math.floor(where)
+        above = min(below + 1, ordered.size - 1)
+        low, high = float(ordered[below]), float(ordered[above])
+        found.append(low + (high - low) * (where - below) if high != low else low)
+    return found[0], found[1]
+
+
 def height_limits(z: np.ndarray) -> tuple[float, float]:
     """Heights to map onto the colour scale and the 3D box: robust to poles and overflow.
 
@@ -472,7 +494,7 @@ def height_limits(z: np.ndarray) -> tuple[float, float]:
     finite = z[np.isfinite(z)]
     if finite.size == 0:
         return (-1.0, 1.0)
-    low, high = (float(v) for v in np.percentile(finite, [1.0, 99.0]))
+    low, high = _percentiles(finite, (1.0, 99.0))
     full_low, full_high = float(finite.min()), float(finite.max())
     # Keep the true extremes unless they are far outliers (a pole), so minima stay visible.
     span = max(high - low, 1e-12)

@@ -42,6 +42,7 @@ MAX_RUNS = 8
 
 COMPILED_CACHE_SIZE = 16
 ANALYSIS_DELAY_MS = 400
+FIRST_FRAME_WAIT_MS = 1000  # the first analysis waits this long at most for the first frame
 GRADIENT_FIELD_SIZE = 15
 ARROW_SAMPLES = 41  # a 41 x 41 look at |grad f| chooses the landscape's arrow scale
 FAN_SAMPLES = 181
@@ -130,6 +131,13 @@ class Controller(QObject):
         self._analysis_timer.setSingleShot(True)
         self._analysis_timer.setInterval(ANALYSIS_DELAY_MS)
         self._analysis_timer.timeout.connect(self._request_analysis)
+        # The first landscape's analysis (sympy, and the typesetter's import, half a second)
+        # starts once the 3D view has drawn its first frame, not in front of it; a view that
+        # never draws gets it a moment later anyway.
+        first_frame = getattr(views.surface, "frameSwapped", None)
+        self._await_first_frame = first_frame is not None
+        if first_frame is not None:
+            first_frame.connect(self._first_frame_drawn)
         self._analysis_worker = AnalysisWorker()
         self._analysis_thread = WorkerThread(self._analysis_worker, "landscape-analysis")
         self.analysisRequested.connect(self._analysis_worker.analyse)
@@ -659,7 +667,16 @@ class Controller(QObject):
             )
             self._show_math()
         # The first landscape's derivatives are asked for at once (no typing to wait out).
-        self._analysis_timer.start(0 if self._analysis_generation == 0 else ANALYSIS_DELAY_MS)
+        if self._await_first_frame:
+            self._analysis_timer.start(FIRST_FRAME_WAIT_MS)
+        else:
+            self._analysis_timer.start(0 if self._analysis_generation == 0 else ANALYSIS_DELAY_MS)
+
+    def _first_frame_drawn(self) -> None:
+        if self._await_first_frame:
+            self._await_first_frame = False
+            if self._analysis_timer.isActive():
+                self._analysis_timer.start(0)
 
     def _choose_arrow_scale(self) -> float:
         """One arrow scale per landscape, from how steep it is across the domain."""
