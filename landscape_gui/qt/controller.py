@@ -672,6 +672,13 @@ class Controller(QObject):
         else:
             self._analysis_timer.start(0 if self._analysis_generation == 0 else ANALYSIS_DELAY_MS)
 
+    def analyse_now(self) -> None:
+        """Ask for the analysis of what is shown at once, without waiting for the first frame
+        or the typing delay (the screenshot needs both, so they may as well overlap)."""
+        self._await_first_frame = False
+        self._analysis_timer.stop()
+        self._request_analysis()
+
     def _first_frame_drawn(self) -> None:
         if self._await_first_frame:
             self._await_first_frame = False

@@ -9,6 +9,10 @@ from landscape_gui.core.presets import preset_for_formula
 from landscape_gui.core.state import RunSettings, SessionState
 from landscape_gui.qt.export import save_image, wait_until, widget_image
 
+# Qt's PNG "quality" sets zlib's level: 80 is level 1, about twice as fast to write as the
+# default (0.2 s for a 1600 x 1000 window here, 0.11 s at 80) for a file a tenth larger.
+SCREENSHOT_PNG_QUALITY = 80
+
 
 def default_start(landscape: Landscape) -> tuple[float, float]:
     """The preset's usual start, or a point up the slope from the middle of the domain."""
@@ -60,6 +64,8 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     # transcendental f): the numerical critical points are drawn already, and starting the
     # solve's helper process would only take a core from the picture.
     controller.solve_exactly = False
+    # The derivatives are typeset on the analysis worker while this thread shows the window.
+    controller.analyse_now()
     frames = []
     window.views.surface.frameSwapped.connect(lambda: frames.append(True))
     window.resize(*args.size)
@@ -83,4 +89,4 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     image = widget_image(window)
     window.close()
     app.processEvents()
-    save_image(image, output)
+    save_image(image, output, quality=SCREENSHOT_PNG_QUALITY)
