@@ -741,7 +741,10 @@ class ContourView(QtWidgets.QWidget):
 
     def set_run_legend(self, entries: Sequence[tuple[str, str]]) -> None:
         """Name each run of a race in its colour: [(name, colour)], empty for none."""
-        self._run_legend = [(str(name), str(color)) for name, color in entries]
+        legend = [(str(name), str(color)) for name, color in entries]
+        if legend == self._run_legend:
+            return  # told again each streamed frame: refitting the title relays out the plot
+        self._run_legend = legend
         self._rebuild_legend()
 
     def legend_entries(self) -> list[str]:
