@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -53,7 +53,9 @@ class _Alarm(BaseException):
     pass
 
 
-def _raise_alarm(signum: int, frame: FrameType | None) -> NoReturn:
+def _raise_alarm(signum: int, frame: FrameType | None) -> None:
+    if not _deadlines:
+        return  # a late alarm after every bounded call has ended: nothing to stop
     # If the signal lands in a finalizer or a gc callback, Python swallows the exception
     # ("Exception ignored in ..."); fire again shortly so the work still stops. The call's own
     # `finally` cancels this timer once the alarm has been handled.
@@ -102,6 +104,9 @@ def _call_with_alarm(function: Callable[..., Any], args: tuple[Any, ...], second
         raise TimeLimitExceeded(f"gave up after {seconds:g} s") from None
     finally:
         _deadlines.pop()
+        if outer is None:
+            # An alarm handled after the call's own `finally` re-armed the timer: cancel it.
+            signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         sys.unraisablehook = previous_hook
         if outer is not None and not outer_expired:

@@ -16,6 +16,7 @@ import html
 import math
 import os
 import sys
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,12 +269,19 @@ def _cached_view_class(gl):
 
         def addItem(self, item) -> None:  # noqa: N802 (pyqtgraph's name)
             super().addItem(item)
-            original = item.update
+            # Weak references only: a closure holding the item or the view would make a
+            # reference cycle, and the window would then be freed by the cyclic garbage
+            # collector at some later moment instead of when it closes.
+            view_ref, item_ref = weakref.ref(self), weakref.ref(item)
+            update_item = type(item).update
 
             def update() -> None:
-                if item not in self.dynamic_items:
-                    self._still_version += 1
-                original()
+                view, changed = view_ref(), item_ref()
+                if changed is None:
+                    return
+                if view is not None and changed not in view.dynamic_items:
+                    view._still_version += 1
+                update_item(changed)
 
             item.update = update
 
