@@ -279,6 +279,8 @@ class ContourView(QtWidgets.QWidget):
         The colour range is fixed by z_limits (not by z's own extremes) so the 3D view, the
         colour bar and the image agree; non-finite heights are left transparent.
         """
+        for index in range(len(self._frozen)):
+            self._thaw(index)  # new ranges may clip the paths anew: draw every piece again
         xs = _as_float_array(xs)
         ys = _as_float_array(ys)
         z = _as_float_array(z)

@@ -583,6 +583,8 @@ class SurfaceView(QWidget):
         self._update_axes()
         self._update_probe()
         self._update_slices()
+        for index in range(len(self._frozen_paths)):
+            self._thaw_path(index)  # a new box: every piece is placed afresh
         self._update_paths()
 
     def _shading(self, zd: np.ndarray) -> np.ndarray:
@@ -1020,9 +1022,10 @@ class SurfaceView(QWidget):
         """Draw every full piece (PATH_CHUNK points) of a long path once, as items of the
         still picture, and return how many leading points they draw: while a run streams
         only the newest piece is drawn again each frame, so a frame does not cost more with
-        every step taken. A different path, colour, width or box starts afresh."""
+        every step taken. A different path, colour or width starts afresh (a new box too:
+        set_surface thaws every piece)."""
         count, last, look, items = self._frozen_paths[index]
-        wanted = (color, width, id(self._map))
+        wanted = (color, width)
         if count and (
             count > len(pts) or look != wanted or not np.array_equal(pts[count - 1], last)
         ):
