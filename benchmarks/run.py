@@ -269,11 +269,55 @@ def bench_gui(repeats: int, quick: bool) -> list[Measurement]:
     ]
 
 
+def bench_refusals(repeats: int, quick: bool) -> list[Measurement]:
+    """How long the slowest refusal takes: hostile formulas (the parser's budget) and session
+    documents nested or sized to hurt (the reader's limits). The tests check that these are
+    refused; how fast is measured here, where a slow machine does not fail a test."""
+    from landscape_gui.core.formula import FormulaError, parse_formula
+    from landscape_gui.core.session import SessionError, from_json
+
+    formulas = [
+        "x^(e^100)",
+        "(2^400)(2^400)(2^400)(2^400)",
+        "9^9^9^9^9",
+        "x" * 1_000_000,
+        "(" * 10_000 + "x" + ")" * 10_000,
+    ]
+    documents = ["[" * 1_000_000, "{" * 50_000, '{"a": ' + "[" * 5000 + "]" * 5000 + "}"]
+
+    def refuse(function: Callable[[str], object], error: type[Exception], text: str) -> None:
+        try:
+            function(text)
+        except error:
+            return
+
+    def refuse_formulas() -> None:
+        for text in formulas:
+            refuse(parse_formula, FormulaError, text)
+
+    def refuse_documents() -> None:
+        for text in documents:
+            refuse(from_json, SessionError, text)
+
+    return [
+        summarize(
+            "hostile formulas refused", time_repeats(refuse_formulas, repeats), "ms", scale=1e3
+        ),
+        summarize(
+            "hostile session files refused",
+            time_repeats(refuse_documents, repeats),
+            "ms",
+            scale=1e3,
+        ),
+    ]
+
+
 BENCHMARKS: dict[str, Callable[[int, bool], list[Measurement]]] = {
     "descent": bench_descent_steps,
     "basin": bench_basin_map,
     "formula": bench_formula_sampling,
     "cli": bench_cli_info,
+    "refusals": bench_refusals,
     "gui": bench_gui,
 }
 """Every benchmark by name, in the order the table lists them."""

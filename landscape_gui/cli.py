@@ -25,6 +25,8 @@ import sys
 from collections.abc import Sequence
 
 from landscape_gui import __version__
+from landscape_gui.core import limits
+from landscape_gui.core.numbers import number
 
 SUBCOMMANDS = ("info", "descend", "screenshot")
 EXIT_OK, EXIT_COULD_NOT_START, EXIT_BAD_INPUT = 0, 1, 2
@@ -144,7 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--optimizer",
-            default="gd",
+            default=limits.DEFAULT_OPTIMIZER,
             choices=_OptimizerNames(),
             metavar="NAME",
             help="step rule: %(choices)s (default gd, plain gradient descent)",
@@ -161,8 +163,8 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--tol",
             type=_number,
-            default=1e-6,
-            help="stop when |grad f| is below this (default 1e-6)",
+            default=limits.DEFAULT_TOLERANCE,
+            help=f"stop when |grad f| is below this (default {limits.DEFAULT_TOLERANCE:g})",
         )
 
     info = commands.add_parser("info", help="f, its partial derivatives and critical points")
@@ -179,7 +181,12 @@ def _build_parser() -> argparse.ArgumentParser:
     descend = commands.add_parser("descend", help="run gradient descent, write a trajectory CSV")
     landscape_options(descend)
     descent_options(descend, start_required=True)
-    descend.add_argument("--steps", type=int, default=1000, help="at most this many (default 1000)")
+    descend.add_argument(
+        "--steps",
+        type=int,
+        default=limits.DEFAULT_DESCEND_STEPS,
+        help=f"at most this many (default {limits.DEFAULT_DESCEND_STEPS})",
+    )
     descend.add_argument("-o", "--output", help="CSV file to write (default: standard output)")
 
     shot = commands.add_parser("screenshot", help="open the window, save a PNG of it, exit")
@@ -258,13 +265,6 @@ def _make_landscape(args, checked=None):
         raise BadInput(str(error)) from None
 
 
-def _fmt(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    text = f"{value:.6g}"
-    return "0" if text == "-0" else text
-
-
 def _json_number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
@@ -315,32 +315,36 @@ def run_info(args) -> int:
         return EXIT_OK
     lines = [f"f(x, y) = {analysis.f}"]
     if parameter_values:
-        values = ", ".join(f"{k} = {_fmt(v)}" for k, v in parameter_values.items())
+        values = ", ".join(f"{k} = {number(v)}" for k, v in parameter_values.items())
         lines.append(f"  with {values}")
     lines += [f"∂f/∂x = {analysis.df_dx}", f"∂f/∂y = {analysis.df_dy}"]
     d = domain
-    where = f"x in [{_fmt(d.x_min)}, {_fmt(d.x_max)}], y in [{_fmt(d.y_min)}, {_fmt(d.y_max)}]"
+    where = (
+        f"x in [{number(d.x_min)}, {number(d.x_max)}], y in [{number(d.y_min)}, {number(d.y_max)}]"
+    )
     if points:
         lines.append(f"critical points (grad f = 0) with {where}:")
         for p in points:
-            coords = f"({p.exact[0]}, {p.exact[1]})" if p.exact else f"({_fmt(p.x)}, {_fmt(p.y)})"
-            lines.append(f"  {coords}  {p.kind}, f = {_fmt(p.value)}")
+            coords = (
+                f"({p.exact[0]}, {p.exact[1]})" if p.exact else f"({number(p.x)}, {number(p.y)})"
+            )
+            lines.append(f"  {coords}  {p.kind}, f = {number(p.value)}")
     else:
         lines.append(f"no critical points with {where}")
     for note in analysis.notes:
         lines.append(f"  note: {note}")
     if readout:
-        lines.append(f"at ({_fmt(readout.x)}, {_fmt(readout.y)}):")
-        lines.append(f"  f = {_fmt(readout.f)}")
-        lines.append(f"  grad f = ({_fmt(readout.df_dx)}, {_fmt(readout.df_dy)})")
-        lines.append(f"  |grad f| = {_fmt(readout.grad_norm)}")
+        lines.append(f"at ({number(readout.x)}, {number(readout.y)}):")
+        lines.append(f"  f = {number(readout.f)}")
+        lines.append(f"  grad f = ({number(readout.df_dx)}, {number(readout.df_dy)})")
+        lines.append(f"  |grad f| = {number(readout.grad_norm)}")
         direction = readout.ascent_direction
         if direction is None:
             lines.append("  steepest ascent: none (flat or undefined here)")
         else:
             lines.append(
-                f"  steepest ascent: ({_fmt(direction[0])}, {_fmt(direction[1])}),"
-                f" rising {_fmt(readout.grad_norm)} per unit step"
+                f"  steepest ascent: ({number(direction[0])}, {number(direction[1])}),"
+                f" rising {number(readout.grad_norm)} per unit step"
             )
     print("\n".join(lines))
     return EXIT_OK
@@ -357,16 +361,18 @@ def run_descend(args) -> int:
     from landscape_gui.core.descent import DescentError, DescentRun
     from landscape_gui.core.optimizers import OptimizerError
     from landscape_gui.core.trajectory import (
+        descent_metadata,
         runs_from_descent,
-        trajectory_metadata,
         write_trajectory_csv,
         write_trajectory_file,
     )
 
     landscape = _make_landscape(args)
     optimizer, hyperparameters = _descent_settings(args)
-    if args.steps < 0 or args.steps > 10_000_000:
-        raise BadInput("landscape descend: --steps must be between 0 and 10,000,000")
+    if args.steps < 0 or args.steps > limits.MAX_DESCEND_STEPS:
+        raise BadInput(
+            f"landscape descend: --steps must be between 0 and {limits.MAX_DESCEND_STEPS:,}"
+        )
     if args.tol < 0:
         raise BadInput("landscape descend: --tol must not be negative")
     try:
@@ -385,14 +391,9 @@ def run_descend(args) -> int:
         _check_output("landscape descend", args.output)  # before a long run, not after it
     run.advance(args.steps)
     runs = runs_from_descent(run, names=["1"])
-    extra = {
-        "start": f"{args.start[0]!r} {args.start[1]!r}",
-        "tol": args.tol,
-        "max_steps": args.steps,
-    }
-    if landscape.parameter_values:
-        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in landscape.parameter_values.items())
-    metadata = trajectory_metadata(args.formula, runs, extra)
+    metadata = descent_metadata(
+        args.formula, runs, [args.start], args.tol, args.steps, landscape.parameter_values
+    )
     if to_file:
         try:
             write_trajectory_file(args.output, runs, metadata)
@@ -480,8 +481,8 @@ def run_screenshot(args) -> int:
         resolve_hyperparameters(optimizer, hyperparameters)
     except OptimizerError as error:
         raise BadInput(f"landscape screenshot: {error}") from None
-    if args.steps < 0 or args.steps > 1_000_000:
-        raise BadInput("landscape screenshot: --steps must be between 0 and 1,000,000")
+    if args.steps < 0 or args.steps > limits.MAX_STEPS:
+        raise BadInput(f"landscape screenshot: --steps must be between 0 and {limits.MAX_STEPS:,}")
     _check_output("landscape screenshot", args.output)
     _require_display("landscape screenshot")
     from landscape_gui.qt import screenshot

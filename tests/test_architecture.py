@@ -20,8 +20,11 @@ MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
 
 
 def test_every_core_module_imports_without_qt():
-    core = sorted(name for name in MODULES if name.startswith("landscape_gui.core."))
-    assert len(core) >= 15
+    """Every core module, and the views' geometry modules (pure numpy by design)."""
+    geometry = sorted(name for name in MODULES if name.endswith("_geometry"))
+    assert len(geometry) >= 2
+    core = sorted(name for name in MODULES if name.startswith("landscape_gui.core.")) + geometry
+    assert len(core) >= 17
     code = (
         f"import sys, importlib\nfor name in {core!r}: importlib.import_module(name)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
@@ -65,3 +68,19 @@ def test_no_import_cycles():
     for name in sorted(graph):
         visit(name, [])
     assert not cycles, "\n".join(" → ".join(cycle) for cycle in cycles)
+
+
+def test_every_colour_is_named_in_the_palette():
+    """palette.py is the one home of the window's colours (backgrounds, error reds, ...): a hex
+    colour written anywhere else would drift from it. typeset.py's ink is the one exception: it
+    runs in the analysis helper process, which must not import pyqtgraph for it."""
+    import re
+
+    hex_colour = re.compile(r"[\"']#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?[\"']")
+    allowed = {PACKAGE / "qt" / "views" / "palette.py", PACKAGE / "qt" / "typeset.py"}
+    found = {
+        str(path.relative_to(PACKAGE)): hex_colour.findall(path.read_text(encoding="utf-8"))
+        for path in PACKAGE.rglob("*.py")
+        if path not in allowed
+    }
+    assert {path: colours for path, colours in found.items() if colours} == {}

@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from landscape_gui.core import numbers
+
 SCALES = ("auto", "linear", "log")
 # 'auto' goes logarithmic when the median height sits in the bottom 8 % of a linear scale.
 AUTO_LOG_MEDIAN_SHARE = 0.08
@@ -87,7 +89,7 @@ def ticks(limits: tuple[float, float], scale: str, count: int = 6) -> list[tuple
         if len(heights) < 3:
             heights.append(high)  # (else the top decade's tick is enough: an end label is cut)
         heights = _thin(heights, count)
-    return [(position(h, limits, scale), format_height(h)) for h in heights]
+    return [(position(h, limits, scale), numbers.height(h)) for h in heights]
 
 
 def _nice_steps(low: float, high: float, count: int) -> list[float]:
@@ -103,18 +105,6 @@ def _thin(heights: list[float], count: int) -> list[float]:
         return heights
     keep = np.unique(np.round(np.linspace(0, len(heights) - 1, count)).astype(int))
     return [heights[i] for i in keep]
-
-
-def format_height(value: float) -> str:
-    """A colour-bar label in plain units: 0.5, 120, 3.2e+05 (never an SI prefix)."""
-    magnitude = abs(value)
-    if value == 0:
-        return "0"
-    if magnitude >= 1e5 or magnitude < 1e-3:
-        return f"{value:.2g}"
-    if value == round(value):
-        return f"{value:.0f}"
-    return f"{value:.3g}"
 
 
 def levels(limits: tuple[float, float], scale: str, count: int = 20) -> np.ndarray:

@@ -33,6 +33,7 @@ import numpy as np
 from landscape_gui.core.optimizers import get_optimizer, resolve_hyperparameters
 
 __all__ = [
+    "COLUMNS",
     "CONVERGED",
     "DIVERGED",
     "DIVERGENCE_RADIUS",
@@ -55,6 +56,7 @@ NO_REASON, BAD_POSITION, UNDEFINED_VALUE, UNDEFINED_GRADIENT, RAN_OFF = range(5)
 STOP_REASONS = (None, "position", "value", "gradient", "ran-off")
 
 # Columns of a history record.
+COLUMNS = ("x", "y", "f", "gx", "gy")
 _X, _Y, _F, _GX, _GY = range(5)
 _WIDTH = 5
 # History is stored in blocks of about this many floats, so a long single run and a wide
@@ -86,36 +88,77 @@ class DescentError(ValueError):
     """Bad arguments for a run (starts, max_steps, tol, history index)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class History:
-    """The recorded path of one start: row ``k`` is the point after ``step[k]`` steps."""
+    """One run's recorded steps: the one record of a run's path, whoever carries it.
 
-    step: np.ndarray
+    The descent run produces it, the worker streams slices of it to the window, the playback
+    track is filled from it and hands it back, the session file stores it and the CSV writer
+    writes it; no other type holds a run's steps.  Row ``k`` is the point after
+    ``first_step + k`` steps (a session file and a CSV always start at step 0).  ``status`` is
+    the run's status when the record was taken (one of ``STATUS_NAMES``).
+
+    Columns are 1-D float arrays of one length.  A descent history holds only finite rows; a
+    session file may also hold NaN.  Equality treats NaN as equal to NaN, so a history read
+    back from a file equals the one saved.
+    """
+
     x: np.ndarray
     y: np.ndarray
     f: np.ndarray
     gx: np.ndarray
     gy: np.ndarray
-    norm: np.ndarray
+    status: str = "running"
+    first_step: int = 0
+
+    def __post_init__(self) -> None:
+        arrays = [np.asarray(getattr(self, name), dtype=float) for name in COLUMNS]
+        if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
+            raise ValueError("x, y, f, gx and gy must be 1-D arrays of one length")
+        if self.first_step < 0:
+            raise ValueError("a history cannot start before step 0")
+        for name, array in zip(COLUMNS, arrays, strict=True):
+            object.__setattr__(self, name, array)
 
     def __len__(self) -> int:
-        return int(self.step.shape[0])
+        return int(self.x.shape[0])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, History):
+            return NotImplemented
+        return (
+            self.status == other.status
+            and self.first_step == other.first_step
+            and all(
+                np.array_equal(getattr(self, name), getattr(other, name), equal_nan=True)
+                for name in COLUMNS
+            )
+        )
+
+    # mutable arrays: not hashable (typeshed types object.__hash__ as a method, not optional)
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def step(self) -> np.ndarray:
+        """The step number of each row."""
+        return np.arange(self.first_step, self.first_step + len(self), dtype=np.int64)
+
+    @property
+    def norm(self) -> np.ndarray:
+        """|grad f| of each row."""
+        norm: np.ndarray = np.hypot(self.gx, self.gy)
+        return norm
+
+    def rows(self) -> np.ndarray:
+        """The columns as one ``(5, n)`` array: x, y, f, gx, gy."""
+        return np.vstack([getattr(self, name) for name in COLUMNS])
 
     @classmethod
-    def from_records(cls, first_step: int, records: np.ndarray) -> History:
+    def from_records(cls, first_step: int, records: np.ndarray, status: str = "running") -> History:
         """Build from an ``(n, 5)`` array of ``x, y, f, gx, gy`` rows."""
         records = np.asarray(records, dtype=float).reshape(-1, _WIDTH)
-        gx = records[:, _GX].copy()
-        gy = records[:, _GY].copy()
-        return cls(
-            step=np.arange(first_step, first_step + records.shape[0], dtype=np.int64),
-            x=records[:, _X].copy(),
-            y=records[:, _Y].copy(),
-            f=records[:, _F].copy(),
-            gx=gx,
-            gy=gy,
-            norm=np.hypot(gx, gy),
-        )
+        x, y, f, gx, gy = records.T.copy()
+        return cls(x, y, f, gx, gy, status=status, first_step=first_step)
 
 
 class DescentRun:
@@ -269,14 +312,16 @@ class DescentRun:
         return self.last_records[:, :2]
 
     def history(self, index: int = 0, since: int = 0) -> History:
-        """The recorded rows of start ``index`` from step ``since`` on (for live streaming)."""
+        """The recorded rows of start ``index`` from step ``since`` on (for live streaming),
+        with the start's status now."""
         index = self._check_index(index)
         if not self._record:
             raise DescentError("this run was created with record=False and keeps no history")
         since = max(0, int(since))
         last = self._steps_taken if self._status[index] == RUNNING else int(self._final_step[index])
+        status = self.status(index)
         if last < since:
-            return History.from_records(since, np.empty((0, _WIDTH)))
+            return History.from_records(since, np.empty((0, _WIDTH)), status)
         size = self._block_steps
         parts = []
         for block_index in range(since // size, last // size + 1):
@@ -284,7 +329,7 @@ class DescentRun:
             lo = max(since - block_index * size, 0)
             hi = min(last - block_index * size, size - 1) + 1
             parts.append(block[lo:hi, :, index])
-        return History.from_records(since, np.concatenate(parts))
+        return History.from_records(since, np.concatenate(parts), status)
 
     # ------------------------------------------------------------------ stepping
 

@@ -10,8 +10,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from landscape_gui.core.limits import COORDINATE_LIMIT, DEFAULT_PARAMETER_VALUE
+
 MIN_RANGE_WIDTH = 1e-6
-DEFAULT_PARAMETER_VALUE = 1.0
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Domain:
             raise ValueError("the x and y ranges must be finite numbers")
         if not (self.x_min < self.x_max and self.y_min < self.y_max):
             raise ValueError("each range needs its lower end below its upper end")
-        if max(abs(v) for v in values) > 1e6:
+        if max(abs(v) for v in values) > COORDINATE_LIMIT:
             raise ValueError("the x and y ranges must stay within ±1,000,000")
         if min(self.x_max - self.x_min, self.y_max - self.y_min) < MIN_RANGE_WIDTH:
             raise ValueError("each of the x and y ranges must be at least 0.000001 wide")

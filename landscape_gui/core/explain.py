@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from landscape_gui.core import calculus
+from landscape_gui.core.numbers import number, spoken
 
 if TYPE_CHECKING:
     from landscape_gui.core.descent import DescentRun
@@ -32,27 +33,16 @@ class StepRecord:
         return math.hypot(self.gx, self.gy)
 
 
-def number(value: float) -> str:
-    """A number as it is read aloud: 2 decimals, or 3 significant digits when large or tiny."""
-    if not math.isfinite(value):
-        return "undefined"
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e5 or abs(value) < 1e-2:
-        return f"{value:.3g}"
-    return f"{value:.2f}"
-
-
 def _point(x: float, y: float) -> str:
-    return f"({number(x)}, {number(y)})"
+    return f"({spoken(x)}, {spoken(y)})"
 
 
 def explain_start(start: StepRecord) -> str:
     if not math.isfinite(start.f):
         return f"Start at {_point(start.x, start.y)}: the function is undefined there."
     return (
-        f"Start at {_point(start.x, start.y)}, height {number(start.f)}. The gradient here is "
-        f"{_point(start.gx, start.gy)}, length {number(start.grad_norm)}: that is steepest uphill, "
+        f"Start at {_point(start.x, start.y)}, height {spoken(start.f)}. The gradient here is "
+        f"{_point(start.gx, start.gy)}, length {spoken(start.grad_norm)}: that is steepest uphill, "
         "so descent steps the other way."
     )
 
@@ -67,7 +57,7 @@ def explain_step(
     """What step ``step`` did, going from ``before`` to ``after``."""
     head = (
         f"Step {step}: the gradient at {_point(before.x, before.y)} is "
-        f"{_point(before.gx, before.gy)}, length {number(before.grad_norm)}."
+        f"{_point(before.gx, before.gy)}, length {spoken(before.grad_norm)}."
     )
     if optimizer == "gd" and learning_rate is not None:
         move = f"Stepping {learning_rate:g} × gradient downhill moves to {_point(after.x, after.y)}"
@@ -75,14 +65,14 @@ def explain_step(
         move = f"The {optimizer_label(optimizer)} rule moves to {_point(after.x, after.y)}"
     change = after.f - before.f
     if change < 0:
-        height = f"the height fell from {number(before.f)} to {number(after.f)}."
+        height = f"the height fell from {spoken(before.f)} to {spoken(after.f)}."
     elif change > 0:
         height = (
-            f"the height rose from {number(before.f)} to {number(after.f)}: the step overshot "
+            f"the height rose from {spoken(before.f)} to {spoken(after.f)}: the step overshot "
             "the valley."
         )
     else:
-        height = f"the height stayed at {number(after.f)}."
+        height = f"the height stayed at {spoken(after.f)}."
     return f"{head} {move}; {height}"
 
 
@@ -126,7 +116,7 @@ def explain_end(
         ):
             return (
                 f"Diverged after {steps} steps: the height kept falling, to "
-                f"{number(last.f)}. The landscape has no bottom this way, so no learning "
+                f"{spoken(last.f)}. The landscape has no bottom this way, so no learning "
                 "rate will settle; start elsewhere or change f."
             )
         return (
@@ -137,10 +127,10 @@ def explain_end(
     if status == "converged":
         flat = (
             f"Converged after {steps} steps: at {where} the gradient has length "
-            f"{number(last.grad_norm)}, below the tolerance {tolerance:g}: flat ground."
+            f"{spoken(last.grad_norm)}, below the tolerance {tolerance:g}: flat ground."
         )
         if kind == calculus.MINIMUM:
-            return f"{flat} It is a minimum, height {number(last.f)}."
+            return f"{flat} It is a minimum, height {spoken(last.f)}."
         if kind == calculus.SADDLE:
             return (
                 f"{flat} But this is a saddle point, not a minimum: the ground still falls away "
@@ -152,7 +142,7 @@ def explain_end(
     if status == "max-steps":
         return (
             f"Stopped at the step limit ({steps} steps) at {where}, gradient length "
-            f"{number(last.grad_norm)}: not flat yet. Allow more steps or take bigger ones."
+            f"{spoken(last.grad_norm)}: not flat yet. Allow more steps or take bigger ones."
         )
     return ""
 
@@ -168,14 +158,7 @@ def _kind_at(landscape: Landscape, x: float, y: float) -> str | None:
 
 
 def _at(x: float, y: float, f: float) -> str:
-    return f"at ({_plain(x)}, {_plain(y)}), f = {_plain(f)}"
-
-
-def _plain(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    text = f"{value:.6g}"
-    return "0" if text == "-0" else text
+    return f"at ({number(x)}, {number(y)}), f = {number(f)}"
 
 
 def run_summary(
@@ -207,7 +190,7 @@ def run_summary(
     if status == "max-steps":
         norm = float(history.norm[last])
         return (
-            f"max-steps after {step} steps {_at(x, y, f)}, |grad f| = {_plain(norm)}: not flat "
+            f"max-steps after {step} steps {_at(x, y, f)}, |grad f| = {number(norm)}: not flat "
             "yet (allow more --steps)"
         )
     if status != "diverged":
@@ -222,12 +205,12 @@ def run_summary(
             went = f"step {broken} gave no point (its numbers overflowed)"
         elif reason == "value":
             went = (
-                f"step {broken} went to ({_plain(failed[0])}, {_plain(failed[1])}), where f is "
+                f"step {broken} went to ({number(failed[0])}, {number(failed[1])}), where f is "
                 "undefined"
             )
         else:
             went = (
-                f"step {broken} went to ({_plain(failed[0])}, {_plain(failed[1])}), where f has "
+                f"step {broken} went to ({number(failed[0])}, {number(failed[1])}), where f has "
                 "no gradient (a corner or cusp, or a slope too steep for numbers)"
             )
         text = (

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from landscape_gui.core.limits import MAX_PARAMETERS
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
 MAX_LITERAL_DIGITS = 40
 MAX_NUMERIC_EXPONENT = 1000
 MAX_RESULT_DIGITS = 400
-MAX_PARAMETERS = 8
 # Every number a formula holds, typed or worked out from constants, stays within floats' range
 # with room to spare; beyond it sympy builds giant integers and numpy overflows.
 MAX_MAGNITUDE = 1e300

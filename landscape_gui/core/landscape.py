@@ -28,7 +28,7 @@ import sympy.tensor.tensor  # noqa: F401
 from sympy.printing.numpy import NumPyPrinter
 
 from landscape_gui.core import calculus, timebound
-from landscape_gui.core.domain import DEFAULT_PARAMETER_VALUE, Domain, resolve_parameter_values
+from landscape_gui.core.domain import Domain, resolve_parameter_values
 from landscape_gui.core.formula import (
     Formula,
     FormulaError,
@@ -38,13 +38,13 @@ from landscape_gui.core.formula import (
     parameter_symbol,
     parse_formula,
 )
+from landscape_gui.core.limits import DEFAULT_PARAMETER_VALUE, DEFAULT_RESOLUTION
 
 
 def _undefined(expr: sp.Expr) -> bool:
     return bool(expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo))
 
 
-DEFAULT_RESOLUTION = 200
 # Everything a new formula costs before it is drawn (differentiate, lambdify, a first sample)
 # must finish within this many seconds, or the formula is refused with a sentence.
 COMPILE_SECONDS = 5.0

@@ -168,6 +168,27 @@ class OptimizerSpec:
 # --------------------------------------------------------------------------- step rules
 
 
+def _heavy_ball(state: OptimizerState, gradient: np.ndarray, mu: float) -> np.ndarray:
+    """The velocity of momentum and Nesterov, updated in place: ``b <- mu*b + g``."""
+    buf = state.buffers["momentum_buffer"]
+    buf *= mu
+    buf += gradient
+    state.t += 1
+    return buf
+
+
+def _scaled_step(
+    positions: np.ndarray,
+    gradient: np.ndarray,
+    squares: np.ndarray,
+    params: Mapping[str, float],
+) -> np.ndarray:
+    """The step of AdaGrad and RMSProp, which differ only in how ``squares`` accumulates g^2:
+    ``p <- p - lr * g / (sqrt(squares) + eps)``."""
+    new: np.ndarray = positions - params["lr"] * (gradient / (np.sqrt(squares) + params["eps"]))
+    return new
+
+
 def _gd_step(
     positions: np.ndarray,
     state: OptimizerState,
@@ -187,10 +208,7 @@ def _momentum_step(
     params: Mapping[str, float],
 ) -> np.ndarray:
     """torch.optim.SGD(momentum=mu, dampening=0): ``b <- mu*b + g``; ``p <- p - lr*b``."""
-    buf = state.buffers["momentum_buffer"]
-    buf *= params["momentum"]
-    buf += gradient
-    state.t += 1
+    buf = _heavy_ball(state, gradient, params["momentum"])
     return positions - params["lr"] * buf
 
 
@@ -203,10 +221,7 @@ def _nesterov_step(
 ) -> np.ndarray:
     """SGD(nesterov=True): ``b <- mu*b + g``; ``p <- p - lr*(g + mu*b)``."""
     mu = params["momentum"]
-    buf = state.buffers["momentum_buffer"]
-    buf *= mu
-    buf += gradient
-    state.t += 1
+    buf = _heavy_ball(state, gradient, mu)
     return positions - params["lr"] * (gradient + mu * buf)
 
 
@@ -222,8 +237,7 @@ def _adagrad_step(
     total = state.buffers["sum"]
     total += gradient * gradient
     state.t += 1
-    new: np.ndarray = positions - params["lr"] * (gradient / (np.sqrt(total) + params["eps"]))
-    return new
+    return _scaled_step(positions, gradient, total, params)
 
 
 def _rmsprop_step(
@@ -240,8 +254,7 @@ def _rmsprop_step(
     square_avg *= alpha
     square_avg += (1.0 - alpha) * (gradient * gradient)
     state.t += 1
-    new: np.ndarray = positions - params["lr"] * (gradient / (np.sqrt(square_avg) + params["eps"]))
-    return new
+    return _scaled_step(positions, gradient, square_avg, params)
 
 
 def _adam_step(

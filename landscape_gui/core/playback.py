@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from landscape_gui.core import calculus
-from landscape_gui.core.descent import STATUS_NAMES
+from landscape_gui.core import calculus, numbers
+from landscape_gui.core.descent import STATUS_NAMES, History
 from landscape_gui.core.explain import StepRecord, explain_end, explain_start, explain_step
 from landscape_gui.core.formula import X, Y
 from landscape_gui.core.optimizers import OPTIMIZERS, gd_stability_bound
@@ -40,7 +40,8 @@ assert set(STATUS_TEXT) == set(STATUS_NAMES)
 class Track:
     """Everything recorded of one run so far; row k is step k.
 
-    Stored in buffers that double when full, so appending a batch costs only the batch (a fast
+    Filled from and read back as :class:`History` records (the one record type); stored in
+    buffers that double when full, so appending a batch costs only the batch (a fast
     run streams hundreds of thousands of steps; re-concatenating would grow quadratically).
     ``x``, ``y``, ``f``, ``gx``, ``gy`` are views of the recorded part.
     """
@@ -60,28 +61,25 @@ class Track:
     gx = property(lambda self: self._data[3, : self._count])
     gy = property(lambda self: self._data[4, : self._count])
 
-    def set_recorded(
-        self,
-        x: np.ndarray,
-        y: np.ndarray,
-        f: np.ndarray,
-        gx: np.ndarray,
-        gy: np.ndarray,
-        status: str,
-    ) -> None:
+    def set_recorded(self, history: History) -> None:
         """Replace the contents with a recorded history (from a session file)."""
         self._count = 0
-        self._extend(np.vstack((x, y, f, gx, gy)))
-        self.status = status
+        self._extend(history.rows())
+        self.status = history.status
         self.steps_taken = max(self._count - 1, 0)
 
-    def append(self, first_step: int, rows: np.ndarray, status: str, steps_taken: int) -> None:
-        """Add steps ``first_step`` onwards (``rows`` is 5 x n: x, y, f, gx, gy)."""
-        if first_step != self._count:
+    def append(self, history: History, steps_taken: int) -> None:
+        """Add the steps a worker update carries (they start where the recording ends)."""
+        if history.first_step != self._count:
             raise RuntimeError("descent updates arrived out of order")
-        self._extend(rows)
-        self.status = status
+        self._extend(history.rows())
+        self.status = history.status
         self.steps_taken = steps_taken
+
+    def history(self) -> History:
+        """What is recorded, as the one record type (a copy: for the session file and CSV)."""
+        x, y, f, gx, gy = self._data[:, : self._count].copy()
+        return History(x, y, f, gx, gy, status=self.status)
 
     def _extend(self, rows: np.ndarray) -> None:
         needed = self._count + rows.shape[1]
@@ -140,12 +138,6 @@ def run_name(settings: RunSettings) -> str:
     spec = OPTIMIZERS[settings.optimizer]
     lr = settings.learning_rate
     return f"{spec.name}, lr {lr:g}" if lr is not None else spec.name
-
-
-def arithmetic_number(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    return f"{value:.2f}" if abs(value) < 1e5 else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
@@ -273,7 +265,7 @@ class Playback:
         track = self.selected_track()
         if track is None or len(track) == 0:
             return ""
-        n = arithmetic_number
+        n = numbers.arithmetic
         k = min(self.cursor, len(track) - 1)
         if k == 0:
             return (

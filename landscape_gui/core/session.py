@@ -70,9 +70,20 @@ import numpy as np
 
 import landscape_gui
 from landscape_gui.core.atomic import atomic_write
-from landscape_gui.core.descent import STATUS_NAMES, History
+from landscape_gui.core.descent import COLUMNS, STATUS_NAMES, History
 from landscape_gui.core.domain import Domain
 from landscape_gui.core.formula import FormulaError, parse_formula
+from landscape_gui.core.limits import (
+    COORDINATE_LIMIT,
+    HYPERPARAMETER_LIMIT,
+    MAX_PARAMETERS,
+    MAX_RESOLUTION,
+    MAX_RUNS,
+    MAX_STEPS,
+    MIN_RESOLUTION,
+    PARAMETER_LIMIT,
+    TOLERANCE_LIMIT,
+)
 from landscape_gui.core.optimizers import OptimizerError, get_optimizer, resolve_hyperparameters
 from landscape_gui.core.presets import PRESETS_BY_KEY
 from landscape_gui.core.state import TOGGLES, RunSettings, SessionState, ViewToggles
@@ -85,7 +96,6 @@ __all__ = [
     "MAX_PARAMETERS",
     "MAX_RUNS",
     "MAX_STEPS",
-    "RunHistory",
     "SessionError",
     "SessionFile",
     "SessionIOError",
@@ -98,15 +108,7 @@ __all__ = [
 FORMAT_VERSION = 1
 APP_NAME = "Landscape"
 MAX_FILE_BYTES = 50_000_000
-MAX_RUNS = 8
-MAX_PARAMETERS = 8
-MAX_STEPS = 1_000_000
 MAX_HISTORY_POINTS = MAX_STEPS + 1  # steps 0..MAX_STEPS
-MIN_RESOLUTION, MAX_RESOLUTION = 20, 1000
-COORDINATE_LIMIT = 1e6
-PARAMETER_LIMIT = 1e6
-HYPERPARAMETER_LIMIT = 1e6
-TOLERANCE_LIMIT = 1e6
 CAMERA_DISTANCE_LIMIT = 1e9
 ANGLE_LIMIT = 1e6
 # A real session holds a few dozen lists/objects and a few hundred strings; counting the
@@ -137,7 +139,7 @@ _TOP_KEYS = (
 )
 _DOMAIN_KEYS = ("x_min", "x_max", "y_min", "y_max")
 _RUN_KEYS = ("optimizer", "hyperparameters", "start", "visible", "history")
-_ARRAY_KEYS = ("x", "y", "f", "gx", "gy")
+_ARRAY_KEYS = COLUMNS
 _HISTORY_KEYS = (*_ARRAY_KEYS, "status")
 _CAMERA_KEYS = ("distance", "elevation", "azimuth", "center")
 _NUMBER_TYPES = frozenset({int, float, type(None)})
@@ -179,49 +181,6 @@ class SessionIOError(OSError, SessionError):
 # ------------------------------------------------------------------------------ data
 
 
-@dataclass(eq=False)
-class RunHistory:
-    """One run's recorded path, row k being step k, so opening a session redraws it as it was.
-
-    Equality treats NaN as equal to NaN: a history read back from a file equals the one saved.
-    """
-
-    x: np.ndarray
-    y: np.ndarray
-    f: np.ndarray
-    gx: np.ndarray
-    gy: np.ndarray
-    status: str = "running"
-
-    def __post_init__(self) -> None:
-        arrays = [np.asarray(getattr(self, name), dtype=float) for name in _ARRAY_KEYS]
-        if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
-            raise ValueError("x, y, f, gx and gy must be 1-D arrays of one length")
-        for name, array in zip(_ARRAY_KEYS, arrays, strict=True):
-            setattr(self, name, array)
-
-    def __len__(self) -> int:
-        return int(self.x.shape[0])
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RunHistory):
-            return NotImplemented
-        return self.status == other.status and all(
-            np.array_equal(getattr(self, name), getattr(other, name), equal_nan=True)
-            for name in _ARRAY_KEYS
-        )
-
-    # mutable arrays: not hashable (typeshed types object.__hash__ as a method, not optional)
-    __hash__ = None  # type: ignore[assignment]
-
-    @classmethod
-    def from_history(cls, history: History, status: str) -> RunHistory:
-        """The rows of a descent :class:`History` (which must start at step 0)."""
-        if len(history) and int(history.step[0]) != 0:
-            raise ValueError("a saved history starts at step 0")
-        return cls(history.x, history.y, history.f, history.gx, history.gy, status)
-
-
 @dataclass
 class SessionFile:
     """Everything a session file holds: the state, each run's recorded path, what was shown.
@@ -231,7 +190,7 @@ class SessionFile:
     """
 
     state: SessionState
-    histories: list[RunHistory | None]
+    histories: list[History | None]
     selected_run: int = 0
     cursor: int = 0
 
@@ -573,7 +532,7 @@ def _toggles(value: object) -> ViewToggles:
     return ViewToggles(**{name: _boolean(document[name], f"toggles.{name}") for name in TOGGLES})
 
 
-def _runs(value: object) -> tuple[list[RunSettings], list[RunHistory | None]]:
+def _runs(value: object) -> tuple[list[RunSettings], list[History | None]]:
     if not isinstance(value, list):
         _fail("runs", f"expected a list of runs, got {_describe(value)}")
     if not value:
@@ -581,7 +540,7 @@ def _runs(value: object) -> tuple[list[RunSettings], list[RunHistory | None]]:
     if len(value) > MAX_RUNS:
         _fail("runs", f"too many runs ({len(value):,}; at most {MAX_RUNS})")
     runs: list[RunSettings] = []
-    histories: list[RunHistory | None] = []
+    histories: list[History | None] = []
     for index, item in enumerate(value):
         where = f"runs[{index}]"
         document = _object(item, where, _RUN_KEYS)
@@ -623,7 +582,7 @@ def _hyperparameters(value: object, optimizer: str, run: str) -> dict[str, float
     return given  # as the user set them: unset ones keep following the defaults
 
 
-def _history(value: object, where: str) -> RunHistory | None:
+def _history(value: object, where: str) -> History | None:
     if value is None:
         return None
     document = _object(value, where, _HISTORY_KEYS)
@@ -649,7 +608,7 @@ def _history(value: object, where: str) -> RunHistory | None:
         _fail(where, f"the arrays differ in length ({described})")
     arrays: list[Any] = [_float_column(document[name], f"{where}.{name}") for name in _ARRAY_KEYS]
     # mypy cannot count a list: arrays holds exactly the five array fields, in order.
-    return RunHistory(*arrays, status=status)  # type: ignore[misc]
+    return History(*arrays, status=status)  # type: ignore[misc]
 
 
 def _float_column(values: list[Any] | np.ndarray, where: str) -> np.ndarray:
@@ -856,9 +815,11 @@ def _real(value: object) -> object:
     return float(value) if type(value) is int else value
 
 
-def _history_document(history: RunHistory | None) -> dict[str, Any] | None:
+def _history_document(history: History | None) -> dict[str, Any] | None:
     if history is None:
         return None
+    if history.first_step != 0:
+        raise ValueError("a saved history starts at step 0")
     document: dict[str, object] = {}
     for name in _ARRAY_KEYS:
         array = np.asarray(getattr(history, name), dtype=float).ravel()

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from landscape_gui.core.domain import Domain
-from landscape_gui.core.landscape import DEFAULT_RESOLUTION
+from landscape_gui.core.limits import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_OPTIMIZER,
+    DEFAULT_RESOLUTION,
+    DEFAULT_TOLERANCE,
+)
 from landscape_gui.core.optimizers import resolve_hyperparameters
 from landscape_gui.core.presets import DEFAULT_PRESET
 
@@ -48,7 +53,7 @@ class RunSettings:
     is one resolved set, never "{} means the defaults".
     """
 
-    optimizer: str = "gd"
+    optimizer: str = DEFAULT_OPTIMIZER
     hyperparameters: dict[str, float] = field(default_factory=dict)
     start: tuple[float, float] = DEFAULT_PRESET.start
     visible: bool = True
@@ -76,8 +81,8 @@ class SessionState:
     probe: tuple[float, float] = DEFAULT_PRESET.start
     toggles: ViewToggles = field(default_factory=ViewToggles)
     runs: list[RunSettings] = field(default_factory=lambda: [RunSettings()])
-    max_steps: int = 500
-    tolerance: float = 1e-6
+    max_steps: int = DEFAULT_MAX_STEPS
+    tolerance: float = DEFAULT_TOLERANCE
     camera: dict[str, Any] | None = None
 
     def copy(self) -> SessionState:

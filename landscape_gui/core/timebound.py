@@ -54,8 +54,11 @@ class _Alarm(BaseException):
 
 
 def _raise_alarm(signum: int, frame: FrameType | None) -> None:
+    # An alarm that arrives when no bounded call is running is stale (it expired just as a
+    # call was finishing): there is nothing to stop. Raised anyway, it would land in whatever
+    # runs next, such as a Qt event filter, which swallows it, and re-arm itself every 50 ms.
     if not _deadlines:
-        return  # a late alarm after every bounded call has ended: nothing to stop
+        return
     # If the signal lands in a finalizer or a gc callback, Python swallows the exception
     # ("Exception ignored in ..."); fire again shortly so the work still stops. The call's own
     # `finally` cancels this timer once the alarm has been handled.
@@ -105,7 +108,8 @@ def _call_with_alarm(function: Callable[..., Any], args: tuple[Any, ...], second
     finally:
         _deadlines.pop()
         if outer is None:
-            # An alarm handled after the call's own `finally` re-armed the timer: cancel it.
+            # Whatever path got here (an alarm raised just before the inner `finally` could
+            # cancel the timer re-arms it), no timer outlives the outermost call.
             signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         sys.unraisablehook = previous_hook

@@ -41,7 +41,7 @@ import numpy as np
 
 import landscape_gui
 from landscape_gui.core.atomic import atomic_open
-from landscape_gui.core.descent import DescentRun, History
+from landscape_gui.core.descent import COLUMNS, DescentRun, History
 
 __all__ = [
     "HEADER",
@@ -50,6 +50,7 @@ __all__ = [
     "TrajectoryRow",
     "TrajectoryRun",
     "TrajectoryWriteError",
+    "descent_metadata",
     "read_trajectory_csv",
     "read_trajectory_file",
     "runs_from_descent",
@@ -83,12 +84,13 @@ class TrajectoryWriteError(OSError):
 
 @dataclass(frozen=True)
 class TrajectoryRun:
-    """One named path to write: what a CSV ``run`` groups together."""
+    """What a CSV ``run`` groups together: a name and the optimizer's settings around the one
+    record of the steps (:class:`~landscape_gui.core.descent.History`, which also carries the
+    status)."""
 
     name: str
     optimizer: str
     history: History
-    status: str = ""
     hyperparameters: Mapping[str, float] = field(default_factory=dict)
 
 
@@ -120,7 +122,6 @@ def runs_from_descent(run: DescentRun, names: Sequence[str] | None = None) -> li
             name=name,
             optimizer=run.optimizer,
             history=run.history(i),
-            status=run.status(i),
             hyperparameters=run.hyperparameters,
         )
         for i, name in enumerate(names)
@@ -156,14 +157,39 @@ def trajectory_metadata(
             for name, value in r.hyperparameters.items():
                 meta[f"{r.name}.{name}"] = _format_value(value)
     if len(runs) == 1:
-        meta["status"] = runs[0].status
+        meta["status"] = runs[0].history.status
     else:
-        meta["status"] = "; ".join(f"{r.name}={r.status}" for r in runs)
+        meta["status"] = "; ".join(f"{r.name}={r.history.status}" for r in runs)
     for key, extra_value in (extra or {}).items():
         if key in meta or key == APP_VERSION_KEY:
             raise TrajectoryFormatError(f"metadata key {key!r} is reserved")
         meta[key] = _format_value(extra_value)
     return meta
+
+
+# What `landscape descend` and the window's "Export trajectory" add after the standard block.
+START_KEY, TOLERANCE_KEY, MAX_STEPS_KEY, PARAMETERS_KEY = "start", "tol", "max_steps", "parameters"
+
+
+def descent_metadata(
+    function: str,
+    runs: Sequence[TrajectoryRun],
+    starts: Sequence[Sequence[float]],
+    tolerance: float,
+    max_steps: int,
+    parameters: Mapping[str, float],
+) -> dict[str, str]:
+    """The metadata of a descent's CSV, the same from the command and the window: the standard
+    block, then each run's start (``x y``, runs separated by ``; ``), the tolerance, the step
+    limit and the formula's parameters (``a=1.0, b=2.0``) when it has any."""
+    extra: dict[str, object] = {
+        START_KEY: "; ".join(f"{float(x)!r} {float(y)!r}" for x, y in starts),
+        TOLERANCE_KEY: tolerance,
+        MAX_STEPS_KEY: max_steps,
+    }
+    if parameters:
+        extra[PARAMETERS_KEY] = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
+    return trajectory_metadata(function, runs, extra)
 
 
 # ------------------------------------------------------------------------------ writing
@@ -290,16 +316,12 @@ def _check_runs(runs: Sequence[TrajectoryRun]) -> None:
                 "'_', '.' or '-'"
             )
         h = run.history
-        columns = [np.asarray(c) for c in (h.step, h.x, h.y, h.f, h.gx, h.gy, h.norm)]
-        n = columns[0].shape[0] if columns[0].ndim == 1 else -1
-        if any(c.ndim != 1 or c.shape[0] != n for c in columns):
-            raise TrajectoryFormatError(f"run {run.name!r}: history columns differ in length")
-        if not np.array_equal(columns[0], np.arange(n)):
+        if h.first_step != 0:
             raise TrajectoryFormatError(
                 f"run {run.name!r}: steps must be 0, 1, 2, ... (the start is step 0)"
             )
-        for column in columns[1:]:
-            if not np.all(np.isfinite(np.asarray(column, dtype=float))):
+        for name in COLUMNS:
+            if not np.all(np.isfinite(getattr(h, name))):
                 raise TrajectoryFormatError(
                     f"run {run.name!r}: history holds a non-finite value; "
                     "a trajectory ends at its last finite position"
@@ -426,16 +448,9 @@ def runs_from_rows(rows: Sequence[TrajectoryRow]) -> list[TrajectoryRun]:
         grouped.setdefault(row.run, []).append(row)
     runs = []
     for name, group in grouped.items():
-        table = np.array([row[3:] for row in group], dtype=float).reshape(-1, 6)
-        history = History(
-            step=np.array([row.step for row in group], dtype=np.int64),
-            x=table[:, 0].copy(),
-            y=table[:, 1].copy(),
-            f=table[:, 2].copy(),
-            gx=table[:, 3].copy(),
-            gy=table[:, 4].copy(),
-            norm=table[:, 5].copy(),
-        )
+        # grad_norm is |grad f| of the row, so the record recomputes it from df_dx, df_dy.
+        table = np.array([row[3:8] for row in group], dtype=float).reshape(-1, 5)
+        history = History.from_records(group[0].step, table)
         runs.append(TrajectoryRun(name=name, optimizer=group[0].optimizer, history=history))
     return runs
 

@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from landscape_gui.qt.views import palette as palette_colors
+
 
 def system_is_dark() -> bool:
     hints = QGuiApplication.styleHints()
@@ -22,20 +24,20 @@ def apply_palette(dark: bool) -> None:
         return
     palette = QPalette()
     colors = {
-        QPalette.ColorRole.Window: "#2b2b2e",
-        QPalette.ColorRole.WindowText: "#eeeeee",
-        QPalette.ColorRole.Base: "#1f1f22",
-        QPalette.ColorRole.AlternateBase: "#2b2b2e",
-        QPalette.ColorRole.ToolTipBase: "#3a3a3e",
-        QPalette.ColorRole.ToolTipText: "#eeeeee",
-        QPalette.ColorRole.Text: "#eeeeee",
-        QPalette.ColorRole.Button: "#38383c",
-        QPalette.ColorRole.ButtonText: "#eeeeee",
-        QPalette.ColorRole.BrightText: "#ff6b6b",
-        QPalette.ColorRole.Highlight: "#3d7bd9",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.Link: "#7ab4ff",
-        QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+        QPalette.ColorRole.Window: palette_colors.DARK_WINDOW,
+        QPalette.ColorRole.WindowText: palette_colors.DARK_TEXT,
+        QPalette.ColorRole.Base: palette_colors.DARK_FIELD,
+        QPalette.ColorRole.AlternateBase: palette_colors.DARK_WINDOW,
+        QPalette.ColorRole.ToolTipBase: palette_colors.DARK_TOOLTIP,
+        QPalette.ColorRole.ToolTipText: palette_colors.DARK_TEXT,
+        QPalette.ColorRole.Text: palette_colors.DARK_TEXT,
+        QPalette.ColorRole.Button: palette_colors.DARK_BUTTON,
+        QPalette.ColorRole.ButtonText: palette_colors.DARK_TEXT,
+        QPalette.ColorRole.BrightText: palette_colors.ERROR_COLOR_ON_DARK,
+        QPalette.ColorRole.Highlight: palette_colors.DARK_HIGHLIGHT,
+        QPalette.ColorRole.HighlightedText: palette_colors.LIGHT_BACKGROUND,
+        QPalette.ColorRole.Link: palette_colors.DARK_LINK,
+        QPalette.ColorRole.PlaceholderText: palette_colors.DARK_PLACEHOLDER_TEXT,
     }
     for role, color in colors.items():
         palette.setColor(role, QColor(color))
@@ -44,5 +46,7 @@ def apply_palette(dark: bool) -> None:
         QPalette.ColorRole.ButtonText,
         QPalette.ColorRole.WindowText,
     ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+        palette.setColor(
+            QPalette.ColorGroup.Disabled, role, QColor(palette_colors.DARK_DISABLED_TEXT)
+        )
     app.setPalette(palette)

@@ -21,7 +21,6 @@ from landscape_gui import startup
 from landscape_gui.core import arrows, calculus, colorscale, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula, to_input_syntax
 from landscape_gui.core.landscape import (
-    DEFAULT_PARAMETER_VALUE,
     CompiledFormula,
     Domain,
     GridSample,
@@ -29,6 +28,16 @@ from landscape_gui.core.landscape import (
     marked_critical_points,
     merge_critical_points,
 )
+from landscape_gui.core.limits import (
+    COORDINATE_LIMIT,
+    DEFAULT_PARAMETER_VALUE,
+    MAX_RESOLUTION,
+    MAX_RUNS,
+    MAX_STEPS,
+    MIN_RESOLUTION,
+    TOLERANCE_LIMIT,
+)
+from landscape_gui.core.numbers import number
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.presets import PRESETS_BY_KEY, preset_for_formula
 from landscape_gui.core.scene import SceneError, build_scene
@@ -37,8 +46,6 @@ from landscape_gui.qt import typeset
 from landscape_gui.qt.runs import RunsController
 from landscape_gui.qt.view_protocols import ViewsProtocol
 from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, SolveWorker, WorkerThread
-
-MAX_RUNS = 8
 
 COMPILED_CACHE_SIZE = 16
 ANALYSIS_DELAY_MS = 400
@@ -407,7 +414,7 @@ class Controller(QObject):
         self._change(after, f"parameter {name}", merge_key=f"parameter {name}")
 
     def set_resolution(self, resolution: int) -> None:
-        if resolution != self.state.resolution and 20 <= resolution <= 1000:
+        if resolution != self.state.resolution and MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
             after = self.state.copy()
             after.resolution = int(resolution)
             self._change(after, f"{resolution} × {resolution} grid")
@@ -426,7 +433,7 @@ class Controller(QObject):
         self.drag_probe(x, y)
 
     def drag_probe(self, x: float, y: float) -> None:
-        if not (math.isfinite(x) and math.isfinite(y)):
+        if not all(math.isfinite(v) and abs(v) <= COORDINATE_LIMIT for v in (x, y)):
             return
         after = self.state.copy()
         after.probe = (float(x), float(y))
@@ -517,13 +524,13 @@ class Controller(QObject):
         self._change(after, "start point", merge_key=f"start {index}")
 
     def set_max_steps(self, steps: int) -> None:
-        if steps >= 1 and steps != self.state.max_steps:
+        if 1 <= steps <= MAX_STEPS and steps != self.state.max_steps:
             after = self.state.copy()
             after.max_steps = int(steps)
             self._change(after, "step limit", merge_key="max steps")
 
     def set_tolerance(self, tolerance: float) -> None:
-        if math.isfinite(tolerance) and tolerance > 0 and tolerance != self.state.tolerance:
+        if 0 < tolerance <= TOLERANCE_LIMIT and tolerance != self.state.tolerance:
             after = self.state.copy()
             after.tolerance = float(tolerance)
             self._change(after, "tolerance", merge_key="tolerance")
@@ -533,8 +540,9 @@ class Controller(QObject):
             return
         r = self.landscape.at(x, y)
         self.views.contour.set_hover_text(
-            f"x = {_short(r.x)}   y = {_short(r.y)}   f = {_short(r.f)}\n"
-            f"∂f/∂x = {_short(r.df_dx)}   ∂f/∂y = {_short(r.df_dy)}   |∇f| = {_short(r.grad_norm)}"
+            f"x = {number(r.x, 4)}   y = {number(r.y, 4)}   f = {number(r.f, 4)}\n"
+            f"∂f/∂x = {number(r.df_dx, 4)}   ∂f/∂y = {number(r.df_dy, 4)}   "
+            f"|∇f| = {number(r.grad_norm, 4)}"
         )
 
     def end_hover(self) -> None:
@@ -847,7 +855,7 @@ class Controller(QObject):
         note = arrows.scale_text(self.arrow_scale)
         side = min(self.state.domain.width, self.state.domain.height)
         if arrows.vanishes(readout.grad_norm, self.arrow_scale, side):
-            note += f" · here |∇f| = {_short(readout.grad_norm)}: flat, no uphill direction"
+            note += f" · here |∇f| = {number(readout.grad_norm, 4)}: flat, no uphill direction"
         if self._field_scale is not None and self._field_scale != self.arrow_scale:
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note
@@ -907,9 +915,3 @@ def _run_setup(state: SessionState) -> tuple:
         state.max_steps,
         state.tolerance,
     )
-
-
-def _short(value: float) -> str:
-    if not math.isfinite(value):
-        return "undefined"
-    return f"{value:.4g}"

@@ -21,7 +21,6 @@ from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtSvg import QSvgGenerator
 
 from landscape_gui.core.atomic import AtomicWriteError, atomic_folder, atomic_write
-from landscape_gui.core.optimizers import resolve_hyperparameters
 
 
 def wait_until(predicate, timeout: float) -> bool:
@@ -123,47 +122,23 @@ def save_trajectory(
     parameters: dict[str, float],
 ) -> int:
     """The runs in the same CSV format as `landscape descend` (one writer, in the core)."""
-    import numpy as np
-
-    from landscape_gui.core.descent import History
     from landscape_gui.core.trajectory import (
         TrajectoryRun,
-        trajectory_metadata,
+        descent_metadata,
         write_trajectory_file,
     )
 
-    runs = []
-    for index, (track, settings) in enumerate(zip(tracks, runs_settings, strict=False)):
-        count = len(track)
-        gx, gy = np.asarray(track.gx, float), np.asarray(track.gy, float)
-        history = History(
-            step=np.arange(count),
-            x=np.asarray(track.x, float),
-            y=np.asarray(track.y, float),
-            f=np.asarray(track.f, float),
-            gx=gx,
-            gy=gy,
-            norm=np.hypot(gx, gy),
+    runs = [
+        TrajectoryRun(
+            name=str(index + 1),
+            optimizer=settings.optimizer,
+            history=track.history(),
+            hyperparameters=settings.hyperparameters,  # complete: RunSettings resolves them
         )
-        runs.append(
-            TrajectoryRun(
-                name=str(index + 1),
-                optimizer=settings.optimizer,
-                history=history,
-                status=track.status,
-                hyperparameters=resolve_hyperparameters(
-                    settings.optimizer, settings.hyperparameters
-                ),
-            )
-        )
-    extra = {
-        "start": "; ".join(f"{r.start[0]!r} {r.start[1]!r}" for r in runs_settings),
-        "tol": tolerance,
-        "max_steps": max_steps,
-    }
-    if parameters:
-        extra["parameters"] = ", ".join(f"{k}={v!r}" for k, v in parameters.items())
-    metadata = trajectory_metadata(formula, runs, extra)
+        for index, (track, settings) in enumerate(zip(tracks, runs_settings, strict=False))
+    ]
+    starts = [settings.start for settings in runs_settings]
+    metadata = descent_metadata(formula, runs, starts, tolerance, max_steps, parameters)
     return write_trajectory_file(path, runs, metadata)
 
 

@@ -17,7 +17,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from landscape_gui.core.atomic import describe_write_error, display_name
-from landscape_gui.core.session import RunHistory, SessionError, SessionFile, save_session
+from landscape_gui.core.descent import History
+from landscape_gui.core.session import SessionError, SessionFile, save_session
 from landscape_gui.qt import export
 from landscape_gui.qt.settings import app_settings
 from landscape_gui.qt.worker import SessionLoader, WorkerThread
@@ -212,18 +213,8 @@ class FileActions(QObject):
         runs = controller.runs
         state = controller.state.copy()
         state.camera = self.window.views.surface.camera_state()
-        histories = [
-            RunHistory(
-                track.x.copy(),
-                track.y.copy(),
-                track.f.copy(),
-                track.gx.copy(),
-                track.gy.copy(),
-                track.status,
-            )
-            if len(track)
-            else None
-            for track in runs.tracks
+        histories: list[History | None] = [
+            track.history() if len(track) else None for track in runs.tracks
         ]
         histories += [None] * (len(state.runs) - len(histories))
         return SessionFile(state, histories, selected_run=runs.selected, cursor=runs.cursor)

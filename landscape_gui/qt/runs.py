@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from landscape_gui.core.playback import (
@@ -128,11 +127,9 @@ class RunsController(QObject):
         self.model.start_over(len(state.runs))
         already = [0] * len(state.runs)
         for index, history in enumerate(recorded or []):
-            if history is not None and index < len(state.runs) and len(history.x):
-                self.model.tracks[index].set_recorded(
-                    history.x, history.y, history.f, history.gx, history.gy, history.status
-                )
-                already[index] = len(history.x)
+            if history is not None and index < len(state.runs) and len(history):
+                self.model.tracks[index].set_recorded(history)
+                already[index] = len(history)
         self._pending = not any(already)
         self._waiting_for_target = None
         was_playing = self.model.playing
@@ -306,10 +303,7 @@ class RunsController(QObject):
         tracks = self.model.tracks
         for update in updates:
             if update.index < len(tracks):
-                rows = np.vstack((update.x, update.y, update.f, update.gx, update.gy))
-                tracks[update.index].append(
-                    update.first_step, rows, update.status, update.steps_taken
-                )
+                tracks[update.index].append(update.history, update.steps_taken)
         self._pending = False
         if self.model.playing and self.speed == 0:
             self.model.move_to(self.recorded_end())

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import basins, calculus, timebound
-from landscape_gui.core.descent import DescentError, DescentRun
+from landscape_gui.core.descent import DescentError, DescentRun, History
 from landscape_gui.core.formula import FormulaError, looks_expensive, parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.optimizers import OptimizerError
@@ -41,6 +43,7 @@ class WorkerThread:
         self.thread.setObjectName(name)
         worker.moveToThread(self.thread)
         self.thread.start()
+        _STARTED.add(self)
 
     def stop(self, timeout_ms: int = STOP_WAIT_MS) -> None:
         """Ask the worker to stop and the thread to quit; wait a moment, no longer.
@@ -84,6 +87,21 @@ def _reaper() -> _Reaper:
     if _REAPER is None:
         _REAPER = _Reaper()  # made on the GUI thread, where stop() is called
     return _REAPER
+
+
+_STARTED: weakref.WeakSet[WorkerThread] = weakref.WeakSet()
+
+
+def running_threads() -> list[str]:
+    """Names of worker threads still running that were neither stopped nor handed to the
+    reaper: a window that closed without stopping one leaked it (the tests check this)."""
+    held = {id(thread) for thread, _worker in _REAPER.held} if _REAPER is not None else set()
+    names = []
+    for started in list(_STARTED):
+        thread = started.thread
+        if shiboken6.isValid(thread) and thread.isRunning() and id(thread) not in held:
+            names.append(thread.objectName())
+    return names
 
 
 def busy_threads() -> int:
@@ -226,16 +244,12 @@ class SolveWorker(QObject):
 
 @dataclass(frozen=True)
 class RunUpdate:
-    """New recorded steps of one run, as plain arrays (safe to hand across threads)."""
+    """New recorded steps of run ``index`` (the one record type, plain arrays safe to hand
+    across threads) and how many steps the run has taken (a diverged run's failing step is
+    counted but not recorded). The generation travels beside it in the signal."""
 
     index: int
-    first_step: int
-    x: np.ndarray
-    y: np.ndarray
-    f: np.ndarray
-    gx: np.ndarray
-    gy: np.ndarray
-    status: str
+    history: History
     steps_taken: int
 
 
@@ -426,21 +440,8 @@ class DescentWorker(QObject):
             if self._catch_up[index] > run.steps_taken:
                 continue  # the GUI has these steps (and their status) from the file
             history = run.history(0, since=self._sent[index])
-            count = len(history.x)
-            updates.append(
-                RunUpdate(
-                    index=index,
-                    first_step=self._sent[index],
-                    x=history.x,
-                    y=history.y,
-                    f=history.f,
-                    gx=history.gx,
-                    gy=history.gy,
-                    status=run.status(0),
-                    steps_taken=run.steps_taken,
-                )
-            )
-            self._sent[index] += count
+            updates.append(RunUpdate(index, history, run.steps_taken))
+            self._sent[index] += len(history)
         self.progressed.emit(self._generation, updates)
 
 

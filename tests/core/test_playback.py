@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from landscape_gui.core.descent import History
 from landscape_gui.core.formula import parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Domain, Landscape
 from landscape_gui.core.playback import (
@@ -32,7 +33,7 @@ def bowl_steps(lr: float = 0.1, steps: int = 3) -> np.ndarray:
 def test_the_lessons_arithmetic_and_statuses():
     model = Playback()
     model.start_over(1)
-    model.tracks[0].append(0, bowl_steps(), "running", 3)
+    model.tracks[0].append(History(*bowl_steps()), 3)
     settings = RunSettings("gd", {"lr": 0.1}, (3.0, 4.0))
     assert model.arithmetic(settings) == "start at (3.00, 4.00); ∇f there = (6.00, 8.00)"
     assert model.overall_status() == ("ready: press Step or Play", "paused")
@@ -75,3 +76,52 @@ def test_stability_hint_is_true_on_every_kind_of_quadratic():
     assert "no bottom" in stability_hint(dome, "gd")
     assert stability_hint(quadratic_curvature(landscape("x^4 + y^2")), "gd") is None
     assert stability_hint(bowl, "adam") is None
+
+
+def test_one_record_type_from_the_run_through_the_track_to_the_file_and_csv():
+    """The descent run, the track the window plays and the files all speak History: a run
+    streamed into a track in batches and read back is the run's own record, and the CSV and
+    session written from the track are the ones written from the run."""
+    import io
+
+    from landscape_gui.core.descent import DescentRun
+    from landscape_gui.core.session import SessionFile, from_json, to_json
+    from landscape_gui.core.state import SessionState
+    from landscape_gui.core.trajectory import (
+        TrajectoryRun,
+        runs_from_descent,
+        write_trajectory_csv,
+    )
+
+    run = DescentRun(landscape("x^2 + y^2"), [(3.0, 4.0)], "gd", {"lr": 0.1}, max_steps=50)
+    model = Playback()
+    model.start_over(1)
+    sent = 0
+    while not run.is_finished:
+        run.advance(7)
+        batch = run.history(0, since=sent)
+        assert isinstance(batch, History) and batch.first_step == sent
+        model.tracks[0].append(batch, run.steps_taken)
+        sent += len(batch)
+    recorded = model.tracks[0].history()
+    assert recorded == run.history(0)
+    assert recorded.status == run.status(0) == model.tracks[0].status
+
+    def csv(history: History) -> str:
+        buffer = io.StringIO()
+        write_trajectory_csv(buffer, [TrajectoryRun("1", "gd", history, {"lr": 0.1})], {})
+        return buffer.getvalue()
+
+    from_run = io.StringIO()
+    write_trajectory_csv(from_run, runs_from_descent(run, names=["1"]), {})
+    assert csv(recorded) == from_run.getvalue()
+
+    state = SessionState()
+    saved = SessionFile(state, [recorded] + [None] * (len(state.runs) - 1))
+    loaded = from_json(to_json(saved)).histories[0]
+    assert loaded == recorded
+    replayed = Playback()
+    replayed.start_over(1)
+    assert loaded is not None
+    replayed.tracks[0].set_recorded(loaded)
+    assert replayed.tracks[0].history() == recorded

@@ -46,10 +46,11 @@ def bowl_run(max_steps=2):
     return run
 
 
-def history(rows):
-    """History from (x, y, f, gx, gy, norm) tuples, steps 0, 1, ..."""
-    table = np.array(rows, dtype=float).reshape(-1, 6)
-    return History(np.arange(len(table)), *(table[:, i].copy() for i in range(6)))
+def history(rows, status="running"):
+    """History from (x, y, f, gx, gy) tuples, steps 0, 1, ... (a sixth column, |grad f| in
+    the CSV, is what the record computes; it is ignored here)."""
+    table = np.array(rows, dtype=float).reshape(len(rows), -1)
+    return History.from_records(0, table[:, :5], status)
 
 
 def to_text(runs, metadata):
@@ -102,7 +103,7 @@ def test_a_given_app_version_is_replaced_by_the_writers():
 
 def test_floats_round_trip_exactly():
     values = [0.1, 1 / 3, -0.0, 1e-300, 5e-324, 123456789.12345679, -2.5e17, 1.7976931348623157e308]
-    rows = [(v, -v, v * 0.5, 1.0, v, abs(v)) for v in values]
+    rows = [(v, -v, v * 0.5, 1.0, v, float(np.hypot(1.0, v))) for v in values]
     run = TrajectoryRun("a", "adam", history(rows))
     metadata, parsed = read_trajectory_csv(io.StringIO(to_text([run], {})))
     assert metadata == {"app_version": VERSION}
@@ -139,8 +140,8 @@ def test_round_trip_of_a_real_run_through_a_file(tmp_path):
 
 def test_metadata_for_runs_that_differ():
     runs = [
-        TrajectoryRun("a", "gd", history([(1, 1, 2, 2, 2, 2.8)]), "converged", {"lr": 0.1}),
-        TrajectoryRun("b", "adam", history([(1, 1, 2, 2, 2, 2.8)]), "diverged", {"lr": 0.2}),
+        TrajectoryRun("a", "gd", history([(1, 1, 2, 2, 2)], "converged"), {"lr": 0.1}),
+        TrajectoryRun("b", "adam", history([(1, 1, 2, 2, 2)], "diverged"), {"lr": 0.2}),
     ]
     assert trajectory_metadata("f", runs) == {
         "function": "f",
@@ -250,7 +251,7 @@ def test_writer_rejects_bad_data_before_writing(runs, metadata, fragment):
 
 def test_writer_rejects_histories_not_starting_at_step_zero():
     h = history([(0, 0, 0, 0, 0, 0), (1, 1, 1, 1, 1, 1)])
-    shifted = History(h.step + 1, h.x, h.y, h.f, h.gx, h.gy, h.norm)
+    shifted = History(h.x, h.y, h.f, h.gx, h.gy, first_step=1)
     with pytest.raises(TrajectoryFormatError, match="step 0"):
         write_trajectory_csv(io.StringIO(), [TrajectoryRun("a", "gd", shifted)], {})
 
@@ -392,3 +393,24 @@ def test_new_file_gets_the_usual_permissions(tmp_path):
     path.chmod(0o600)
     write_trajectory_file(path, runs_from_descent(bowl_run()), {})
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_descent_metadata_is_the_one_block_for_the_command_and_the_window():
+    runs = [
+        TrajectoryRun("1", "gd", history([(1, 1, 2, 2, 2)], "converged"), {"lr": 0.1}),
+        TrajectoryRun("2", "gd", history([(1, 1, 2, 2, 2)], "converged"), {"lr": 0.1}),
+    ]
+    meta = trajectory.descent_metadata(
+        "x^2 + a", runs, [(3.0, 4.0), (-1, 0.5)], 1e-6, 500, {"a": 2.0}
+    )
+    assert meta == {
+        "function": "x^2 + a",
+        "optimizer": "gd",
+        "lr": "0.1",
+        "status": "1=converged; 2=converged",
+        "start": "3.0 4.0; -1.0 0.5",
+        "tol": "1e-06",
+        "max_steps": "500",
+        "parameters": "a=2.0",
+    }
+    assert "parameters" not in trajectory.descent_metadata("x", runs[:1], [(0, 0)], 1e-6, 5, {})

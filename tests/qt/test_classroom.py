@@ -6,8 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from landscape_gui.qt.actions import ACTIONS, shortcut_texts
-from landscape_gui.qt.main_window import MainWindow
-from tests.qt.conftest import track
 
 K = Qt.Key
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -16,17 +14,13 @@ NONE = Qt.KeyboardModifier.NoModifier
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    track(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
-    runs = win.controller.runs
+def window(window, qtbot):
+    """The shared window, active (the keys go to it) and with 50 steps recorded."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    runs = window.controller.runs
     qtbot.waitUntil(lambda: runs.recorded_end() >= 50, timeout=5000)
-    yield win  # closed by the conftest (a closed window deletes itself)
+    return window
 
 
 def focus_targets(window):

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from landscape_gui.core import limits
 from landscape_gui.core.optimizers import OPTIMIZERS
-from landscape_gui.core.session import SessionFile
+from landscape_gui.core.session import SessionFile, to_json
 from landscape_gui.core.state import RunSettings, SessionState
 from landscape_gui.qt import typeset
 from landscape_gui.qt.controller import Controller
@@ -231,3 +232,26 @@ def test_s_hides_the_slices_but_not_the_fan_of_slopes(headless):
     assert len(views.slices.calls["set_directional"]) > fans  # and still follows the probe
     controller.set_toggle("gradient_arrow", False)
     assert views.slices.last("set_parts") == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("setter", "value"),
+    [
+        ("set_max_steps", limits.MAX_STEPS + 1),
+        ("set_tolerance", limits.TOLERANCE_LIMIT * 2),
+        ("set_resolution", limits.MAX_RESOLUTION + 1),
+        ("set_resolution", limits.MIN_RESOLUTION - 1),
+        ("set_domain", (-2 * limits.COORDINATE_LIMIT, 1.0, -1.0, 1.0)),
+        ("set_probe", (2 * limits.COORDINATE_LIMIT, 0.0)),
+    ],
+)
+def test_the_controller_refuses_what_a_session_file_could_not_hold(headless, setter, value):
+    """The window and the session file share one set of limits (core/limits.py): a value the
+    file would refuse is refused when it is set, so every session the window holds can be saved
+    and opened again."""
+    controller, _views = headless
+    before = controller.state.copy()
+    arguments = value if isinstance(value, tuple) and setter != "set_domain" else (value,)
+    getattr(controller, setter)(*arguments)
+    assert controller.state == before
+    to_json(SessionFile(controller.state, [None] * len(controller.state.runs)))

@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
+from landscape_gui.core.numbers import entry as format_value
 from landscape_gui.core.optimizers import OPTIMIZERS
 from landscape_gui.core.state import RunSettings
 from landscape_gui.qt.views.descent_panel import DescentPanel
-from landscape_gui.qt.views.descent_widgets import format_value, split_summary
+from landscape_gui.qt.views.descent_widgets import split_summary
 
 USER_SIGNALS = (
     "runSelected",

@@ -10,28 +10,16 @@ from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 
-from landscape_gui.qt.main_window import MainWindow
-from tests.qt.conftest import track
-
-
-def make_window(qtbot, prompt_unsaved=False):
-    win = MainWindow(remember_geometry=False, prompt_unsaved=prompt_unsaved)
-    track(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    runs = win.controller.runs
-    qtbot.waitUntil(lambda: runs.recorded_end() > 0, timeout=5000)
-    return win
+from tests.qt.conftest import open_window
 
 
 @pytest.fixture
-def window(qtbot):
-    win = make_window(qtbot)
+def window(window):
+    win = window
     errors = []
     win.files.show_error = lambda title, message: errors.append(message)
     win.errors = errors
-    yield win  # closed by the conftest (a closed window deletes itself)
+    return win
 
 
 def open_session(qtbot, window, path) -> bool:
@@ -78,9 +66,9 @@ def test_session_round_trip_restores_the_same_state(qtbot, window, tmp_path):
     contour_before = window.views.contour.grab().toImage()
     readout_before = {k: v.text() for k, v in window.views.readout.labels.items()}
 
-    other = make_window(qtbot)
+    other = open_window(qtbot)
     assert open_session(qtbot, other, path)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: other.controller.runs.cursor == 3, timeout=5000)
     state = other.controller.state
     saved_state.camera = state.camera  # the camera is compared separately below
     assert state == saved_state
@@ -205,7 +193,7 @@ def test_an_unwritable_export_fails_cleanly(window, tmp_path):
 
 
 def test_unsaved_changes_prompt_on_quit(qtbot, tmp_path):
-    win = make_window(qtbot, prompt_unsaved=True)
+    win = open_window(qtbot, prompt_unsaved=True)
     asked = []
     win.files.ask_unsaved = lambda: asked.append(1) or "cancel"
     with qtbot.waitSignal(win.controller.landscapeChanged, timeout=5000):

@@ -4,24 +4,13 @@ refused with a sentence. A crash here takes the whole test process down, which f
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from landscape_gui.core.formula import parse_formula
 from landscape_gui.core.landscape import Landscape, contour_levels, height_limits
-from landscape_gui.qt.main_window import MainWindow
 from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.surface_view import SurfaceView
 from landscape_gui.qt.worker import CompileWorker
-from tests.qt.conftest import track
-
-
-@pytest.fixture
-def window(qtbot):
-    win = track(MainWindow(remember_geometry=False, prompt_unsaved=False))
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win  # closed by the conftest (a closed window deletes itself)
+from tests.qt.conftest import wait_for_steps
 
 
 def test_views_draw_heights_near_the_top_of_the_float_range(qtbot):
@@ -37,7 +26,6 @@ def test_views_draw_heights_near_the_top_of_the_float_range(qtbot):
         qtbot.waitExposed(widget)
     surface.set_surface(grid.xs, grid.ys, grid.z, limits)
     contour.set_field(grid.xs, grid.ys, grid.z, limits, contour_levels(limits))
-    qtbot.wait(50)
     assert not surface.grab().isNull()
     assert not contour.grab().isNull()
 
@@ -52,8 +40,7 @@ def test_formulas_that_crashed_or_hung_the_window_draw_or_are_refused(qtbot, win
     ):
         with qtbot.waitSignal(window.controller.landscapeChanged, timeout=20000):
             assert window.controller.set_formula(text), text
-        window.controller.runs.step(5)
-        qtbot.wait(100)
+        wait_for_steps(qtbot, window.controller.runs, 5)
         z = window.controller.grid.z
         assert np.all(np.isnan(z) | np.isfinite(z)), text
     for text, message in (

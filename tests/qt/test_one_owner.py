@@ -4,25 +4,10 @@ recolours instead of solving again; one click or one drag is one undo step."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from landscape_gui.core.numbers import entry as format_value
 from landscape_gui.core.optimizers import OPTIMIZERS
-from landscape_gui.qt.main_window import MainWindow
-from landscape_gui.qt.views.descent_widgets import format_value
-from tests.qt.conftest import track
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    track(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    runs = win.controller.runs
-    qtbot.waitUntil(lambda: runs.recorded_end() > 0, timeout=5000)
-    yield win  # closed by the conftest (a closed window deletes itself)
 
 
 def shown_settings(window) -> dict[str, str]:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from landscape_gui.qt.views.slices_view import FLAT_TEXT, SlicesView, format_number
+from landscape_gui.core.numbers import decimals as format_number
+from landscape_gui.qt.views.slices_view import FLAT_TEXT, SlicesView
 
 
 def f(x, y):

@@ -5,20 +5,15 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeySequence
 
-from landscape_gui.qt.main_window import MainWindow
-from tests.qt.conftest import track
+from tests.qt.conftest import wait_for_steps
 
 
 @pytest.fixture
-def window(qtbot):
-    win = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    track(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()  # shortcuts go to the active window; Xvfb has no window manager
-    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
-    yield win  # closed by the conftest (a closed window deletes itself)
+def window(window, qtbot):
+    """The shared window, active: shortcuts go to the active window."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    return window
 
 
 def type_formula(qtbot, window, text):
@@ -52,8 +47,7 @@ def test_typing_a_formula_updates_derivatives_and_views(qtbot, window):
     # At the probe (3, 4): df/dx = 2*3 + 3*4 = 18, df/dy = 3*3 + 2*4 = 17.
     assert window.views.readout.labels["df_dx"].text() == "18"
     assert window.views.readout.labels["df_dy"].text() == "17"
-    qtbot.wait(50)
-    assert contour_image(window) != before
+    qtbot.waitUntil(lambda: contour_image(window) != before, timeout=5000)
     # The exact analysis arrives in the background: typeset pictures and an exact saddle.
     qtbot.waitUntil(lambda: window.controller.analysis is not None, timeout=20000)
     assert math["df_dx"].has_picture()
@@ -265,7 +259,6 @@ def test_awkward_formulas_draw_without_errors(qtbot, window, text):
     # pytest-qt fails the test on any exception raised inside Qt's event loop.
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
         window.controller.set_formula(text)
-    window.controller.runs.step(5)
-    qtbot.wait(100)
+    wait_for_steps(qtbot, window.controller.runs, 5)
     assert window.controller.state.formula == text
     assert not window.views.formula.error_label.isVisible()

@@ -8,16 +8,16 @@ import pytest
 
 from landscape_gui.core.session import SessionIOError, save_session
 from tests.full_disk import tiny_full_disk
-from tests.qt.test_files import answer_save_dialog, make_window
+from tests.qt.test_files import answer_save_dialog
 
 
 @pytest.fixture
-def window(qtbot):
-    win = make_window(qtbot)
+def window(window):
+    win = window
     errors = []
     win.files.show_error = lambda title, message: errors.append(message)
     win.errors = errors
-    yield win  # closed by the conftest (a closed window deletes itself)
+    return win
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
+from landscape_gui.qt.views import palette
+
 NORMAL_PIXELS = 15
 BIG_FACTOR = 1.0  # presentation: times the screen's scale
 
@@ -58,9 +60,12 @@ class CaptionBar(QWidget):
     def _apply_style(self) -> None:
         size = round(NORMAL_PIXELS * self._big_scale * BIG_FACTOR) if self._big else NORMAL_PIXELS
         # High contrast that survives a washed-out projector: near-black on pale yellow.
-        background = "#2b2b2b" if self._dark and not self._big else "#fff7d6"
-        foreground = "#f5f5f5" if self._dark and not self._big else "#111111"
+        on_dark = self._dark and not self._big
+        background = palette.DARK_WINDOW if on_dark else palette.CAPTION_BACKGROUND
+        foreground = palette.CAPTION_TEXT_ON_DARK if on_dark else palette.CAPTION_TEXT
         self.label.setStyleSheet(f"font-size: {size}px; color: {foreground};")
-        self.hint.setStyleSheet(f"font-size: {max(12, size * 2 // 3)}px; color: #8a3b00;")
+        self.hint.setStyleSheet(
+            f"font-size: {max(12, size * 2 // 3)}px; color: {palette.CAPTION_HINT};"
+        )
         self.setStyleSheet(f"#captionBar {{ background: {background}; }}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)

@@ -25,10 +25,24 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from landscape_gui.core import colorscale
+from landscape_gui.core.limits import PATH_CHUNK
+from landscape_gui.core.numbers import level
+from landscape_gui.qt.views.contour_geometry import (
+    arrow_head_angle,
+    basin_rgba,
+    combine_nan_separated,
+    gradient_field_segments,
+    level_label_positions,
+    pixel_rect,
+    safe_limits,
+    share_inside,
+)
 from landscape_gui.qt.views.palette import (
     BASIN_COLORS,
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
+    MARKER_DARK,
+    MARKER_LIGHT,
     PROBE_COLOR,
     plot_background,
     plot_foreground,
@@ -66,33 +80,9 @@ def _as_float_array(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def _combine_nan_separated(chunks: Sequence[np.ndarray]) -> np.ndarray:
-    """Join (N, 2) point arrays into one array, a NaN row between pieces (connect='finite')."""
-    pieces = [c for c in chunks if c is not None and len(c)]
-    if not pieces:
-        return np.empty((0, 2))
-    gap = np.full((1, 2), np.nan)
-    out = []
-    for piece in pieces:
-        out.append(piece)
-        out.append(gap)
-    return np.concatenate(out[:-1])
-
-
-def _format_level(value: float) -> str:
-    if value == 0:
-        return "0"
-    magnitude = abs(value)
-    if magnitude >= 1e4 or magnitude < 1e-2:
-        return f"{value:.2e}"
-    return f"{value:.3g}"
-
-
-# A path longer than this is drawn in pieces: every full piece once, as items of its own that
-# never change, and only the newest, shorter piece again as steps stream in. Redrawing a
-# 50,000-step path (its line and a dot per step) every frame made each frame cost more than
-# the last, until the window stalled for a quarter of a second at a time.
-PATH_CHUNK = 1000
+# A path longer than PATH_CHUNK is drawn in pieces: redrawing a 50,000-step path (its line and
+# a dot per step) every frame made each frame cost more than the last, until the window stalled
+# for a quarter of a second at a time.
 
 
 @dataclass
@@ -289,14 +279,14 @@ class ContourView(QtWidgets.QWidget):
         finite = np.isfinite(z)
         if not finite.all():
             z = np.where(finite, z, np.nan)
-        lo, hi = self._safe_limits(z_limits)
+        lo, hi = safe_limits(z_limits)
 
         # Colours on a linear or logarithmic scale (core.colorscale); the colour bar's ticks
         # are plain heights at their places on that scale, always labelled.
         shown, color_limits = colorscale.values(z, (lo, hi), color_scale)
         self.color_scale = color_scale
         self.image_item.setImage(shown, levels=color_limits, autoLevels=False)
-        self.image_item.setRect(self._pixel_rect(xs, ys))
+        self.image_item.setRect(QtCore.QRectF(*pixel_rect(xs, ys)))
         self.color_bar.setLevels(color_limits)
         self._color_ticks = colorscale.ticks((lo, hi), color_scale)
         self.color_bar.axis.setTicks([self._color_ticks])
@@ -309,7 +299,7 @@ class ContourView(QtWidgets.QWidget):
         self._levels = np.sort(_as_float_array(levels).ravel())
         self._levels = self._levels[np.isfinite(self._levels)]
         per_level = [self._trace(level) for level in self._levels]
-        self._contour_points = _combine_nan_separated(per_level)
+        self._contour_points = combine_nan_separated(per_level)
         self._draw_contours()
         domain = (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1]))
         self._place_level_labels(per_level, domain)
@@ -395,33 +385,12 @@ class ContourView(QtWidgets.QWidget):
         if self._generator is None:
             return np.empty((0, 2))
         chunks = self._generator.lines(float(level))[0]
-        return _combine_nan_separated([c for c in chunks if c is not None])
-
-    @staticmethod
-    def _safe_limits(z_limits) -> tuple[float, float]:
-        lo, hi = (float(v) for v in z_limits)
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            lo, hi = 0.0, 1.0
-        if hi <= lo:
-            pad = max(abs(lo) * 1e-6, 1e-9)
-            lo, hi = lo - pad, hi + pad
-        return lo, hi
-
-    @staticmethod
-    def _pixel_rect(xs: np.ndarray, ys: np.ndarray) -> QtCore.QRectF:
-        """Rectangle that puts each pixel's centre on its grid point."""
-        dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1) if len(xs) > 1 else 1.0
-        dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1) if len(ys) > 1 else 1.0
-        return QtCore.QRectF(
-            xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy
-        )
+        return combine_nan_separated([c for c in chunks if c is not None])
 
     def _place_level_labels(self, per_level: list[np.ndarray], domain) -> None:
         """Write the value of a few levels on their lines, away from the edges and each other."""
-        count = len(per_level)
-        step = max(1, math.ceil(count / MAX_LEVEL_LABELS))
-        chosen = list(range(step // 2, count, step)) if count else []
-        while len(self.level_labels) < len(chosen):
+        placements = level_label_positions(per_level, domain, MAX_LEVEL_LABELS)
+        while len(self.level_labels) < len(placements):
             label = pg.TextItem(anchor=(0.5, 0.5))
             label.setZValue(-30)
             self._plot.addItem(label)
@@ -430,38 +399,9 @@ class ContourView(QtWidgets.QWidget):
         for label in self.level_labels:
             label.setText("")
             label.hide()
-        x0, x1, y0, y1 = domain
-        side = min(abs(x1 - x0), abs(y1 - y0)) or 1.0
-        placed: list[np.ndarray] = []
-        for label, index in zip(self.level_labels, chosen, strict=False):
-            points = per_level[index]
-            points = points[np.isfinite(points[:, 0])] if len(points) else points
-            if len(points) < 6:
-                continue
-            candidates = points[:: max(1, len(points) // 80)]
-            edge = np.minimum.reduce(
-                [
-                    candidates[:, 0] - min(x0, x1),
-                    max(x0, x1) - candidates[:, 0],
-                    candidates[:, 1] - min(y0, y1),
-                    max(y0, y1) - candidates[:, 1],
-                ]
-            )
-            score = np.clip(edge / side, 0.0, 0.1)
-            if placed:
-                others = np.array(placed)
-                gaps = np.hypot(
-                    candidates[:, 0, None] - others[None, :, 0],
-                    candidates[:, 1, None] - others[None, :, 1],
-                ).min(axis=1)
-                score = np.minimum(score, np.clip(gaps / side, 0.0, 0.2)) + 1e-3 * gaps / side
-            best_index = int(np.argmax(score))
-            if edge[best_index] < 0.04 * side:
-                continue  # a sliver in a corner: a label there would hide under the overlays
-            best = candidates[best_index]
-            placed.append(best)
-            label.setText(_format_level(self._levels[index]))
-            label.setPos(float(best[0]), float(best[1]))
+        for label, (index, x, y) in zip(self.level_labels, placements, strict=False):
+            label.setText(level(self._levels[index]))
+            label.setPos(x, y)
             label.setVisible(self._contours_visible)
 
     # ------------------------------------------------------------------ the probe
@@ -496,7 +436,7 @@ class ContourView(QtWidgets.QWidget):
         drawn = math.isfinite(dx) and math.isfinite(dy) and (dx, dy) != (0.0, 0.0)
         cut = 1.0
         if drawn:
-            cut = self._share_inside(x, y, dx, dy)
+            cut = share_inside(x, y, dx, dy, self._domain)
             drawn = cut > 0.0
         self._show_scale_note(f"{note} (cut at the map's edge)" if drawn and cut < 1 else note)
         if drawn:
@@ -505,7 +445,7 @@ class ContourView(QtWidgets.QWidget):
             self._arrow_halo.setData([x, tip_x], [y, tip_y])
             self.arrow_head.setPos(tip_x, tip_y)
             # ArrowItem points left at angle 0 and turns clockwise on screen (y down there).
-            self.arrow_head.setStyle(angle=180.0 - math.degrees(math.atan2(gy, gx)))
+            self.arrow_head.setStyle(angle=arrow_head_angle(gx, gy))
             for item in (self.arrow_shaft, self._arrow_halo, self.arrow_head):
                 item.show()
         else:
@@ -522,22 +462,6 @@ class ContourView(QtWidgets.QWidget):
             self.arrow_head,
         ):
             item.setVisible(visible)
-
-    def _share_inside(self, x: float, y: float, dx: float, dy: float) -> float:
-        """How much of the step (dx, dy) from (x, y) stays on the map (1 when all of it)."""
-        if self._domain is None:
-            return 1.0
-        x0, x1, y0, y1 = self._domain
-        share = 1.0
-        for start, step, low, high in (
-            (x, dx, min(x0, x1), max(x0, x1)),
-            (y, dy, min(y0, y1), max(y0, y1)),
-        ):
-            if step > 0 and start + step > high:
-                share = min(share, (high - start) / step)
-            elif step < 0 and start + step < low:
-                share = min(share, (low - start) / step)
-        return max(share, 0.0)
 
     def _show_scale_note(self, text: str) -> None:
         if text != self._scale_note:
@@ -563,28 +487,7 @@ class ContourView(QtWidgets.QWidget):
             self.field_item.setData(np.empty((0, 2)))
             self.field_item.hide()
             return
-        xs = _as_float_array(xs)
-        ys = _as_float_array(ys)
-        gx = _as_float_array(gx)
-        gy = _as_float_array(gy)
-        px, py = np.meshgrid(xs, ys, indexing="ij")
-        px, py, gx, gy = (a.ravel() for a in (px, py, gx, gy))
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            norm = np.hypot(gx, gy)
-            ok = np.isfinite(norm) & (norm > 0)
-            ux = np.where(ok, gx / np.where(ok, norm, 1.0), np.nan)
-            uy = np.where(ok, gy / np.where(ok, norm, 1.0), np.nan)
-            length = np.where(ok, scale * norm, np.nan)
-        head = (0.35 * length)[:, None]
-        half = (length / 2)[:, None]
-        tail = np.column_stack((px, py)) - half * np.column_stack((ux, uy))
-        tip = np.column_stack((px, py)) + half * np.column_stack((ux, uy))
-        cos_a, sin_a = math.cos(math.radians(28)), math.sin(math.radians(28))
-        # The two barbs: the reversed direction turned by +-28 degrees.
-        left = tip - head * np.column_stack((ux * cos_a - uy * sin_a, uy * cos_a + ux * sin_a))
-        right = tip - head * np.column_stack((ux * cos_a + uy * sin_a, uy * cos_a - ux * sin_a))
-        gap = np.full_like(tail, np.nan)
-        points = np.stack((tail, tip, gap, left, tip, right, gap), axis=1).reshape(-1, 2)
+        points = gradient_field_segments(xs, ys, gx, gy, scale)
         self.field_item.setData(points, connect="finite")
         self.field_item.show()
 
@@ -606,22 +509,9 @@ class ContourView(QtWidgets.QWidget):
         labels = np.asarray(labels)
         if labels.shape != (len(xs), len(ys)):
             raise ValueError(f"labels have shape {labels.shape}, expected {(len(xs), len(ys))}")
-        labels = labels.astype(np.int64, copy=False)
-        table = np.array(
-            [pg.mkColor(c).getRgb()[:3] for c in (colors or BASIN_COLORS)], dtype=np.uint8
-        )
-        alpha = round(255 * BASIN_ALPHA)
-        rgba = np.zeros((*labels.shape, 4), dtype=np.uint8)
-        basin = labels >= 0
-        rgba[basin, :3] = table[labels[basin] % len(table)]
-        rgba[basin, 3] = alpha
-        i, j = np.indices(labels.shape)
-        stripe = ((i + j) // 2) % 2
-        diverged = labels == -1
-        rgba[diverged, :3] = np.asarray(BASIN_DIVERGED_STRIPES, dtype=np.uint8)[stripe[diverged]]
-        rgba[diverged, 3] = alpha
+        rgba = basin_rgba(labels, colors or BASIN_COLORS, BASIN_ALPHA, BASIN_DIVERGED_STRIPES)
         self.basin_item.setImage(rgba, autoLevels=False, levels=(0, 255))
-        self.basin_item.setRect(self._pixel_rect(xs, ys))
+        self.basin_item.setRect(QtCore.QRectF(*pixel_rect(xs, ys)))
         self.basin_item.show()
 
     def set_paths(self, paths: Sequence[tuple[np.ndarray, str]]) -> None:
@@ -696,7 +586,6 @@ class ContourView(QtWidgets.QWidget):
         ):
             self._thaw(index)
             count = 0
-        s = self._scale()
         while len(points) - count > PATH_CHUNK:
             end = count + PATH_CHUNK
             piece = points[max(count - 1, 0) : end]
@@ -705,10 +594,7 @@ class ContourView(QtWidgets.QWidget):
             line = pg.PlotDataItem(piece, connect="finite", antialias=True)
             dots = _InertScatter(symbol="o")
             dots.setData(dotted[:, 0], dotted[:, 1])
-            line.setPen(pg.mkPen(color, width=2.2 * s))
-            dots.setSize(5 * s)
-            dots.setBrush(pg.mkBrush(color))
-            dots.setPen(pg.mkPen((0, 0, 0, 140), width=0.8))
+            self._style_trail(line, dots, color)
             for z, item in enumerate((line, dots)):
                 item.setZValue(20 + z)
                 self._plot.addItem(item)
@@ -864,7 +750,7 @@ class ContourView(QtWidgets.QWidget):
             self._style_level_label(label)
 
         self._level_halo.setPen(pg.mkPen(_HALO_COLOR, width=5 * s))
-        self.level_line.setPen(pg.mkPen("#FFFFFF", width=2.5 * s))
+        self.level_line.setPen(pg.mkPen(MARKER_LIGHT, width=2.5 * s))
         self._arrow_halo.setPen(pg.mkPen(_HALO_COLOR, width=6 * s))
         self.arrow_shaft.setPen(pg.mkPen(GRADIENT_COLOR, width=3.5 * s))
         self.arrow_head.setStyle(
@@ -874,7 +760,7 @@ class ContourView(QtWidgets.QWidget):
             brush=pg.mkBrush(GRADIENT_COLOR),
         )
         self.probe_marker.setSize(13 * s)
-        self.probe_marker.setPen(pg.mkPen("#FFFFFF", width=2 * s))
+        self.probe_marker.setPen(pg.mkPen(MARKER_LIGHT, width=2 * s))
         self.probe_marker.setBrush(pg.mkBrush(PROBE_COLOR))
 
         for line, dots, head, color in zip(
@@ -884,17 +770,16 @@ class ContourView(QtWidgets.QWidget):
         self._path_looks.clear()
         for frozen in self._frozen:
             for line, dots in frozen.items:
-                line.setPen(pg.mkPen(frozen.color, width=2.2 * s))
-                dots.setSize(5 * s)
+                self._style_trail(line, dots, frozen.color)
         for kind, item in self.critical_items.items():
             item.setSize(15 * s)
-            item.setPen(pg.mkPen("#000000", width=1.5 * s))
-            fill = "#000000" if kind == "maximum" else "#FFFFFF"
+            item.setPen(pg.mkPen(MARKER_DARK, width=1.5 * s))
+            fill = MARKER_DARK if kind == "maximum" else MARKER_LIGHT
             item.setBrush(pg.mkBrush(fill))
             if kind == "maximum":
-                item.setPen(pg.mkPen("#FFFFFF", width=1.5 * s))
+                item.setPen(pg.mkPen(MARKER_LIGHT, width=1.5 * s))
             if kind == "saddle":
-                item.setPen(pg.mkPen("#000000", width=1 * s))
+                item.setPen(pg.mkPen(MARKER_DARK, width=1 * s))
         self._rebuild_legend()
 
         font = QtGui.QFont("monospace")
@@ -917,14 +802,19 @@ class ContourView(QtWidgets.QWidget):
         label.fill = pg.mkBrush(255, 255, 255, 150)
         label.update()
 
-    def _style_path(
-        self, line: pg.PlotDataItem, dots: pg.ScatterPlotItem, head: pg.ScatterPlotItem, color: str
-    ) -> None:
+    def _style_trail(self, line: pg.PlotDataItem, dots: pg.ScatterPlotItem, color: str) -> None:
+        """A path's line and step dots (a streamed path's newest piece and its frozen ones)."""
         s = self._scale()
         line.setPen(pg.mkPen(color, width=2.2 * s))
         dots.setSize(5 * s)
         dots.setBrush(pg.mkBrush(color))
         dots.setPen(pg.mkPen((0, 0, 0, 140), width=0.8))
+
+    def _style_path(
+        self, line: pg.PlotDataItem, dots: pg.ScatterPlotItem, head: pg.ScatterPlotItem, color: str
+    ) -> None:
+        s = self._scale()
+        self._style_trail(line, dots, color)
         head.setSize(12 * s)
         head.setBrush(pg.mkBrush(color))
-        head.setPen(pg.mkPen("#FFFFFF", width=2 * s))
+        head.setPen(pg.mkPen(MARKER_LIGHT, width=2 * s))

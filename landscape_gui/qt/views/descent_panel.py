@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from landscape_gui.core.limits import DEFAULT_MAX_STEPS, DEFAULT_TOLERANCE, MAX_STEPS
 from landscape_gui.core.optimizers import OptimizerSpec
+from landscape_gui.qt.views import palette
 from landscape_gui.qt.views.descent_widgets import (
     ArithmeticLabel,
     HyperRow,
@@ -43,7 +45,6 @@ from landscape_gui.qt.views.descent_widgets import (
     swatch,
 )
 
-MAX_STEPS_LIMIT = 1_000_000
 SPEEDS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 100.0, 1000.0)
 AS_FAST_AS_POSSIBLE = 0.0
 DEFAULT_SPEED = 10.0
@@ -51,14 +52,18 @@ TRANSPORT_TITLE = "Walk downhill"
 SPIN_MIN_WIDTH = 84  # fits "-123.456"; the range's widest number need not set the width
 VISIBLE_RUN_ROWS = 4  # rows the run list shows before it scrolls
 
-# Status colours (light, dark). A glyph goes with each so the kind does not rest on colour.
+# Status colours (light, dark; palette.py). A glyph goes with each so the kind does not rest
+# on colour.
+STATUS_GLYPHS = {
+    "running": "▶",
+    "paused": "❚❚",
+    "converged": "✓",
+    "max-steps": "■",
+    "diverged": "⚠",
+    "idle": "",
+}
 STATUS_STYLES: dict[str, tuple[str, str, str]] = {
-    "running": ("#1565C0", "#64B5F6", "▶"),
-    "paused": ("#616161", "#BDBDBD", "❚❚"),
-    "converged": ("#2E7D32", "#81C784", "✓"),
-    "max-steps": ("#B26A00", "#FFB74D", "■"),
-    "diverged": ("#C62828", "#EF5350", "⚠"),
-    "idle": ("#616161", "#BDBDBD", ""),
+    kind: (*palette.STATUS_COLORS[kind], glyph) for kind, glyph in STATUS_GLYPHS.items()
 }
 
 
@@ -232,8 +237,8 @@ class DescentPanel(QWidget):
         self.max_steps = QSpinBox()
         self.max_steps.setObjectName("maxSteps")
         self.max_steps.setAccessibleName("maximum steps")
-        self.max_steps.setRange(1, MAX_STEPS_LIMIT)
-        self.max_steps.setValue(500)
+        self.max_steps.setRange(1, MAX_STEPS)
+        self.max_steps.setValue(DEFAULT_MAX_STEPS)
         self.max_steps.setGroupSeparatorShown(True)
         self.max_steps.setKeyboardTracking(False)
         self.max_steps.setToolTip("Give up after this many steps")
@@ -250,7 +255,7 @@ class DescentPanel(QWidget):
         )
         self.tolerance.setObjectName("tolerance")
         self.tolerance.setAccessibleName("tolerance")
-        self.tolerance.set_value(1e-6)
+        self.tolerance.set_value(DEFAULT_TOLERANCE)
         self.tolerance.valueEdited.connect(self.toleranceChanged)
 
         grid = QGridLayout(box)
@@ -455,7 +460,7 @@ class DescentPanel(QWidget):
             if item.text() != text:
                 item.setText(text)
                 item.setToolTip(f"{name}: {status}" if status else name)
-            color = str(run.get("color", "#808080"))
+            color = str(run.get("color", palette.NEUTRAL_GREY))
             if item.data(Qt.ItemDataRole.UserRole) != color:
                 item.setIcon(swatch(color))
                 item.setData(Qt.ItemDataRole.UserRole, color)
@@ -623,12 +628,12 @@ class DescentPanel(QWidget):
     def _apply_status_style(self) -> None:
         light, dark, _glyph = STATUS_STYLES[self._status_kind]
         self.run_status.setStyleSheet(f"QLabel {{ color: {dark if self._dark else light}; }}")
-        hint_color = "#FFB74D" if self._dark else "#8A4B00"
+        hint_color = palette.HINT_COLORS[self._dark]
         self.stability_hint.setStyleSheet(f"QLabel {{ color: {hint_color}; }}")
-        muted = "#A0A4AC" if self._dark else "#60646C"
+        muted = palette.MUTED_TEXT[self._dark]
         for label in (self.arithmetic_caption, self.optimizer_summary):
             label.setStyleSheet(f"QLabel {{ color: {muted}; }}")
-        background, border = ("#2A2C33", "#4A4D57") if self._dark else ("#F4F5F7", "#D3D6DC")
+        background, border = palette.INSET_COLORS[self._dark]
         self.arithmetic.setStyleSheet(
             f"QLabel {{ background: {background}; border: 1px solid {border};"
             f" border-radius: 4px; padding: {3 if self._big else 6}px; }}"

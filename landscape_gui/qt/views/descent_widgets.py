@@ -12,21 +12,13 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QLineEdit, QSlider, QWidget
 
+from landscape_gui.core.numbers import entry
 from landscape_gui.core.optimizers import HyperParameterSpec, OptimizerError
-from landscape_gui.qt.views.palette import ERROR_COLOR
+from landscape_gui.qt.views.palette import ERROR_COLOR, NEUTRAL_GREY
 
 SLIDER_STEPS = 1000
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def format_value(value: float) -> str:
-    """Short, exact-enough text for a number box: 0.1, 0.0001, 1e-8, 0.999."""
-    text = f"{value:.6g}"
-    mantissa, exponent_mark, exponent = text.partition("e")
-    if exponent_mark:
-        text = f"{mantissa}e{int(exponent)}"
-    return text
 
 
 def split_summary(summary: str) -> tuple[str, str]:
@@ -48,7 +40,7 @@ def swatch(color: str, size: int = 14) -> QIcon:
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor("#808080"))
+    painter.setPen(QColor(NEUTRAL_GREY))
     painter.setBrush(QColor(color))
     painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
     painter.end()
@@ -153,7 +145,7 @@ class NumberEdit(QLineEdit):
     def set_value(self, value: float) -> None:
         self._shown = float(value)
         self.blockSignals(True)
-        self.setText(format_value(value))
+        self.setText(entry(value))
         self.blockSignals(False)
         self._show_error(None)
 

@@ -14,14 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from landscape_gui.core.numbers import readout
+
 KIND_SYMBOLS = {"minimum": "▼", "maximum": "▲", "saddle": "✕", "degenerate": "◆"}
-
-
-def format_number(value: float) -> str:
-    if value != value or value in (float("inf"), float("-inf")):
-        return "undefined"
-    text = f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
-    return "0" if text in ("-0", "-0.000e+00") else text.replace("-", "−")
 
 
 class ReadoutView(QWidget):
@@ -74,17 +69,15 @@ class ReadoutView(QWidget):
         grad_norm: float,
         direction: tuple[float, float] | None,
     ) -> None:
-        self.labels["point"].setText(f"({format_number(x)}, {format_number(y)})")
-        self.labels["f"].setText(format_number(f))
-        self.labels["df_dx"].setText(format_number(df_dx))
-        self.labels["df_dy"].setText(format_number(df_dy))
-        self.labels["grad_norm"].setText(format_number(grad_norm))
+        self.labels["point"].setText(f"({readout(x)}, {readout(y)})")
+        self.labels["f"].setText(readout(f))
+        self.labels["df_dx"].setText(readout(df_dx))
+        self.labels["df_dy"].setText(readout(df_dy))
+        self.labels["grad_norm"].setText(readout(grad_norm))
         if direction is None:
             self.labels["direction"].setText("none: flat or undefined here")
         else:
-            self.labels["direction"].setText(
-                f"({format_number(direction[0])}, {format_number(direction[1])})"
-            )
+            self.labels["direction"].setText(f"({readout(direction[0])}, {readout(direction[1])})")
 
     def set_critical_points(
         self, points: list[tuple[float, float, str, float, bool]], note: str = ""
@@ -94,10 +87,7 @@ class ReadoutView(QWidget):
         for x, y, kind, f, exact in points:
             symbol = KIND_SYMBOLS.get(kind, "•")
             approx = "" if exact else "≈ "
-            text = (
-                f"{symbol} {kind}  {approx}({format_number(x)}, {format_number(y)}),"
-                f"  f = {format_number(f)}"
-            )
+            text = f"{symbol} {kind}  {approx}({readout(x)}, {readout(y)}),  f = {readout(f)}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, (x, y))
             self.critical_list.addItem(item)

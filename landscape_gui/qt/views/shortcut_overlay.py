@@ -6,6 +6,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from landscape_gui.qt.views.palette import (
+    OVERLAY_HEADING,
+    OVERLAY_KEY,
+    OVERLAY_TEXT,
+    OVERLAY_VEIL,
+)
+
 GRID_SPACING = (24, 4)  # horizontal, vertical
 MAX_PIXELS, MIN_PIXELS = 22, 10  # the rows' type, as large as the window lets every row fit
 
@@ -21,7 +28,7 @@ class ShortcutOverlay(QWidget):
         self._grid.setHorizontalSpacing(GRID_SPACING[0])
         self._grid.setVerticalSpacing(GRID_SPACING[1])
         title = QLabel("Keys  (press any key or click to close)")
-        title.setStyleSheet("font-size: 22px; font-weight: bold; color: white;")
+        title.setStyleSheet(f"font-size: 22px; font-weight: bold; color: {OVERLAY_TEXT};")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(40, 30, 40, 30)
         layout.addWidget(title)
@@ -93,16 +100,16 @@ class ShortcutOverlay(QWidget):
                 if kind == "menu":
                     header = QLabel(first)
                     header.setStyleSheet(
-                        f"font-size: {pixels + 2}px; font-weight: bold; color: #ffd54f;"
+                        f"font-size: {pixels + 2}px; font-weight: bold; color: {OVERLAY_HEADING};"
                     )
                     self._grid.addWidget(header, row, 2 * number, 1, 2)
                     continue
                 key_label = QLabel(first)
                 key_label.setStyleSheet(
-                    f"font-size: {pixels}px; color: #80deea; font-family: monospace;"
+                    f"font-size: {pixels}px; color: {OVERLAY_KEY}; font-family: monospace;"
                 )
                 text_label = QLabel(second)
-                text_label.setStyleSheet(f"font-size: {pixels}px; color: white;")
+                text_label.setStyleSheet(f"font-size: {pixels}px; color: {OVERLAY_TEXT};")
                 self._grid.addWidget(key_label, row, 2 * number, Qt.AlignmentFlag.AlignRight)
                 self._grid.addWidget(text_label, row, 2 * number + 1)
         self._grid.setColumnStretch(2 * len(columns), 1)
@@ -119,7 +126,7 @@ class ShortcutOverlay(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(10, 10, 20, 225))
+        painter.fillRect(self.rect(), QColor(*OVERLAY_VEIL))
         painter.end()
 
     def event(self, event) -> bool:

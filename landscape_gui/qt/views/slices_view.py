@@ -22,6 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from landscape_gui.core.numbers import decimals
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     PROBE_COLOR,
@@ -46,19 +47,6 @@ COMPASS_TICKS = [
 ]
 DEGREE_TICKS = [(v, f"{v}°") for v in (0, 90, 180, 270, 360)]  # when letters do not fit
 FLAT_TEXT = "flat: every direction has slope 0"
-
-
-def format_number(value: float) -> str:
-    """Two decimals for everyday values, scientific notation for huge or tiny ones."""
-    if not math.isfinite(value):
-        return "undefined"
-    magnitude = abs(value)
-    if magnitude < 1e-12:
-        return "0.00"  # round-off at a flat point, not a slope worth reading
-    if magnitude >= 1e5 or magnitude < 5e-3:
-        return f"{value:.2e}"
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text
 
 
 def _as_float_array(values) -> np.ndarray:
@@ -113,8 +101,8 @@ class _SlicePlot:
         else:
             self.tangent.hide()
         self.title_text = (
-            f"{self.frozen} = {format_number(frozen_value)} fixed · "
-            f"slope ∂f/∂{self.variable} = {format_number(slope)}"
+            f"{self.frozen} = {decimals(frozen_value)} fixed · "
+            f"slope ∂f/∂{self.variable} = {decimals(slope)}"
         )
         self.plot.enableAutoRange()
         if finite.any():
@@ -249,7 +237,7 @@ class SlicesView(QtWidgets.QWidget):
         self.min_marker.setData([down], [-grad_norm])
         self.zero_markers.setData([level_a, level_b], [0.0, 0.0])
         # Labels sit on the side of their marker that has room, off the curve.
-        self._max_text.setText(f"steepest up: |∇f| = {format_number(grad_norm)}")
+        self._max_text.setText(f"steepest up: |∇f| = {decimals(grad_norm)}")
         self._min_text.setText("steepest down: descent")
         self._level_text.setText("level line: slope 0")
         self._fan_marks_at = {
@@ -258,9 +246,7 @@ class SlicesView(QtWidgets.QWidget):
             self._level_text: ([level_a, level_b], 0.0, -0.05),
         }
         self._place_fan_texts()
-        self._fan_title = (
-            f"slope by direction · max {format_number(grad_norm)} at {up:.0f}° · along ∇f"
-        )
+        self._fan_title = f"slope by direction · max {decimals(grad_norm)} at {up:.0f}° · along ∇f"
         self._fan.setYRange(-grad_norm, grad_norm, padding=0.3)
         self._retitle()
 

@@ -17,14 +17,14 @@ import math
 import os
 import sys
 import weakref
-from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from landscape_gui.core import colorscale
+from landscape_gui.core import colorscale, numbers
+from landscape_gui.core.limits import PATH_CHUNK
 from landscape_gui.qt.views.palette import (
     GRADIENT_COLOR,
     HEIGHT_COLORMAP,
@@ -32,10 +32,20 @@ from landscape_gui.qt.views.palette import (
     SLICE_X_COLOR,
     SLICE_Y_COLOR,
     TANGENT_PLANE_COLOR,
+    plot_background,
+)
+from landscape_gui.qt.views.surface_geometry import (
+    BOX_HALF,
+    BOX_HEIGHT,
+    BoxMap,
+    cone,
+    curve_segments,
+    grid_segments,
+    lambert_shading,
+    nice_ticks,
+    triangles,
 )
 
-BOX_HALF = 5.0  # x and y map onto [-BOX_HALF, BOX_HALF]
-BOX_HEIGHT = 5.0  # heights map onto [0, BOX_HEIGHT]
 FLOOR_Z = -0.35  # the floor grid sits a little below the lowest height, so it never z-fights
 PLANE_TOP = BOX_HEIGHT + 0.35
 MAX_ARROW_LENGTH = 1.6 * BOX_HALF  # the gradient arrow stays inside the picture
@@ -50,9 +60,6 @@ DEFAULT_CAMERA = {
 FIELD_OF_VIEW = 45.0
 
 # Light from above, a little towards the default camera, so slopes read as slopes.
-_LIGHT = np.array([0.35, -0.55, 1.0])
-_LIGHT = _LIGHT / np.linalg.norm(_LIGHT)
-_AMBIENT_FLOOR = 0.45
 
 _LUT = HEIGHT_COLORMAP.getLookupTable(0.0, 1.0, nPts=256, alpha=True, mode="float").astype(
     np.float32
@@ -60,14 +67,12 @@ _LUT = HEIGHT_COLORMAP.getLookupTable(0.0, 1.0, nPts=256, alpha=True, mode="floa
 
 _STYLES = {
     False: {  # light
-        "background": (255, 255, 255),
         "text": (40, 40, 40),
         "grid": (0.0, 0.0, 0.0, 0.22),
         "axis": (0.0, 0.0, 0.0, 0.75),
         "wire": (0.0, 0.0, 0.0, 0.35),
     },
     True: {  # dark
-        "background": (30, 30, 34),
         "text": (225, 225, 225),
         "grid": (1.0, 1.0, 1.0, 0.22),
         "axis": (1.0, 1.0, 1.0, 0.75),
@@ -92,151 +97,7 @@ def _antialias_samples() -> int:
     return 4
 
 
-def nice_ticks(lo: float, hi: float, target: int = 6) -> np.ndarray:
-    """Round tick values (steps of 1, 2 or 5 x 10^k) inside [lo, hi], at most ~``target``."""
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return np.array([lo]) if math.isfinite(lo) else np.array([])
-    raw = (hi - lo) / max(target, 1)
-    mag = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1.0, 2.0, 5.0, 10.0) if m * mag >= raw * 0.999)
-    first = math.ceil(lo / step - 1e-9) * step
-    ticks = np.arange(first, hi + step * 1e-9, step)
-    ticks[np.abs(ticks) < step * 1e-9] = 0.0  # no "-0"
-    return ticks
-
-
-def format_tick(value: float, step: float) -> str:
-    """Short label with just enough decimals for this tick spacing."""
-    if step <= 0 or not math.isfinite(step):
-        return f"{value:.3g}"
-    if abs(value) >= 1e5 or (abs(value) < 1e-3 and value != 0):
-        return f"{value:.2g}"
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return f"{value:.{decimals}f}"
-
-
-@dataclass(frozen=True)
-class _BoxMap:
-    """True units -> display box. Degenerate ranges are widened so nothing divides by zero."""
-
-    x_mid: float = 0.0
-    y_mid: float = 0.0
-    sx: float = 1.0
-    sy: float = 1.0
-    z_lo: float = 0.0
-    z_hi: float = 1.0
-
-    @staticmethod
-    def _span(lo: float, hi: float) -> tuple[float, float]:
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            return (0.0, 1.0)
-        if hi < lo:
-            lo, hi = hi, lo
-        if hi - lo <= 1e-12 * max(1.0, abs(lo)):
-            pad = 0.5 * max(1.0, abs(lo))
-            return (lo - pad, hi + pad)
-        return (lo, hi)
-
-    @classmethod
-    def build(cls, x_range, y_range, z_limits) -> _BoxMap:
-        x0, x1 = cls._span(*x_range)
-        y0, y1 = cls._span(*y_range)
-        z0, z1 = cls._span(*z_limits)
-        return cls(
-            x_mid=(x0 + x1) / 2,
-            y_mid=(y0 + y1) / 2,
-            sx=2 * BOX_HALF / (x1 - x0),
-            sy=2 * BOX_HALF / (y1 - y0),
-            z_lo=z0,
-            z_hi=z1,
-        )
-
-    @property
-    def sz(self) -> float:
-        return BOX_HEIGHT / (self.z_hi - self.z_lo)
-
-    def x(self, x):
-        return (np.asarray(x, dtype=float) - self.x_mid) * self.sx
-
-    def y(self, y):
-        return (np.asarray(y, dtype=float) - self.y_mid) * self.sy
-
-    def z(self, z, clip: bool = True):
-        z = np.asarray(z, dtype=float)
-        if clip:
-            z = np.clip(z, self.z_lo, self.z_hi)
-        return (z - self.z_lo) * self.sz
-
-    def true_x(self, d):
-        return d / self.sx + self.x_mid
-
-    def true_y(self, d):
-        return d / self.sy + self.y_mid
-
-
-def _triangles(nx: int, ny: int) -> np.ndarray:
-    """All triangles of an nx x ny ij-grid (vertex index i * ny + j), two per quad."""
-    i, j = np.meshgrid(np.arange(nx - 1), np.arange(ny - 1), indexing="ij")
-    a = (i * ny + j).ravel()
-    b = a + ny
-    c = a + 1
-    d = b + 1
-    return np.concatenate(
-        [np.stack([a, b, c], axis=1), np.stack([b, d, c], axis=1)], axis=0
-    ).astype(np.uint32)
-
-
-def _grid_segments(xd, yd, zd, max_lines: int = 24) -> np.ndarray:
-    """Wire lines along every k-th grid row and column, broken at holes, as GL 'lines' pairs."""
-    nx, ny = zd.shape
-    pts = []
-    rows = np.unique(np.r_[np.arange(0, nx, max(1, nx // max_lines)), nx - 1])
-    cols = np.unique(np.r_[np.arange(0, ny, max(1, ny // max_lines)), ny - 1])
-    if ny > 1:  # lines of constant x
-        z = zd[rows]
-        x = np.broadcast_to(xd[rows, None], z.shape)
-        y = np.broadcast_to(yd[None, :], z.shape)
-        p = np.stack([x, y, z], axis=-1)
-        ok = np.isfinite(z[:, :-1]) & np.isfinite(z[:, 1:])
-        pts.append(np.stack([p[:, :-1][ok], p[:, 1:][ok]], axis=1).reshape(-1, 3))
-    if nx > 1:  # lines of constant y
-        z = zd[:, cols]
-        x = np.broadcast_to(xd[:, None], z.shape)
-        y = np.broadcast_to(yd[None, cols], z.shape)
-        p = np.stack([x, y, z], axis=-1)
-        ok = np.isfinite(z[:-1]) & np.isfinite(z[1:])
-        pts.append(np.stack([p[:-1][ok], p[1:][ok]], axis=1).reshape(-1, 3))
-    if not pts:
-        return np.zeros((0, 3), dtype=np.float32)
-    return np.concatenate(pts).astype(np.float32)
-
-
-def _curve_segments(p: np.ndarray) -> np.ndarray:
-    """A polyline (K, 3) with possible NaN rows -> 'lines' pairs that skip the gaps."""
-    ok = np.isfinite(p).all(axis=1)
-    keep = ok[:-1] & ok[1:]
-    return np.stack([p[:-1][keep], p[1:][keep]], axis=1).reshape(-1, 3).astype(np.float32)
-
-
-def _cone(tip: np.ndarray, direction: np.ndarray, length: float, radius: float, n: int = 16):
-    """Vertexes and faces of a closed cone whose apex is ``tip``, pointing along ``direction``."""
-    d = direction / np.linalg.norm(direction)
-    helper = np.array([0.0, 0.0, 1.0]) if abs(d[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    u = np.cross(d, helper)
-    u /= np.linalg.norm(u)
-    v = np.cross(d, u)
-    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    base = tip - d * length
-    ring = base + radius * (np.cos(angles)[:, None] * u + np.sin(angles)[:, None] * v)
-    verts = np.vstack([tip, base, ring]).astype(np.float32)
-    k = np.arange(n)
-    side = np.stack([np.zeros(n), 2 + k, 2 + (k + 1) % n], axis=1)
-    cap = np.stack([np.ones(n), 2 + (k + 1) % n, 2 + k], axis=1)
-    return verts, np.vstack([side, cap]).astype(np.uint32)
-
-
 _CACHED_VIEW_CLASS = None
-PATH_CHUNK = 1000  # a long path is drawn in pieces of this many steps (see _freeze_path)
 
 
 def _cached_view_class(gl):
@@ -377,7 +238,7 @@ class SurfaceView(QWidget):
         self._dark = False
         self._big = False
         self._big_scale = 1.7
-        self._map = _BoxMap()
+        self._map = BoxMap()
         self._xd = np.zeros(0)
         self._yd = np.zeros(0)
         self._zd = np.zeros((0, 0))  # display heights, NaN at holes
@@ -512,7 +373,7 @@ class SurfaceView(QWidget):
     def _triangles_for(self, nx: int, ny: int) -> np.ndarray:
         key = (nx, ny)
         if key not in self._triangle_cache:
-            self._triangle_cache = {key: _triangles(nx, ny)}  # keep only the current shape
+            self._triangle_cache = {key: triangles(nx, ny)}  # keep only the current shape
         return self._triangle_cache[key]
 
     # ----------------------------------------------------------------- surface
@@ -538,7 +399,7 @@ class SurfaceView(QWidget):
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         x_range = (float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0)
         y_range = (float(ys.min()), float(ys.max())) if ys.size else (0.0, 1.0)
-        self._map = m = _BoxMap.build(x_range, y_range, (lo, hi))
+        self._map = m = BoxMap.build(x_range, y_range, (lo, hi))
 
         finite = np.isfinite(z)
         t = np.where(finite, (np.clip(z, m.z_lo, m.z_hi) - m.z_lo) / (m.z_hi - m.z_lo), np.nan)
@@ -564,7 +425,7 @@ class SurfaceView(QWidget):
 
             index = (np.nan_to_num(shade_t, nan=0.0) * 255 + 0.5).astype(np.intp)
             colors = _LUT[np.clip(index, 0, 255)]
-            shade = self._shading(self._zd)
+            shade = lambert_shading(self._xd, self._yd, self._zd)
             colors[..., :3] *= shade[..., None]
             np.clip(colors, 0.0, 1.0, out=colors)
             colors = colors.reshape(-1, 4)
@@ -587,16 +448,6 @@ class SurfaceView(QWidget):
             self._thaw_path(index)  # a new box: every piece is placed afresh
         self._update_paths()
 
-    def _shading(self, zd: np.ndarray) -> np.ndarray:
-        """Cheap Lambert shading from grid slopes; level ground keeps its exact colormap colour."""
-        nx, ny = zd.shape
-        gx = np.gradient(zd, self._xd, axis=0) if nx > 1 else np.zeros_like(zd)
-        gy = np.gradient(zd, self._yd, axis=1) if ny > 1 else np.zeros_like(zd)
-        lit = (-gx * _LIGHT[0] - gy * _LIGHT[1] + _LIGHT[2]) / np.sqrt(gx * gx + gy * gy + 1)
-        shade = lit / _LIGHT[2]
-        shade = np.clip(np.nan_to_num(shade, nan=1.0), _AMBIENT_FLOOR, 1.12)
-        return shade.astype(np.float32)
-
     def set_wireframe(self, visible: bool) -> None:
         """Grid lines that follow the surface: they make its shape readable on a projector."""
         self._wire_visible = bool(visible)
@@ -609,7 +460,7 @@ class SurfaceView(QWidget):
             self._wire.hide()
             return
         xd = np.broadcast_to(self._xd[:, None], self._zd.shape)[:, 0]
-        pos = _grid_segments(xd, self._yd, self._zd)
+        pos = grid_segments(xd, self._yd, self._zd)
         pos[:, 2] += 0.01
         color = _STYLES[self._dark]["wire"]
         self._wire.setData(pos=pos, color=color, width=self._line_width(1.0), antialias=True)
@@ -659,7 +510,7 @@ class SurfaceView(QWidget):
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         self._tick_labels = {
-            axis: [format_tick(v, float(t[1] - t[0]) if len(t) > 1 else 0.0) for v in t]
+            axis: [numbers.tick(v, float(t[1] - t[0]) if len(t) > 1 else 0.0) for v in t]
             for axis, t in (("x", x_ticks), ("y", y_ticks), ("z", z_ticks))
         }
         texts = self._tick_labels
@@ -817,7 +668,7 @@ class SurfaceView(QWidget):
                 width=self._line_width(4.0),
                 antialias=True,
             )
-            verts, faces = _cone(tip, d, head, 0.2 * big)
+            verts, faces = cone(tip, d, head, 0.2 * big)
             self._arrow_head.setMeshData(vertexes=verts, faces=faces, color=_rgba(GRADIENT_COLOR))
             self._arrow_shaft.show()
             self._arrow_head.show()
@@ -898,7 +749,7 @@ class SurfaceView(QWidget):
                 t = fj - j0
                 zc = self._zd[:, j0] * (1 - t) + self._zd[:, j0 + 1] * t
                 curve = np.column_stack([self._xd, np.full_like(self._xd, yd), zc + 0.02])
-                seg = _curve_segments(curve)
+                seg = curve_segments(curve)
                 curves.append(seg)
                 curve_colors += [_rgba(SLICE_X_COLOR)] * len(seg)
         if x0 is not None and math.isfinite(x0):
@@ -911,7 +762,7 @@ class SurfaceView(QWidget):
                 t = fi - i0
                 zc = self._zd[i0] * (1 - t) + self._zd[i0 + 1] * t
                 curve = np.column_stack([np.full_like(self._yd, xd), self._yd, zc + 0.02])
-                seg = _curve_segments(curve)
+                seg = curve_segments(curve)
                 curves.append(seg)
                 curve_colors += [_rgba(SLICE_Y_COLOR)] * len(seg)
 
@@ -1072,7 +923,7 @@ class SurfaceView(QWidget):
     def set_camera_state(self, state: dict) -> None:
         """Restore what ``camera_state`` returned; missing or non-finite entries are left alone."""
 
-        def number(key):
+        def finite_number(key):
             v = state.get(key)
             try:
                 v = float(v)
@@ -1089,14 +940,14 @@ class SurfaceView(QWidget):
                 cx = cy = cz = math.nan
             if all(math.isfinite(v) for v in (cx, cy, cz)):
                 pos = QVector3D(cx, cy, cz)
-        distance = number("distance")
+        distance = finite_number("distance")
         if distance is not None and distance <= 0:
             distance = None
-        elevation = number("elevation")
+        elevation = finite_number("elevation")
         if elevation is not None:
             elevation = max(-90.0, min(90.0, elevation))
         self._view.setCameraPosition(
-            pos=pos, distance=distance, elevation=elevation, azimuth=number("azimuth")
+            pos=pos, distance=distance, elevation=elevation, azimuth=finite_number("azimuth")
         )
 
     # ----------------------------------------------------------------- looks
@@ -1117,7 +968,7 @@ class SurfaceView(QWidget):
     def set_style(self, dark: bool) -> None:
         """Light or dark appearance: background, text and grid colours."""
         self._dark = bool(dark)
-        self._view.setBackgroundColor(QColor(*_STYLES[self._dark]["background"]))
+        self._view.setBackgroundColor(QColor(plot_background(self._dark)))
         self._refresh_looks()
 
     def set_run_legend(self, entries) -> None:

@@ -1,0 +1,185 @@
+"""The contour map's geometry, without Qt: where level labels go, how far an arrow may reach
+before the map's edge, the gradient field's arrows, the basin colours and the image's pixel
+grid. Plain numpy, so it is tested without a window (tests/qt/test_geometry.py) and loads
+without Qt (tests/test_architecture.py)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+Domain = tuple[float, float, float, float]  # x0, x1, y0, y1
+BARB_DEGREES = 28.0  # a field arrow's barbs: the reversed direction turned by this much
+BARB_SHARE = 0.35  # and this share of the arrow's length
+
+
+def combine_nan_separated(chunks: Sequence[np.ndarray | None]) -> np.ndarray:
+    """Join (N, 2) point arrays into one array, a NaN row between pieces (connect='finite')."""
+    pieces = [c for c in chunks if c is not None and len(c)]
+    if not pieces:
+        return np.empty((0, 2))
+    gap = np.full((1, 2), np.nan)
+    out = []
+    for piece in pieces:
+        out.append(piece)
+        out.append(gap)
+    return np.concatenate(out[:-1])
+
+
+def safe_limits(z_limits: Sequence[float]) -> tuple[float, float]:
+    """Colour limits that can be drawn: finite, and a little apart when they coincide."""
+    lo, hi = (float(v) for v in z_limits)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo, hi = 0.0, 1.0
+    if hi <= lo:
+        pad = max(abs(lo) * 1e-6, 1e-9)
+        lo, hi = lo - pad, hi + pad
+    return lo, hi
+
+
+def pixel_rect(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float]:
+    """(x, y, width, height) of the image rectangle that puts each pixel's centre on its grid
+    point."""
+    dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1) if len(xs) > 1 else 1.0
+    dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1) if len(ys) > 1 else 1.0
+    return (
+        float(xs[0] - dx / 2),
+        float(ys[0] - dy / 2),
+        float(xs[-1] - xs[0] + dx),
+        float(ys[-1] - ys[0] + dy),
+    )
+
+
+def level_label_positions(
+    per_level: Sequence[np.ndarray], domain: Domain, max_labels: int
+) -> list[tuple[int, float, float]]:
+    """Where to write the value of a few levels on their lines: ``(level index, x, y)``.
+
+    At most ``max_labels`` levels, spread over the list; each label goes to the point of its
+    line farthest from the map's edges and from the labels already placed. A level whose line
+    is too short, or only a sliver in a corner (where the overlays would hide it), gets none.
+    """
+    count = len(per_level)
+    step = max(1, math.ceil(count / max_labels))
+    chosen = list(range(step // 2, count, step)) if count else []
+    x0, x1, y0, y1 = domain
+    side = min(abs(x1 - x0), abs(y1 - y0)) or 1.0
+    placed: list[np.ndarray] = []
+    found = []
+    for index in chosen:
+        points = per_level[index]
+        points = points[np.isfinite(points[:, 0])] if len(points) else points
+        if len(points) < 6:
+            continue
+        candidates = points[:: max(1, len(points) // 80)]
+        edge = np.minimum.reduce(
+            [
+                candidates[:, 0] - min(x0, x1),
+                max(x0, x1) - candidates[:, 0],
+                candidates[:, 1] - min(y0, y1),
+                max(y0, y1) - candidates[:, 1],
+            ]
+        )
+        score = np.clip(edge / side, 0.0, 0.1)
+        if placed:
+            others = np.array(placed)
+            gaps = np.hypot(
+                candidates[:, 0, None] - others[None, :, 0],
+                candidates[:, 1, None] - others[None, :, 1],
+            ).min(axis=1)
+            score = np.minimum(score, np.clip(gaps / side, 0.0, 0.2)) + 1e-3 * gaps / side
+        best_index = int(np.argmax(score))
+        if edge[best_index] < 0.04 * side:
+            continue  # a sliver in a corner: a label there would hide under the overlays
+        best = candidates[best_index]
+        placed.append(best)
+        found.append((index, float(best[0]), float(best[1])))
+    return found
+
+
+def share_inside(x: float, y: float, dx: float, dy: float, domain: Domain | None) -> float:
+    """How much of the step (dx, dy) from (x, y) stays on the map (1 when all of it)."""
+    if domain is None:
+        return 1.0
+    x0, x1, y0, y1 = domain
+    share = 1.0
+    for start, step, low, high in (
+        (x, dx, min(x0, x1), max(x0, x1)),
+        (y, dy, min(y0, y1), max(y0, y1)),
+    ):
+        if step > 0 and start + step > high:
+            share = min(share, (high - start) / step)
+        elif step < 0 and start + step < low:
+            share = min(share, (low - start) / step)
+    return max(share, 0.0)
+
+
+def arrow_head_angle(gx: float, gy: float) -> float:
+    """pyqtgraph's ArrowItem angle for a head pointing along (gx, gy): the item points left at
+    angle 0 and turns clockwise on screen (where y points down)."""
+    return 180.0 - math.degrees(math.atan2(gy, gx))
+
+
+def gradient_field_segments(
+    xs: npt.ArrayLike, ys: npt.ArrayLike, gx: npt.ArrayLike, gy: npt.ArrayLike, scale: float
+) -> np.ndarray:
+    """``scale × ∇f`` arrows centred on the grid points (xs[i], ys[j]), as one NaN-separated
+    (N, 2) polyline: per arrow the shaft, then the two barbs. Flat or undefined points get
+    NaN rows (no arrow)."""
+    grid_x, grid_y = np.meshgrid(
+        np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), indexing="ij"
+    )
+    px, py = grid_x.ravel(), grid_y.ravel()
+    gx = np.asarray(gx, dtype=float).ravel()
+    gy = np.asarray(gy, dtype=float).ravel()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        norm = np.hypot(gx, gy)
+        ok = np.isfinite(norm) & (norm > 0)
+        ux = np.where(ok, gx / np.where(ok, norm, 1.0), np.nan)
+        uy = np.where(ok, gy / np.where(ok, norm, 1.0), np.nan)
+        length = np.where(ok, scale * norm, np.nan)
+    head = (BARB_SHARE * length)[:, None]
+    half = (length / 2)[:, None]
+    tail = np.column_stack((px, py)) - half * np.column_stack((ux, uy))
+    tip = np.column_stack((px, py)) + half * np.column_stack((ux, uy))
+    cos_a, sin_a = math.cos(math.radians(BARB_DEGREES)), math.sin(math.radians(BARB_DEGREES))
+    left = tip - head * np.column_stack((ux * cos_a - uy * sin_a, uy * cos_a + ux * sin_a))
+    right = tip - head * np.column_stack((ux * cos_a + uy * sin_a, uy * cos_a - ux * sin_a))
+    gap = np.full_like(tail, np.nan)
+    points: np.ndarray = np.stack((tail, tip, gap, left, tip, right, gap), axis=1).reshape(-1, 2)
+    return points
+
+
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    """ "#RRGGBB" as (r, g, b)."""
+    text = color.lstrip("#")
+    if len(text) != 6:
+        raise ValueError(f"expected a #RRGGBB colour, got {color!r}")
+    return (int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16))
+
+
+def basin_rgba(
+    labels: np.ndarray,
+    colors: Sequence[str],
+    alpha: float,
+    diverged_stripes: Sequence[tuple[int, int, int]],
+) -> np.ndarray:
+    """The basin overlay as an RGBA uint8 image: label k >= 0 takes colors[k] (cycled), -1
+    (diverged) diagonal stripes two cells wide of the two ``diverged_stripes`` greys (a hatched
+    hole, not one more basin colour), -2 (still walking) nothing."""
+    labels = np.asarray(labels).astype(np.int64, copy=False)
+    table = np.array([hex_rgb(c) for c in colors], dtype=np.uint8)
+    opacity = round(255 * alpha)
+    rgba = np.zeros((*labels.shape, 4), dtype=np.uint8)
+    basin = labels >= 0
+    rgba[basin, :3] = table[labels[basin] % len(table)]
+    rgba[basin, 3] = opacity
+    i, j = np.indices(labels.shape)
+    stripe = ((i + j) // 2) % 2
+    diverged = labels == -1
+    rgba[diverged, :3] = np.asarray(diverged_stripes, dtype=np.uint8)[stripe[diverged]]
+    rgba[diverged, 3] = opacity
+    return rgba
