@@ -97,10 +97,11 @@ def main() -> None:
     controller.set_run_hyperparameter(0, "lr", 0.0001)
     runs = controller.runs
     run_until(lambda: runs.recorded_end() > 0, 10)
-    # The new formula's analysis (simplify, solve, typesetting) runs on a worker thread and in
-    # a helper process; let it finish so the gaps are those of playing, not of a new formula.
+    # The new formula's analysis (derivatives and typesetting on a worker thread, then the
+    # exact solve in a helper process); let it finish so the gaps are those of playing, not
+    # of a new formula.
     began = time.perf_counter()
-    run_until(lambda: controller.analysis is not None, 20)
+    run_until(lambda: controller.analysis is not None and not controller.solving, 20)
     result["analysis_wait_s"] = time.perf_counter() - began
     gaps: list[float] = []
     last = [time.perf_counter()]

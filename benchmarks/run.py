@@ -695,8 +695,8 @@ expr = Landscape.from_text(sys.argv[1]).expression()
 fx, fy = calculus.gradient(expr)
 hessian = calculus.hessian(expr)
 began = time.perf_counter()
-calculus._tidy_all(expr, fx, fy, *hessian)
-print(f"tidy (simplify f, both partials, the Hessian): {time.perf_counter() - began:.2f} s")
+calculus._tidy_all(fx, fy)
+print(f"tidy (expand/cancel both partials): {time.perf_counter() - began:.2f} s")
 began = time.perf_counter()
 try:
     points = timebound.call_with_time_limit(calculus.solve_critical_points, (expr,), 5.0)
@@ -706,11 +706,11 @@ except timebound.TimeLimitExceeded:
 except Exception as error:
     outcome = f"gave up: {error}"
 print(f"solve grad f = 0: {time.perf_counter() - began:.2f} s, {outcome}"
-      " (the window allows it 2 s)")
+      " (the window allows it 2 s, after the derivatives are shown)")
 began = time.perf_counter()
 from landscape_gui.qt import typeset
 
-analysis = calculus.analyse(expr, seconds=0.5)
+analysis = calculus.analyse_derivatives(expr, seconds=None)
 imported = time.perf_counter()
 typeset.derivative_pictures(analysis)
 print(f"typeset (ziamath), first call: {time.perf_counter() - imported:.2f} s")

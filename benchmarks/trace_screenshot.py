@@ -72,7 +72,10 @@ def main() -> None:
         return f"helper process: {function.__name__} (limit {seconds:g} s)"
 
     timebound._ChildProcess.call = timed(child_call_name, timebound._ChildProcess.call)
-    calculus.analyse = timed("analysis: calculus.analyse (tidy + solve)", calculus.analyse)
+    calculus.analyse_derivatives = timed(
+        "analysis: calculus.analyse_derivatives (differentiate + tidy)",
+        calculus.analyse_derivatives,
+    )
     typeset.derivative_pictures = timed(
         "analysis: typeset derivatives (ziamath)", typeset.derivative_pictures
     )
@@ -97,10 +100,9 @@ def main() -> None:
     window_class.__init__ = window_init
     # What each wait in save_window_screenshot is for, told apart by its timeout.
     purposes = {
-        10: "window shown and first steps in",
+        10: "window shown, first 3D frame drawn and first steps in",
         60: "the descent steps asked for",
-        15: "the analysis worker's result (exact derivatives, typeset)",
-        0.3: "a fixed pause for the last GL frame",
+        15: "the analysis worker's result (tidied derivatives, typeset)",
     }
 
     def wait_name(predicate, timeout):

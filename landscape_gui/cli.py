@@ -158,8 +158,6 @@ def _build_parser() -> argparse.ArgumentParser:
     def descent_options(
         sub: argparse.ArgumentParser, start_required: bool, constrained: bool = False
     ) -> None:
-        from landscape_gui.core.optimizers import ALL_OPTIMIZERS, OPTIMIZERS
-
         sub.add_argument(
             "--start",
             nargs=2,
@@ -172,9 +170,11 @@ def _build_parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--optimizer",
                 default=None,
-                choices=sorted(ALL_OPTIMIZERS),
+                choices=_OptimizerNames(constrained=True),
+                metavar="NAME",
                 help=(
-                    f"step rule (default {limits.DEFAULT_OPTIMIZER}, plain gradient descent; "
+                    "step rule: %(choices)s "
+                    f"(default {limits.DEFAULT_OPTIMIZER}, plain gradient descent; "
                     "with --constraint, projected: projected descent; penalty: the penalty method)"
                 ),
             )
@@ -182,8 +182,9 @@ def _build_parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--optimizer",
                 default=limits.DEFAULT_OPTIMIZER,
-                choices=sorted(OPTIMIZERS),
-                help="step rule (default gd, plain gradient descent)",
+                choices=_OptimizerNames(),
+                metavar="NAME",
+                help="step rule: %(choices)s (default gd, plain gradient descent)",
             )
         sub.add_argument("--lr", type=_number, help="learning rate (step size)")
         sub.add_argument(
@@ -247,6 +248,27 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _OptimizerNames:
+    """The optimizers' names for argparse's ``choices``, looked up only when an optimizer
+    option is used or its help shown (hence the plain metavar: argparse would list them
+    when the option is added): the registry imports numpy, which `info` may not need.
+    ``constrained`` adds the step rules along a curve (projected, penalty)."""
+
+    def __init__(self, constrained: bool = False) -> None:
+        self.constrained = constrained
+
+    def _names(self) -> list[str]:
+        from landscape_gui.core.optimizers import ALL_OPTIMIZERS, OPTIMIZERS
+
+        return sorted(ALL_OPTIMIZERS if self.constrained else OPTIMIZERS)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+
 def _parameter_setting(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     if not sep or not name.strip().isidentifier():
@@ -254,10 +276,12 @@ def _parameter_setting(text: str) -> tuple[str, float]:
     return name.strip(), _number(value.strip())
 
 
-def _make_landscape(args):
-    """The landscape the options describe; BadInput with the parser's message if they don't."""
+def _checked_input(args):
+    """(formula, parameter values, domain, f with the values put in) as the options describe
+    them, checked but not compiled; BadInput with the parser's message if they are wrong."""
+    from landscape_gui.core.calculus import substitute_parameters
+    from landscape_gui.core.domain import Domain, resolve_parameter_values
     from landscape_gui.core.formula import FormulaError, parse_formula
-    from landscape_gui.core.landscape import Domain, Landscape
     from landscape_gui.core.presets import preset_for_formula
 
     if not isinstance(args.formula, str) or not args.formula.strip():
@@ -266,13 +290,14 @@ def _make_landscape(args):
             f"landscape {args.command}: -f/--formula needs a formula, e.g. -f 'x^2 + y^2'"
         )
     preset = preset_for_formula(args.formula)
-    domain = preset.domain if preset else Domain()
     parameters = dict(args.param)
     constraint_names = _constraint_parameters(args)
     try:
+        domain = preset.domain if preset else Domain()
+        formula = parse_formula(args.formula)
         if constraint_names is not None:
             # Parameters the constraint uses and f does not belong to the constraint alone.
-            formula_names = set(parse_formula(args.formula).parameters)
+            formula_names = set(formula.parameters)
             unknown = sorted(set(parameters) - formula_names - set(constraint_names))
             if unknown:
                 raise BadInput(
@@ -283,7 +308,22 @@ def _make_landscape(args):
             x_range = args.x_range or (domain.x_min, domain.x_max)
             y_range = args.y_range or (domain.y_min, domain.y_max)
             domain = Domain(*x_range, *y_range)
-        return Landscape.from_text(args.formula, parameters, domain)
+        values = resolve_parameter_values(formula.parameters, parameters)
+        return formula, values, domain, substitute_parameters(formula.expr, values)
+    except FormulaError as error:
+        raise BadInput(f"bad formula: {error}") from None
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def _make_landscape(args, checked=None):
+    """The landscape the options describe; BadInput with the parser's message if they don't."""
+    from landscape_gui.core.formula import FormulaError
+    from landscape_gui.core.landscape import CompiledFormula, Landscape
+
+    formula, values, domain, _ = checked or _checked_input(args)
+    try:
+        return Landscape(CompiledFormula(formula), values, domain)
     except FormulaError as error:
         raise BadInput(f"bad formula: {error}") from None
     except ValueError as error:
@@ -336,23 +376,14 @@ def _json_number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _critical_points(landscape):
-    from landscape_gui.core import calculus
-    from landscape_gui.core.landscape import merge_critical_points
-
-    analysis = calculus.analyse(landscape.expression(), seconds=4.0)
-    points = merge_critical_points(
-        landscape.find_critical_points(), analysis.critical_points, landscape.domain
-    )
-    return analysis, points
-
-
 def _lagrange_lines(landscape, constraint, result) -> list[str]:
     from landscape_gui.core.constraint import LAMBDA_MEANING
 
     lines = [f"constraint: {constraint.text}"]
     if result.points:
-        lines.append(f"Lagrange points (on the curve, where ∇f = λ∇g) with {_where(landscape)}:")
+        lines.append(
+            f"Lagrange points (on the curve, where ∇f = λ∇g) with {_where(landscape.domain)}:"
+        )
         for p in result.points:
             if p.exact is not None:
                 exact = p.exact.as_text()
@@ -365,13 +396,12 @@ def _lagrange_lines(landscape, constraint, result) -> list[str]:
             lines.append(f"  {coords}  {p.kind}, f = {f_text}, λ = {lam_text}")
         lines.append(f"  {LAMBDA_MEANING}")
     else:
-        lines.append(f"no Lagrange points found on the curve with {_where(landscape)}")
+        lines.append(f"no Lagrange points found on the curve with {_where(landscape.domain)}")
     lines.extend(f"  note: {note}" for note in result.notes)
     return lines
 
 
-def _where(landscape) -> str:
-    d = landscape.domain
+def _where(d) -> str:
     return (
         f"x in [{number(d.x_min)}, {number(d.x_max)}], y in [{number(d.y_min)}, {number(d.y_max)}]"
     )
@@ -391,22 +421,42 @@ def _with_exact(exact: str, value: float) -> str:
 
 
 def run_info(args) -> int:
-    landscape = _make_landscape(args)
+    from landscape_gui.core import calculus
+
+    checked = _checked_input(args)
+    _, parameter_values, domain, expression = checked
+    landscape = None
+    if args.at or not expression.is_polynomial(*expression.free_symbols):
+        # The numbers will be needed: a formula that cannot be drawn is refused before the
+        # exact work starts, as before.
+        landscape = _make_landscape(args, checked)
+    analysis = calculus.analyse(expression, seconds=4.0)
+    points = analysis.critical_points
+    # A complete exact answer (grad f polynomial) needs no numerical search beside it, and
+    # then nothing here needs numpy or a compiled formula unless a point is asked about.
+    if args.at or not analysis.critical_points_complete:
+        from landscape_gui.core.landscape import merge_critical_points
+
+        landscape = landscape or _make_landscape(args, checked)
+        numeric = [] if analysis.critical_points_complete else landscape.find_critical_points()
+        points = merge_critical_points(numeric, analysis.critical_points, domain)
+    else:
+        points = sorted((p for p in points if domain.contains(p.x, p.y)), key=lambda p: (p.x, p.y))
     constraint = _make_constraint(args)
-    analysis, points = _critical_points(landscape)
     lagrange = None
     if constraint is not None:
         from landscape_gui.core.constraint import lagrange_points
 
+        landscape = landscape or _make_landscape(args, checked)
         lagrange = lagrange_points(landscape, constraint, seconds=4.0)
-    readout = landscape.at(*args.at) if args.at else None
+    readout = landscape.at(*args.at) if landscape is not None and args.at else None
     if args.json:
         result = {
             "f": analysis.f,
             "df_dx": analysis.df_dx,
             "df_dy": analysis.df_dy,
-            "parameters": landscape.parameter_values,
-            "domain": list(landscape.domain.as_tuple()),
+            "parameters": parameter_values,
+            "domain": list(domain.as_tuple()),
             "critical_points": [
                 {"x": p.x, "y": p.y, "kind": p.kind, "f": _json_number(p.value)} for p in points
             ],
@@ -434,11 +484,11 @@ def run_info(args) -> int:
         print(json.dumps(result, indent=2))
         return EXIT_OK
     lines = [f"f(x, y) = {analysis.f}"]
-    if landscape.parameter_values:
-        values = ", ".join(f"{k} = {number(v)}" for k, v in landscape.parameter_values.items())
+    if parameter_values:
+        values = ", ".join(f"{k} = {number(v)}" for k, v in parameter_values.items())
         lines.append(f"  with {values}")
     lines += [f"∂f/∂x = {analysis.df_dx}", f"∂f/∂y = {analysis.df_dy}"]
-    where = _where(landscape)
+    where = _where(domain)
     if points:
         lines.append(f"critical points (grad f = 0) with {where}:")
         for p in points:
@@ -639,10 +689,11 @@ def run_screenshot(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import multiprocessing
+    if getattr(sys, "frozen", False):
+        import multiprocessing
 
-    # The frozen app re-executes itself for time-bounded symbolic work (core.timebound).
-    multiprocessing.freeze_support()
+        # The frozen app re-executes itself for time-bounded symbolic work (core.timebound).
+        multiprocessing.freeze_support()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _run(argv)

@@ -520,3 +520,25 @@ def test_fuzzed_arguments_exit_0_or_2_without_a_traceback(argv, capsys, monkeypa
     assert "Traceback" not in captured.err
     if code == 2:
         assert len(captured.err.strip().splitlines()) == 1, (argv, captured.err)
+
+
+def test_info_on_a_polynomial_needs_no_numerical_stack():
+    """The exact answer is complete for a polynomial gradient: no numerical search, so
+    neither numpy nor a compiled formula is loaded (landscape info starts like plain sympy)."""
+    code = (
+        "import sys\nfrom landscape_gui.cli import main\n"
+        "code = main(['info', '-f', 'x^3 - 3x + y^2'])\n"
+        "print(sorted(m for m in ('numpy', 'PySide6', 'multiprocessing') if m in sys.modules))\n"
+        "sys.exit(code)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "(-1, 0)  saddle" in result.stdout and "(1, 0)  minimum" in result.stdout
+    assert result.stdout.strip().endswith("[]")
+
+
+def test_info_on_a_periodic_formula_still_searches_numerically(capsys):
+    code, out, _ = run(["info", "-f", "cos(x) + y^2"], capsys)
+    assert code == 0
+    # solve gives x = 0 and pi; the search finds -pi too.
+    assert "(-3.14159, 0)  minimum" in out and "(pi, 0)  minimum" in out

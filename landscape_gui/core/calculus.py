@@ -8,8 +8,9 @@ limit (``timebound.call_with_time_limit``) and reports what it could not finish.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -164,16 +165,32 @@ class SymbolicAnalysis:
     latex: dict[str, str] = field(default_factory=dict)  # f, df_dx, df_dy for typesetting
     critical_points: list[CriticalPoint] = field(default_factory=list)
     critical_points_exact: bool = False
+    # True when the exact solve is known to list every critical point (grad f polynomial:
+    # sympy's solve is complete there), so no numerical search needs to run alongside it.
+    critical_points_complete: bool = False
     notes: list[str] = field(default_factory=list)
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
-    """A display form: simplify, but only keep it when it is shorter and still in the app's
-    own vocabulary (simplify likes Piecewise, which nobody can type back in)."""
-    simplified = sp.simplify(expr)
-    if sp.count_ops(simplified) > sp.count_ops(expr) or not in_vocabulary(simplified):
-        return expr
-    return simplified
+    """A display form: the shortest of ``expr``, its expansion and (for a quotient) its
+    cancelled form that is still in the app's own vocabulary.
+
+    Not ``simplify``: it tries dozens of rewrites, takes a hundred times longer on a plain
+    polynomial, and its first call imports sympy.physics.units (0.2 s), all to shorten
+    derivatives that expanding or cancelling already writes as a student would.
+    """
+    best, size = expr, sp.count_ops(expr)
+    candidates = [sp.expand]
+    if any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
+        candidates.append(sp.cancel)
+    for rewrite in candidates:
+        candidate = rewrite(expr)
+        if candidate == best or not in_vocabulary(candidate):
+            continue
+        candidate_size = sp.count_ops(candidate)
+        if candidate_size < size:
+            best, size = candidate, candidate_size
+    return best
 
 
 _VOCABULARY = (
@@ -203,6 +220,12 @@ def _derivatives(expr: sp.Expr) -> tuple[sp.Expr, ...]:
 
 class NotIsolated(ValueError):
     """grad f = 0 has no list of isolated solutions; the message says why, in words."""
+
+
+def solution_is_complete(expr: sp.Expr) -> bool:
+    """True when sympy's solve of grad f = 0 lists every solution: a polynomial system.
+    (For sin and its kin it gives the principal solutions only: sin x = 0 at 0 and pi.)"""
+    return all(d.is_polynomial(X, Y) for d in gradient(expr))
 
 
 def solve_critical_points(expr: sp.Expr) -> list[CriticalPoint]:
@@ -267,32 +290,49 @@ def analyse(
     half for differentiating (it almost always takes milliseconds), a quarter for tidying and
     half for solving: at most 1.25 × ``seconds`` in all. Nothing here raises.
     """
+    analysis = analyse_derivatives(expr, seconds)
+    if analysis.df_dx == "?":
+        return analysis
+    add_exact_critical_points(analysis, expr if solve_expr is None else solve_expr, seconds / 2)
+    return analysis
+
+
+def _bounded(function: Callable[..., Any], args: tuple[Any, ...], seconds: float | None) -> Any:
+    return function(*args) if seconds is None else call_with_time_limit(function, args, seconds)
+
+
+def analyse_derivatives(expr: sp.Expr, seconds: float | None = 3.0) -> SymbolicAnalysis:
+    """The first part of ``analyse``: the derivatives, tidied, and where they do not hold.
+
+    Milliseconds for a formula a student types, so the window shows (and typesets) them at
+    once instead of waiting behind the exact solve, which can take its whole time limit.
+    ``seconds`` None runs without a time limit: only for a formula the parser knows to be
+    cheap (``formula.looks_expensive``), where a limit would cost more than the work.
+    """
     notes: list[str] = []
     try:
-        derivatives = call_with_time_limit(_derivatives, (expr,), seconds / 2)
+        derivatives = _bounded(_derivatives, (expr,), None if seconds is None else seconds / 2)
     except TimeLimitExceeded:
         return _unanalysed(expr, "working out the derivatives took too long")
     except Exception:  # sympy raises many kinds; each means "could not differentiate"
         return _unanalysed(expr, "the derivatives of this formula cannot be worked out")
     try:
-        tidied = call_with_time_limit(_tidy_all, (expr, *derivatives), seconds / 4)
+        # Only the gradient is shown; the Hessian is listed as computed (tidying it was
+        # most of the tidying time, for text nothing draws).
+        tidied = _bounded(_tidy_all, derivatives[:2], None if seconds is None else seconds / 4)
     except TimeLimitExceeded:
-        tidied = (expr, *derivatives)
+        tidied = derivatives[:2]
         notes.append("simplifying took too long; derivatives are shown as computed")
     except Exception:
-        tidied = (expr, *derivatives)
+        tidied = derivatives[:2]
     analysis = SymbolicAnalysis(
-        f=to_input_syntax(tidied[0]),
-        df_dx=to_input_syntax(tidied[1]),
-        df_dy=to_input_syntax(tidied[2]),
-        hessian=(
-            to_input_syntax(tidied[3]),
-            to_input_syntax(tidied[4]),
-            to_input_syntax(tidied[5]),
-        ),
+        f=to_input_syntax(expr),
+        df_dx=to_input_syntax(tidied[0]),
+        df_dy=to_input_syntax(tidied[1]),
+        hessian=tuple(to_input_syntax(h) for h in derivatives[2:]),  # type: ignore[arg-type]
         # f is typeset as typed (cos(2πx) stays cos(2πx), 0.26 stays 0.26); only the
         # derivatives, which sympy wrote, are tidied.
-        latex=_latex((expr, *tidied[1:3])),
+        latex=_latex((expr, *tidied)),
     )
     places = where_not_differentiable(expr)
     if places:
@@ -302,16 +342,46 @@ def analyse(
             + ", or where ".join(shown)
             + " (f has a jump, corner or cusp there)"
         )
-    try:
-        analysis.critical_points = call_with_time_limit(
-            solve_critical_points, (expr if solve_expr is None else solve_expr,), seconds / 2
-        )
-        analysis.critical_points_exact = True
-    except TimeLimitExceeded:
-        notes.append("solving grad f = 0 exactly took too long")
-    except NotIsolated as error:  # the reasons solve_critical_points gives, in words
-        notes.append(f"no exact critical points: {error}")
-    except Exception:  # sympy raises many kinds; each means "not solved"
-        notes.append("no exact critical points: grad f = 0 could not be solved exactly")
     analysis.notes = notes
     return analysis
+
+
+@dataclass(frozen=True)
+class ExactCriticalPoints:
+    """What solving grad f = 0 exactly found: the points, whether it was solved at all and
+    whether the list is complete, and a note when it was not solved."""
+
+    points: list[CriticalPoint]
+    exact: bool
+    complete: bool
+    note: str | None = None
+
+
+def exact_critical_points(solve_expr: sp.Expr, seconds: float) -> ExactCriticalPoints:
+    """The second, slow part of ``analyse``: solve grad f = 0 within ``seconds``. Never raises."""
+    try:
+        points = call_with_time_limit(solve_critical_points, (solve_expr,), seconds)
+    except TimeLimitExceeded:
+        return ExactCriticalPoints([], False, False, "solving grad f = 0 exactly took too long")
+    except NotIsolated as error:  # the reasons solve_critical_points gives, in words
+        return ExactCriticalPoints([], False, False, f"no exact critical points: {error}")
+    except Exception:  # sympy raises many kinds; each means "not solved"
+        note = "no exact critical points: grad f = 0 could not be solved exactly"
+        return ExactCriticalPoints([], False, False, note)
+    try:
+        complete = solution_is_complete(solve_expr)
+    except Exception:
+        complete = False
+    return ExactCriticalPoints(points, True, complete)
+
+
+def add_exact_critical_points(
+    analysis: SymbolicAnalysis, solve_expr: sp.Expr, seconds: float
+) -> None:
+    """Put what ``exact_critical_points`` finds into ``analysis``."""
+    found = exact_critical_points(solve_expr, seconds)
+    analysis.critical_points = found.points
+    analysis.critical_points_exact = found.exact
+    analysis.critical_points_complete = found.complete
+    if found.note:
+        analysis.notes.append(found.note)

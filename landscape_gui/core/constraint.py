@@ -82,10 +82,10 @@ from landscape_gui.core.formula import (
     parse_formula,
     to_input_syntax,
 )
+from landscape_gui.core.domain import Domain
 from landscape_gui.core.landscape import (
     COMPILE_SECONDS,
     CompiledFormula,
-    Domain,
     Landscape,
 )
 from landscape_gui.core.limits import DEFAULT_PARAMETER_VALUE, DEFAULT_RESOLUTION, MAX_PARAMETERS

@@ -824,6 +824,31 @@ def _parse(text: str) -> Formula:
     return Formula(text=text, expr=expr, parameters=tuple(sorted(parser.parameters)))
 
 
+# A formula within these bounds is cheap for every symbolic step the app takes (differentiate,
+# expand, lambdify, typeset): milliseconds. Anything bigger gets a budget that can stop it.
+CHEAP_OPERATIONS = 40
+CHEAP_EXPONENT = 6
+
+
+def looks_expensive(expr: sp.Expr) -> bool:
+    """True when symbolic work on ``expr`` could take long: then it runs where it can be
+    stopped (a helper process that is killed), not in a thread of the window's own process.
+
+    Small formulas with small whole powers and no x or y in an exponent are the classroom's
+    everyday (x^2 + 3xy + y^2, sin(x)cos(y), Rosenbrock): their derivatives, expansions and
+    pictures are bounded by their size. The check is cheap (one walk of the tree).
+    """
+    if sp.count_ops(expr) > CHEAP_OPERATIONS:
+        return True
+    for power in expr.atoms(sp.Pow):
+        exponent = power.exp
+        if not exponent.is_Number:
+            return True  # x^y, 2^x, a^x: derivatives and solving grow with the tower
+        if abs(exponent) > CHEAP_EXPONENT:
+            return True  # (x + y + 1)^40 expands to hundreds of terms
+    return False
+
+
 class _InputSyntaxPrinter(StrPrinter):  # type: ignore[misc]  # sympy has no type information
     """Prints an expression in the app's own input syntax, so it can be pasted back."""
 

@@ -18,14 +18,23 @@ import numpy
 import numpy as np
 import numpy.typing as npt
 import sympy as sp
+
+# sympy imports sympy.tensor.tensor on its first sum and sympy.codegen.ast on its first
+# lambdify. Imported here, with this module, they load before Qt when the window starts
+# (PySide6 inspects the source of every module imported after it, its "feature" hook,
+# which made them cost half as much again on the way to the first frame).
+import sympy.codegen.ast  # noqa: F401
+import sympy.tensor.tensor  # noqa: F401
 from sympy.printing.numpy import NumPyPrinter
 
 from landscape_gui.core import calculus, timebound
+from landscape_gui.core.domain import Domain, resolve_parameter_values
 from landscape_gui.core.formula import (
     Formula,
     FormulaError,
     X,
     Y,
+    looks_expensive,
     parameter_symbol,
     parse_formula,
 )
@@ -41,48 +50,12 @@ def _undefined(expr: sp.Expr) -> bool:
 COMPILE_SECONDS = 5.0
 # A first sample on this many points per axis stands for the drawing's cost.
 TRIAL_RESOLUTION = 64
-MIN_RANGE_WIDTH = 1e-6
 # The numerical search for critical points gives up (finding none) after this long.
 CRITICAL_POINT_SECONDS = 3.0
 # Heights and slopes beyond this size count as overflow (undefined, NaN): finite floats near
 # the top of the range overflow again in the next subtraction or square, inside numpy, the
 # contour tracer, pyqtgraph's range padding or the GL mesh.
 VALUE_LIMIT = 1e300
-
-
-@dataclass(frozen=True)
-class Domain:
-    """The rectangle of the (x, y) floor that is drawn."""
-
-    x_min: float = -5.0
-    x_max: float = 5.0
-    y_min: float = -5.0
-    y_max: float = 5.0
-
-    def __post_init__(self) -> None:
-        values = (self.x_min, self.x_max, self.y_min, self.y_max)
-        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
-            raise ValueError("the x and y ranges must be finite numbers")
-        if not (self.x_min < self.x_max and self.y_min < self.y_max):
-            raise ValueError("each range needs its lower end below its upper end")
-        if max(abs(v) for v in values) > 1e6:
-            raise ValueError("the x and y ranges must stay within ±1,000,000")
-        if min(self.x_max - self.x_min, self.y_max - self.y_min) < MIN_RANGE_WIDTH:
-            raise ValueError("each of the x and y ranges must be at least 0.000001 wide")
-
-    @property
-    def width(self) -> float:
-        return self.x_max - self.x_min
-
-    @property
-    def height(self) -> float:
-        return self.y_max - self.y_min
-
-    def contains(self, x: float, y: float) -> bool:
-        return self.x_min <= x <= self.x_max and self.y_min <= y <= self.y_max
-
-    def as_tuple(self) -> tuple[float, float, float, float]:
-        return (self.x_min, self.x_max, self.y_min, self.y_max)
 
 
 _FLOAT = np.dtype(float)
@@ -207,7 +180,12 @@ class CompiledFormula:
     """
 
     def __init__(self, formula: Formula, seconds: float | None = COMPILE_SECONDS):
-        if seconds is None:
+        if seconds is None or (
+            not timebound.can_interrupt_here() and not looks_expensive(formula.expr)
+        ):
+            # Unbounded when asked, and for a formula the parser knows to be cheap: a trial
+            # in a helper process (starting Python and sympy there, then compiling twice)
+            # would cost a second for what takes milliseconds here.
             self._build_checked(formula)
             return
         try:
@@ -334,15 +312,7 @@ class Landscape:
     domain: Domain = field(default_factory=Domain)
 
     def __post_init__(self) -> None:
-        values = {}
-        for name in self.compiled.parameters:
-            value = float(self.parameter_values.get(name, DEFAULT_PARAMETER_VALUE))
-            if not math.isfinite(value):
-                raise ValueError(f"parameter {name} must be a finite number")
-            values[name] = value
-        unknown = set(self.parameter_values) - set(self.compiled.parameters)
-        if unknown:
-            raise ValueError(f"the formula has no parameter {', '.join(sorted(unknown))}")
+        values = resolve_parameter_values(self.compiled.parameters, self.parameter_values)
         self.parameter_values = values
         self._arguments = tuple(values[name] for name in self.compiled.parameters)
         # Put in now, under the parser's bounds, so that values that make a number too large
@@ -500,6 +470,21 @@ def marked_critical_points(
     return (first + rest)[:limit]
 
 
+def _percentiles(values: np.ndarray, ranks: tuple[float, float]) -> tuple[float, float]:
+    """np.percentile's default (linear) for two ranks, without it: in numpy 2.4 it goes
+    through np.unique, whose first call imports numpy.ma (70 ms on the way to the first
+    frame)."""
+    ordered = np.sort(values, axis=None)
+    found = []
+    for rank in ranks:
+        where = rank / 100 * (ordered.size - 1)
+        below = math.floor(where)
+        above = min(below + 1, ordered.size - 1)
+        low, high = float(ordered[below]), float(ordered[above])
+        found.append(low + (high - low) * (where - below) if high != low else low)
+    return found[0], found[1]
+
+
 def height_limits(z: np.ndarray) -> tuple[float, float]:
     """Heights to map onto the colour scale and the 3D box: robust to poles and overflow.
 
@@ -509,7 +494,7 @@ def height_limits(z: np.ndarray) -> tuple[float, float]:
     finite = z[np.isfinite(z)]
     if finite.size == 0:
         return (-1.0, 1.0)
-    low, high = (float(v) for v in np.percentile(finite, [1.0, 99.0]))
+    low, high = _percentiles(finite, (1.0, 99.0))
     full_low, full_high = float(finite.min()), float(finite.max())
     # Keep the true extremes unless they are far outliers (a pole), so minima stay visible.
     span = max(high - low, 1e-12)

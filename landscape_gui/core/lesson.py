@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from landscape_gui.core.landscape import Domain
+from landscape_gui.core.domain import Domain
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_STEPS",
     "MIN_RESOLUTION",
     "PARAMETER_LIMIT",
+    "PATH_CHUNK",
     "TOLERANCE_LIMIT",
 ]
 
@@ -42,6 +43,11 @@ DEFAULT_DESCEND_STEPS = 1000
 # A run stops as converged when |grad f| falls below this.
 DEFAULT_TOLERANCE = 1e-6
 DEFAULT_OPTIMIZER = "gd"
+
+# A descent path longer than this is drawn in pieces of this many steps (the 3D view and the
+# map): each full piece once, as items that never change, and only the newest piece again as
+# steps stream in, so a streamed frame does not cost more with every step taken.
+PATH_CHUNK = 1000
 
 # Grid points per side of the sampled landscape.
 MIN_RESOLUTION, MAX_RESOLUTION = 20, 1000

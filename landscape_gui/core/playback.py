@@ -22,7 +22,8 @@ from landscape_gui.core.optimizers import ALL_OPTIMIZERS, gd_stability_bound
 from landscape_gui.core.state import RunSettings
 
 if TYPE_CHECKING:
-    from landscape_gui.core.landscape import Domain, Landscape
+    from landscape_gui.core.domain import Domain
+    from landscape_gui.core.landscape import Landscape
 
 MAX_DRAWN_POINTS = 600
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from landscape_gui.core.landscape import Domain
+from landscape_gui.core.domain import Domain
 
 
 @dataclass(frozen=True)

@@ -81,8 +81,8 @@ import landscape_gui
 from landscape_gui.core.atomic import atomic_write
 from landscape_gui.core.constraint import parse_constraint_text
 from landscape_gui.core.descent import COLUMNS, STATUS_NAMES, History
+from landscape_gui.core.domain import Domain
 from landscape_gui.core.formula import FormulaError, parse_formula
-from landscape_gui.core.landscape import Domain
 from landscape_gui.core.limits import (
     COORDINATE_LIMIT,
     HYPERPARAMETER_LIMIT,

@@ -8,7 +8,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from landscape_gui.core.landscape import Domain
+from landscape_gui.core.domain import Domain
 from landscape_gui.core.limits import (
     DEFAULT_MAX_STEPS,
     DEFAULT_OPTIMIZER,

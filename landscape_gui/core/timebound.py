@@ -9,7 +9,6 @@ have given up on it.
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import sys
 import threading
@@ -166,6 +165,8 @@ class _ChildProcess:
     def _ensure_started(self) -> None:
         if self._process is not None and self._process.is_alive():
             return
+        import multiprocessing  # here: the main thread's alarm path never needs it
+
         # spawn, not fork: forking a process that runs Qt threads can deadlock the child.
         context = multiprocessing.get_context("spawn")
         parent_end, child_end = context.Pipe()

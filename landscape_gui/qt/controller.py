@@ -144,6 +144,11 @@ class Controller(QObject):
         self.pipeline.failed.connect(self._formula_failed)
         self.pipeline.analysed.connect(self._analysis_finished)
         self.pipeline.analysisFailed.connect(self._analysis_failed)
+        self.pipeline.solved.connect(self._solve_finished)
+        first_frame = getattr(views.surface, "frameSwapped", None)
+        if first_frame is not None:
+            self.pipeline.await_first_frame = True
+            first_frame.connect(self.pipeline.first_frame_drawn)
 
         views.formula.formulaEdited.connect(self.set_formula)
         views.formula.presetChosen.connect(self.choose_preset)
@@ -773,7 +778,8 @@ class Controller(QObject):
             )
         elif not self.critical_points:
             note = "None inside the x and y ranges."
-        self.views.readout.set_critical_points(points, note)
+        solving = " Solving ∇f = 0 exactly…" if self.solving else ""
+        self.views.readout.set_critical_points(points, (note + solving).strip())
         self.views.contour.set_critical_points([(p.x, p.y, p.kind) for p in marked], note)
 
     def _analysis_is_current(self) -> bool:
@@ -804,6 +810,39 @@ class Controller(QObject):
         )
         self._show_math()
         self._show_critical_points(self._scene.critical_points, analysis.critical_points)
+
+    def _solve_finished(self, key: tuple, result) -> None:
+        """The exact critical points (or why there are none) replace the numerical ones."""
+        if key != analysis_key(self.state) or self._scene is None or self.analysis is None:
+            return
+        analysis = self.analysis
+        if isinstance(result, str):
+            analysis.notes.append(f"no exact critical points: {result}")
+        else:
+            analysis.critical_points = result.points
+            analysis.critical_points_exact = result.exact
+            analysis.critical_points_complete = result.complete
+            if result.note:
+                analysis.notes.append(result.note)
+        self._show_critical_points(self._scene.critical_points, analysis.critical_points)
+
+    @property
+    def solving(self) -> bool:
+        """The exact solve of grad f = 0 is running for what is shown."""
+        return self.pipeline.solving
+
+    @property
+    def solve_exactly(self) -> bool:
+        return self.pipeline.solve_exactly
+
+    @solve_exactly.setter
+    def solve_exactly(self, value: bool) -> None:
+        """False: numerical critical points only (the screenshot does not wait for sympy)."""
+        self.pipeline.solve_exactly = value
+
+    def analyse_now(self) -> None:
+        """Ask for the analysis of what is shown at once (see FormulaPipeline.analyse_now)."""
+        self.pipeline.analyse_now()
 
     def _draw_toggles(self) -> None:
         toggles = self.state.toggles

@@ -46,10 +46,11 @@ def _memory_device() -> tuple[QByteArray, QBuffer]:
     return data, buffer
 
 
-def encode_image(image: QImage, kind: str = "PNG", path: str = "") -> bytes:
-    """``image`` as the bytes of a ``kind`` file (PNG by default)."""
+def encode_image(image: QImage, kind: str = "PNG", path: str = "", quality: int = -1) -> bytes:
+    """``image`` as the bytes of a ``kind`` file (PNG by default; ``quality`` is Qt's, -1 its
+    default)."""
     data, buffer = _memory_device()
-    saved = not image.isNull() and image.save(buffer, kind)
+    saved = not image.isNull() and image.save(buffer, kind, quality)
     buffer.close()
     if not saved or data.isEmpty():
         raise AtomicWriteError(
@@ -58,12 +59,12 @@ def encode_image(image: QImage, kind: str = "PNG", path: str = "") -> bytes:
     return bytes(data.data())
 
 
-def save_image(image: QImage, path: str) -> None:
+def save_image(image: QImage, path: str, quality: int = -1) -> None:
     """Write ``image`` to ``path`` atomically: a failed write leaves no partial file behind."""
     kind = os.path.splitext(path)[1].lstrip(".").upper() or "PNG"
     if kind not in ("PNG", "JPG", "JPEG", "BMP"):
         kind = "PNG"
-    atomic_write(path, encode_image(image, kind, path))
+    atomic_write(path, encode_image(image, kind, path, quality))
 
 
 def widget_image(widget, scale: float = 1.0) -> QImage:

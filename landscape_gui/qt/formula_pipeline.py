@@ -2,8 +2,10 @@
 
 Everything a formula, a parameter or a range costs runs on the workers (qt/worker.py): the
 compile worker differentiates and lambdifies a formula and builds the Scene the window draws
-(core/scene.py); the analysis worker simplifies, solves and typesets in a helper process. The
-controller asks for what it wants to draw and applies the answers; nothing here touches a view.
+(core/scene.py); the analysis worker tidies and typesets the derivatives; then the solve worker
+solves grad f = 0 exactly in a killable helper process, so nothing a user looks at waits for
+it (the scene's numerical critical points are on screen meanwhile). The controller asks for
+what it wants to draw and applies the answers; nothing here touches a view.
 
 Every request carries a number; only the newest counts (older answers are dropped, and the
 compile worker skips queued requests that are already superseded). The last good landscape
@@ -22,13 +24,14 @@ from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.pipeline import Lru, scene_key
 from landscape_gui.core.scene import Scene, SceneError
 from landscape_gui.core.state import SessionState
-from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, WorkerThread
+from landscape_gui.qt.worker import AnalysisWorker, CompileWorker, SolveWorker, WorkerThread
 
 COMPILED_CACHE_SIZE = 16
 # Scenes kept: the one on screen and a few before it, so undoing the last changes of a
 # parameter or the ranges is instant. Each holds a grid (a few MB at most).
 SCENE_CACHE_SIZE = 4
 ANALYSIS_DELAY_MS = 400
+FIRST_FRAME_WAIT_MS = 1000  # the first analysis waits this long at most for the first frame
 
 SUPERSEDED = "another formula was chosen while it was being compiled"
 
@@ -50,6 +53,8 @@ class FormulaPipeline(QObject):
     failed = Signal(str)  # a typed formula that cannot be compiled (no ``failed`` callback)
     analysed = Signal(object, object)  # analysis key, (SymbolicAnalysis, pictures)
     analysisFailed = Signal(object, str)  # analysis key, why there is no exact analysis
+    solveRequested = Signal(int, object)  # generation, f with numbers in (queued)
+    solved = Signal(object, object)  # analysis key, ExactCriticalPoints or a message
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -75,16 +80,30 @@ class FormulaPipeline(QObject):
         self._analysis_thread = WorkerThread(self._analysis_worker, "landscape-analysis")
         self.analysisRequested.connect(self._analysis_worker.analyse)
         self._analysis_worker.finished.connect(self._analysis_finished)
+        # The first landscape's analysis (sympy, and the typesetter's import, half a second)
+        # starts once the 3D view has drawn its first frame (see first_frame_drawn), not in
+        # front of it; a view that never draws gets it a moment later anyway.
+        self.await_first_frame = False
+        self._analysed_landscape: Landscape | None = None
+        self.solve_exactly = True  # False: numerical critical points only (the screenshot)
+        self.solving = False  # the exact solve of grad f = 0 is running for the last analysis
+        self._solve_worker = SolveWorker()
+        self._solve_thread = WorkerThread(self._solve_worker, "landscape-solve")
+        self.solveRequested.connect(self._solve_worker.solve)
+        self._solve_worker.solved.connect(self._solve_finished)
 
     def shutdown(self) -> None:
-        """Stop both workers without waiting for slow work; no answer arrives after this."""
+        """Stop every worker without waiting for slow work; no answer arrives after this."""
         self._analysis_timer.stop()
         self._waiting = None
+        self._analysed_landscape = None
         self._analysis_worker.finished.disconnect(self._analysis_finished)
+        self._solve_worker.solved.disconnect(self._solve_finished)
         self._compile_worker.compiled.disconnect(self._compiled_ready)
         self._compile_worker.latest_request = 1 << 62  # what is still queued is dropped
         self._compile_thread.stop()
         self._analysis_thread.stop()
+        self._solve_thread.stop()
         self.compiled.clear()
         self.scenes.clear()
 
@@ -160,8 +179,10 @@ class FormulaPipeline(QObject):
         return self._analysed == key
 
     def forget_analysis(self) -> None:
-        """The analysis on screen was dropped (a new formula): ask again when it comes back."""
+        """The analysis on screen was dropped (a new formula): ask again when it comes back;
+        a solve still running for it is no longer waited for (its answer is dropped)."""
         self._analysed = None
+        self.solving = False
 
     def forget_analysis_failure(self) -> None:
         self._analysis_failed = None
@@ -170,7 +191,24 @@ class FormulaPipeline(QObject):
         """Ask for the exact analysis of a landscape now on screen, after a short pause (a
         slider dragged asks once, when it rests)."""
         self._analysis_wanted = (landscape, key)
-        self._analysis_timer.start()
+        if self.await_first_frame:
+            self._analysis_timer.start(FIRST_FRAME_WAIT_MS)
+        else:
+            # The first landscape's derivatives are asked for at once (no typing to wait out).
+            self._analysis_timer.start(0 if self._analysis_generation == 0 else ANALYSIS_DELAY_MS)
+
+    def first_frame_drawn(self) -> None:
+        if self.await_first_frame:
+            self.await_first_frame = False
+            if self._analysis_timer.isActive():
+                self._analysis_timer.start(0)
+
+    def analyse_now(self) -> None:
+        """Ask for the analysis of what is shown at once, without waiting for the first frame
+        or the typing delay (the screenshot needs both, so they may as well overlap)."""
+        self.await_first_frame = False
+        self._analysis_timer.stop()
+        self._request_analysis()
 
     def _request_analysis(self) -> None:
         if self._analysis_wanted is None:
@@ -180,6 +218,7 @@ class FormulaPipeline(QObject):
             return  # known already, or it failed for this formula and these parameters
         self._analysis_generation += 1
         self._analysis_requested = key
+        self._analysed_landscape = landscape
         self.analysisRequested.emit(
             self._analysis_generation, landscape.compiled.formula.expr, landscape.expression()
         )
@@ -193,4 +232,17 @@ class FormulaPipeline(QObject):
             self.analysisFailed.emit(key, result)
             return
         self._analysed = key
+        landscape = self._analysed_landscape
+        if self.solve_exactly and landscape is not None:
+            # The exact critical points (a job of its own, often seconds) replace the
+            # numerical ones when the solve is done.
+            self.solving = True
+            self._solve_worker.latest_generation = generation
+            self.solveRequested.emit(generation, landscape.expression())
         self.analysed.emit(key, result)
+
+    def _solve_finished(self, generation: int, result) -> None:
+        if generation != self._analysis_generation or not self.solving:
+            return  # about an analysis no longer wanted
+        self.solving = False
+        self.solved.emit(self._analysis_requested, result)

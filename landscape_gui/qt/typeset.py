@@ -64,3 +64,16 @@ def analyse_and_typeset(display_expr, solve_expr, seconds: float):
     except Exception:  # typesetting is a nicety: the plain text still shows
         pictures = {}
     return analysis, pictures
+
+
+def derivatives_and_pictures(display_expr, seconds: float | None):
+    """The tidied derivatives and their pictures, without the exact solve: what the window
+    shows first (the solve comes later, from its own worker)."""
+    from landscape_gui.core import calculus
+
+    analysis = calculus.analyse_derivatives(display_expr, seconds=seconds)
+    try:
+        pictures = derivative_pictures(analysis)
+    except Exception:  # typesetting is a nicety: the plain text still shows
+        pictures = {}
+    return analysis, pictures

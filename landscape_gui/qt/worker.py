@@ -17,9 +17,9 @@ import numpy as np
 import shiboken6
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from landscape_gui.core import basins, timebound
+from landscape_gui.core import basins, calculus, timebound
 from landscape_gui.core.descent import DescentError, DescentRun, History
-from landscape_gui.core.formula import FormulaError, parse_formula
+from landscape_gui.core.formula import FormulaError, looks_expensive, parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.core.optimizers import OptimizerError, get_optimizer
 from landscape_gui.core.scene import SceneError, build_scene
@@ -166,18 +166,23 @@ class CompileWorker(QObject):
         self.compiled.emit(request, (compiled, scene))
 
 
-ANALYSIS_SECONDS = 4.0  # simplifying and solving, inside the helper process
-ANALYSIS_LIMIT_SECONDS = 20.0  # the whole job: differentiating, simplifying, solving, typesetting
+ANALYSIS_SECONDS = 4.0  # differentiating and tidying (the exact solve has its own)
+ANALYSIS_LIMIT_SECONDS = 20.0  # the whole job in a helper process, typesetting included
+SOLVE_SECONDS = 2.0  # sympy's solve of grad f = 0, inside the helper process
+SOLVE_LIMIT_SECONDS = 30.0  # the same call, the helper's start-up included
 
 
 class AnalysisWorker(QObject):
-    """Slow symbolic work off the GUI thread: tidy derivatives, exact critical points, typesetting.
+    """The derivatives, tidied, and their typeset pictures, off the GUI thread.
 
-    All of it runs in a helper process of this worker's own (core.timebound), so a formula
-    sympy or the typesetter can chew on for minutes is stopped by killing that process, when
-    time is up or when the window closes. Each request carries a generation number; answers to
-    superseded requests are still sent but the controller drops them. The answer is
-    ``(analysis, pictures)``, or a message saying why there is no exact analysis (the plain
+    This is what a student looks at, so nothing slow stands in front of it: the exact solve
+    of grad f = 0 is a separate job (``SolveWorker``). A formula the parser knows to be cheap
+    (``formula.looks_expensive``) is worked on in this thread, in milliseconds; any other
+    runs in a helper process of this worker's own (core.timebound), started only then, so a
+    formula sympy or the typesetter could chew on for minutes is stopped by killing that
+    process, when time is up or when the window closes. Each request carries a generation
+    number; answers to superseded requests are still sent but the controller drops them.
+    The answer is ``(analysis, pictures)``, or a message saying why there is none (the plain
     derivatives already on screen stay).
     """
 
@@ -185,25 +190,66 @@ class AnalysisWorker(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.helper = timebound.HelperProcess()
+        self.helper = timebound.HelperProcess()  # starts a process on its first call only
 
     def request_stop(self) -> None:
-        # From the GUI thread at shutdown: the job in progress ends at once.
+        # From the GUI thread at shutdown: a job in the helper process ends at once.
         self.helper.abort()
 
     @Slot(int, object, object)
-    def analyse(self, generation: int, display_expr, solve_expr) -> None:
+    def analyse(self, generation: int, display_expr, _solve_expr=None) -> None:
+        # (``_solve_expr``, f with numbers in, is the SolveWorker's: the controller sends it
+        # there once the derivatives are shown.)
         try:
-            result = self.helper.call(
-                typeset.analyse_and_typeset,
-                (display_expr, solve_expr, ANALYSIS_SECONDS),
-                ANALYSIS_LIMIT_SECONDS,
-            )
+            if looks_expensive(display_expr):
+                result = self.helper.call(
+                    typeset.derivatives_and_pictures,
+                    (display_expr, ANALYSIS_SECONDS),
+                    ANALYSIS_LIMIT_SECONDS,
+                )
+            else:  # cheap by the parser's measure: no time limit needed, no process
+                result = typeset.derivatives_and_pictures(display_expr, None)
         except timebound.TimeLimitExceeded:
             result = f"it took longer than {ANALYSIS_LIMIT_SECONDS:g} s"
         except Exception as error:  # any failure becomes an answer: the thread carries on
             result = f"sympy failed: {type(error).__name__}: {str(error)[:200]}"
         self.finished.emit(generation, result)
+
+
+class SolveWorker(QObject):
+    """sympy's exact solve of grad f = 0, which on a transcendental formula runs to its time
+    limit: always in a helper process (killed when time is up or the window closes), started
+    on the first request, never in front of anything the window shows. The answer replaces
+    the numerical critical points when it comes: ``calculus.ExactCriticalPoints``, or a
+    message when the helper itself failed."""
+
+    solved = Signal(int, object)  # generation, ExactCriticalPoints or a message
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.helper = timebound.HelperProcess()
+        # Written by the GUI thread: the newest generation it asked about (older queued
+        # requests are skipped, not solved), and whether the window is closing.
+        self.latest_generation = -1
+        self.stopping = False
+
+    def request_stop(self) -> None:
+        self.stopping = True
+        self.helper.abort()
+
+    @Slot(int, object)
+    def solve(self, generation: int, solve_expr) -> None:
+        if self.stopping or generation < self.latest_generation:
+            return
+        try:
+            result = self.helper.call(
+                calculus.exact_critical_points, (solve_expr, SOLVE_SECONDS), SOLVE_LIMIT_SECONDS
+            )
+        except timebound.TimeLimitExceeded:
+            result = f"it took longer than {SOLVE_LIMIT_SECONDS:g} s"
+        except Exception as error:
+            result = f"sympy failed: {type(error).__name__}: {str(error)[:200]}"
+        self.solved.emit(generation, result)
 
 
 @dataclass(frozen=True)

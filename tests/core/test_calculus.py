@@ -111,3 +111,19 @@ def test_time_limit_off_the_main_thread_uses_a_killable_process():
     thread.start()
     thread.join(60)
     assert outcome == {"timed_out": True, "value": "finished"}
+
+
+def test_the_exact_solve_says_when_its_list_is_complete():
+    # A polynomial gradient: sympy's solve lists every critical point, no search is needed.
+    seed = calculus.analyse(expr("x^2 + 3xy + y^2"), seconds=4)
+    assert seed.critical_points_complete
+    # cos x: solve gives the principal solutions only (x = 0 and pi, not -pi): not complete.
+    periodic = calculus.exact_critical_points(expr("cos(x) + y^2"), 4.0)
+    assert periodic.exact and not periodic.complete
+
+
+def test_tidying_keeps_the_shorter_form_in_the_apps_vocabulary():
+    assert calculus.tidy(expr("(x + 1)^2 - x^2")) == 2 * X + 1
+    quotient = calculus.tidy(expr("(x^2 - 1)/(x - 1)"))
+    assert quotient == X + 1
+    assert calculus.in_vocabulary(quotient)

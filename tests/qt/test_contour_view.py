@@ -337,6 +337,34 @@ def test_paths_set_and_clear(view):
     assert not any(head.isVisible() for head in view.path_heads)
 
 
+def test_a_long_path_is_drawn_in_pieces_that_stay_put(view):
+    """While a run streams, only the newest piece of its path is drawn again: the full
+    pieces are items of their own, set once, and together they draw every step."""
+    from landscape_gui.qt.views.contour_view import PATH_CHUNK
+
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    t = np.linspace(0.0, 6.0, 3 * PATH_CHUNK + 250)
+    path = np.column_stack((2 * np.cos(t) * (1 - t / 8), 2 * np.sin(t) * (1 - t / 8)))
+    view.set_paths([(path[: 2 * PATH_CHUNK + 10], "#E69F00")])
+    pieces = list(view._frozen[0].items)
+    assert len(pieces) == 2
+    view.set_paths([(path, "#E69F00")])
+    assert view._frozen[0].items[:2] == pieces  # not drawn again
+    drawn = [_data(line) for line, _ in view._frozen[0].items] + [_data(view.path_lines[0])]
+    joined = np.vstack([drawn[0]] + [piece[1:] for piece in drawn[1:]])
+    assert joined == pytest.approx(path)
+    dots = sum(len(dots.data) for _, dots in view._frozen[0].items) + len(view.path_dots[0].data)
+    assert dots >= len(path)
+    assert (view.path_heads[0].data["x"][0], view.path_heads[0].data["y"][0]) == pytest.approx(
+        tuple(path[-1])
+    )
+    # A reset (a path that is not the one drawn before) starts afresh.
+    view.set_paths([(path[:5], "#E69F00")])
+    assert view._frozen[0].items == []
+    assert _data(view.path_lines[0]) == pytest.approx(path[:5])
+
+
 def test_critical_points_by_kind_with_legend(view):
     xs, ys, z = _bowl()
     view.set_field(xs, ys, z, (0.0, 18.0), [1.0])

@@ -270,6 +270,34 @@ def test_camera_state_round_trip(view):
     assert not np.array_equal(render(view), before)
 
 
+def _spiral(steps: int) -> np.ndarray:
+    t = np.linspace(0.0, 6.0, steps)
+    x, y = 1.8 * np.cos(t) * (1 - t / 8), 1.8 * np.sin(t) * (1 - t / 8)
+    return np.column_stack((x, y, x**2 + y**2))
+
+
+def test_the_still_picture_copy_draws_what_drawing_everything_draws(view):
+    """Streaming draws the still items once into a buffer and only the paths over it: the
+    picture must be the one drawing everything gives, for a short path and a long one (whose
+    full pieces belong to the still picture)."""
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    view.set_probe(1.0, 0.5, 1.25, 2.0, 1.0)
+    for steps in (40, 3500):
+        view.set_paths([(_spiral(steps), RUN_COLORS[0])])
+        assert view._view.cache_enabled
+        cached = render(view)
+        view._view.cache_enabled = False
+        everything = render(view)
+        view._view.cache_enabled = True
+        differ = (np.abs(cached.astype(int) - everything.astype(int)).max(axis=-1) > 40).mean()
+        assert differ < 0.002, f"{differ:.2%} of the pixels differ at {steps} steps"
+    # The long path's full pieces were drawn once; a new path replaces them.
+    assert len(view._frozen_paths[0][3]) == 3
+    view.set_paths([(_spiral(30), RUN_COLORS[1])])
+    assert view._frozen_paths[0][3] == []
+
+
 @pytest.mark.parametrize("dark", [False, True])
 def test_the_3d_view_and_the_map_share_one_background(qtbot, view, dark):
     """palette.py is the one home of the background: the 3D view had its own near-copy of the

@@ -51,9 +51,31 @@ def test_typing_a_formula_updates_derivatives_and_views(qtbot, window):
     # The exact analysis arrives in the background: typeset pictures and an exact saddle.
     qtbot.waitUntil(lambda: window.controller.analysis is not None, timeout=20000)
     assert math["df_dx"].has_picture()
+    # The exact solve comes after the derivatives, from its own worker.
+    qtbot.waitUntil(lambda: not window.controller.solving, timeout=20000)
     points = window.controller.critical_points
     assert [(p.x, p.y, p.kind) for p in points] == [(0.0, 0.0, "saddle")]
     assert points[0].exact is not None
+
+
+def test_derivatives_come_first_and_the_exact_solve_replaces_the_numbers(qtbot, window):
+    """Nothing waits for sympy's solve: the typeset derivatives and the numerical critical
+    points show while it runs ("Solving ∇f = 0 exactly…"), and its exact points replace
+    the numerical ones when it is done."""
+    controller = window.controller
+    note = window.views.readout.critical_note
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.set_formula("x^3 - 3x + y^2")
+    qtbot.waitUntil(lambda: controller.analysis is not None, timeout=20000)
+    assert window.views.formula.math["df_dx"].has_picture()
+    assert controller.solving and "Solving" in note.text()
+    assert controller.critical_points and all(p.exact is None for p in controller.critical_points)
+    qtbot.waitUntil(lambda: not controller.solving, timeout=30000)
+    assert "Solving" not in note.text()
+    assert [(p.x, p.y, p.kind, p.exact) for p in controller.critical_points] == [
+        (-1.0, 0.0, "saddle", ("-1", "0")),
+        (1.0, 0.0, "minimum", ("1", "0")),
+    ]
 
 
 def test_a_bad_formula_keeps_the_last_good_landscape(qtbot, window):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import contourpy
 import numpy as np
@@ -24,6 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from landscape_gui.core import colorscale, contours
+from landscape_gui.core.limits import PATH_CHUNK
 from landscape_gui.core.numbers import level
 from landscape_gui.qt.views.contour_geometry import (
     arrow_head_angle,
@@ -79,6 +81,21 @@ _HALO_COLOR = (0, 0, 0, 150)
 
 def _as_float_array(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
+
+
+# A path longer than PATH_CHUNK is drawn in pieces: redrawing a 50,000-step path (its line and
+# a dot per step) every frame made each frame cost more than the last, until the window stalled
+# for a quarter of a second at a time.
+
+
+@dataclass
+class _FrozenPath:
+    """The leading ``count`` points of one path, drawn by ``items`` (line, dots) pairs."""
+
+    count: int = 0
+    last: np.ndarray | None = None
+    color: str = ""
+    items: list = field(default_factory=list)
 
 
 class _InertScatter(pg.ScatterPlotItem):
@@ -192,6 +209,8 @@ class ContourView(QtWidgets.QWidget):
         self.path_lines: list[pg.PlotDataItem] = []
         self.path_dots: list[_InertScatter] = []
         self.path_heads: list[_InertScatter] = []
+        self._frozen: list[_FrozenPath] = []
+        self._path_looks: dict[int, tuple] = {}
 
         self.critical_items: dict[str, pg.ScatterPlotItem] = {}
         for kind, (symbol, _label) in CRITICAL_POINT_STYLES.items():
@@ -306,6 +325,8 @@ class ContourView(QtWidgets.QWidget):
         = (generator, lines per level) from core.contours, when the lines of these levels
         were traced already (off the GUI thread).
         """
+        for index in range(len(self._frozen)):
+            self._thaw(index)  # new ranges may clip the paths anew: draw every piece again
         xs = _as_float_array(xs)
         ys = _as_float_array(ys)
         z = _as_float_array(z)
@@ -754,10 +775,12 @@ class ContourView(QtWidgets.QWidget):
             self.path_lines.append(line)
             self.path_dots.append(dots)
             self.path_heads.append(head)
+            self._frozen.append(_FrozenPath())
         self._path_colors = []
         items = zip(self.path_lines, self.path_dots, self.path_heads, strict=True)
         for index, (line, dots, head) in enumerate(items):
             if index >= len(paths):
+                self._thaw(index)
                 line.setData(np.empty((0, 2)))
                 dots.setData([], [])
                 head.setData([], [])
@@ -768,10 +791,20 @@ class ContourView(QtWidgets.QWidget):
             # A third element marks a preview (the steps still to come): pale, no markers.
             preview = len(paths[index]) > 2 and bool(paths[index][2])
             points = _as_float_array(points).reshape(-1, 2)
-            finite = points[np.isfinite(points).all(axis=1)]
             self._path_colors.append(color)
+            frozen = 0 if preview else self._freeze(index, points, color)
+            if preview:
+                self._thaw(index)
+            finite_all = points[np.isfinite(points).all(axis=1)]
+            points = points[max(frozen - 1, 0) :]  # the newest piece, joined to the last
+            finite = points[np.isfinite(points).all(axis=1)]
             line.setData(points, connect="finite")
-            self._style_path(line, dots, head, color)
+            # Styling every scatter point again costs more than the new data: only when the
+            # look changes (the scatters keep their style as the default for new points).
+            look = (color, self._scale(), preview)
+            if self._path_looks.get(index) != look:
+                self._path_looks[index] = look
+                self._style_path(line, dots, head, color)
             if preview:
                 faded = pg.mkColor(color)
                 faded.setAlphaF(0.5)
@@ -785,9 +818,48 @@ class ContourView(QtWidgets.QWidget):
                 head.hide()
                 continue
             dots.setData(finite[:, 0], finite[:, 1])
-            head.setData(finite[-1:, 0], finite[-1:, 1])
+            head.setData(finite_all[-1:, 0], finite_all[-1:, 1])
             for item in (line, dots, head):
                 item.show()
+
+    def _freeze(self, index: int, points: np.ndarray, color: str) -> int:
+        """Draw every full piece of a long path once (PATH_CHUNK points each, as items that
+        are not touched again) and return how many leading points they draw. A path that is
+        not the one frozen before (a reset, another run, another colour) starts afresh."""
+        frozen = self._frozen[index]
+        count = frozen.count
+        if count and (
+            count > len(points)
+            or frozen.color != color
+            or not np.array_equal(points[count - 1], frozen.last, equal_nan=True)
+        ):
+            self._thaw(index)
+            count = 0
+        while len(points) - count > PATH_CHUNK:
+            end = count + PATH_CHUNK
+            piece = points[max(count - 1, 0) : end]
+            dotted = points[count:end]
+            dotted = dotted[np.isfinite(dotted).all(axis=1)]
+            line = pg.PlotDataItem(piece, connect="finite", antialias=True)
+            dots = _InertScatter(symbol="o")
+            dots.setData(dotted[:, 0], dotted[:, 1])
+            self._style_trail(line, dots, color)
+            for z, item in enumerate((line, dots)):
+                item.setZValue(20 + z)
+                self._plot.addItem(item)
+            frozen.items.append((line, dots))
+            count = end
+        frozen.count, frozen.color = count, color
+        frozen.last = points[count - 1].copy() if count else None
+        return count
+
+    def _thaw(self, index: int) -> None:
+        """Remove the frozen pieces of path ``index``."""
+        frozen = self._frozen[index]
+        for pair in frozen.items:
+            for item in pair:
+                self._plot.removeItem(item)
+        self._frozen[index] = _FrozenPath()
 
     def set_critical_points(
         self, points: Sequence[tuple[float, float, str]], note: str = ""
@@ -806,7 +878,10 @@ class ContourView(QtWidgets.QWidget):
 
     def set_run_legend(self, entries: Sequence[tuple[str, str]]) -> None:
         """Name each run of a race in its colour: [(name, colour)], empty for none."""
-        self._run_legend = [(str(name), str(color)) for name, color in entries]
+        legend = [(str(name), str(color)) for name, color in entries]
+        if legend == self._run_legend:
+            return  # told again each streamed frame: refitting the title relays out the plot
+        self._run_legend = legend
         self._rebuild_legend()
 
     def legend_entries(self) -> list[str]:
@@ -984,6 +1059,10 @@ class ContourView(QtWidgets.QWidget):
             self.path_lines, self.path_dots, self.path_heads, self._path_colors, strict=False
         ):
             self._style_path(line, dots, head, color)
+        self._path_looks.clear()
+        for frozen in self._frozen:
+            for line, dots in frozen.items:
+                self._style_trail(line, dots, frozen.color)
         for kind, item in self.critical_items.items():
             item.setSize(15 * s)
             item.setPen(pg.mkPen(MARKER_DARK, width=1.5 * s))
@@ -1015,14 +1094,19 @@ class ContourView(QtWidgets.QWidget):
         label.fill = pg.mkBrush(255, 255, 255, 150)
         label.update()
 
-    def _style_path(
-        self, line: pg.PlotDataItem, dots: pg.ScatterPlotItem, head: pg.ScatterPlotItem, color: str
-    ) -> None:
+    def _style_trail(self, line: pg.PlotDataItem, dots: pg.ScatterPlotItem, color: str) -> None:
+        """A path's line and step dots (a streamed path's newest piece and its frozen ones)."""
         s = self._scale()
         line.setPen(pg.mkPen(color, width=2.2 * s))
         dots.setSize(5 * s)
         dots.setBrush(pg.mkBrush(color))
         dots.setPen(pg.mkPen((0, 0, 0, 140), width=0.8))
+
+    def _style_path(
+        self, line: pg.PlotDataItem, dots: pg.ScatterPlotItem, head: pg.ScatterPlotItem, color: str
+    ) -> None:
+        s = self._scale()
+        self._style_trail(line, dots, color)
         head.setSize(12 * s)
         head.setBrush(pg.mkBrush(color))
         head.setPen(pg.mkPen(MARKER_LIGHT, width=2 * s))

@@ -16,6 +16,7 @@ import html
 import math
 import os
 import sys
+import weakref
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -23,6 +24,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from landscape_gui.core import colorscale, numbers
+from landscape_gui.core.limits import PATH_CHUNK
 from landscape_gui.qt.views.palette import (
     CONSTRAINT_COLOR,
     GRADIENT_COLOR,
@@ -99,6 +101,130 @@ def _antialias_samples() -> int:
     return 4
 
 
+_CACHED_VIEW_CLASS = None
+
+
+def _cached_view_class(gl):
+    """GLViewWidget that keeps a picture of its still items (the surface, floor, axes, probe,
+    slices) in an off-screen buffer with its depth, and each frame only copies it back and
+    draws the moving ones (``dynamic_items``: the runs' paths and markers, and text, which
+    GLTextItem paints with QPainter straight onto the widget) over it.
+
+    While a run plays, nothing but the paths changes: on a software renderer a whole scene
+    (the 200 x 200 surface, 80,000 triangles) costs tens of milliseconds a frame, the copy a
+    few. The buffer is drawn again whenever a still item changes (every item's ``update``
+    says so), the camera moves or the size changes; if the GL driver refuses the copy, the
+    view draws everything every frame, as pyqtgraph does.
+    """
+    global _CACHED_VIEW_CLASS
+    if _CACHED_VIEW_CLASS is not None:
+        return _CACHED_VIEW_CLASS
+    from OpenGL import GL
+    from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
+
+    class CachedGLView(gl.GLViewWidget):
+        def __init__(self) -> None:
+            super().__init__()
+            self.dynamic_items: set = set()
+            self._only: bool | None = None  # drawing only the dynamic (True) or still items
+            self._still_version = 0
+            self._cache = None
+            self._cache_key: tuple | None = None
+            self.cache_enabled = True
+
+        def addItem(self, item) -> None:  # noqa: N802 (pyqtgraph's name)
+            super().addItem(item)
+            # Weak references only: a closure holding the item or the view would make a
+            # reference cycle, and the window would then be freed by the cyclic garbage
+            # collector at some later moment instead of when it closes.
+            view_ref, item_ref = weakref.ref(self), weakref.ref(item)
+            update_item = type(item).update
+
+            def update() -> None:
+                view, changed = view_ref(), item_ref()
+                if changed is None:
+                    return
+                if view is not None and changed not in view.dynamic_items:
+                    view._still_version += 1
+                update_item(changed)
+
+            item.update = update
+
+        def removeItem(self, item) -> None:  # noqa: N802
+            self.dynamic_items.discard(item)
+            self._still_version += 1
+            super().removeItem(item)
+
+        def drawItemTree(self, item=None, useItemNames=False) -> None:  # noqa: N802, N803
+            if item is None and self._only is not None:
+                everything = self.items
+                self.items = [i for i in everything if (i in self.dynamic_items) == self._only]
+                try:
+                    super().drawItemTree(None, useItemNames)
+                finally:
+                    self.items = everything
+                return
+            super().drawItemTree(item, useItemNames)
+
+        def paintGL(self) -> None:  # noqa: N802 (Qt override)
+            if not self.cache_enabled:
+                super().paintGL()
+                return
+            try:
+                self._paint_cached(self.getViewport())
+            except Exception:  # a driver without framebuffer blits: draw it all each frame
+                self.cache_enabled = False
+                self._cache = None
+                super().paintGL()
+
+        def _paint_cached(self, region) -> None:
+            self.setProjection(region, region)
+            self.setModelview()
+            width, height = region[2], region[3]
+            key = (
+                tuple(self.projectionMatrix(region, region).data()),
+                tuple(self.viewMatrix().data()),
+                tuple(region),
+                tuple(self.opts["bgcolor"]),
+                self._still_version,
+            )
+            target = self.defaultFramebufferObject()
+            cache = self._cache
+            if cache is None or (cache.width(), cache.height()) != (width, height):
+                fmt = QOpenGLFramebufferObjectFormat()
+                fmt.setAttachment(QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
+                fmt.setSamples(max(0, self.format().samples()))
+                cache = self._cache = QOpenGLFramebufferObject(width, height, fmt)
+                self._cache_key = None
+            if key != self._cache_key:
+                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, cache.handle())
+                GL.glClearColor(*self.opts["bgcolor"])
+                GL.glClear(GL.GL_DEPTH_BUFFER_BIT | GL.GL_COLOR_BUFFER_BIT)
+                self._draw_only(False)
+                self._cache_key = key
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, cache.handle())
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
+            GL.glBlitFramebuffer(
+                0, 0, width, height, 0, 0, width, height,
+                GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT,
+                GL.GL_NEAREST,
+            )  # fmt: skip
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, target)
+            if GL.glGetError() != GL.GL_NO_ERROR:
+                raise RuntimeError("the framebuffer copy failed")
+            self._draw_only(True)
+
+        def _draw_only(self, dynamic: bool) -> None:
+            self._only = dynamic
+            try:
+                self.drawItemTree()
+            finally:
+                self._only = None
+
+    _CACHED_VIEW_CLASS = CachedGLView
+    return CachedGLView
+
+
 class SurfaceView(QWidget):
     """A GLViewWidget showing the landscape, the probe and its gradient, slices and runs.
 
@@ -131,7 +257,7 @@ class SurfaceView(QWidget):
         self._constraint_probe: tuple[float, ...] | None = None
         self._lagrange = np.zeros((0, 3))
 
-        self._view = gl.GLViewWidget()
+        self._view = _cached_view_class(gl)()
         fmt = QSurfaceFormat()
         fmt.setSamples(_antialias_samples())
         fmt.setDepthBufferSize(24)
@@ -182,6 +308,9 @@ class SurfaceView(QWidget):
         self._wire = self._add(gl.GLLinePlotItem(mode="lines", glOptions="translucent"), 1)
         self._wire.hide()
         self._path_lines: list = []
+        # Full pieces of long paths, drawn once into the still picture (see _freeze_path):
+        # per path, (points frozen, the last of them, look, items).
+        self._frozen_paths: list[tuple[int, np.ndarray | None, tuple, list]] = []
         self._slice_curves = self._add(gl.GLLinePlotItem(mode="lines", glOptions="opaque"), 3)
         self._slice_planes = self._add(
             gl.GLMeshItem(smooth=True, computeNormals=False, glOptions="translucent"), 10
@@ -223,6 +352,7 @@ class SurfaceView(QWidget):
             self._lagrange_markers,
         ):
             item.hide()
+        self._view.dynamic_items.add(self._path_markers)
         for item in (
             self._slice_curves,
             self._slice_planes,
@@ -343,6 +473,8 @@ class SurfaceView(QWidget):
         self._update_axes()
         self._update_probe()
         self._update_slices()
+        for index in range(len(self._frozen_paths)):
+            self._thaw_path(index)  # a new box: every piece is placed afresh
         self._update_paths()
         self._update_constraint()
 
@@ -461,6 +593,7 @@ class SurfaceView(QWidget):
         gl = self._gl_mod
         while len(self._labels) < len(labels):
             self._labels.append(self._add(gl.GLTextItem(), 100))
+            self._view.dynamic_items.add(self._labels[-1])  # QPainter: over the copy
         text_color = QColor(*_STYLES[self._dark]["text"])
         self._label_size_used = self._label_pixel_size()
         fonts = {False: self._font(False), True: self._font(True)}
@@ -726,17 +859,24 @@ class SurfaceView(QWidget):
             pts = points[np.isfinite(points).all(axis=1)]
             if len(pts) == 0:
                 continue
-            disp = np.column_stack([m.x(pts[:, 0]), m.y(pts[:, 1]), m.z(pts[:, 2]) + 0.05])
             if shown == len(self._path_lines):
                 self._path_lines.append(
                     self._add(gl.GLLinePlotItem(mode="line_strip", glOptions="opaque"), 2)
                 )
+                self._view.dynamic_items.add(self._path_lines[-1])
+                self._frozen_paths.append((0, None, (), []))
+            width = self._line_width(1.5 if preview else 3.0)
+            frozen = 0 if preview else self._freeze_path(shown, pts, color, width)
+            if preview:
+                self._thaw_path(shown)
+            tail = pts[max(frozen - 1, 0) :]
+            disp = np.column_stack([m.x(tail[:, 0]), m.y(tail[:, 1]), m.z(tail[:, 2]) + 0.05])
             line = self._path_lines[shown]
             line.setGLOptions("translucent" if preview else "opaque")
             line.setData(
                 pos=disp.astype(np.float32),
                 color=_rgba(color, 0.45) if preview else _rgba(color),
-                width=self._line_width(1.5 if preview else 3.0),
+                width=width,
                 antialias=True,
             )
             line.show()
@@ -745,8 +885,9 @@ class SurfaceView(QWidget):
                 continue
             markers.append(disp[-1])
             marker_colors.append(_rgba(color))
-        for line in self._path_lines[shown:]:
+        for index, line in enumerate(self._path_lines[shown:], start=shown):
             line.hide()
+            self._thaw_path(index)
         if markers:
             self._path_markers.setData(
                 pos=np.array(markers, dtype=np.float32),
@@ -869,6 +1010,40 @@ class SurfaceView(QWidget):
         else:
             self._constraint_arrows.hide()
             self._constraint_heads.hide()
+
+    def _freeze_path(self, index: int, pts: np.ndarray, color: str, width: float) -> int:
+        """Draw every full piece (PATH_CHUNK points) of a long path once, as items of the
+        still picture, and return how many leading points they draw: while a run streams
+        only the newest piece is drawn again each frame, so a frame does not cost more with
+        every step taken. A different path, colour or width starts afresh (a new box too:
+        set_surface thaws every piece)."""
+        count, last, look, items = self._frozen_paths[index]
+        wanted = (color, width)
+        if count and (
+            count > len(pts) or look != wanted or not np.array_equal(pts[count - 1], last)
+        ):
+            self._thaw_path(index)
+            count, items = 0, []
+        m = self._map
+        while len(pts) - count > PATH_CHUNK:
+            end = count + PATH_CHUNK
+            piece = pts[max(count - 1, 0) : end]
+            disp = np.column_stack([m.x(piece[:, 0]), m.y(piece[:, 1]), m.z(piece[:, 2]) + 0.05])
+            item = self._add(self._gl_mod.GLLinePlotItem(mode="line_strip", glOptions="opaque"), 2)
+            item.setData(
+                pos=disp.astype(np.float32), color=_rgba(color), width=width, antialias=True
+            )
+            items.append(item)
+            count = end
+        self._frozen_paths[index] = (count, pts[count - 1].copy() if count else None, wanted, items)
+        return count
+
+    def _thaw_path(self, index: int) -> None:
+        if index >= len(self._frozen_paths) or not self._frozen_paths[index][3]:
+            return
+        for item in self._frozen_paths[index][3]:
+            self._view.removeItem(item)
+        self._frozen_paths[index] = (0, None, (), [])
 
     # ------------------------------------------------------------------ camera
     def reset_view(self) -> None:
