@@ -73,6 +73,7 @@ import numpy.typing as npt
 import sympy as sp
 
 from landscape_gui.core import calculus, timebound
+from landscape_gui.core.domain import Domain
 from landscape_gui.core.formula import (
     MAX_LENGTH,
     Formula,
@@ -82,7 +83,6 @@ from landscape_gui.core.formula import (
     parse_formula,
     to_input_syntax,
 )
-from landscape_gui.core.domain import Domain
 from landscape_gui.core.landscape import (
     COMPILE_SECONDS,
     CompiledFormula,
