@@ -112,6 +112,7 @@ class Controller(QObject):
         self.arrow_scale = 1.0  # gradient arrows are arrow_scale × ∇f long (per landscape)
         self._field_scale: float | None = None
         self.critical_points: list[calculus.CriticalPoint] = []
+        self._marked_critical: frozenset[tuple[float, float]] | None = None
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._analysis_generation = 0
         self._shown_point: tuple[float, float] | None = None
@@ -603,6 +604,8 @@ class Controller(QObject):
         if scene is not None:
             self._show_scene(scene, formula_changed=force or previous.formula != state.formula)
         self._draw_toggles()
+        if scene is None and previous.probe != state.probe:
+            self._mark_critical_points()
         self._shown_point = None
         runs_changed = scene is not None or _run_setup(previous) != _run_setup(state)
         basins_changed = previous.toggles.basins != state.toggles.basins
@@ -660,7 +663,18 @@ class Controller(QObject):
 
     def _show_critical_points(self, numeric, exact) -> None:
         self.critical_points = merge_critical_points(numeric, exact, self.state.domain)
+        self._marked_critical = None
+        self._mark_critical_points()
+
+    def _mark_critical_points(self) -> None:
+        """Mark the points nearest the probe: chosen again whenever the probe moves, so on
+        Rastrigin the marks follow the probe rather than staying where the analysis found it.
+        The views are told only when the chosen set changes (a drag moves the probe often)."""
         marked = marked_critical_points(self.critical_points, self.state.probe)
+        chosen = frozenset((p.x, p.y) for p in marked)
+        if chosen == self._marked_critical:
+            return
+        self._marked_critical = chosen
         # The list holds every point, the marked ones (nearest the probe) first.
         listed = marked + [p for p in self.critical_points if p not in marked]
         points = [(p.x, p.y, p.kind, p.value, p.exact is not None) for p in listed]
