@@ -19,8 +19,8 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from landscape_gui.core import colorscale
@@ -938,6 +938,26 @@ class SurfaceView(QWidget):
             pixels.transpose(1, 0, 2).copy().data, size[0], size[1], QImage.Format.Format_ARGB32
         )
         return image.copy()
+
+    def export_image(self, scale: float = 1.0) -> QImage:
+        """The 3D picture as exported: the rendered framebuffer with the race's run legend
+        above it, as on screen (a race exported without it would not say which run is which)."""
+        picture = self.grab_image(scale)
+        if not self.run_legend.isVisible() or self.run_legend.height() <= 0:
+            return picture
+        ratio = picture.width() / max(self._view.width(), 1)
+        legend_height = math.ceil(self.run_legend.height() * ratio)
+        image = QImage(
+            picture.width(), legend_height + picture.height(), QImage.Format.Format_ARGB32
+        )
+        image.fill(self.run_legend.palette().window().color())
+        painter = QPainter(image)
+        painter.scale(ratio, ratio)
+        self.run_legend.render(painter, QPoint(0, 0))
+        painter.resetTransform()
+        painter.drawImage(0, legend_height, picture)
+        painter.end()
+        return image
 
     def set_style(self, dark: bool) -> None:
         """Light or dark appearance: background, text and grid colours."""
