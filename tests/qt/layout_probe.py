@@ -246,6 +246,8 @@ def scene_report(window, presenting: bool) -> dict:
     x, y = controller.state.probe
     plot = contour.export_item()
     extra = []
+    if not contour.plot_widget().isVisible():
+        problems.append("contour map: not shown (its data area is not on screen at all)")
     problems += plot_problems("contour map", plot, contour.plot_widget(), MIN_CONTOUR_DATA, extra)
     (x0, x1), (y0, y1) = contour.view_box.viewRange()
     if not (x0 <= x <= x1 and y0 <= y <= y1):
