@@ -283,3 +283,29 @@ def test_200x200_update_is_fast(view):
         view.set_surface(xs, ys, z * (1.0 + 0.1 * k), (-1.0, 1.0))
         times.append(time.perf_counter() - t0)
     assert sorted(times)[1] < 0.1
+
+
+def test_z_labels_keep_apart_in_a_small_view_in_projector_type(qtbot):
+    """The 1024 x 768 presentation view (about 320 x 430 px, labels 1.7 x bigger) had five z
+    labels 15 px apart and the axis title on the top label's row ("50z = f(x, y)")."""
+    v = SurfaceView()
+    qtbot.addWidget(v)
+    v.resize(320, 430)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_presentation(True, 1.7)
+    xs, ys, x, y = grid(41, -5.0, 5.0)
+    v.set_surface(xs, ys, x**2 + y**2, (0.0, 50.0))
+    QApplication.processEvents()
+    rects = dict(v.label_rects())
+    z_labels = v.tick_labels()["z"]
+    assert len(z_labels) >= 2
+    z_rects = sorted((rects[t] for t in z_labels), key=lambda r: r.top())
+    for upper, lower in zip(z_rects, z_rects[1:], strict=False):
+        assert lower.top() - upper.bottom() >= 0.5 * upper.height()
+    title = rects["z = f(x, y)"]
+    assert title.bottom() < z_rects[0].top()  # a row of its own, above the top number
+    # A roomy view keeps more numbers on its axis, in the same big type.
+    v.resize(1000, 1000)
+    QApplication.processEvents()
+    assert len(v.tick_labels()["z"]) > len(z_labels)

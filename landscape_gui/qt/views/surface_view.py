@@ -348,6 +348,7 @@ class SurfaceView(QWidget):
             item.hide()
         self._labels: list = []
         self._label_size_used = 0
+        self._z_ticks_used = 0
         self._tick_labels: dict[str, list[str]] = {}
 
         self.set_style(False)
@@ -376,7 +377,10 @@ class SurfaceView(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._label_pixel_size() != self._label_size_used:
+        if (
+            self._label_pixel_size() != self._label_size_used
+            or self._z_tick_target() != self._z_ticks_used
+        ):
             self._update_axes()
 
     def _triangles_for(self, nx: int, ny: int) -> np.ndarray:
@@ -490,7 +494,12 @@ class SurfaceView(QWidget):
         h = BOX_HALF
         x_ticks = nice_ticks(m.true_x(-h), m.true_x(h))
         y_ticks = nice_ticks(m.true_y(-h), m.true_y(h))
-        z_ticks = nice_ticks(m.z_lo, m.z_hi)
+        self._z_ticks_used = self._z_tick_target()
+        z_ticks = nice_ticks(m.z_lo, m.z_hi, self._z_ticks_used)
+        for target in range(self._z_ticks_used + 1, 7):  # at least two numbers on the axis
+            if len(z_ticks) >= 2:
+                break
+            z_ticks = nice_ticks(m.z_lo, m.z_hi, target)
 
         floor = []
         for xt in m.x(x_ticks):
@@ -541,8 +550,42 @@ class SurfaceView(QWidget):
         labels.append(((0.0, -h - 1.9, FLOOR_Z), "x", center, True))
         labels.append(((h + 1.9, 0.0, FLOOR_Z), "y", center, True))
         title_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        labels.append(((-h, -h, BOX_HEIGHT + 0.7), "z = f(x, y)", title_left, True))
+        # A row above the top number on screen, so the title never reads "50z = f(x, y)".
+        per_unit = self._z_axis_pixels() / BOX_HEIGHT
+        rise = 1.2 * self._label_pixel_size() / per_unit if per_unit > 0 else 0.7
+        title_z = BOX_HEIGHT + max(0.7, min(rise, 2.5))
+        labels.append(((-h, -h, title_z), "z = f(x, y)", title_left, True))
         self._set_labels(labels)
+
+    def _z_axis_pixels(self) -> float:
+        """How tall the z axis stands on screen with the current camera (0 before layout)."""
+        from PySide6.QtGui import QVector3D
+
+        project = self._projection()
+        h = BOX_HALF
+        bottom, top = (project.map(QVector3D(-h, -h, z)).toPointF() for z in (0.0, BOX_HEIGHT))
+        pixels = abs(bottom.y() - top.y())
+        return pixels if math.isfinite(pixels) else 0.0
+
+    def _z_tick_target(self) -> int:
+        """In projector type, as many z ticks as the z axis has room for on screen (some
+        space between labels): a short view gets two or three, not five crowded ones. (Desktop
+        labels shrink with the view instead, and keep their six.)"""
+        room = self._z_axis_pixels() / (1.6 * self._label_pixel_size())
+        if not self._big or room < 1.0:  # (< 1: not laid out yet, or seen from above)
+            return 6
+        return max(2, min(6, int(room)))
+
+    def _projection(self):
+        """3D box coordinates -> widget pixels, with the current camera."""
+        from PySide6.QtGui import QMatrix4x4
+
+        view = self._view
+        viewport = view.getViewport()
+        rect = QRectF(view.rect())
+        to_pixels = QMatrix4x4()
+        to_pixels.viewport(rect.left(), rect.bottom(), rect.width(), -rect.height())
+        return to_pixels * view.projectionMatrix(viewport, viewport) * view.viewMatrix()
 
     def tick_labels(self) -> dict[str, list[str]]:
         """The tick texts now on each axis (true units); for tests and accessibility."""
@@ -551,14 +594,9 @@ class SurfaceView(QWidget):
     def label_rects(self) -> list[tuple[str, QRectF]]:
         """Where each axis label lands on screen (widget pixels), as GLTextItem will paint it
         with the current camera; for the layout tests (labels must stay apart and inside)."""
-        from PySide6.QtGui import QFontMetrics, QMatrix4x4, QVector3D
+        from PySide6.QtGui import QFontMetrics, QVector3D
 
-        view = self._view
-        viewport = view.getViewport()
-        rect = QRectF(view.rect())
-        to_pixels = QMatrix4x4()
-        to_pixels.viewport(rect.left(), rect.bottom(), rect.width(), -rect.height())
-        project = to_pixels * view.projectionMatrix(viewport, viewport) * view.viewMatrix()
+        project = self._projection()
         found = []
         for item in self._labels:
             if not item.visible() or not item.text:
