@@ -60,6 +60,10 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     controller = window.controller
     runs = controller.runs
     wait_until(lambda: window.isVisible() and not runs.waiting_for_steps(), 10)
+    if getattr(args, "presentation", False):
+        # Full screen on the screen the window opened on: the picture a projector shows.
+        window.set_presentation(True)
+        wait_until(lambda: window.geometry() == window.screen().geometry(), 5)
     if args.steps > 0:
         runs.step(args.steps)
         wait_until(
