@@ -52,8 +52,8 @@ NORMAL_TEXT_PIXELS = 13  # the views' normal body text, which presentation mode 
 # PRESENTATION_SIDE_MOST_UNUSED of the height empty (not on every step: the views would jump).
 PRESENTATION_SIDE_SHARE = 0.32
 PRESENTATION_SIDE_LIMITS = (270, 600)
-PRESENTATION_SIDE_SPARE = 0.06
-PRESENTATION_SIDE_MOST_UNUSED = 0.2
+PRESENTATION_SIDE_SPARE = 0.1
+PRESENTATION_SIDE_MOST_UNUSED = 0.25
 SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
 # Of the height right of the lesson column: the maps, then the slices. The maps row is about as
 # tall as its panels are wide (the 3D box's picture and the equal-scale map are no taller than
@@ -618,25 +618,30 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         if (
             event.type() == QEvent.Type.LayoutRequest
-            and watched is self.side_panel.widget()
             and self._presentation_saved is not None
+            and not self._closed  # (its widgets may be going)
             and not self._lesson_refit_pending
+            and watched is self.side_panel.widget()
         ):
-            # The caption or the arithmetic changed length: checked once the layout settles.
+            # The caption or the arithmetic changed length: checked once the layout settles
+            # (on the window's own timer, which dies with it).
             self._lesson_refit_pending = True
-            QTimer.singleShot(0, self._refit_lesson_column)
+            QTimer.singleShot(0, self, self._refit_lesson_column)
         return super().eventFilter(watched, event)
 
     def _refit_lesson_column(self) -> None:
         """Fit the lesson column again only when its content no longer fits (it would scroll)
         or leaves too much empty below it: within those bounds the views keep their size."""
         self._lesson_refit_pending = False
-        if self._presentation_saved is None:
+        if self._presentation_saved is None or self._closed:
             return
         viewport = self.side_panel.viewport()
-        used = self.side_panel.widget().layout().totalHeightForWidth(viewport.width())
-        if used > viewport.height() or used < viewport.height() * (
-            1 - PRESENTATION_SIDE_MOST_UNUSED
+        content = self.side_panel.widget()
+        used = content.layout().totalHeightForWidth(viewport.width())
+        if (
+            used > viewport.height()
+            or used < viewport.height() * (1 - PRESENTATION_SIDE_MOST_UNUSED)
+            or content.minimumSizeHint().width() > viewport.width()
         ):
             self._presentation_split()
 
