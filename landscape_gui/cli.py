@@ -234,6 +234,11 @@ def _build_parser() -> argparse.ArgumentParser:
     descent_options(shot, start_required=False)
     shot.add_argument("--steps", type=int, default=0, help="descent steps to show")
     shot.add_argument("--size", nargs=2, type=int, default=(1600, 1000), metavar=("W", "H"))
+    shot.add_argument(
+        "--presentation",
+        action="store_true",
+        help="presentation mode (F5): full screen, so the picture is the screen's size",
+    )
     shot.add_argument("-o", "--output", required=True, help="PNG file to write")
     shot.add_argument(
         "--constraint",

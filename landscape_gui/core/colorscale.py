@@ -93,11 +93,20 @@ def ticks(limits: tuple[float, float], scale: str, count: int = 6) -> list[tuple
 
 
 def _nice_steps(low: float, high: float, count: int) -> list[float]:
+    """Round heights (1, 2, 2.5 or 5 times a power of ten apart), at most about ``count`` and
+    at least three: a range just above a round number (Rosenbrock's 2.5e-05..2509) would
+    otherwise keep only 1000 and 2000."""
     raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    first = math.ceil(low / step) * step
-    return [float(v) for v in np.arange(first, high + step * 1e-9, step)]
+    candidates = [m * magnitude for m in (0.5, 1, 2, 2.5, 5, 10)]
+    steps = [s for s in candidates if s >= raw] + [s for s in reversed(candidates) if s < raw]
+    heights: list[float] = []
+    for step in steps:
+        first = math.ceil(low / step) * step
+        heights = [float(v) for v in np.arange(first, high + step * 1e-9, step)]
+        if len(heights) >= 3:
+            break
+    return heights
 
 
 def _thin(heights: list[float], count: int) -> list[float]:

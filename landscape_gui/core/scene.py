@@ -65,6 +65,7 @@ def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
                 raise OverflowError("heights beyond the range of numbers")
             levels = contour_levels(z_limits, CONTOUR_COUNT)
             points = landscape.find_critical_points()
+            points += _cusp_minima(landscape, points)
             scale = _arrow_scale(landscape, state)
             field = _gradient_field(landscape, state)
             texts = _texts(compiled)
@@ -123,3 +124,31 @@ def _texts(compiled: CompiledFormula) -> dict[str, str]:
         "df_dy": f"∂f/∂y = {fy}",
         "grad": f"∇f = ({fx}, {fy})",
     }
+
+
+def _cusp_minima(
+    landscape: Landscape, found: list[calculus.CriticalPoint]
+) -> list[calculus.CriticalPoint]:
+    """A preset's known minima where the gradient is undefined (Ackley's cone point at the
+    origin): critical points too, which Newton's method on grad f = 0 cannot find. Taken from
+    the preset table only while the formula and its heights there are the preset's."""
+    from landscape_gui.core.presets import preset_for_formula
+
+    preset = preset_for_formula(landscape.formula.text)
+    if preset is None or preset.minimum_value is None:
+        return []
+    d = landscape.domain
+    scale = max(d.width, d.height)
+    extra = []
+    for x, y in preset.minima:
+        if not d.contains(x, y):
+            continue
+        if any(math.hypot(p.x - x, p.y - y) < 1e-5 * scale for p in found):
+            continue
+        gx, gy = (float(v) for v in landscape.gradient(x, y))
+        value = float(landscape.value(x, y))
+        if math.isfinite(gx) and math.isfinite(gy):
+            continue  # smooth there: the numerical search speaks for it
+        if abs(value - preset.minimum_value) <= 1e-9 * (1.0 + abs(value)):
+            extra.append(calculus.CriticalPoint(float(x), float(y), value, "minimum"))
+    return extra

@@ -124,6 +124,7 @@ class Controller(QObject):
         self._field_scale: float | None = None
         self.critical_points: list[calculus.CriticalPoint] = []
         self._scene: Scene | None = None  # the scene on screen
+        self._marked_critical: frozenset[tuple[float, float]] | None = None
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._shown_point: tuple[float, float] | None = None
         self._probe_gesture = 0  # a click or a drag: one undo step each
@@ -721,6 +722,8 @@ class Controller(QObject):
         if scene is not None:
             self._show_scene(scene, formula_changed=force or previous.formula != state.formula)
         self._draw_toggles()
+        if scene is None and previous.probe != state.probe:
+            self._mark_critical_points()
         # The constraint first: clearing or redrawing its curve redraws the runs still on
         # screen, which shows their old point; the new state's point is decided after it.
         self.constraints.refresh()
@@ -766,7 +769,18 @@ class Controller(QObject):
 
     def _show_critical_points(self, numeric, exact) -> None:
         self.critical_points = merge_critical_points(numeric, exact, self.state.domain)
+        self._marked_critical = None
+        self._mark_critical_points()
+
+    def _mark_critical_points(self) -> None:
+        """Mark the points nearest the probe: chosen again whenever the probe moves, so on
+        Rastrigin the marks follow the probe rather than staying where the analysis found it.
+        The views are told only when the chosen set changes (a drag moves the probe often)."""
         marked = marked_critical_points(self.critical_points, self.state.probe)
+        chosen = frozenset((p.x, p.y) for p in marked)
+        if chosen == self._marked_critical:
+            return
+        self._marked_critical = chosen
         # The list holds every point, the marked ones (nearest the probe) first.
         listed = marked + [p for p in self.critical_points if p not in marked]
         points = [(p.x, p.y, p.kind, p.value, p.exact is not None) for p in listed]

@@ -302,7 +302,7 @@ class FileActions(QObject):
             "Export the 3D view as PNG",
             "PNG images (*.png)",
             "landscape-3d.png",
-            lambda p: export.save_image(surface.grab_image(self.export_scale), p),
+            lambda p: export.save_image(surface.export_image(self.export_scale), p),
         )
 
     def export_contour_png(self) -> str | None:

@@ -44,10 +44,21 @@ DEFAULT_SIZE = (1600, 1000)  # the first window, on a screen with room for it
 # so text is a share of the screen's height (body text about 1/40 of it), never fixed pixels.
 PRESENTATION_TEXT_SHARE = 1 / 40
 NORMAL_TEXT_PIXELS = 13  # the views' normal body text, which presentation mode scales from
-PRESENTATION_SIDE_SHARE = 0.32  # the lesson column's share of the width in presentation mode
+# Presentation mode's lesson column is as narrow as its content allows while still fitting the
+# screen's height (so no empty block is left under it and the views get the width), between
+# its widest control's need and PRESENTATION_SIDE_SHARE of the width (PRESENTATION_SIDE_LIMITS
+# in pixels). It is fitted with PRESENTATION_SIDE_SPARE of the height to spare, for a longer
+# caption, and fitted again when its content no longer fits or leaves more than
+# PRESENTATION_SIDE_MOST_UNUSED of the height empty (not on every step: the views would jump).
+PRESENTATION_SIDE_SHARE = 0.32
 PRESENTATION_SIDE_LIMITS = (270, 600)
+PRESENTATION_SIDE_SPARE = 0.1
+PRESENTATION_SIDE_MOST_UNUSED = 0.25
 SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
-PRESENTATION_MAPS_SHARE = 0.6  # of the height right of the lesson column: maps, then slices
+# Of the height right of the lesson column: the maps, then the slices. The maps row is about as
+# tall as its panels are wide (the 3D box's picture and the equal-scale map are no taller than
+# wide; a taller row only leaves them white above and below, as on 4:3 projectors), within these.
+PRESENTATION_MAPS_SHARE = (0.5, 0.6)
 RESOLUTIONS = (100, 200, 300, 400)
 COLOR_SCALES = {
     "auto": "Automatic: logarithmic for steep landscapes",
@@ -130,6 +141,7 @@ class MainWindow(QMainWindow):
             caption=CaptionBar(),
         )
         self._presentation_saved: dict | None = None
+        self._lesson_refit_pending = False
         self._splitters_to_restore: tuple | None = None
         self._maps_balanced = False
         self._build_layout()
@@ -173,6 +185,7 @@ class MainWindow(QMainWindow):
         scroll.setMinimumWidth(260)
         self.side_panel = scroll
         self._side_layout = side_layout
+        side.installEventFilter(self)  # its content's changes, to refit the lesson column
 
         maps = QSplitter(Qt.Orientation.Horizontal)
         maps.addWidget(_titled("Surface z = f(x, y)", views.surface))
@@ -466,6 +479,7 @@ class MainWindow(QMainWindow):
                 "side_spacing": self._side_layout.spacing(),
                 "side_minimum": self.side_panel.minimumWidth(),
                 "side_margins": self._side_layout.contentsMargins(),
+                "side_scroll_bar": self.side_panel.verticalScrollBarPolicy(),
             }
             screen = self.screen().geometry()
             scale = self.presentation_scale()
@@ -486,6 +500,9 @@ class MainWindow(QMainWindow):
             views.formula.set_compact(True)
             views.descent.set_compact(True)
             self._fit_side_panel()
+            # The lesson column is fitted to the screen's height, never scrolled: a scroll bar
+            # would only narrow it, and with the text rewrapped taller Qt keeps the bar shown.
+            self.side_panel.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             self._side_layout.setSpacing(4)
             self._side_layout.setContentsMargins(4, 4, 4, 4)
             # Without a window manager (a bare X server) full screen does not resize by itself.
@@ -510,6 +527,7 @@ class MainWindow(QMainWindow):
             views.descent.set_compact(False)
             self._side_layout.setSpacing(saved["side_spacing"])
             self._side_layout.setContentsMargins(saved["side_margins"])
+            self.side_panel.setVerticalScrollBarPolicy(saved["side_scroll_bar"])
             for view in views.all():
                 view.set_presentation(False)
             if saved["full_screen"]:
@@ -555,8 +573,7 @@ class MainWindow(QMainWindow):
         if self._presentation_saved is None:
             return
         screen = self.screen().geometry()
-        low, high = PRESENTATION_SIDE_LIMITS
-        side = int(min(max(screen.width() * PRESENTATION_SIDE_SHARE, low), high))
+        side = self._lesson_column_width(screen)
         rest = screen.width() - side - self.splitter.handleWidth()
         self.splitter.setSizes([side, rest])
         # The contour map needs more width than the 3D view: its axes and colour bar take
@@ -565,8 +582,71 @@ class MainWindow(QMainWindow):
         surface = int(maps * SURFACE_SHARE)
         self.maps_splitter.setSizes([surface, maps - surface])
         height = screen.height() - self.center_splitter.handleWidth()
-        top = int(height * PRESENTATION_MAPS_SHARE)
+        titles = max(
+            label.heightForWidth(width)
+            for label, width in zip(
+                self.maps_splitter.findChildren(QLabel, "viewTitle"),
+                (surface, maps - surface),
+                strict=False,
+            )
+        )
+        low, high = PRESENTATION_MAPS_SHARE
+        top = int(min(max(surface + titles, height * low), height * high))
         self.center_splitter.setSizes([top, height - top])
+
+    def _lesson_column_width(self, screen: QRect) -> int:
+        """The narrowest lesson column whose content fits the screen's height, with a little
+        to spare (narrower, its text wraps onto more lines); never narrower than its widest
+        control, never wider than its share of the screen."""
+        layout = self.side_panel.widget().layout()
+        layout.activate()  # the content's minimum as it is now (compact, presentation type)
+        self._fit_side_panel()
+        low, high = PRESENTATION_SIDE_LIMITS
+        high = int(min(max(screen.width() * PRESENTATION_SIDE_SHARE, low), high))
+        low = max(low, self.side_panel.minimumWidth())
+        if low >= high:
+            return low
+        frame = 2 * self.side_panel.frameWidth()
+        room = screen.height() * (1 - PRESENTATION_SIDE_SPARE) - frame
+        if layout.totalHeightForWidth(high - frame) > room:
+            return high
+        while high - low > 2:  # the content only grows as the column narrows
+            middle = (low + high) // 2
+            if layout.totalHeightForWidth(middle - frame) <= room:
+                high = middle
+            else:
+                low = middle
+        return high
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if (
+            event.type() == QEvent.Type.LayoutRequest
+            and self._presentation_saved is not None
+            and not self._closed  # (its widgets may be going)
+            and not self._lesson_refit_pending
+            and watched is self.side_panel.widget()
+        ):
+            # The caption or the arithmetic changed length: checked once the layout settles
+            # (on the window's own timer, which dies with it).
+            self._lesson_refit_pending = True
+            QTimer.singleShot(0, self, self._refit_lesson_column)
+        return super().eventFilter(watched, event)
+
+    def _refit_lesson_column(self) -> None:
+        """Fit the lesson column again only when its content no longer fits (it would scroll)
+        or leaves too much empty below it: within those bounds the views keep their size."""
+        self._lesson_refit_pending = False
+        if self._presentation_saved is None or self._closed:
+            return
+        viewport = self.side_panel.viewport()
+        content = self.side_panel.widget()
+        used = content.layout().totalHeightForWidth(viewport.width())
+        if (
+            used > viewport.height()
+            or used < viewport.height() * (1 - PRESENTATION_SIDE_MOST_UNUSED)
+            or content.minimumSizeHint().width() > viewport.width()
+        ):
+            self._presentation_split()
 
     def is_presenting(self) -> bool:
         return self._presentation_saved is not None

@@ -79,8 +79,9 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     wait_until(lambda: controller.landscape is not None, 30)
     wait_until(lambda: bool(frames) and not runs.waiting_for_steps(), 10)
     if getattr(args, "presentation", False):
+        # Full screen on the screen the window opened on: the picture a projector shows.
         window.set_presentation(True)
-        wait_until(lambda: window.geometry() == window.screen().geometry(), 3)
+        wait_until(lambda: window.geometry() == window.screen().geometry(), 5)
     if constraint:
         constraints = controller.constraints
         wait_until(lambda: constraints.scene is not None, 15)

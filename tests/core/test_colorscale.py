@@ -38,7 +38,9 @@ def test_gentle_landscapes_stay_linear(key):
 
 
 def test_the_colour_bar_always_has_plain_numbers_in_order():
-    for limits in [(0.0, 1.0), (3.0, 1.0e6), (-0.5, 0.25), (1e-6, 3e-6)]:
+    steep = [_grid(key)[1] for key in ("rosenbrock", "beale", "goldstein")]
+    # (2.5e-05, 2509): just above a round number, where a step of 1000 left two ticks.
+    for limits in [(0.0, 1.0), (3.0, 1.0e6), (-0.5, 0.25), (1e-6, 3e-6), (2.5e-5, 2509.0)] + steep:
         for scale in ("linear", "log"):
             ticks = colorscale.ticks(limits, scale)
             assert len(ticks) >= 3, (limits, scale)

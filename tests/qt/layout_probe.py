@@ -29,6 +29,14 @@ MIN_SLICE_DATA = (110, 70)  # each slice's and the fan's data area
 # (the formula, arithmetic, slice titles) at least 1/48.
 HEADLINE_SHARE = 1 / 36
 BODY_SHARE = 1 / 48
+# Presentation mode's lesson column: at most this share of its height left empty under its last
+# widget (it was 35 % at 1920 x 1080 when the column had a fixed share of the width).
+MAX_SIDE_UNUSED = 0.25
+# The 3D box fills its picture: its projected bounding rectangle covers at least MIN_BOX_FILL of
+# the view's width or height, and with its labels at least MIN_DRAWING_FILL (a fixed field of
+# view covered 73 % of the width, about 80 % with the labels, leaving white all round).
+MIN_BOX_FILL = 0.7
+MIN_DRAWING_FILL = 0.9
 
 
 def _rect_text(rect) -> str:
@@ -227,7 +235,8 @@ def plot_problems(name: str, plot, widget, data_minimum, texts_extra=()) -> list
 
 
 def scene_report(window, presenting: bool) -> dict:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QWidget
 
     views = window.views
     controller = window.controller
@@ -246,6 +255,8 @@ def scene_report(window, presenting: bool) -> dict:
     x, y = controller.state.probe
     plot = contour.export_item()
     extra = []
+    if not contour.plot_widget().isVisible():
+        problems.append("contour map: not shown (its data area is not on screen at all)")
     problems += plot_problems("contour map", plot, contour.plot_widget(), MIN_CONTOUR_DATA, extra)
     (x0, x1), (y0, y1) = contour.view_box.viewRange()
     if not (x0 <= x <= x1 and y0 <= y <= y1):
@@ -293,6 +304,14 @@ def scene_report(window, presenting: bool) -> dict:
                 problems.append(f"3D view: labels {text!r} and {other!r} overlap")
     if surface.width() < 240 or surface.height() < 180:
         problems.append(f"3D view: {surface.width()}x{surface.height()} px is too small")
+    fill = surface.box_fill()
+    drawing = surface.box_fill(with_labels=True)
+    for what, share, least in (("box", fill, MIN_BOX_FILL), ("drawing", drawing, MIN_DRAWING_FILL)):
+        if max(share) < least:
+            problems.append(
+                f"3D view: the {what} covers {share[0]:.0%} of the width and {share[1]:.0%} of "
+                f"the height, under {least:.0%} of either"
+            )
 
     measures = {
         "window": _rect_text(frame),
@@ -300,6 +319,9 @@ def scene_report(window, presenting: bool) -> dict:
         "side_panel_width": window.side_panel.width() if window.side_panel.isVisible() else 0,
         "contour_data": _rect_text(contour.view_box.sceneBoundingRect()),
         "app_font_px": QApplication.font().pixelSize(),
+        "box_fill": [round(v, 3) for v in fill],
+        "drawing_fill": [round(v, 3) for v in drawing],
+        "surface": f"{surface.width()}x{surface.height()}",
     }
     if presenting:
         height = screen.geometry().height()
@@ -319,7 +341,26 @@ def scene_report(window, presenting: bool) -> dict:
                 problems.append("side panel: needs scrolling in presentation mode")
             content = window.side_panel.widget()
             used = content.sizeHint().height()
-            measures["side_panel_used"] = f"{used}/{window.side_panel.viewport().height()}"
+            viewport = window.side_panel.viewport().height()
+            measures["side_panel_used"] = f"{used}/{viewport}"
+            # The empty block under the lesson: from the last shown widget's bottom down.
+            bottom = max(
+                (
+                    child.geometry().bottom() + 1
+                    for child in content.findChildren(
+                        QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+                    )
+                    if child.isVisible()
+                ),
+                default=0,
+            )
+            unused = max(viewport - bottom, 0) / max(viewport, 1)
+            measures["side_panel_unused"] = round(unused, 3)
+            if unused > MAX_SIDE_UNUSED:
+                problems.append(
+                    f"side panel: {unused:.0%} of its height is empty under the lesson, over "
+                    f"{MAX_SIDE_UNUSED:.0%}"
+                )
     return {"problems": problems, "measures": measures}
 
 

@@ -221,6 +221,63 @@ def test_many_critical_points_say_how_many_are_marked(headless, qtbot):
     assert any(abs(x) < 1e-6 and abs(y) < 1e-6 and kind == "minimum" for x, y, kind in marked)
 
 
+def _marked_by_distance(controller, marked, probe):
+    """The marked points other than the global extremes kept whatever the probe, and the
+    distance from the probe to the nearest critical point left unmarked."""
+    import math
+
+    points = controller.critical_points
+    kept = [
+        min((p for p in points if p.kind == "minimum"), key=lambda p: p.value),
+        max((p for p in points if p.kind == "maximum"), key=lambda p: p.value),
+    ]
+    keys = {(x, y) for x, y, _kind in marked}
+    near = [
+        math.hypot(p.x - probe[0], p.y - probe[1])
+        for p in points
+        if (p.x, p.y) in keys and p not in kept
+    ]
+    unmarked = [
+        math.hypot(p.x - probe[0], p.y - probe[1]) for p in points if (p.x, p.y) not in keys
+    ]
+    return near, min(unmarked)
+
+
+@pytest.mark.parametrize("preset", ["rastrigin", "ackley"])
+def test_the_marked_critical_points_follow_the_probe(headless, qtbot, preset):
+    from landscape_gui.core import calculus
+
+    controller, views = headless
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.choose_preset(preset)
+    assert len(controller.critical_points) > calculus.MAX_CRITICAL_POINTS
+    for probe in [(-4.2, 4.1), (0.3, -0.2), (4.0, -3.9)]:
+        controller.set_probe(*probe)
+        marked, note = views.contour.last("set_critical_points")
+        assert len(marked) == calculus.MAX_CRITICAL_POINTS
+        assert note.startswith(f"{len(marked)} of {len(controller.critical_points)} marked")
+        near, first_unmarked = _marked_by_distance(controller, marked, probe)
+        assert len(near) >= calculus.MAX_CRITICAL_POINTS - 2
+        assert max(near) <= first_unmarked  # nearest the probe, wherever it moved
+        listed = views.readout.last("set_critical_points")[0]
+        assert [(x, y) for x, y, *_ in listed[: len(marked)]] == [(x, y) for x, y, _ in marked]
+    # Near the origin, the global minimum there and its neighbours are all marked.
+    controller.set_probe(0.3, -0.2)
+    marked = views.contour.last("set_critical_points")[0]
+    assert any(x == 0.0 and y == 0.0 and kind == "minimum" for x, y, kind in marked)
+    assert sum(1 for x, y, _ in marked if max(abs(x), abs(y)) < 1.2) >= 9
+
+
+def test_a_probe_move_that_keeps_the_marks_does_not_redraw_them(headless, qtbot):
+    controller, views = headless
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.choose_preset("rastrigin")
+    controller.set_probe(0.3, -0.2)
+    drawn = len(views.contour.calls["set_critical_points"])
+    controller.drag_probe(0.31, -0.2)  # a drag's next position: the same nearest points
+    assert len(views.contour.calls["set_critical_points"]) == drawn
+
+
 def test_s_hides_the_slices_but_not_the_fan_of_slopes(headless):
     controller, views = headless
     controller.set_toggle("slices", True)

@@ -131,6 +131,71 @@ def test_3d_view_png_comes_from_the_framebuffer(window, tmp_path):
     assert image.width() > 200 and not_blank(image)
 
 
+def _rgb(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), np.uint8, stride * height).copy()
+    return data.reshape(height, stride)[:, : width * 3].reshape(height, width, 3)
+
+
+def _pixels_near(region: np.ndarray, color: str, tolerance: int = 24) -> int:
+    rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(region.astype(int) - rgb) <= tolerance).all(axis=-1).sum())
+
+
+def test_a_race_exports_with_its_run_legend(qtbot, window, tmp_path):
+    """With two runs, the 3D PNG and the window PNG name each run in its colour above the
+    3D picture: the legend's rows hold both run colours, and the 3D picture is still whole."""
+    from landscape_gui.qt.views.palette import run_color
+
+    controller = window.controller
+    controller.add_run()
+    qtbot.waitUntil(lambda: window.views.surface.run_legend.isVisible(), timeout=5000)
+    surface = window.views.surface
+    legend_height = surface.run_legend.height()
+    assert legend_height > 0
+    colors = [run_color(0), run_color(1)]
+    assert colors[0] != colors[1]
+
+    path = tmp_path / "race-3d.png"
+    answer_save_dialog(window, path)
+    window.files.export_surface_png()
+    exported = _rgb(QImage(str(path)))
+    ratio = surface.devicePixelRatioF()
+    frame = surface.grab_image()
+    assert exported.shape[1] == frame.width()
+    assert exported.shape[0] == frame.height() + round(legend_height * ratio)
+    legend_rows = exported[: round(legend_height * ratio)]
+    for color in colors:
+        assert _pixels_near(legend_rows, color) > 20, color
+    # One run: no legend, the picture is the framebuffer alone.
+    controller.remove_run(1)
+    qtbot.waitUntil(lambda: not surface.run_legend.isVisible(), timeout=5000)
+    answer_save_dialog(window, path)
+    window.files.export_surface_png()
+    assert QImage(str(path)).height() == surface.grab_image().height()
+
+
+def test_the_window_png_shows_the_race_legend_of_the_3d_view(qtbot, window, tmp_path):
+    from landscape_gui.qt.views.palette import run_color
+
+    window.controller.add_run()
+    legend = window.views.surface.run_legend
+    qtbot.waitUntil(legend.isVisible, timeout=5000)
+    path = tmp_path / "race-window.png"
+    answer_save_dialog(window, path)
+    window.files.export_window_png()
+    image = _rgb(QImage(str(path)))
+    ratio = image.shape[1] / window.width()
+    top_left = legend.mapTo(window, legend.rect().topLeft())
+    x0, y0 = round(top_left.x() * ratio), round(top_left.y() * ratio)
+    region = image[
+        y0 : y0 + round(legend.height() * ratio), x0 : x0 + round(legend.width() * ratio)
+    ]
+    for color in (run_color(0), run_color(1)):
+        assert _pixels_near(region, color) > 20, color
+
+
 def test_contour_png_and_svgs_are_valid(window, tmp_path):
     png, contour_svg, slices_svg = (tmp_path / n for n in ("c.png", "c.svg", "s.svg"))
     answer_save_dialog(window, png)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.qt.layout_probe import MIN_CONTOUR_DATA
+
 PROBE = Path(__file__).with_name("layout_probe.py")
 
 # (width, height, QT_SCALE_FACTOR): the projector and laptop sizes classrooms have, and a 4K
@@ -120,6 +122,14 @@ def test_everything_fits_on_the_screen_in_both_modes(width, height, scale, probe
         if result["problems"]
     }
     assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
+    # The contour map is read from the back row too: at least MIN_CONTOUR_DATA in every
+    # scene, presentation mode included (at 1024 x 768 it was once about 150 px wide).
+    for scene, result in report["scenes"].items():
+        data_width, data_height = (
+            int(v) for v in result["measures"]["contour_data"].split()[1].split("x")
+        )
+        assert data_width >= MIN_CONTOUR_DATA[0], (scene, data_width)
+        assert data_height >= MIN_CONTOUR_DATA[1], (scene, data_height)
     assert set(report["scenes"]) == {
         "normal-stage4",
         "normal-stage5",

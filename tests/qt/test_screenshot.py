@@ -77,3 +77,19 @@ def test_screenshot_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert result.returncode == 2
     assert "bad formula" in result.stderr and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_presentation_screenshot_is_the_whole_screen(tmp_path, qapp):
+    """--presentation shows what a projector shows: the window full screen, whatever --size."""
+    out = tmp_path / "projector.png"
+    command = [sys.executable, "-m", "landscape_gui", "screenshot", "-f", "x^2 + y^2"]
+    command += ["--start", "3", "4", "--size", "700", "500", "--presentation", "-o", str(out)]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
+    assert result.returncode == 0, result.stderr
+    screen = qapp.primaryScreen().geometry()
+    ratio = qapp.primaryScreen().devicePixelRatio()
+    pixels = image_array(out)
+    assert pixels.shape[:2] == (round(screen.height() * ratio), round(screen.width() * ratio))
+    assert colourful_fraction(pixels) > 0.1  # the views are drawn, not an empty frame

@@ -311,3 +311,116 @@ def test_the_3d_view_and_the_map_share_one_background(qtbot, view, dark):
     surface_rgb = QColor.fromRgbF(*view._view.opts["bgcolor"][:3]).name()
     map_rgb = contour._plot_widget.backgroundBrush().color().name()
     assert surface_rgb == map_rgb == QColor(palette.plot_background(dark)).name()
+
+
+def test_z_labels_keep_apart_in_a_small_view_in_projector_type(qtbot):
+    """The 1024 x 768 presentation view (about 320 x 430 px, labels 1.7 x bigger) had five z
+    labels 15 px apart and the axis title on the top label's row ("50z = f(x, y)")."""
+    v = SurfaceView()
+    qtbot.addWidget(v)
+    v.resize(320, 430)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_presentation(True, 1.7)
+    xs, ys, x, y = grid(41, -5.0, 5.0)
+    v.set_surface(xs, ys, x**2 + y**2, (0.0, 50.0))
+    QApplication.processEvents()
+    rects = dict(v.label_rects())
+    z_labels = v.tick_labels()["z"]
+    assert len(z_labels) >= 2
+    z_rects = sorted((rects[t] for t in z_labels), key=lambda r: r.top())
+    for upper, lower in zip(z_rects, z_rects[1:], strict=False):
+        assert lower.top() - upper.bottom() >= 0.5 * upper.height()
+    title = rects["z = f(x, y)"]
+    assert title.bottom() < z_rects[0].top()  # a row of its own, above the top number
+    # A roomy view keeps more numbers on its axis, in the same big type.
+    v.resize(1000, 1000)
+    QApplication.processEvents()
+    assert len(v.tick_labels()["z"]) > len(z_labels)
+
+
+def bowl(v: SurfaceView) -> None:
+    xs, ys, x, y = grid(41, -5.0, 5.0)
+    v.set_surface(xs, ys, x**2 + y**2, (0.0, 50.0))
+
+
+def labels_inside(v: SurfaceView) -> list[str]:
+    picture = v.grab_image()
+    ratio = picture.width() / max(v.width(), 1)
+    width, height = picture.width() / ratio, picture.height() / ratio
+    return [
+        f"{text} {rect.getRect()}"
+        for text, rect in v.label_rects()
+        if rect.left() < 0 or rect.top() < 0 or rect.right() > width or rect.bottom() > height
+    ]
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["desktop", "projector"])
+def test_box_fills_its_panel_whatever_its_shape(qtbot, presenting):
+    """The field of view is fitted to the panel: a tall narrow panel (the 1024 x 768 projector's)
+    showed the box over 73 % of its width and half its height with a fixed 45 degrees. The box
+    and its labels fill the panel on one side, stay inside it, and keep doing so on a resize."""
+    v = SurfaceView()
+    qtbot.addWidget(v)
+    v.resize(320, 430)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_presentation(presenting, 1.4)
+    bowl(v)
+    for size in ((320, 430), (480, 360), (900, 320), (600, 600), (320, 430)):
+        v.resize(*size)
+        QApplication.processEvents()
+        fill = v.box_fill()
+        assert max(fill) >= 0.7, (size, fill)
+        assert max(v.box_fill(with_labels=True)) >= 0.95, size
+        assert min(fill) >= 0.35, (size, fill)
+        assert labels_inside(v) == [], size
+    # A zoom of the user's (Ctrl+wheel narrows the field of view) survives a resize.
+    v.resize(600, 600)
+    QApplication.processEvents()
+    fitted = v.box_fill()
+    v._view.opts["fov"] *= 0.8
+    v.resize(600, 601)
+    QApplication.processEvents()
+    assert max(v.box_fill()) > max(fitted) * 1.1
+    v.reset_view()
+    assert v.box_fill() == pytest.approx(fitted, abs=0.01)
+
+
+def test_z_numbers_stand_clear_of_their_ticks_and_the_surface(qtbot):
+    """At 1280 x 720 in projector type "20" ran into its tick mark and the bowl's edge."""
+    from PySide6.QtGui import QVector3D
+
+    from landscape_gui.qt.views.surface_view import BOX_HALF
+
+    v = SurfaceView()
+    qtbot.addWidget(v)
+    v.resize(400, 400)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_presentation(True, 720 / 40 / 13)
+    bowl(v)
+    QApplication.processEvents()
+    project = v._projection()
+    h = BOX_HALF
+    # every vertex of the surface, on screen
+    xd, yd, zd = v._xd, v._yd, v._zd
+    surface = [
+        project.map(QVector3D(float(a), float(b), float(zd[i, j]))).toPointF()
+        for i, a in enumerate(xd)
+        for j, b in enumerate(yd)
+    ]
+    ticks = v.tick_labels()  # label_rects lists the x, y and z numbers, then the titles
+    first = len(ticks["x"]) + len(ticks["y"])
+    rects = [rect for _text, rect in v.label_rects()[first : first + len(ticks["z"])]]
+    assert [text for text, _ in v.label_rects()[first : first + len(ticks["z"])]] == ticks["z"]
+    assert len(rects) >= 2
+    for rect in rects:
+        # The ticks end left of the axis; the number keeps a gap from the end at its height.
+        ends = [
+            project.map(QVector3D(-h - 0.35, -h, z)).toPointF() for z in np.linspace(0.0, 5.0, 51)
+        ]
+        tick_end = min(ends, key=lambda p: abs(p.y() - rect.center().y()))
+        assert tick_end.x() - rect.right() >= 0.4 * rect.height(), (rect.getRect(), tick_end)
+        clear = rect.adjusted(-2, -2, 2, 2)
+        assert not any(clear.contains(p) for p in surface), rect.getRect()

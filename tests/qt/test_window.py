@@ -1,5 +1,7 @@
 """The window, driven as a student would: type, click, drag a slider, undo."""
 
+import math
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -262,3 +264,60 @@ def test_awkward_formulas_draw_without_errors(qtbot, window, text):
     wait_for_steps(qtbot, window.controller.runs, 5)
     assert window.controller.state.formula == text
     assert not window.views.formula.error_label.isVisible()
+
+
+def _bottom_tenth_share(contour) -> float:
+    """How much of the map gets the bottom tenth of the colours (the 'purple sheet')."""
+    shown = contour.image_item.image
+    low, high = contour.image_item.levels
+    finite = shown[np.isfinite(shown)]
+    return float(np.mean((finite - low) / (high - low) < 0.1))
+
+
+def _map_colours(contour) -> int:
+    """Distinct colours (quantised to 32 levels a channel) in the map's data area on screen."""
+    from PySide6.QtGui import QImage
+
+    widget = contour.plot_widget()
+    rect = widget.mapFromScene(contour.view_box.sceneBoundingRect()).boundingRect()
+    image = widget.grab(rect).toImage().convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), np.uint8, stride * height)
+    rgb = data.reshape(height, stride)[:, : width * 3].reshape(-1, 3) // 8
+    return len(np.unique(rgb, axis=0))
+
+
+@pytest.mark.parametrize("preset", ["rosenbrock", "beale", "goldstein"])
+def test_steep_presets_are_coloured_on_a_log_scale_the_menu_can_change(
+    qtbot, window, preset, request
+):
+    controller = window.controller
+    contour = window.views.contour
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.choose_preset(preset)
+    action = {a.objectName(): a for a in window.findChildren(type(window.actions["undo"]))}
+    # The choice is a remembered preference: start from the default, and leave it so.
+    action["color_scale_auto"].trigger()
+    request.addfinalizer(action["color_scale_auto"].trigger)
+    assert contour.color_scale == "log"
+    spread = _bottom_tenth_share(contour)
+    colours = _map_colours(contour)
+    assert spread < 0.25  # the valley floor is not one colour
+    # View > Colour scale > Linear: the old picture, mostly the bottom colour.
+    action["color_scale_linear"].trigger()
+    qtbot.waitUntil(lambda: contour.color_scale == "linear", timeout=3000)
+    assert _bottom_tenth_share(contour) > 0.5
+    assert _map_colours(contour) < colours
+    for scale in ("linear", "log"):
+        action[f"color_scale_{scale}"].trigger()
+        qtbot.waitUntil(lambda s=scale: contour.color_scale == s, timeout=3000)
+        axis = contour.color_bar.axis
+        low, high = sorted(axis.range)
+        labels = [
+            label
+            for spacing, values in axis.tickValues(low, high, axis.height())
+            for label in axis.tickStrings(values, axis.scale, spacing)
+            if label
+        ]
+        assert len(labels) >= 3  # numbers on the colour bar, on either scale
+        assert all(math.isfinite(float(label)) for label in labels)  # plain numbers

@@ -356,6 +356,9 @@ class DescentPanel(QWidget):
         self.arithmetic.setMinimumHeight(24)
         caption = QLabel("new = old − step size × gradient")
         caption.setObjectName("arithmeticCaption")
+        # The rule may take two lines: unbroken, in projector type, it set the lesson column's
+        # narrowest width (and left the column's lower quarter empty at 2560 x 1440).
+        caption.setWordWrap(True)
         self.arithmetic_caption = caption
         layout = QVBoxLayout(box)
         layout.addWidget(self.arithmetic)

@@ -8,7 +8,7 @@ import math
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QLineEdit, QSlider, QWidget
 
@@ -60,6 +60,7 @@ class ArithmeticLabel(QLabel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._raw = ""
+        self._least_width = 0
         self.setWordWrap(True)
 
     def set_update_text(self, text: str) -> None:
@@ -78,26 +79,53 @@ class ArithmeticLabel(QLabel):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._relayout()
 
+    BREAKS = (
+        (),
+        ("; ",),
+        ("; ", " = "),
+        ("; ", " = ", " − ", " + "),
+        ("; ", " = ", " − ", " + ", " × "),
+    )
+
+    @staticmethod
+    def _broken(text: str, breaks) -> str:
+        for mark in breaks:
+            # "; " ends a line; the operators begin the next one.
+            replacement = ";\n" if mark == "; " else "\n" + mark.lstrip()
+            text = text.replace(mark, replacement)
+        return text
+
+    def _widest_line(self, text: str) -> int:
+        # A space to spare: QLabel's own wrapping (glyphs from fallback fonts such as ∇)
+        # can need a pixel or two more than the measured advance, and would split a vector.
+        metrics = self.fontMetrics()
+        return max(metrics.horizontalAdvance(line) for line in text.split("\n")) + (
+            metrics.horizontalAdvance(" ")
+        )
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Wide enough for the update broken at every operator: no vector is ever split (in
+        the narrow lesson column of presentation mode "(3.00, 4.00)" was)."""
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._least_width), hint.height())
+
     def _relayout(self) -> None:
         text = self._raw or "—"
+        margins = self.contentsMargins()
+        self._least_width = (
+            self._widest_line(self._broken(text, self.BREAKS[-1]))
+            + margins.left()
+            + margins.right()
+            + 2 * self.margin()
+            + 8  # the style sheet's padding and border
+        )
         width = self.contentsRect().width() - 2 * self.margin()
-        metrics = self.fontMetrics()
-        for breaks in (
-            (),
-            ("; ",),
-            ("; ", " = "),
-            ("; ", " = ", " − ", " + "),
-            ("; ", " = ", " − ", " + ", " × "),
-        ):
-            candidate = text
-            for mark in breaks:
-                # "; " ends a line; the operators begin the next one.
-                replacement = ";\n" if mark == "; " else "\n" + mark.lstrip()
-                candidate = candidate.replace(mark, replacement)
-            if max(metrics.horizontalAdvance(line) for line in candidate.split("\n")) <= width:
+        for breaks in self.BREAKS:
+            candidate = self._broken(text, breaks)
+            if self._widest_line(candidate) <= width:
                 break
         if candidate != super().text():
-            self.setText(candidate)
+            self.setText(candidate)  # (and the minimum width follows the new text)
 
 
 class WheelGuard(QObject):

@@ -139,7 +139,10 @@ class MathLabel(QWidget):
         if self._renderer is None:
             return super().sizeHint()
         size = self._renderer.defaultSize()
-        return QSize(min(size.width(), 400), size.height() + 6)
+        # As tall as the minimum (the picture at its scale): a box laid out by height for
+        # width takes the hint, and with the unscaled height it cut the projector-sized
+        # picture's lower edge in a narrow lesson column.
+        return QSize(min(size.width(), 400), max(self.minimumHeight(), size.height() + 6))
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self._renderer is None:

@@ -299,10 +299,15 @@ class SlicesView(QtWidgets.QWidget):
         self._max_text.setText(f"steepest up: |∇f| = {decimals(grad_norm)}")
         self._min_text.setText("steepest down: descent")
         self._level_text.setText("level line: slope 0")
+        # (x, anchor when right of the mark, anchor when left of it), and how many degrees
+        # the note may span. At level_a the curve falls through zero and at level_b it rises:
+        # the level note goes in a quarter the curve leaves empty (above on the falling
+        # side's right, below on its left), clear of the round zero marks, and no wider than
+        # the 180 degrees to the other zero, where the curve crosses back.
         self._fan_marks_at = {
-            self._max_text: ([up], grad_norm, 1.1),
-            self._min_text: ([down], -grad_norm, -0.1),
-            self._level_text: ([level_a, level_b], 0.0, -0.05),
+            self._max_text: ([(up, 1.1, 1.1)], grad_norm, 360.0),
+            self._min_text: ([(down, -0.1, -0.1)], -grad_norm, 360.0),
+            self._level_text: ([(level_a, 1.4, -0.4), (level_b, -0.4, 1.4)], 0.0, 180.0),
         }
         self._place_fan_texts()
         self._fan_title = f"slope by direction · max {decimals(grad_norm)} at {up:.0f}° · along ∇f"
@@ -317,16 +322,18 @@ class SlicesView(QtWidgets.QWidget):
         width = view_box.width()
         if width <= 0 or x1 <= x0:
             return
-        for text, (positions, y, anchor_y) in self._fan_marks_at.items():
+        for text, (positions, y, span) in self._fan_marks_at.items():
             needed = text.textItem.boundingRect().width()
             placed = False
-            for x in positions:
+            for x, anchor_right, anchor_left in positions:
                 px = (x - x0) / (x1 - x0) * width
                 # Right of the marker first when it stands in the plot's left half.
                 sides = (0.0, 1.0) if px < width / 2 else (1.0, 0.0)
                 for side in sides:
                     room = width - px if side == 0.0 else px
+                    room = min(room, span / (x1 - x0) * width)
                     if needed + 6 <= room:
+                        anchor_y = anchor_right if side == 0.0 else anchor_left
                         text.setAnchor((side if side else -0.03, anchor_y))
                         text.setPos(x, y)
                         placed = True

@@ -19,8 +19,8 @@ import sys
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QSurfaceFormat, QVector3D
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from landscape_gui.core import colorscale, numbers
@@ -61,7 +61,8 @@ DEFAULT_CAMERA = {
     "azimuth": -50.0,  # camera south-east of the box: x runs right, y runs away
     "center": (0.0, 0.0, 1.6),
 }
-FIELD_OF_VIEW = 45.0
+FIELD_OF_VIEW = 45.0  # before the view has a size; then fitted to the panel (_fitted_fov)
+FIT_PADDING = 4  # pixels the fitted picture (box and labels) keeps from the panel's edges
 
 # Light from above, a little towards the default camera, so slopes read as slopes.
 
@@ -264,6 +265,21 @@ class SurfaceView(QWidget):
         self._view.setFormat(fmt)
         self._view.frameSwapped.connect(self.frameSwapped)
         self._view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._fov_fitted: float | None = None  # the field of view fitted to the panel
+        self._fitting = False
+        # The fitted picture's offset from the view's centre (across, up; in half-widths), made
+        # by shifting the projection's window, so the camera and its orbit stay as they are.
+        self._lens_shift = (0.0, 0.0)
+        base_projection = self._view.projectionMatrix
+
+        def shifted_projection(region, viewport):
+            x, y, w, h = region
+            across, up = self._lens_shift
+            return base_projection(
+                (x - across * viewport[2] / 2, y - up * viewport[3] / 2, w, h), viewport
+            )
+
+        self._view.projectionMatrix = shifted_projection  # type: ignore[method-assign]
         # A race's runs by name and colour, above the picture (never over it).
         self.run_legend = QLabel()
         self.run_legend.setObjectName("surfaceRunLegend")
@@ -368,11 +384,14 @@ class SurfaceView(QWidget):
             item.hide()
         self._labels: list = []
         self._label_size_used = 0
+        self._z_ticks_used = 0
         self._tick_labels: dict[str, list[str]] = {}
 
         self.set_style(False)
         self.reset_view()
         self._update_axes()
+        # The picture is fitted to the GL view's own size (a race legend above takes some).
+        self._view.installEventFilter(self)
 
     # ----------------------------------------------------------------- helpers
     def _add(self, item, depth: float):
@@ -394,9 +413,17 @@ class SurfaceView(QWidget):
         font.setBold(bold)
         return font
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self._view and event.type() == QEvent.Type.Resize:
+            self._fit_field_of_view()
+        return False
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._label_pixel_size() != self._label_size_used:
+        if (
+            self._label_pixel_size() != self._label_size_used
+            or self._z_tick_target() != self._z_ticks_used
+        ):
             self._update_axes()
 
     def _triangles_for(self, nx: int, ny: int) -> np.ndarray:
@@ -503,7 +530,12 @@ class SurfaceView(QWidget):
         h = BOX_HALF
         x_ticks = nice_ticks(m.true_x(-h), m.true_x(h))
         y_ticks = nice_ticks(m.true_y(-h), m.true_y(h))
-        z_ticks = nice_ticks(m.z_lo, m.z_hi)
+        self._z_ticks_used = self._z_tick_target()
+        z_ticks = nice_ticks(m.z_lo, m.z_hi, self._z_ticks_used)
+        for target in range(self._z_ticks_used + 1, 7):  # at least two numbers on the axis
+            if len(z_ticks) >= 2:
+                break
+            z_ticks = nice_ticks(m.z_lo, m.z_hi, target)
 
         floor = []
         for xt in m.x(x_ticks):
@@ -549,13 +581,53 @@ class SurfaceView(QWidget):
             labels.append(((d, -h - 0.75, FLOOR_Z), text, center, False))
         for text, d in zip(texts["y"], m.y(y_ticks), strict=True):
             labels.append(((h + 0.55, d, FLOOR_Z), text, left, False))
+        # The z numbers stand most of a label's height beyond the ticks' ends, off the axis and
+        # the surface's corner whatever the view's size (a fixed 0.25 units was about 4 px at
+        # 1280 x 720, and "20" ran into the tick and the surface's edge).
+        per_unit = self._z_axis_pixels() / BOX_HEIGHT
+        gap = 0.8 * self._label_pixel_size() / per_unit if per_unit > 0 else 0.5
+        z_label_x = -h - tick * 1.4 - max(0.3, min(gap, 2.0))
         for text, d in zip(texts["z"], m.z(z_ticks), strict=True):
-            labels.append(((-h - 0.6, -h + 0.15, d), text, right, False))
+            labels.append(((z_label_x, -h, d), text, right, False))
         labels.append(((0.0, -h - 1.9, FLOOR_Z), "x", center, True))
         labels.append(((h + 1.9, 0.0, FLOOR_Z), "y", center, True))
         title_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        labels.append(((-h, -h, BOX_HEIGHT + 0.7), "z = f(x, y)", title_left, True))
+        # A row above the top number on screen, so the title never reads "50z = f(x, y)".
+        rise = 1.2 * self._label_pixel_size() / per_unit if per_unit > 0 else 0.7
+        title_z = BOX_HEIGHT + max(0.7, min(rise, 2.5))
+        labels.append(((-h, -h, title_z), "z = f(x, y)", title_left, True))
         self._set_labels(labels)
+        self._fit_field_of_view()  # the labels' pixels are part of the picture to fit
+
+    def _z_axis_pixels(self) -> float:
+        """How tall the z axis stands on screen with the current camera (0 before layout)."""
+        from PySide6.QtGui import QVector3D
+
+        project = self._projection()
+        h = BOX_HALF
+        bottom, top = (project.map(QVector3D(-h, -h, z)).toPointF() for z in (0.0, BOX_HEIGHT))
+        pixels = abs(bottom.y() - top.y())
+        return pixels if math.isfinite(pixels) else 0.0
+
+    def _z_tick_target(self) -> int:
+        """In projector type, as many z ticks as the z axis has room for on screen (some
+        space between labels): a short view gets two or three, not five crowded ones. (Desktop
+        labels shrink with the view instead, and keep their six.)"""
+        room = self._z_axis_pixels() / (1.6 * self._label_pixel_size())
+        if not self._big or room < 1.0:  # (< 1: not laid out yet, or seen from above)
+            return 6
+        return max(2, min(6, int(room)))
+
+    def _projection(self):
+        """3D box coordinates -> widget pixels, with the current camera."""
+        from PySide6.QtGui import QMatrix4x4
+
+        view = self._view
+        viewport = view.getViewport()
+        rect = QRectF(view.rect())
+        to_pixels = QMatrix4x4()
+        to_pixels.viewport(rect.left(), rect.bottom(), rect.width(), -rect.height())
+        return to_pixels * view.projectionMatrix(viewport, viewport) * view.viewMatrix()
 
     def tick_labels(self) -> dict[str, list[str]]:
         """The tick texts now on each axis (true units); for tests and accessibility."""
@@ -564,30 +636,60 @@ class SurfaceView(QWidget):
     def label_rects(self) -> list[tuple[str, QRectF]]:
         """Where each axis label lands on screen (widget pixels), as GLTextItem will paint it
         with the current camera; for the layout tests (labels must stay apart and inside)."""
-        from PySide6.QtGui import QFontMetrics, QMatrix4x4, QVector3D
+        from PySide6.QtGui import QVector3D
 
-        view = self._view
-        viewport = view.getViewport()
-        rect = QRectF(view.rect())
-        to_pixels = QMatrix4x4()
-        to_pixels.viewport(rect.left(), rect.bottom(), rect.width(), -rect.height())
-        project = to_pixels * view.projectionMatrix(viewport, viewport) * view.viewMatrix()
+        project = self._projection()
         found = []
-        for item in self._labels:
-            if not item.visible() or not item.text:
-                continue
+        for item in self._shown_labels():
             point = project.map(QVector3D(*item.pos)).toPointF()
-            tight = QFontMetrics(item.font).tightBoundingRect(item.text)
-            dx = dy = 0.0
-            if item.alignment & Qt.AlignmentFlag.AlignRight:
-                dx = tight.width()
-            if item.alignment & Qt.AlignmentFlag.AlignHCenter:
-                dx = tight.width() / 2.0
-            if item.alignment & Qt.AlignmentFlag.AlignVCenter:
-                dy = tight.height() / 2.0
-            # drawText puts the baseline at the point; tight rect is relative to the baseline.
-            found.append((item.text, QRectF(tight).translated(point.x() - dx, point.y() + dy)))
+            found.append((item.text, self._label_extent(item).translated(point)))
         return found
+
+    def box_rect(self) -> QRectF:
+        """The box's bounding rectangle on screen (widget pixels, floor grid to top) with the
+        current camera; for the layout tests (the box should fill its panel)."""
+        project = self._projection()
+        h = BOX_HALF
+        points = [
+            project.map(QVector3D(x, y, z)).toPointF()
+            for x in (-h, h)
+            for y in (-h, h)
+            for z in (FLOOR_Z, BOX_HEIGHT)
+        ]
+        xs = [p.x() for p in points]
+        ys = [p.y() for p in points]
+        return QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+    def box_fill(self, with_labels: bool = False) -> tuple[float, float]:
+        """How much of the picture's width and height the box covers (0..1 each); with its
+        labels, what the drawing as a whole covers."""
+        rect = self.box_rect()
+        if with_labels:
+            for _text, label in self.label_rects():
+                rect = rect.united(label)
+        return (
+            rect.width() / max(self._view.width(), 1),
+            rect.height() / max(self._view.height(), 1),
+        )
+
+    def _shown_labels(self) -> list:
+        return [item for item in self._labels if item.visible() and item.text]
+
+    @staticmethod
+    def _label_extent(item) -> QRectF:
+        """The pixels a label's text covers, relative to the point its position projects to."""
+        from PySide6.QtGui import QFontMetrics
+
+        tight = QFontMetrics(item.font).tightBoundingRect(item.text)
+        dx = dy = 0.0
+        if item.alignment & Qt.AlignmentFlag.AlignRight:
+            dx = tight.width()
+        if item.alignment & Qt.AlignmentFlag.AlignHCenter:
+            dx = tight.width() / 2.0
+        if item.alignment & Qt.AlignmentFlag.AlignVCenter:
+            dy = tight.height() / 2.0
+        # drawText puts the baseline at the point; tight rect is relative to the baseline.
+        return QRectF(tight).translated(-dx, dy)
 
     def _set_labels(self, labels) -> None:
         gl = self._gl_mod
@@ -1049,7 +1151,105 @@ class SurfaceView(QWidget):
     def reset_view(self) -> None:
         """A 3/4 view from the south-east, about 30 degrees up, the whole box in view."""
         self._view.opts["fov"] = FIELD_OF_VIEW
+        self._fov_fitted = None  # no zoom of the user's to keep
         self.set_camera_state(DEFAULT_CAMERA)
+        self._fit_field_of_view()
+
+    def _fit_field_of_view(self) -> None:
+        """Fit the field of view to the panel's size and shape, so that from the default camera
+        the box and its labels fill the panel (with a fixed 45 degrees a tall narrow panel
+        showed the box in its middle half). A zoom of the user's (Ctrl+wheel) is kept as a
+        ratio to the fitted view; an orbit or a wheel zoom does not change the fit."""
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            # The title's rise, the z numbers' gap and how many there are are chosen in
+            # pixels, so the labels move with the fit: place them again, fit again (twice
+            # settles it).
+            for _ in range(3):
+                fitted = self._fitted_fov()
+                if fitted is None:
+                    return
+                current = float(self._view.opts["fov"])
+                zoom = 1.0
+                if self._fov_fitted is not None:
+                    zoom = math.tan(math.radians(current) / 2) / math.tan(
+                        math.radians(self._fov_fitted) / 2
+                    )
+                self._fov_fitted = fitted
+                fov = math.degrees(2 * math.atan(math.tan(math.radians(fitted) / 2) * zoom))
+                if abs(fov - current) < 0.01:
+                    return
+                self._view.opts["fov"] = fov
+                self._update_axes()
+                self._view.update()
+        finally:
+            self._fitting = False
+
+    def _fitted_fov(self) -> float | None:
+        """The horizontal field of view (what GLViewWidget takes) at which the default camera
+        shows the box and every label inside the panel, touching it across or up and down;
+        and the lens shift (self._lens_shift) that centres that drawing in the panel."""
+        from PySide6.QtGui import QMatrix4x4
+
+        width, height = self._view.width(), self._view.height()
+        if width < 50 or height < 50:
+            return None  # not laid out yet
+        view = QMatrix4x4()  # the default camera, as GLViewWidget.viewMatrix builds it
+        view.translate(0.0, 0.0, -DEFAULT_CAMERA["distance"])
+        view.rotate(DEFAULT_CAMERA["elevation"] - 90, 1, 0, 0)
+        view.rotate(DEFAULT_CAMERA["azimuth"] + 90, 0, 0, -1)
+        view.translate(*(-c for c in DEFAULT_CAMERA["center"]))
+        h = BOX_HALF
+        points = [
+            ((x, y, z), QRectF()) for x in (-h, h) for y in (-h, h) for z in (FLOOR_Z, BOX_HEIGHT)
+        ]
+        points += [(item.pos, self._label_extent(item)) for item in self._shown_labels()]
+        # Per point, across and up: tan(angle off the view's axis), and the label's pixels
+        # below and above that (on screen a label's top is its lowest y).
+        across, up = [], []
+        for pos, extent in points:
+            eye = view.map(QVector3D(*(float(v) for v in pos)))
+            depth = -eye.z()
+            if depth > 1e-6:
+                across.append((eye.x() / depth, -extent.left(), extent.right()))
+                up.append((eye.y() / depth, extent.bottom(), -extent.top()))
+        if not across:
+            return None
+
+        def span(rows, focal: float) -> tuple[float, float]:
+            return (
+                min(focal * t - low for t, low, _high in rows),
+                max(focal * t + high for t, _low, high in rows),
+            )
+
+        def largest_focal(rows, room: float) -> float:
+            """Pixels per unit of tangent at which the drawing spans ``room`` pixels."""
+            low, high = 0.0, 1.0
+            while span(rows, high)[1] - span(rows, high)[0] < room and high < 1e7:
+                high *= 2.0
+            for _ in range(40):
+                middle = (low + high) / 2
+                first, last = span(rows, middle)
+                low, high = (middle, high) if last - first <= room else (low, middle)
+            return low
+
+        focal = min(
+            largest_focal(across, width - 2 * FIT_PADDING),
+            largest_focal(up, height - 2 * FIT_PADDING),
+        )
+        if not math.isfinite(focal) or focal <= 0:
+            return None
+        # The labels stand out further on one side (the z numbers left, the y numbers right):
+        # shifting the picture by half the difference centres the drawing, so both sides can
+        # reach the panel's edges.
+        shifts = []
+        for rows, size in ((across, width), (up, height)):
+            first, last = span(rows, focal)
+            shifts.append(-(first + last) / 2 / (size / 2))
+        self._lens_shift = (shifts[0], shifts[1])
+        return math.degrees(2 * math.atan(width / 2 / focal))
 
     def camera_state(self) -> dict:
         """Plain, JSON-friendly camera parameters for a session file."""
@@ -1106,6 +1306,26 @@ class SurfaceView(QWidget):
             pixels.transpose(1, 0, 2).copy().data, size[0], size[1], QImage.Format.Format_ARGB32
         )
         return image.copy()
+
+    def export_image(self, scale: float = 1.0) -> QImage:
+        """The 3D picture as exported: the rendered framebuffer with the race's run legend
+        above it, as on screen (a race exported without it would not say which run is which)."""
+        picture = self.grab_image(scale)
+        if not self.run_legend.isVisible() or self.run_legend.height() <= 0:
+            return picture
+        ratio = picture.width() / max(self._view.width(), 1)
+        legend_height = math.ceil(self.run_legend.height() * ratio)
+        image = QImage(
+            picture.width(), legend_height + picture.height(), QImage.Format.Format_ARGB32
+        )
+        image.fill(self.run_legend.palette().window().color())
+        painter = QPainter(image)
+        painter.scale(ratio, ratio)
+        self.run_legend.render(painter, QPoint(0, 0))
+        painter.resetTransform()
+        painter.drawImage(0, legend_height, picture)
+        painter.end()
+        return image
 
     def set_style(self, dark: bool) -> None:
         """Light or dark appearance: background, text and grid colours."""
