@@ -245,11 +245,6 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="G=C",
         help="a constraint g(x, y) = c to draw, e.g. 'x^2 + y^2 = 1' (the probe is the start)",
     )
-    shot.add_argument(
-        "--presentation",
-        action="store_true",
-        help="in projector presentation mode (full screen: the screen's size, not --size)",
-    )
     return parser
 
 

@@ -88,6 +88,7 @@ def _call_with_alarm(function: Callable[..., Any], args: tuple[Any, ...], second
     now = time.monotonic()
     outer = _deadlines[-1] if _deadlines else None
     deadline = now + seconds if outer is None else min(now + seconds, outer)
+    depth = len(_deadlines)
     previous = signal.signal(signal.SIGALRM, _raise_alarm)
     previous_hook = sys.unraisablehook
     if outer is None:
@@ -106,16 +107,36 @@ def _call_with_alarm(function: Callable[..., Any], args: tuple[Any, ...], second
             raise  # the outer call's time is up, not only ours: let it stop too
         raise TimeLimitExceeded(f"gave up after {seconds:g} s") from None
     finally:
-        _deadlines.pop()
-        if outer is None:
-            # Whatever path got here (an alarm raised just before the inner `finally` could
-            # cancel the timer re-arms it), no timer outlives the outermost call.
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        sys.unraisablehook = previous_hook
-        if outer is not None and not outer_expired:
-            # Re-arm the outer call's timer; if its time passed meanwhile, it fires at once.
-            signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-6))
+        # An alarm can still land here, between any two steps of the clean-up (it was due
+        # just as the call ended, or the handler re-armed it). Every step can be repeated, so
+        # the clean-up simply runs again until it completes: otherwise this call's deadline
+        # would stay listed and the handler would re-arm itself every 50 ms for ever.
+        while True:
+            try:
+                _end_call(depth, outer, outer_expired, previous, previous_hook)
+                break
+            except _Alarm:
+                continue
+
+
+def _end_call(
+    depth: int,
+    outer: float | None,
+    outer_expired: bool,
+    previous: Any,
+    previous_hook: Callable[[sys.UnraisableHookArgs], Any],
+) -> None:
+    """Undo what ``_call_with_alarm`` set up; safe to run more than once."""
+    del _deadlines[depth:]
+    if outer is None:
+        # Whatever path got here (an alarm raised just before the inner `finally` could
+        # cancel the timer re-arms it), no timer outlives the outermost call.
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+    sys.unraisablehook = previous_hook
+    if outer is not None and not outer_expired:
+        # Re-arm the outer call's timer; if its time passed meanwhile, it fires at once.
+        signal.setitimer(signal.ITIMER_REAL, max(outer - time.monotonic(), 1e-6))
 
 
 # Starting a helper means starting Python and importing numpy and sympy: allowed for

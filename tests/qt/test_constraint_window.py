@@ -26,6 +26,9 @@ def window(qtbot):
     win.resize(1280, 800)
     win.show()
     qtbot.waitExposed(win)
+    # The compile worker builds the first landscape; a change typed before it arrives would
+    # wait for it (the controller applies changes to the state being drawn).
+    qtbot.waitUntil(lambda: win.controller.landscape is not None, timeout=30000)
     yield win
 
 
