@@ -344,12 +344,12 @@ def _constraint_text(args) -> str | None:
 
 def _constraint_parameters(args) -> tuple[str, ...] | None:
     """The constraint's parameter names (None without --constraint); BadInput if it is bad."""
+    text = _constraint_text(args)
+    if text is None:
+        return None  # and nothing imported: `info` without a constraint needs no numpy
     from landscape_gui.core.constraint import parse_constraint_text
     from landscape_gui.core.formula import FormulaError
 
-    text = _constraint_text(args)
-    if text is None:
-        return None
     try:
         return parse_constraint_text(text).parameters
     except FormulaError as error:
@@ -358,12 +358,12 @@ def _constraint_parameters(args) -> tuple[str, ...] | None:
 
 def _make_constraint(args):
     """The compiled constraint of --constraint (None without it), with its parameters' values."""
-    from landscape_gui.core.constraint import parse_constraint
-    from landscape_gui.core.formula import FormulaError
-
     text = _constraint_text(args)
     if text is None:
         return None
+    from landscape_gui.core.constraint import parse_constraint
+    from landscape_gui.core.formula import FormulaError
+
     try:
         return parse_constraint(text, dict(args.param))
     except FormulaError as error:
