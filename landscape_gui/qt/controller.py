@@ -602,7 +602,9 @@ class Controller(QObject):
         if self._rolling_back:
             return True  # the stack is being put back to the state on screen
         previous = self.state
-        landscape_changed = force or landscape_differs(previous, state)
+        # Nothing drawn yet (the first landscape's request was superseded, e.g. by a lesson
+        # stage chosen at start-up) means this state's landscape must be drawn too.
+        landscape_changed = force or self._scene is None or landscape_differs(previous, state)
         if self._deferred is not None and scene is None:
             # A landscape is on its way: this state (built on it) waits for it too.
             force = force or self._deferred[1]

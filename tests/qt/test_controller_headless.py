@@ -313,3 +313,19 @@ def test_the_controller_refuses_what_a_session_file_could_not_hold(headless, set
     getattr(controller, setter)(*arguments)
     assert controller.state == before
     to_json(SessionFile(controller.state, [None] * len(controller.state.runs)))
+
+
+def test_a_lesson_stage_chosen_before_the_first_landscape_arrives_is_drawn(qapp, qtbot):
+    """The first landscape is built by the worker; a lesson stage chosen before it arrived
+    superseded its request, and as the stage's landscape equals the start-up one, nothing was
+    ever drawn (found by the layout probe, which chooses a stage at once)."""
+    views = FakeViews()
+    controller = Controller(views, SessionState())
+    try:
+        controller.start()
+        controller.show_lesson_stage(3)  # at once: the start-up scene is still on its way
+        qtbot.waitUntil(lambda: controller.landscape is not None, timeout=30000)
+        assert controller.lesson_index == 3
+        assert views.surface.last("set_surface") is not None
+    finally:
+        controller.shutdown()
