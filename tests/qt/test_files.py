@@ -357,3 +357,7 @@ def test_an_orbit_is_kept_by_the_controller_and_saved(qtbot, window, tmp_path):
     saved = json.loads(path.read_text())["camera"]
     assert saved["azimuth"] == pytest.approx(surface.camera_state()["azimuth"])
     assert saved["elevation"] == pytest.approx(surface.camera_state()["elevation"])
+    # Reset view: the view reports the default camera and the controller keeps it.
+    with qtbot.waitSignal(surface.cameraMoved, timeout=2000):
+        window.actions["reset_view"].trigger()
+    assert controller.state.camera == surface.camera_state() == before
