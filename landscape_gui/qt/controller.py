@@ -161,6 +161,7 @@ class Controller(QObject):
         views.contour.hovered.connect(self.hover)
         views.contour.hoverEnded.connect(self.end_hover)
         views.readout.criticalPointChosen.connect(self.set_probe)
+        views.surface.cameraMoved.connect(self.set_camera)
 
         self.constraints = ConstraintsController(self)
         views.formula.constraintEdited.connect(self.constraints.set_text)
@@ -195,6 +196,7 @@ class Controller(QObject):
         formula.set_preset(self.state.preset)
         formula.set_domain(self.state.domain.as_tuple())
         formula.set_parameters(dict(self.state.parameters))
+        self._show_camera()
         self._apply(self.state, force=True)
 
     @property
@@ -251,10 +253,32 @@ class Controller(QObject):
         self._deferred = None  # a change still waiting for its scene is not the file's
         self.pipeline.forget_analysis_failure()
         self.undo_stack.clear()
-        if session.state.camera:
-            self.views.surface.set_camera_state(session.state.camera)
+        self._show_camera()
         self.undo_stack.setClean()
         return True
+
+    # The camera: the session state owns it, the 3D view reports where the user left it.
+    def set_camera(self, camera: dict) -> None:
+        """Keep where the user left the 3D camera, for the session file.
+
+        Not an undo step: moving the camera is looking, not editing (Undo after an orbit
+        takes back the last edit, not the orbit), and undo and redo leave the camera where
+        it is (``_draw_state``). For the same reason it does not mark the session modified
+        (the modified flag is the undo stack's clean state): closing after only looking
+        around does not ask to save, though a save keeps the camera."""
+        self.state.camera = dict(camera)
+
+    def _show_camera(self) -> None:
+        """Point the 3D view's camera where the state says; without one (a new session, a
+        file without a camera) the default camera, which the view reports back."""
+        if self.state.camera:
+            self.views.surface.set_camera_state(self.state.camera)
+        else:
+            self.views.surface.reset_view()
+
+    def reset_camera(self) -> None:
+        """Back to the default camera (View > Reset 3D view); the view reports it."""
+        self.views.surface.reset_view()
 
     # User changes (each one undoable)
     def _change(self, after: SessionState, text: str, merge_key: str | None = None) -> bool:
@@ -716,6 +740,9 @@ class Controller(QObject):
 
     def _draw_state(self, state: SessionState, previous: SessionState, scene, force) -> None:
         self.state = state.copy()
+        if self._loading is None:
+            # The camera is not part of an edit: undo, redo and changes keep it where it is.
+            self.state.camera = previous.camera
         views = self.views
         views.formula.set_formula_text(state.formula)
         views.formula.set_preset(state.preset)

@@ -213,7 +213,6 @@ class FileActions(QObject):
         controller = self.controller
         runs = controller.runs
         state = controller.state.copy()
-        state.camera = self.window.views.surface.camera_state()
         histories: list[History | None] = [
             track.history() if len(track) else None for track in runs.tracks
         ]

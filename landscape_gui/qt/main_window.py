@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
             "undo": controller.undo_stack.undo,
             "redo": controller.undo_stack.redo,
             "focus_formula": self.focus_formula,
-            "reset_view": self.views.surface.reset_view,
+            "reset_view": controller.reset_camera,
             "full_screen": self.set_full_screen,
             "presentation": self.set_presentation,
             "escape": self.escape,

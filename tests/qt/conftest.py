@@ -99,3 +99,18 @@ def window(qtbot):
 def _close_windows(qtbot):
     yield
     _close_tracked()
+
+
+def wait_for_worker(qtbot, worker_thread, timeout: int = 10000) -> None:
+    """Wait until ``worker_thread`` (a ``worker.WorkerThread``) has done everything asked of it
+    so far and its answers have been delivered: a call queued behind that work answers with a
+    signal queued behind those answers. (Instead of a fixed sleep "long enough for a late
+    answer to arrive".)"""
+    from PySide6.QtCore import QObject, QTimer, Signal
+
+    class Echo(QObject):
+        answered = Signal()
+
+    echo = Echo()
+    with qtbot.waitSignal(echo.answered, timeout=timeout):
+        QTimer.singleShot(0, worker_thread.worker, echo.answered.emit)

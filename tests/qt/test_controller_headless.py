@@ -3,6 +3,7 @@ those values (the way ndv tests its controller). The workers are real; no widget
 
 from __future__ import annotations
 
+import json
 import typing
 from collections import defaultdict
 from typing import Any
@@ -329,3 +330,34 @@ def test_a_lesson_stage_chosen_before_the_first_landscape_arrives_is_drawn(qapp,
         assert views.surface.last("set_surface") is not None
     finally:
         controller.shutdown()
+
+
+def test_the_controller_keeps_the_camera_the_view_reports(headless):
+    controller, views = headless
+    views.descent.maxStepsChanged.emit(77)  # an edit, to undo below
+    steps = controller.undo_stack.count()
+    camera = {"distance": 9.0, "elevation": 12.0, "azimuth": 33.0, "center": [0.5, -1.0, 2.0]}
+    views.surface.cameraMoved.emit(camera)
+    assert controller.state.camera == camera
+    # Looking is not editing: no undo step, and undoing an edit leaves the camera alone.
+    assert controller.undo_stack.count() == steps
+    controller.undo_stack.undo()
+    assert controller.state.max_steps != 77
+    assert controller.state.camera == camera
+    # The session file is written from the controller's state.
+    saved = json.loads(to_json(SessionFile(controller.state.copy(), [None], 0, 0)))
+    assert saved["camera"] == camera
+
+
+def test_opening_a_session_tells_the_view_its_camera(headless, qtbot):
+    controller, views = headless
+    camera = {"distance": 9.0, "elevation": 12.0, "azimuth": 33.0, "center": [0.0, 0.0, 1.0]}
+    state = SessionState(camera=camera)
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.load_session(SessionFile(state, [None], selected_run=0, cursor=0))
+    assert views.surface.last("set_camera_state") == (camera,)
+    assert controller.state.camera == camera
+    # A file without a camera is seen from the default one.
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.load_session(SessionFile(SessionState(), [None], selected_run=0, cursor=0))
+    assert views.surface.calls["reset_view"]

@@ -102,6 +102,8 @@ def choose_in_combo(qtbot, combo: QComboBox, text: str) -> None:
     assert row >= 0
     rect = view.visualRect(view.model().index(row, 0))
     # The open popup ignores a release within a double-click interval (press-drag-release).
+    # Kept as a fixed wait: Qt measures that interval with a clock of its own and signals
+    # nothing when it ends, so there is no event or state to wait for.
     qtbot.wait(QApplication.doubleClickInterval() + 50)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: not view.isVisible())
@@ -160,9 +162,13 @@ def test_switching_optimizer_drops_the_old_rows(qtbot, panel, recorder):
     choose_in_combo(qtbot, combo, "Adam")
     choose_in_combo(qtbot, combo, "Momentum")
     assert recorder.of("optimizerChanged") == [(0, "adam"), (0, "momentum")]
-    qtbot.wait(1)  # let deleteLater run
-    assert panel.findChild(QLineEdit, "hyper_beta1") is None
-    assert panel.findChild(QLineEdit, "hyper_eps") is None
+    # The old rows are deleted later (deleteLater): wait until they are gone.
+    qtbot.waitUntil(
+        lambda: (
+            panel.findChild(QLineEdit, "hyper_beta1") is None
+            and panel.findChild(QLineEdit, "hyper_eps") is None
+        )
+    )
     panel.set_run_settings("momentum", RunSettings("momentum").hyperparameters, (0.0, 0.0))
     assert find(panel, QLineEdit, "hyper_momentum").text() == "0.9"
     assert not panel.advanced_toggle.isVisible()  # momentum has nothing advanced

@@ -316,3 +316,48 @@ def test_window_pictures_include_the_3d_views_own_framebuffer(window):
     framebuffer = view.grabFramebuffer().convertToFormat(region.format())
     assert region.size() == framebuffer.size()
     assert region == framebuffer
+
+
+def drag(widget, start: QPointF, end: QPointF, steps: int = 8) -> None:
+    """A left-button drag on ``widget`` as the mouse makes it: press, moves, release."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtGui import QMouseEvent
+
+    def send(kind, pos: QPointF, button, buttons) -> None:
+        global_pos = QPointF(widget.mapToGlobal(pos.toPoint()))
+        event = QMouseEvent(kind, pos, global_pos, button, buttons, Qt.KeyboardModifier.NoModifier)
+        QCoreApplication.sendEvent(widget, event)
+
+    left = Qt.MouseButton.LeftButton
+    send(QEvent.Type.MouseButtonPress, start, left, left)
+    for i in range(1, steps + 1):
+        send(
+            QEvent.Type.MouseMove,
+            start + (end - start) * (i / steps),
+            Qt.MouseButton.NoButton,
+            left,
+        )
+    send(QEvent.Type.MouseButtonRelease, end, left, Qt.MouseButton.NoButton)
+
+
+def test_an_orbit_is_kept_by_the_controller_and_saved(qtbot, window, tmp_path):
+    controller, surface = window.controller, window.views.surface
+    gl_view = surface._view
+    before = controller.state.camera
+    middle = QPointF(gl_view.width() / 2, gl_view.height() / 2)
+    with qtbot.waitSignal(surface.cameraMoved, timeout=2000) as moved:
+        drag(gl_view, middle, middle + QPointF(120, 40))
+    # One report when the drag ends, with where the user left the camera.
+    assert moved.args[0] == surface.camera_state() != before
+    assert controller.state.camera == surface.camera_state()
+    assert not window.isWindowModified()  # looking around is not an edit
+    path = tmp_path / "orbited.landscape"
+    answer_save_dialog(window, path)
+    assert window.files.save_as()
+    saved = json.loads(path.read_text())["camera"]
+    assert saved["azimuth"] == pytest.approx(surface.camera_state()["azimuth"])
+    assert saved["elevation"] == pytest.approx(surface.camera_state()["elevation"])
+    # Reset view: the view reports the default camera and the controller keeps it.
+    with qtbot.waitSignal(surface.cameraMoved, timeout=2000):
+        window.actions["reset_view"].trigger()
+    assert controller.state.camera == surface.camera_state() == before

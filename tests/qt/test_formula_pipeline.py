@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.qt import formula_pipeline
+from tests.qt.conftest import wait_for_worker
 
 
 @pytest.fixture
@@ -82,7 +83,8 @@ def test_a_dragged_parameter_draws_the_last_value_and_undoes_in_one_step(qtbot, 
     for k in range(1, 30):  # a drag: faster than the worker can build each one
         controller.set_parameter("a", 1.0 + k / 10)
     qtbot.waitUntil(lambda: controller.state.parameters == {"a": 3.9}, timeout=10000)
-    qtbot.wait(300)  # an older answer arriving late must not replace it
+    # An older answer arriving late must not replace it: wait until every answer is in.
+    wait_for_worker(qtbot, controller.pipeline._compile_thread)
     assert controller.state.parameters == {"a": 3.9}
     assert controller.landscape.parameter_values == {"a": 3.9}
     assert controller.undo_stack.index() == steps + 1  # the drag is one undo step

@@ -96,7 +96,7 @@ def test_nan_values_are_gaps_not_crashes(view, qtbot):
         values = 1.0 / xs  # inf at x = 0
     values[5] = np.nan
     view.set_x_slice(xs, values, 0.0, 1.0, math.nan, math.nan)
-    qtbot.wait(10)
+    view.grab()  # painted now: a NaN that crashed the drawing would fail here
     _x, y = _xy(view.x_slice.curve)
     assert np.isnan(y[40]) and np.isnan(y[5])
     assert not view.x_slice.marker.isVisible()
@@ -207,11 +207,9 @@ def test_clear_empties_everything(view):
 def test_layout_follows_the_dock_shape(view, qtbot):
     direction = QtWidgets.QBoxLayout.Direction
     view.resize(1200, 300)
-    qtbot.wait(10)
-    assert view.box_layout.direction() == direction.LeftToRight
+    qtbot.waitUntil(lambda: view.box_layout.direction() == direction.LeftToRight)
     view.resize(500, 900)
-    qtbot.wait(10)
-    assert view.box_layout.direction() == direction.TopToBottom
+    qtbot.waitUntil(lambda: view.box_layout.direction() == direction.TopToBottom)
 
 
 def test_style_and_presentation(view):

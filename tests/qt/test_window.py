@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QKeySequence
 
-from tests.qt.conftest import wait_for_steps
+from tests.qt.conftest import wait_for_steps, wait_for_worker
 
 
 @pytest.fixture
@@ -218,7 +218,8 @@ def test_a_new_formula_compiles_off_the_gui_thread_and_the_latest_wins(qtbot, wi
             controller.set_formula("x^4 + y^4 - 2x*y")  # typed on before the first was ready
     finally:
         type(controller.pipeline._compile_worker).compile = original
-    qtbot.wait(200)
+    # The superseded formula's answer, if any, is in before the state is looked at.
+    wait_for_worker(qtbot, controller.pipeline._compile_thread)
     assert controller.state.formula == "x^4 + y^4 - 2x*y"
     assert seen and all(seen)
     # The superseded formula never became a state (one undo step back is the bowl).

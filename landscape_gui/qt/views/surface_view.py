@@ -19,7 +19,7 @@ import sys
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -233,6 +233,12 @@ class SurfaceView(QWidget):
     """
 
     frameSwapped = Signal()  # a frame was drawn (lets callers pace how often they redraw)
+    # The user finished moving the camera (a drag released, a burst of wheel or key turns
+    # ended, Reset view): its ``camera_state()``. Not sent per frame, and not when the
+    # controller sets the camera; the controller keeps it in the session state.
+    cameraMoved = Signal(dict)
+
+    CAMERA_SETTLE_MS = 300  # a wheel or key burst is one move once it has been quiet this long
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -387,10 +393,16 @@ class SurfaceView(QWidget):
         self._z_ticks_used = 0
         self._tick_labels: dict[str, list[str]] = {}
 
+        self._camera_told: dict | None = None  # the camera last reported or set
+        self._camera_settle = QTimer(self)
+        self._camera_settle.setSingleShot(True)
+        self._camera_settle.setInterval(self.CAMERA_SETTLE_MS)
+        self._camera_settle.timeout.connect(self._report_camera)
         self.set_style(False)
         self.reset_view()
         self._update_axes()
-        # The picture is fitted to the GL view's own size (a race legend above takes some).
+        # The picture is fitted to the GL view's own size (a race legend above takes some),
+        # and the filter sees when the user's orbit, pan or zoom ends.
         self._view.installEventFilter(self)
 
     # ----------------------------------------------------------------- helpers
@@ -414,9 +426,23 @@ class SurfaceView(QWidget):
         return font
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if watched is self._view and event.type() == QEvent.Type.Resize:
-            self._fit_field_of_view()
+        if watched is self._view:
+            kind = event.type()
+            if kind == QEvent.Type.Resize:
+                self._fit_field_of_view()
+            elif kind == QEvent.Type.MouseButtonRelease:
+                self._report_camera()  # the drag has ended: its moves have all been handled
+            elif kind in (QEvent.Type.Wheel, QEvent.Type.KeyPress):
+                self._camera_settle.start()  # handled after this filter: report once it settles
         return False
+
+    def _report_camera(self) -> None:
+        """Tell the controller where the user left the camera (only when it moved)."""
+        self._camera_settle.stop()
+        camera = self.camera_state()
+        if camera != self._camera_told:
+            self._camera_told = camera
+            self.cameraMoved.emit(camera)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -1154,6 +1180,8 @@ class SurfaceView(QWidget):
         self._fov_fitted = None  # no zoom of the user's to keep
         self.set_camera_state(DEFAULT_CAMERA)
         self._fit_field_of_view()
+        self._camera_told = None  # reported even when it was already there
+        self._report_camera()
 
     def _fit_field_of_view(self) -> None:
         """Fit the field of view to the panel's size and shape, so that from the default camera
@@ -1291,6 +1319,7 @@ class SurfaceView(QWidget):
         self._view.setCameraPosition(
             pos=pos, distance=distance, elevation=elevation, azimuth=finite_number("azimuth")
         )
+        self._camera_told = self.camera_state()  # told, not moved by the user: not reported
 
     # ----------------------------------------------------------------- looks
     def grab_image(self, scale: float = 1.0) -> QImage:
