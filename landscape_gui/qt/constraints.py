@@ -295,8 +295,10 @@ class ConstraintsController(QObject):
         if key is None:
             if self._waiting is not None and self._waiting[1] == "trace":
                 self._waiting = None
-            if self.scene is not None or text is None:
-                self._show(None)
+            if self.scene is not None:
+                # The caller (the controller drawing a state) draws the probe next: drawing it
+                # here would draw the runs of the state before.
+                self._show(None, redraw=False)
             return
         if self.scene is not None and self.scene.key == key:
             return
@@ -354,7 +356,7 @@ class ConstraintsController(QObject):
             return None
         return compiled.with_parameters(state.parameters)
 
-    def _show(self, scene: CurveScene | None) -> None:
+    def _show(self, scene: CurveScene | None, redraw: bool = True) -> None:
         controller = self.controller
         views = controller.views
         self.scene = scene
@@ -378,7 +380,8 @@ class ConstraintsController(QObject):
                 controller.message.emit(
                     f"The curve {scene.constraint.text} does not cross the map's ranges."
                 )
-        controller.redraw_probe()
+        if redraw:
+            controller.redraw_probe()
         self.curveShown.emit()
 
     def _solve(self, scene: CurveScene) -> None:
