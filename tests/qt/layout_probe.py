@@ -515,7 +515,9 @@ def main() -> int:
     if splits_of(window) != splits_before:
         restore.append(f"panel sizes {splits_of(window)} are not {splits_before}")
     fonts_after = fonts_of(window)
-    changed = [k for k in fonts_before if fonts_after.get(k) != fonts_before[k]]
+    # A widget that is gone has no font to restore: the plain-text stand-ins for the
+    # mathematics are replaced by the typeset pictures when the analysis arrives.
+    changed = [k for k in fonts_before if k in fonts_after and fonts_after[k] != fonts_before[k]]
     if changed:
         restore.append(
             "fonts not restored: "
