@@ -370,17 +370,14 @@ class Controller(QObject):
         self.views.formula.show_constraint_error(None)
 
         def chosen() -> SessionState:
-            after = self.state.copy()
-            after.formula = preset.formula
-            found = preset_for_formula(preset.formula)
-            after.preset = found.key if found else None
-            after.constraint = preset.constraint
-            names = self.constraints.parameter_names(preset.constraint)
-            after.parameters = dict.fromkeys(names, DEFAULT_PARAMETER_VALUE)
-            after.domain = preset.domain
-            after.probe = preset.start
-            after.runs = [RunSettings("projected", {"lr": preset.learning_rate}, preset.start)]
-            return after
+            return self._teaching_state(
+                self.state.copy(),
+                preset.formula,
+                preset.constraint,
+                preset.domain,
+                preset.start,
+                RunSettings("projected", {"lr": preset.learning_rate}, preset.start),
+            )
 
         def use() -> None:
             self.runs.select(0)
@@ -401,26 +398,44 @@ class Controller(QObject):
     def show_lesson_stage(self, index: int) -> None:
         stage = lesson.LESSON[index]
 
-        def use() -> None:
-            self.lesson_index = index
-            after = self._target()
-            after.formula = stage.formula
-            preset = preset_for_formula(stage.formula)
-            after.preset = preset.key if preset else None
-            after.constraint = stage.constraint
-            names = self.constraints.parameter_names(stage.constraint)
-            after.parameters = dict.fromkeys(names, DEFAULT_PARAMETER_VALUE)
-            after.domain = stage.domain
-            after.probe = stage.probe
+        def staged() -> SessionState:
+            after = self._teaching_state(
+                self._target(),
+                stage.formula,
+                stage.constraint,
+                stage.domain,
+                stage.probe,
+                RunSettings(stage.optimizer, {"lr": stage.learning_rate}, stage.probe),
+            )
             for name, on in stage.toggles.items():
                 setattr(after.toggles, name, on)
-            after.runs = [RunSettings(stage.optimizer, {"lr": stage.learning_rate}, stage.probe)]
+            return after
+
+        def use() -> None:
+            self.lesson_index = index
             self.runs.select(0)
-            self._change(after, f"lesson: {stage.title}")
+            self._change(staged(), f"lesson: {stage.title}")
             self.runs.redraw()  # the caption tells the stage's story
 
         self.views.formula.show_error(None)
-        self._when_compiled((stage.formula, parse_formula(stage.formula)), use)
+        self._when_compiled((stage.formula, parse_formula(stage.formula)), use, drawn=staged())
+
+    def _teaching_state(
+        self, base: SessionState, formula: str, constraint, domain, probe, run: RunSettings
+    ) -> SessionState:
+        """``base`` turned into a prepared example (a lesson stage or a constraint preset): its
+        landscape, curve, ranges and probe, and one run ready to go from the probe."""
+        after = base
+        after.formula = formula
+        preset = preset_for_formula(formula)
+        after.preset = preset.key if preset else None
+        after.constraint = constraint
+        names = self.constraints.parameter_names(constraint)
+        after.parameters = dict.fromkeys(names, DEFAULT_PARAMETER_VALUE)
+        after.domain = domain
+        after.probe = probe
+        after.runs = [run]
+        return after
 
     def lesson_caption(self) -> str | None:
         if self.lesson_index is None:

@@ -310,53 +310,57 @@ class MainWindow(QMainWindow):
 
     def _build_preferences(self, view_menu) -> None:
         """Appearance and grid resolution: remembered between sessions (QSettings)."""
-        appearance = view_menu.addMenu("&Appearance")
-        group = QActionGroup(self)
-        current = str(self._settings().value("view/appearance", "system"))
-        for key, text in (("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")):
-            action = appearance.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(key == current)
-            action.setObjectName(f"appearance_{key}")
-            action.triggered.connect(lambda _c=False, k=key: self.set_appearance(k))
-            group.addAction(action)
-        scale_menu = view_menu.addMenu("&Colour scale")
-        group = QActionGroup(self)
-        current = str(self._settings().value("view/color_scale", "auto"))
+        settings = self._settings()
+        self._choice_menu(
+            view_menu.addMenu("&Appearance"),
+            {"system": "Follow the system", "light": "Light", "dark": "Dark"},
+            str(settings.value("view/appearance", "system")),
+            "appearance",
+            self.set_appearance,
+        )
+        current = str(settings.value("view/color_scale", "auto"))
         current = current if current in COLOR_SCALES else "auto"
-        for key, text in COLOR_SCALES.items():
-            action = scale_menu.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(key == current)
-            action.setObjectName(f"color_scale_{key}")
-            action.triggered.connect(lambda _c=False, k=key: self.set_color_scale(k))
-            group.addAction(action)
+        self._choice_menu(
+            view_menu.addMenu("&Colour scale"),
+            COLOR_SCALES,
+            current,
+            "color_scale",
+            self.set_color_scale,
+        )
         self.controller.set_color_scale(current)
-        aspect = view_menu.addMenu("Map &scales")
-        group = QActionGroup(self)
-        current = str(self._settings().value("view/map_aspect", "auto"))
+        current = str(settings.value("view/map_aspect", "auto"))
         current = current if current in MAP_ASPECTS else "auto"
-        for key, text in MAP_ASPECTS.items():
-            action = aspect.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(key == current)
-            action.setObjectName(f"map_aspect_{key}")
-            action.triggered.connect(lambda _c=False, k=key: self.set_map_aspect(k))
-            group.addAction(action)
+        self._choice_menu(
+            view_menu.addMenu("Map &scales"),
+            MAP_ASPECTS,
+            current,
+            "map_aspect",
+            self.set_map_aspect,
+        )
         self.controller.set_map_aspect(current)
-        resolution = view_menu.addMenu("Grid &resolution")
-        group = QActionGroup(self)
-        for size in RESOLUTIONS:
-            action = resolution.addAction(f"{size} × {size}")
-            action.setCheckable(True)
-            action.setChecked(size == self.controller.state.resolution)
-            action.setObjectName(f"resolution_{size}")
-            action.triggered.connect(lambda _c=False, n=size: self.set_resolution(n))
-            group.addAction(action)
+        self._choice_menu(
+            view_menu.addMenu("Grid &resolution"),
+            {size: f"{size} × {size}" for size in RESOLUTIONS},
+            self.controller.state.resolution,
+            "resolution",
+            self.set_resolution,
+        )
         self.actions["export_scale_2x"].setChecked(
             float(self._settings().value("export/scale", 1.0)) == 2.0
         )
         self.files.export_scale = 2.0 if self.actions["export_scale_2x"].isChecked() else 1.0
+
+    def _choice_menu(self, menu, choices: dict, current, name: str, choose) -> None:
+        """One checkable action per choice, exactly one checked (``current``); each calls
+        ``choose(key)``. Actions are named ``{name}_{key}`` for the tests."""
+        group = QActionGroup(self)
+        for key, text in choices.items():
+            action = menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == current)
+            action.setObjectName(f"{name}_{key}")
+            action.triggered.connect(lambda _c=False, k=key: choose(k))
+            group.addAction(action)
 
     def _dark_preferred(self) -> bool:
         choice = str(self._settings().value("view/appearance", "system"))
@@ -462,95 +466,102 @@ class MainWindow(QMainWindow):
         the back row. Leaving puts every widget, font and size back as it was."""
         if on == (self._presentation_saved is not None):
             return
-        views = self.views
         if on:
-            self._presentation_saved = {
-                "font": self.centralWidget().font(),
-                "font_resolved": self.centralWidget().testAttribute(Qt.WidgetAttribute.WA_SetFont),
-                "splitter": self.splitter.saveState(),
-                "maps_splitter": self.maps_splitter.saveState(),
-                "center_splitter": self.center_splitter.saveState(),
-                "full_screen": self.isFullScreen(),
-                "maximized": self.isMaximized(),
-                "toolbar": self.toolbar.isVisible(),
-                "readout": views.readout.isVisible(),
-                "status_bar": self.statusBar().isVisible(),
-                "geometry": self.geometry(),
-                "side_spacing": self._side_layout.spacing(),
-                "side_minimum": self.side_panel.minimumWidth(),
-                "side_margins": self._side_layout.contentsMargins(),
-                "side_scroll_bar": self.side_panel.verticalScrollBarPolicy(),
-            }
-            screen = self.screen().geometry()
-            scale = self.presentation_scale()
-            # The window's own widgets scale; the application font (dialogs, menus) does not.
-            font = QFont(self.centralWidget().font())
-            font.setPixelSize(round(NORMAL_TEXT_PIXELS * scale))
-            self.centralWidget().setFont(font)
-            self.menuBar().hide()
-            self.toolbar.hide()
-            self.statusBar().hide()
-            views.readout.hide()
-            # The caption joins the lesson column, at its top.
-            self._central_layout.removeWidget(views.caption)
-            self._side_layout.insertWidget(0, views.caption)
-            views.caption.show()  # a reparented widget shows only on the next event turn
-            for view in views.all():
-                view.set_presentation(True, scale)
-            views.formula.set_compact(True)
-            views.descent.set_compact(True)
-            self._fit_side_panel()
-            # The lesson column is fitted to the screen's height, never scrolled: a scroll bar
-            # would only narrow it, and with the text rewrapped taller Qt keeps the bar shown.
-            self.side_panel.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            self._side_layout.setSpacing(4)
-            self._side_layout.setContentsMargins(4, 4, 4, 4)
-            # Without a window manager (a bare X server) full screen does not resize by itself.
-            self.setGeometry(screen)
-            self.showFullScreen()
-            self._presentation_split()
+            self._enter_presentation()
         else:
-            saved = self._presentation_saved
-            self._presentation_saved = None
-            if saved["font_resolved"]:
-                self.centralWidget().setFont(saved["font"])
-            else:
-                self.centralWidget().setFont(QFont())  # inherit from the application again
-            self.menuBar().show()
-            self.toolbar.setVisible(saved["toolbar"])
-            self.statusBar().setVisible(saved["status_bar"])
-            views.readout.setVisible(saved["readout"])
-            self._side_layout.removeWidget(views.caption)
-            self._central_layout.insertWidget(0, views.caption)
-            views.caption.show()
-            views.formula.set_compact(False)
-            views.descent.set_compact(False)
-            self._side_layout.setSpacing(saved["side_spacing"])
-            self._side_layout.setContentsMargins(saved["side_margins"])
-            self.side_panel.setVerticalScrollBarPolicy(saved["side_scroll_bar"])
-            for view in views.all():
-                view.set_presentation(False)
-            if saved["full_screen"]:
-                self.showFullScreen()
-            elif saved["maximized"]:
-                self.showMaximized()
-            else:
-                self.showNormal()
-                self.setGeometry(self._clamped(saved["geometry"]))
-            self.side_panel.setMinimumWidth(saved["side_minimum"])
-            # The splitters go back once the window has its old size again (on X11 that
-            # resize arrives later): restored at the full-screen size, they would be
-            # rescaled by the shrink.
-            self._splitters_to_restore = (
-                self._clamped(saved["geometry"]).size(),
-                saved["splitter"],
-                saved["maps_splitter"],
-                saved["center_splitter"],
-            )
-            self._restore_splitters()
+            self._leave_presentation()
         self.actions["full_screen"].blockSignals(True)
         self.actions["full_screen"].setChecked(self.isFullScreen())
         self.actions["full_screen"].blockSignals(False)
+
+    def _enter_presentation(self) -> None:
+        views = self.views
+        self._presentation_saved = {
+            "font": self.centralWidget().font(),
+            "font_resolved": self.centralWidget().testAttribute(Qt.WidgetAttribute.WA_SetFont),
+            "splitter": self.splitter.saveState(),
+            "maps_splitter": self.maps_splitter.saveState(),
+            "center_splitter": self.center_splitter.saveState(),
+            "full_screen": self.isFullScreen(),
+            "maximized": self.isMaximized(),
+            "toolbar": self.toolbar.isVisible(),
+            "readout": views.readout.isVisible(),
+            "status_bar": self.statusBar().isVisible(),
+            "geometry": self.geometry(),
+            "side_spacing": self._side_layout.spacing(),
+            "side_minimum": self.side_panel.minimumWidth(),
+            "side_margins": self._side_layout.contentsMargins(),
+            "side_scroll_bar": self.side_panel.verticalScrollBarPolicy(),
+        }
+        screen = self.screen().geometry()
+        scale = self.presentation_scale()
+        # The window's own widgets scale; the application font (dialogs, menus) does not.
+        font = QFont(self.centralWidget().font())
+        font.setPixelSize(round(NORMAL_TEXT_PIXELS * scale))
+        self.centralWidget().setFont(font)
+        self.menuBar().hide()
+        self.toolbar.hide()
+        self.statusBar().hide()
+        views.readout.hide()
+        # The caption joins the lesson column, at its top.
+        self._central_layout.removeWidget(views.caption)
+        self._side_layout.insertWidget(0, views.caption)
+        views.caption.show()  # a reparented widget shows only on the next event turn
+        for view in views.all():
+            view.set_presentation(True, scale)
+        views.formula.set_compact(True)
+        views.descent.set_compact(True)
+        self._fit_side_panel()
+        # The lesson column is fitted to the screen's height, never scrolled: a scroll bar
+        # would only narrow it, and with the text rewrapped taller Qt keeps the bar shown.
+        self.side_panel.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._side_layout.setSpacing(4)
+        self._side_layout.setContentsMargins(4, 4, 4, 4)
+        # Without a window manager (a bare X server) full screen does not resize by itself.
+        self.setGeometry(screen)
+        self.showFullScreen()
+        self._presentation_split()
+
+    def _leave_presentation(self) -> None:
+        views = self.views
+        saved = self._presentation_saved
+        self._presentation_saved = None
+        if saved["font_resolved"]:
+            self.centralWidget().setFont(saved["font"])
+        else:
+            self.centralWidget().setFont(QFont())  # inherit from the application again
+        self.menuBar().show()
+        self.toolbar.setVisible(saved["toolbar"])
+        self.statusBar().setVisible(saved["status_bar"])
+        views.readout.setVisible(saved["readout"])
+        self._side_layout.removeWidget(views.caption)
+        self._central_layout.insertWidget(0, views.caption)
+        views.caption.show()
+        views.formula.set_compact(False)
+        views.descent.set_compact(False)
+        self._side_layout.setSpacing(saved["side_spacing"])
+        self._side_layout.setContentsMargins(saved["side_margins"])
+        self.side_panel.setVerticalScrollBarPolicy(saved["side_scroll_bar"])
+        for view in views.all():
+            view.set_presentation(False)
+        if saved["full_screen"]:
+            self.showFullScreen()
+        elif saved["maximized"]:
+            self.showMaximized()
+        else:
+            self.showNormal()
+            self.setGeometry(self._clamped(saved["geometry"]))
+        self.side_panel.setMinimumWidth(saved["side_minimum"])
+        # The splitters go back once the window has its old size again (on X11 that
+        # resize arrives later): restored at the full-screen size, they would be
+        # rescaled by the shrink.
+        self._splitters_to_restore = (
+            self._clamped(saved["geometry"]).size(),
+            saved["splitter"],
+            saved["maps_splitter"],
+            saved["center_splitter"],
+        )
+        self._restore_splitters()
 
     def _restore_splitters(self) -> None:
         pending = self._splitters_to_restore
