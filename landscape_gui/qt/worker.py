@@ -32,12 +32,37 @@ from landscape_gui.qt import typeset
 # being compiled) is abandoned to the reaper, never destroyed while it runs.
 STOP_WAIT_MS = 250
 REAP_INTERVAL_MS = 50
+# How often the GUI thread collects reference cycles once worker threads exist (see below):
+# often enough that a few hundred milliseconds of a worker's garbage is all that waits.
+GUI_COLLECT_INTERVAL_S = 0.25
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """From now on, Python's cycle collector runs on the GUI thread only.
+
+    Left automatic, it runs in whichever thread happens to allocate. When a worker thread
+    frees a cycle holding Qt objects (a closed window's widgets and their connections), Qt
+    destroys them in that thread: it holds a QObject lock while PySide waits for the
+    interpreter lock, and the GUI thread, deleting a related object, holds the interpreter
+    lock while it waits for that QObject lock. Both wait for ever: the window freezes (gdb
+    showed exactly these two stacks). pyqtgraph's GarbageCollector exists for this: automatic
+    collection off, a GUI-thread timer collecting instead. Called on the GUI thread.
+    """
+    global _GUI_COLLECTOR
+    if _GUI_COLLECTOR is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _GUI_COLLECTOR = GarbageCollector(interval=GUI_COLLECT_INTERVAL_S)
+
+
+_GUI_COLLECTOR = None
 
 
 class WorkerThread:
     """Owns a worker object and the thread it runs in."""
 
     def __init__(self, worker: QObject, name: str):
+        collect_garbage_on_gui_thread()  # before any worker thread can allocate
         self.worker = worker
         self.thread = QThread()
         self.thread.setObjectName(name)

@@ -1,0 +1,44 @@
+"""Reference cycles are collected on the GUI thread only, once worker threads exist.
+
+A cycle holding Qt objects freed by a worker thread deadlocked the window (the worker held a
+QObject lock and waited for the interpreter lock; the GUI thread held the interpreter lock
+and waited for the QObject lock). So collection must never start in a worker.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from PySide6.QtCore import QObject
+
+from landscape_gui.qt.worker import WorkerThread
+
+
+def make_cycles(count: int) -> None:
+    for _ in range(count):
+        cycle: list = []
+        cycle.append(cycle)
+
+
+def test_cycles_made_in_another_thread_are_collected_on_the_gui_thread(qtbot):
+    worker = WorkerThread(QObject(), "garbage-test")
+    collections: list[bool] = []  # per collection: did it run on the GUI thread?
+
+    def record(phase: str, _info: dict) -> None:
+        if phase == "start":
+            collections.append(threading.current_thread() is threading.main_thread())
+
+    gc.callbacks.append(record)
+    try:
+        # Far more allocations than the automatic threshold (700): left automatic, the
+        # collector would start in this thread many times over.
+        maker = threading.Thread(target=make_cycles, args=(50_000,))
+        maker.start()
+        maker.join()
+        qtbot.waitUntil(lambda: len(collections) > 0, timeout=5000)
+    finally:
+        gc.callbacks.remove(record)
+        worker.stop()
+    assert all(collections), f"{collections.count(False)} collections ran in another thread"
+    assert not gc.isenabled()
