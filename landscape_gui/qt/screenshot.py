@@ -105,12 +105,15 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     wait_until(lambda: controller.analysis is not None, 15)
     # Painted once on screen: the plots' axes take their widths from the tick labels they
     # paint, and the titles are fitted to what is left. By the time the event queue is empty
-    # again that is laid out; the grab then draws every view, the 3D one rendered afresh.
+    # again that is laid out (not painted again); the grab then draws every view, the 3D one
+    # rendered afresh.
     frames = []
     window.views.surface.frameSwapped.connect(lambda: frames.append(True))
     window.setUpdatesEnabled(True)
     wait_until(lambda: bool(frames), 10)
+    window.setUpdatesEnabled(False)
     app.processEvents()
+    window.setUpdatesEnabled(True)
     image = widget_image(window)
     window.close()
     app.processEvents()
