@@ -7,6 +7,9 @@ from landscape_gui.core.landscape import Landscape
 from landscape_gui.core.optimizers import resolve_hyperparameters
 from landscape_gui.core.presets import preset_for_formula
 from landscape_gui.core.state import RunSettings, SessionState
+
+# First of the window's modules: it spares those imported after it PySide6's source scan.
+from landscape_gui.qt.app import create_application
 from landscape_gui.qt.constraints import set_constraint_text
 from landscape_gui.qt.export import save_image, wait_until, widget_image
 
@@ -45,7 +48,6 @@ def state_for(
 
 def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     """Open the real window on the landscape, take the descent steps asked for, save a PNG."""
-    from landscape_gui.qt.app import create_application
     from landscape_gui.qt.main_window import MainWindow
 
     hyperparameters = dict(getattr(args, "set", []) or [])
