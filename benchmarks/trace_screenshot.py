@@ -106,7 +106,8 @@ def main() -> None:
     window_class.__init__ = window_init
     # What each wait in save_window_screenshot is for, told apart by its timeout.
     purposes = {
-        10: "window shown, first 3D frame drawn and first steps in",
+        30: "the landscape (the compile worker's scene, drawn)",
+        10: "the first steps in, or the one paint before the grab",
         60: "the descent steps asked for",
         15: "the analysis worker's result (tidied derivatives, typeset)",
     }
