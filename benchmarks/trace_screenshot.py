@@ -79,7 +79,13 @@ def main() -> None:
     typeset.derivative_pictures = timed(
         "analysis: typeset derivatives (ziamath)", typeset.derivative_pictures
     )
-    worker.CompiledFormula = timed("compile worker: CompiledFormula", worker.CompiledFormula)
+    # The class itself stays (the worker tests isinstance against it); its building is timed,
+    # on whichever thread builds it (the command's checks, the compile worker).
+    compiled_class = worker.CompiledFormula
+    compiled_class.__init__ = timed(
+        "CompiledFormula (differentiate + lambdify)", compiled_class.__init__
+    )
+    worker.build_scene = timed("compile worker: build_scene (sample the grid)", worker.build_scene)
     qt_app.create_application = timed("create QApplication", qt_app.create_application)
     window_class = main_window.MainWindow
     original_init = window_class.__init__
@@ -100,7 +106,8 @@ def main() -> None:
     window_class.__init__ = window_init
     # What each wait in save_window_screenshot is for, told apart by its timeout.
     purposes = {
-        10: "window shown, first 3D frame drawn and first steps in",
+        30: "the landscape (the compile worker's scene, drawn)",
+        10: "the first steps in, or the one paint before the grab",
         60: "the descent steps asked for",
         15: "the analysis worker's result (tidied derivatives, typeset)",
     }

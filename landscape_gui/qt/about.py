@@ -13,7 +13,6 @@ import platform
 import sys
 import warnings
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from PySide6.QtCore import Qt, qVersion
@@ -89,6 +88,9 @@ def library_version(library: Library) -> str:
     version = getattr(module, "__version__", None)
     if isinstance(version, str) and version:
         return version
+    # Imported here, not with the module: the About box needs it, the window's start does not.
+    from importlib import metadata
+
     try:
         return metadata.version(library.distribution)
     except metadata.PackageNotFoundError:  # a frozen bundle may not carry the metadata

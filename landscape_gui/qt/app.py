@@ -21,6 +21,25 @@ from PySide6.QtWidgets import QApplication
 
 from landscape_gui import __version__, startup
 
+
+def skip_pyside_feature_scan() -> None:
+    """Spare every later import PySide6's scan of its source.
+
+    Importing PySide6 replaces Python's import function with one that, after each import,
+    reads the new module's whole source (``inspect.getsource``) to see whether it mentions
+    PySide6: for the opt-in ``from __feature__ import snake_case, true_property`` switches,
+    which Landscape never uses. pyqtgraph, PyOpenGL, the typesetter and this package are all
+    imported after Qt, so the scan cost about 0.1 s of the way to the first frame. Every
+    module is taken for one that selects no feature, which is what each of them is. A
+    PySide6 without this private detail is left as it is.
+    """
+    feature = sys.modules.get("shibokensupport.feature")
+    if callable(getattr(feature, "_mod_uses_pyside", None)):
+        feature._mod_uses_pyside = lambda _module: False  # type: ignore[union-attr]
+
+
+skip_pyside_feature_scan()  # before the window's modules are imported
+
 # PyOpenGL must talk to the same OpenGL window system as the context Qt made: GLX on X11
 # (xcb), EGL on Wayland and EGLFS. Elsewhere (Windows' WGL, macOS' CGL) PyOpenGL's own choice
 # is right and forcing one breaks it.

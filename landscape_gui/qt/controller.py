@@ -20,6 +20,7 @@ from landscape_gui import startup
 from landscape_gui.core import arrows, calculus, colorscale, lesson
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import (
+    CompiledFormula,
     Domain,
     GridSample,
     Landscape,
@@ -110,7 +111,14 @@ class Controller(QObject):
     probeChanged = Signal(float, float)
     message = Signal(str)  # a short status-bar message
 
-    def __init__(self, views: ViewsProtocol, state: SessionState | None = None, parent=None):
+    def __init__(
+        self,
+        views: ViewsProtocol,
+        state: SessionState | None = None,
+        parent=None,
+        compiled: CompiledFormula | None = None,
+    ):
+        """``compiled``: the state's formula, when the caller has compiled it already."""
         super().__init__(parent)
         self.views = views
         self.state = state.copy() if state else SessionState()
@@ -146,6 +154,8 @@ class Controller(QObject):
         self.pipeline.analysed.connect(self._analysis_finished)
         self.pipeline.analysisFailed.connect(self._analysis_failed)
         self.pipeline.solved.connect(self._solve_finished)
+        if compiled is not None:
+            self.pipeline.remember_compiled(self.state.formula, compiled)
         first_frame = getattr(views.surface, "frameSwapped", None)
         if first_frame is not None:
             self.pipeline.await_first_frame = True
@@ -898,9 +908,10 @@ class Controller(QObject):
         """False: numerical critical points only (the screenshot does not wait for sympy)."""
         self.pipeline.solve_exactly = value
 
-    def analyse_now(self) -> None:
-        """Ask for the analysis of what is shown at once (see FormulaPipeline.analyse_now)."""
-        self.pipeline.analyse_now()
+    def analyse_now(self, landscape: Landscape | None = None) -> None:
+        """Ask for the analysis of what is shown at once (see FormulaPipeline.analyse_now);
+        given the state's ``landscape`` (compiled by the caller), before its scene is drawn."""
+        self.pipeline.analyse_now(landscape, analysis_key(self.state))
 
     def _draw_toggles(self) -> None:
         toggles = self.state.toggles

@@ -70,6 +70,7 @@ class FormulaPipeline(QObject):
         self._analysis_generation = 0
         self._analysis_wanted: tuple[Landscape, tuple] | None = None
         self._analysis_requested: tuple | None = None
+        self._analysis_pending = False  # the last request's answer has not come yet
         self._analysed: tuple | None = None  # the key of the last exact analysis that arrived
         self._analysis_failed: tuple | None = None
         self._analysis_timer = QTimer(self)
@@ -108,6 +109,12 @@ class FormulaPipeline(QObject):
         self.scenes.clear()
 
     # Compiling and building scenes
+    def remember_compiled(self, text: str, compiled: CompiledFormula) -> None:
+        """A formula already compiled elsewhere (the screenshot command compiles it to check
+        the input): the worker then only builds its scene instead of differentiating and
+        lambdifying it a second time."""
+        self.compiled.put(text, compiled)
+
     def scene_for(self, state: SessionState) -> Scene | SceneError | None:
         """The scene (or the refusal) already built for ``state``, if any."""
         return self.scenes.get(scene_key(state))
@@ -203,11 +210,15 @@ class FormulaPipeline(QObject):
             if self._analysis_timer.isActive():
                 self._analysis_timer.start(0)
 
-    def analyse_now(self) -> None:
+    def analyse_now(self, landscape: Landscape | None = None, key: tuple | None = None) -> None:
         """Ask for the analysis of what is shown at once, without waiting for the first frame
-        or the typing delay (the screenshot needs both, so they may as well overlap)."""
+        or the typing delay (the screenshot needs both, so they may as well overlap). Given a
+        ``landscape`` (and its analysis ``key``), ask about it before its scene is built: the
+        analysis needs only the formula, so it need not wait for the sampling."""
         self.await_first_frame = False
         self._analysis_timer.stop()
+        if landscape is not None and key is not None:
+            self._analysis_wanted = (landscape, key)
         self._request_analysis()
 
     def _request_analysis(self) -> None:
@@ -216,8 +227,11 @@ class FormulaPipeline(QObject):
         landscape, key = self._analysis_wanted
         if self._analysed == key or self._analysis_failed == key:
             return  # known already, or it failed for this formula and these parameters
+        if self._analysis_pending and self._analysis_requested == key:
+            return  # on its way already (asked before the scene was drawn, or for other ranges)
         self._analysis_generation += 1
         self._analysis_requested = key
+        self._analysis_pending = True
         self._analysed_landscape = landscape
         self.analysisRequested.emit(
             self._analysis_generation, landscape.compiled.formula.expr, landscape.expression()
@@ -226,6 +240,7 @@ class FormulaPipeline(QObject):
     def _analysis_finished(self, generation: int, result) -> None:
         if generation != self._analysis_generation:
             return  # an answer to a superseded request
+        self._analysis_pending = False
         key = self._analysis_requested
         if isinstance(result, str):
             self._analysis_failed = key

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from landscape_gui.core.landscape import CompiledFormula
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS
 from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
 from landscape_gui.core.state import SessionState
@@ -116,7 +117,9 @@ class MainWindow(QMainWindow):
         state: SessionState | None = None,
         remember_geometry: bool = True,
         prompt_unsaved: bool = True,
+        compiled: CompiledFormula | None = None,
     ):
+        """``compiled``: the state's formula already compiled (the screenshot command's)."""
         super().__init__()
         # A closed window is deleted: its views, GL buffers, workers and undo history are
         # held by signal connections Python cannot see through, so only Qt can free them.
@@ -147,7 +150,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         if state is None:
             state = SessionState(resolution=_preferred_resolution())
-        self.controller = Controller(self.views, state, parent=self)
+        self.controller = Controller(self.views, state, parent=self, compiled=compiled)
         self.files = FileActions(self)
         self.actions = build_actions(self, self._handlers())
         self._build_menus()

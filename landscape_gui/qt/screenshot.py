@@ -7,6 +7,9 @@ from landscape_gui.core.landscape import Landscape
 from landscape_gui.core.optimizers import resolve_hyperparameters
 from landscape_gui.core.presets import preset_for_formula
 from landscape_gui.core.state import RunSettings, SessionState
+
+# First of the window's modules: it spares those imported after it PySide6's source scan.
+from landscape_gui.qt.app import create_application
 from landscape_gui.qt.constraints import set_constraint_text
 from landscape_gui.qt.export import save_image, wait_until, widget_image
 
@@ -45,7 +48,6 @@ def state_for(
 
 def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     """Open the real window on the landscape, take the descent steps asked for, save a PNG."""
-    from landscape_gui.qt.app import create_application
     from landscape_gui.qt.main_window import MainWindow
 
     hyperparameters = dict(getattr(args, "set", []) or [])
@@ -62,22 +64,28 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
         set_constraint_text(state, constraint.strip())
 
     app = create_application()
-    window = MainWindow(state, remember_geometry=False, prompt_unsaved=False)
+    # The formula was compiled to check the input: the window's worker only samples it.
+    window = MainWindow(
+        state, remember_geometry=False, prompt_unsaved=False, compiled=landscape.compiled
+    )
     controller = window.controller
     # The picture does not wait for sympy's exact solve of grad f = 0 (often seconds, on a
     # transcendental f): the numerical critical points are drawn already, and starting the
     # solve's helper process would only take a core from the picture.
     controller.solve_exactly = False
-    # The derivatives are typeset on the analysis worker while this thread shows the window.
-    controller.analyse_now()
-    frames = []
-    window.views.surface.frameSwapped.connect(lambda: frames.append(True))
+    # The derivatives are typeset on the analysis worker while this thread shows the window
+    # and the compile worker samples the landscape: the analysis needs only the formula.
+    controller.analyse_now(landscape)
+    # Nothing is painted on screen until the picture is complete: every answer that arrives
+    # (the landscape, the steps, the typeset derivatives) would otherwise repaint the views,
+    # which costs more than everything else the window does. The grab draws it all once.
+    window.setUpdatesEnabled(False)
     window.resize(*args.size)
     window.show()
     runs = controller.runs
-    # The landscape is built by the compile worker, then the first frame and steps arrive.
+    # The landscape is built by the compile worker, then the first steps arrive.
     wait_until(lambda: controller.landscape is not None, 30)
-    wait_until(lambda: bool(frames) and not runs.waiting_for_steps(), 10)
+    wait_until(lambda: not runs.waiting_for_steps(), 10)
     if getattr(args, "presentation", False):
         # Full screen on the screen the window opened on: the picture a projector shows.
         window.set_presentation(True)
@@ -97,9 +105,17 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
         )
     # The tidied, typeset derivatives: milliseconds of work on the analysis worker.
     wait_until(lambda: controller.analysis is not None, 15)
-    # What the last answers changed is laid out and painted by the time the event queue is
-    # empty; the 3D view is rendered afresh into the grab (grabFramebuffer).
+    # Painted once on screen: the plots' axes take their widths from the tick labels they
+    # paint, and the titles are fitted to what is left. By the time the event queue is empty
+    # again that is laid out (not painted again); the grab then draws every view, the 3D one
+    # rendered afresh.
+    frames = []
+    window.views.surface.frameSwapped.connect(lambda: frames.append(True))
+    window.setUpdatesEnabled(True)
+    wait_until(lambda: bool(frames), 10)
+    window.setUpdatesEnabled(False)
     app.processEvents()
+    window.setUpdatesEnabled(True)
     image = widget_image(window)
     window.close()
     app.processEvents()

@@ -136,3 +136,34 @@ def test_a_range_whose_landscape_fails_to_build_is_taken_back_whole(qtbot, windo
     with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
         controller.undo_stack.redo()  # and redo makes it again, not the refused one
     assert controller.state.domain.as_tuple() == (-2.0, 2.0, -2.0, 2.0)
+
+
+def test_an_analysis_on_its_way_is_not_asked_for_again(qtbot, window, monkeypatch):
+    """New ranges (same formula and parameters) while the derivatives are being typeset wait
+    for that answer instead of starting the work again."""
+    import threading
+
+    from landscape_gui.qt import typeset
+
+    release = threading.Event()
+    original = typeset.derivatives_and_pictures
+
+    def held(*args, **kwargs):
+        release.wait(20)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(typeset, "derivatives_and_pictures", held)
+    controller = window.controller
+    pipeline = controller.pipeline
+    asked: list[int] = []
+    controller.analysisRequested.connect(lambda generation, *_: asked.append(generation))
+    try:
+        with qtbot.waitSignal(controller.analysisRequested, timeout=20000):
+            _drawn(qtbot, controller, lambda: controller.set_formula("x^2 + 2y^2"))
+        _drawn(qtbot, controller, lambda: controller.set_domain((-3, 3, -3, 3)))
+        qtbot.waitUntil(lambda: not pipeline._analysis_timer.isActive(), timeout=5000)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: controller.analysis is not None, timeout=20000)
+    assert len(asked) == 1
+    assert controller.state.domain.as_tuple() == (-3, 3, -3, 3)

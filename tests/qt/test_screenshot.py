@@ -93,3 +93,36 @@ def test_presentation_screenshot_is_the_whole_screen(tmp_path, qapp):
     pixels = image_array(out)
     assert pixels.shape[:2] == (round(screen.height() * ratio), round(screen.width() * ratio))
     assert colourful_fraction(pixels) > 0.1  # the views are drawn, not an empty frame
+
+
+def test_screenshot_compiles_and_typesets_its_formula_once(tmp_path, qapp, monkeypatch):
+    """The command compiles the formula to check the input; the window takes that compiled
+    formula (its worker only samples it), and the derivatives, asked for before the scene is
+    drawn, are worked out and typeset once, not again when the scene arrives."""
+    from landscape_gui.cli import main
+    from landscape_gui.core.landscape import CompiledFormula
+    from landscape_gui.qt import typeset
+
+    compiled: list[str] = []
+    typeset_for: list[str] = []
+    compile_original = CompiledFormula.__init__
+    typeset_original = typeset.derivatives_and_pictures
+
+    def compile_spy(self, formula, *args, **kwargs):
+        compiled.append(formula.text)
+        compile_original(self, formula, *args, **kwargs)
+
+    def typeset_spy(expr, *args, **kwargs):
+        typeset_for.append(str(expr))
+        return typeset_original(expr, *args, **kwargs)
+
+    monkeypatch.setattr(CompiledFormula, "__init__", compile_spy)
+    monkeypatch.setattr(typeset, "derivatives_and_pictures", typeset_spy)
+    out = tmp_path / "once.png"
+    formula = "x^2 + 3xy + y^2"
+    code = main(["screenshot", "-f", formula, "--size", "1400", "900", "-o", str(out)])
+    assert code == 0 and out.exists()
+    assert compiled == [formula]
+    assert len(typeset_for) == 1
+    pixels = image_array(out)
+    assert pixels.shape == (900, 1400, 3) and colourful_fraction(pixels) > 0.1

@@ -49,6 +49,10 @@ print(json.dumps({
     "colours": int(len(np.unique(pixels.reshape(-1, 3), axis=0))),
 }))
 window.close()
+# As the app does at exit (app.run): the derivatives may still be typesetting on the
+# analysis thread (it starts at the first frame); Python must not destroy it running.
+from landscape_gui.qt import worker
+worker.wait_for_abandoned(10000)
 """
 
 

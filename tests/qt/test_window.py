@@ -322,3 +322,19 @@ def test_steep_presets_are_coloured_on_a_log_scale_the_menu_can_change(
         ]
         assert len(labels) >= 3  # numbers on the colour bar, on either scale
         assert all(math.isfinite(float(label)) for label in labels)  # plain numbers
+
+
+def test_modules_imported_after_qt_are_not_scanned_for_pyside_features():
+    """PySide6 reads the source of every module imported after it, for feature switches the
+    app never uses; the window's start-up is spared that (see app.skip_pyside_feature_scan)."""
+    import sys
+    from pathlib import Path
+
+    import landscape_gui.qt.app  # noqa: F401
+    import landscape_gui.qt.main_window as module
+
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is None or not hasattr(feature, "_mod_uses_pyside"):
+        pytest.skip("this PySide6 has no source scan to skip")
+    assert "PySide6" in Path(module.__file__).read_text(encoding="utf-8")
+    assert feature._mod_uses_pyside(module) is False

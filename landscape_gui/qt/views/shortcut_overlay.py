@@ -35,6 +35,11 @@ class ShortcutOverlay(QWidget):
         layout.addLayout(self._grid)
         layout.addStretch(1)
         self.rows: list[tuple[str, str]] = []
+        self._groups: list[tuple[str, list[tuple[str, str]]]] = []
+        # The rows' labels are made when the overlay is shown, for the size it is shown at:
+        # a hundred labels made at start-up, in front of the window's first frame, would
+        # only be made again for the window's size when F1 is pressed.
+        self._stale = True
         self.hide()
 
     def set_rows(self, groups: list[tuple[str, list[tuple[str, str]]]]) -> None:
@@ -43,7 +48,9 @@ class ShortcutOverlay(QWidget):
         every column fit across."""
         self._groups = groups
         self.rows = [row for _menu, entries in groups for row in entries]
-        self._relayout()
+        self._stale = True
+        if self.isVisible():
+            self._relayout()
 
     def _plan(self, pixels: int) -> tuple[list[list[tuple[str, str, str]]], bool]:
         """Columns of (kind, first, second) rows at this type size, and whether they fit."""
@@ -83,11 +90,12 @@ class ShortcutOverlay(QWidget):
         return columns, width <= room
 
     def _relayout(self) -> None:
+        self._stale = False
         while self._grid.count():
             item = self._grid.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        groups = getattr(self, "_groups", [])
+        groups = self._groups
         if not groups:
             return
         for pixels in range(MAX_PIXELS, MIN_PIXELS - 1, -1):
@@ -116,12 +124,17 @@ class ShortcutOverlay(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        self._relayout()
+        if self.isVisible():
+            self._relayout()
+        else:
+            self._stale = True
 
     def show_over(self, parent: QWidget) -> None:
         self.setGeometry(parent.rect())
         self.raise_()
         self.show()
+        if self._stale:
+            self._relayout()
         self.setFocus()
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
