@@ -811,15 +811,20 @@ class Controller(QObject):
         self._draw_heights()
         self.end_hover()  # the old readout described the old landscape
         # Exact points from an earlier analysis stay valid while only the ranges change.
+        key = analysis_key(self.state)
         if formula_changed:
             self.analysis = None
-            self.pipeline.forget_analysis()
+            self.pipeline.forget_analysis(keep=key)
         exact = self.analysis.critical_points if self._analysis_is_current() else []
         self._show_critical_points(scene.critical_points, exact)
         if formula_changed:
             self._math = (dict(scene.texts), {})
             self._show_math()
-        self.pipeline.schedule_analysis(scene.landscape, analysis_key(self.state))
+        self.pipeline.schedule_analysis(scene.landscape, key)
+        arrived = self.pipeline.arrived_analysis(key)
+        if arrived is not None and self.analysis is None:
+            # Asked for before the scene was built, it came first and waited for it.
+            self._analysis_finished(key, arrived)
 
     def _show_critical_points(self, numeric, exact) -> None:
         self.critical_points = merge_critical_points(numeric, exact, self.state.domain)

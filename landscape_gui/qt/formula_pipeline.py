@@ -72,6 +72,7 @@ class FormulaPipeline(QObject):
         self._analysis_requested: tuple | None = None
         self._analysis_pending = False  # the last request's answer has not come yet
         self._analysed: tuple | None = None  # the key of the last exact analysis that arrived
+        self._analysis_result = None  # and that analysis (derivatives and their pictures)
         self._analysis_failed: tuple | None = None
         self._analysis_timer = QTimer(self)
         self._analysis_timer.setSingleShot(True)
@@ -185,11 +186,20 @@ class FormulaPipeline(QObject):
         """Whether the exact analysis that arrived last is about ``key``."""
         return self._analysed == key
 
-    def forget_analysis(self) -> None:
+    def forget_analysis(self, keep: tuple | None = None) -> None:
         """The analysis on screen was dropped (a new formula): ask again when it comes back;
-        a solve still running for it is no longer waited for (its answer is dropped)."""
+        a solve still running for it is no longer waited for (its answer is dropped). An
+        analysis about ``keep`` (the formula now drawn), arrived or on its way, is kept: it
+        was asked for before its scene was built."""
+        if keep is not None and keep == self._analysis_requested:
+            return
         self._analysed = None
         self.solving = False
+
+    def arrived_analysis(self, key: tuple):
+        """The analysis about ``key`` if it has arrived (before its scene was drawn, its
+        answer could not be shown yet), else None."""
+        return self._analysis_result if self._analysed == key else None
 
     def forget_analysis_failure(self) -> None:
         self._analysis_failed = None
@@ -247,6 +257,7 @@ class FormulaPipeline(QObject):
             self.analysisFailed.emit(key, result)
             return
         self._analysed = key
+        self._analysis_result = result
         landscape = self._analysed_landscape
         if self.solve_exactly and landscape is not None:
             # The exact critical points (a job of its own, often seconds) replace the

@@ -126,3 +126,35 @@ def test_screenshot_compiles_and_typesets_its_formula_once(tmp_path, qapp, monke
     assert len(typeset_for) == 1
     pixels = image_array(out)
     assert pixels.shape == (900, 1400, 3) and colourful_fraction(pixels) > 0.1
+
+
+def test_derivatives_that_arrive_before_the_scene_wait_for_it(tmp_path, qapp, monkeypatch):
+    """The derivatives are asked for before the scene is sampled; when they come back first
+    (a slow grid), they are shown with the scene, not dropped and worked out again."""
+    import threading
+
+    from landscape_gui.cli import main
+    from landscape_gui.qt import typeset, worker
+
+    typeset_for: list[str] = []
+    typeset_done = threading.Event()
+    typeset_original = typeset.derivatives_and_pictures
+    build_original = worker.build_scene
+
+    def typeset_spy(expr, *args, **kwargs):
+        typeset_for.append(str(expr))
+        try:
+            return typeset_original(expr, *args, **kwargs)
+        finally:
+            typeset_done.set()
+
+    def slow_scene(*args, **kwargs):
+        typeset_done.wait(30)  # the analysis is answered before the scene
+        return build_original(*args, **kwargs)
+
+    monkeypatch.setattr(typeset, "derivatives_and_pictures", typeset_spy)
+    monkeypatch.setattr(worker, "build_scene", slow_scene)
+    out = tmp_path / "first.png"
+    code = main(["screenshot", "-f", "x^2 + 3xy + y^2", "--size", "1400", "900", "-o", str(out)])
+    assert code == 0 and out.exists()
+    assert len(typeset_for) == 1
