@@ -25,7 +25,7 @@ from landscape_gui.core.landscape import CompiledFormula
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS
 from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
 from landscape_gui.core.state import SessionState
-from landscape_gui.qt import about
+from landscape_gui.qt import about, worker
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
 from landscape_gui.qt.appearance import apply_palette, system_is_dark
 from landscape_gui.qt.controller import Controller
@@ -61,6 +61,9 @@ SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
 # wide; a taller row only leaves them white above and below, as on 4:3 projectors), within these.
 PRESENTATION_MAPS_SHARE = (0.5, 0.6)
 RESOLUTIONS = (100, 200, 300, 400)
+# After the first landscape, how long until the window counts as settled (its derivatives
+# typeset, sympy loaded) and what exists is left out of cycle collections (see worker).
+SETTLE_MS = 3000
 COLOR_SCALES = {
     "auto": "Automatic: logarithmic for steep landscapes",
     "linear": "Linear",
@@ -155,11 +158,17 @@ class MainWindow(QMainWindow):
         self.actions = build_actions(self, self._handlers())
         self._build_menus()
         self._typing_guard = _TypingGuard(self)
-        QApplication.instance().installEventFilter(self._typing_guard)
+        QApplication.instance().focusChanged.connect(self._typing_guard.watch)
         self.overlay = ShortcutOverlay(self)
         self.overlay.set_rows(self.shortcut_groups())
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.landscapeChanged.connect(self._sync_checks)
+        # Settled: the first landscape drawn and its derivatives worked out (sympy loaded).
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(worker.leave_settled_objects_out_of_collections)
+        self.controller.landscapeChanged.connect(self._start_settling)
         self.controller.undo_stack.indexChanged.connect(lambda _i: self._sync_checks())
         self.controller.undo_stack.cleanChanged.connect(lambda _clean: self.update_title())
         self.statusBar().showMessage(
@@ -170,6 +179,10 @@ class MainWindow(QMainWindow):
         self.controller.start()
         self._sync_checks()
         self.update_title()
+
+    def _start_settling(self) -> None:
+        self.controller.landscapeChanged.disconnect(self._start_settling)
+        self._settle_timer.start()
 
     # Layout
     def _build_layout(self) -> None:
@@ -784,6 +797,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._closed = True
+        self._settle_timer.stop()
+        worker.return_settled_objects_to_collections()
         if self._remember_geometry:
             settings = self._settings()
             if self._presentation_saved is not None:
@@ -795,7 +810,7 @@ class MainWindow(QMainWindow):
         # The undo stack announces its own clearing while being destroyed; nobody is listening.
         self.controller.undo_stack.cleanChanged.disconnect()
         self.controller.undo_stack.indexChanged.disconnect()
-        QApplication.instance().removeEventFilter(self._typing_guard)
+        QApplication.instance().focusChanged.disconnect(self._typing_guard.watch)
         super().closeEvent(event)
 
 
@@ -805,7 +820,17 @@ class _TypingGuard(QObject):
     Qt lets a focused QLineEdit claim the keys it edits with, but not Return, Enter, Up or Down,
     which are also classroom shortcuts. This filter claims every key without Ctrl or Alt for an
     input box (Esc and the function keys excepted, so Esc can leave the box and F1 still helps).
+
+    It watches the box that has the focus only, not the whole application: an application-wide
+    Python filter is called for every event of every widget, and each call must take the
+    interpreter lock, which a busy worker thread holds for milliseconds at a time. Measured
+    while new landscapes were drawn, those waits were about 5 % of the GUI thread's time.
     """
+
+    def watch(self, _old, new) -> None:
+        """Focus moved: watch the box it moved to (installing twice does nothing more)."""
+        if isinstance(new, (QLineEdit, QAbstractSpinBox)):
+            new.installEventFilter(self)
 
     PASS_THROUGH = {Qt.Key.Key_Escape, *(getattr(Qt.Key, f"Key_F{n}") for n in range(1, 13))}
 

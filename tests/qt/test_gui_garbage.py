@@ -42,3 +42,19 @@ def test_cycles_made_in_another_thread_are_collected_on_the_gui_thread(qtbot):
         worker.stop()
     assert all(collections), f"{collections.count(False)} collections ran in another thread"
     assert not gc.isenabled()
+
+
+def test_a_settled_window_leaves_what_exists_out_of_collections_until_it_closes(qtbot):
+    """Full collections run on the GUI thread; walking sympy and every widget each time
+    stalled the window (about 80 ms at rest). Once the window has settled, what exists is
+    frozen out of collections; closing the window hands it back, so its cycles still go."""
+    from tests.qt.conftest import open_window
+
+    gc.unfreeze()
+    win = open_window(qtbot)
+    qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=10_000)
+    frozen = gc.get_freeze_count()
+    assert frozen > len(gc.get_objects()), (frozen, len(gc.get_objects()))
+    with qtbot.waitSignal(win.destroyed, timeout=5000):
+        win.close()
+    assert gc.get_freeze_count() == 0
