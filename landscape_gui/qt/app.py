@@ -194,8 +194,9 @@ def run(session_path: str | None = None) -> int:
     startup.restore_user_environment()
     install_exception_hook(lambda: window)
     window.show()
-    opener = _FileOpenFilter(window)
-    app.installEventFilter(opener)
+    if sys.platform == "darwin":  # only macOS sends it; elsewhere the filter would only cost
+        opener = _FileOpenFilter(window)
+        app.installEventFilter(opener)
     if session_path:
 
         def opened(ok: bool) -> None:

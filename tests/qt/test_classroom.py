@@ -144,6 +144,26 @@ def test_typing_in_the_formula_box_does_not_step(qtbot, window):
     qtbot.waitUntil(lambda: runs.cursor == 1, timeout=3000)  # once the new runs have started
 
 
+def test_keys_typed_in_a_number_box_do_not_step_or_toggle(qtbot, window):
+    """The typing guard watches whichever box has the focus: a spin box and a number box
+    that the window did not focus at start-up are guarded too."""
+    runs = window.controller.runs
+    panel = window.views.descent
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    for box in (panel.max_steps, panel.tolerance):
+        box.setFocus()
+        qtbot.waitUntil(box.hasFocus, timeout=3000)
+        for key in (K.Key_Space, K.Key_S, K.Key_Return, K.Key_Right):
+            qtbot.keyClick(box, key)
+        assert runs.cursor == 0 and not runs.playing, box
+        assert window.controller.state.toggles.slices is True, box  # "s" did not toggle
+    # Away from the boxes, Space steps.
+    qtbot.keyClick(panel.tolerance, K.Key_Escape)
+    qtbot.keyClick(QApplication.focusWidget() or window, K.Key_Space)
+    qtbot.waitUntil(lambda: runs.cursor == 1, timeout=3000)
+
+
 def test_the_overlay_lists_every_shortcut_in_the_table(qtbot, window):
     qtbot.keyClick(window.views.contour.plot_widget().viewport(), K.Key_F1)
     assert window.overlay.isVisible()

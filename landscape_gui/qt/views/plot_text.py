@@ -7,6 +7,7 @@ the widget, or cut a second line off in its fixed 30-pixel title row.
 from __future__ import annotations
 
 import html
+import weakref
 
 import pyqtgraph as pg
 from PySide6 import QtGui
@@ -27,12 +28,37 @@ def fit_title(
     ``width`` pixels wide; returns the point size used. An empty list hides the title row.
 
     The title row spans only the data column, so the axes' and colour bar's widths come off.
+    Asked again for the same title in the same room, it does nothing: laying a title out
+    costs a millisecond or two, and a new landscape asks for each one several times.
     """
+    beside = max(plot.width() - plot.getViewBox().width(), 0.0)
+    asked = (tuple(parts), color, point_size, width, beside, separator)
+    fitted = _FITTED.get(plot)
+    if fitted is not None and fitted[0] == asked:
+        return fitted[1]
+    size = _fit(plot, parts, color, point_size, width - beside, separator)
+    # Laying the title out may change the room beside it (the axes'); remember the room after.
+    beside = max(plot.width() - plot.getViewBox().width(), 0.0)
+    _FITTED[plot] = ((tuple(parts), color, point_size, width, beside, separator), size)
+    return size
+
+
+# The last title each plot was given and the point size it got (weak: a plot may go).
+_FITTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fit(
+    plot: pg.PlotItem,
+    parts: list[tuple[str, str]],
+    color: str,
+    point_size: float,
+    width: float,
+    separator: str,
+) -> float:
     if not parts:
         plot.setTitle(None)
         return point_size
-    beside = max(plot.width() - plot.getViewBox().width(), 0.0)
-    room = max(width - beside - SIDE_MARGIN, 40)
+    room = max(width - SIDE_MARGIN, 40)
     size = point_size
     while True:
         font = QtGui.QFont()

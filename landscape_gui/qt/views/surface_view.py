@@ -63,6 +63,7 @@ DEFAULT_CAMERA = {
 }
 FIELD_OF_VIEW = 45.0  # before the view has a size; then fitted to the panel (_fitted_fov)
 FIT_PADDING = 4  # pixels the fitted picture (box and labels) keeps from the panel's edges
+LARGEST_FOCAL = 2.0**24  # pixels per unit of tangent: a fit wider than any screen
 
 # Light from above, a little towards the default camera, so slopes read as slopes.
 
@@ -224,6 +225,24 @@ def _cached_view_class(gl):
 
     _CACHED_VIEW_CLASS = CachedGLView
     return CachedGLView
+
+
+def _largest_focal(rows: list[tuple[float, float, float]], room: float) -> float:
+    """The most pixels per unit of tangent at which points drawn at f·t (each with ``low``
+    pixels of label before it and ``high`` after) span at most ``room`` pixels.
+
+    The span is the largest f·(t_i − t_j) + high_i + low_j over every pair, so each pair with
+    t_i > t_j bounds f by (room − high_i − low_j) / (t_i − t_j); pairs without bound f only if
+    their labels alone are wider than the room (then nothing fits: 0)."""
+    t, low, high = (np.array(column, dtype=float) for column in zip(*rows, strict=True))
+    spread = t[:, None] - t[None, :]
+    spare = room - high[:, None] - low[None, :]
+    if np.any(spare[spread <= 0] < 0):
+        return 0.0
+    bounded = spread > 0
+    if not np.any(bounded):
+        return LARGEST_FOCAL
+    return float(min(LARGEST_FOCAL, np.min(spare[bounded] / spread[bounded])))
 
 
 class SurfaceView(QWidget):
@@ -1252,20 +1271,9 @@ class SurfaceView(QWidget):
                 max(focal * t + high for t, _low, high in rows),
             )
 
-        def largest_focal(rows, room: float) -> float:
-            """Pixels per unit of tangent at which the drawing spans ``room`` pixels."""
-            low, high = 0.0, 1.0
-            while span(rows, high)[1] - span(rows, high)[0] < room and high < 1e7:
-                high *= 2.0
-            for _ in range(40):
-                middle = (low + high) / 2
-                first, last = span(rows, middle)
-                low, high = (middle, high) if last - first <= room else (low, middle)
-            return low
-
         focal = min(
-            largest_focal(across, width - 2 * FIT_PADDING),
-            largest_focal(up, height - 2 * FIT_PADDING),
+            _largest_focal(across, width - 2 * FIT_PADDING),
+            _largest_focal(up, height - 2 * FIT_PADDING),
         )
         if not math.isfinite(focal) or focal <= 0:
             return None
