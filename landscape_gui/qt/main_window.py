@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QActionGroup, QFont
 from PySide6.QtWidgets import (
@@ -36,6 +37,7 @@ from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.descent_panel import DescentPanel
 from landscape_gui.qt.views.formula_panel import FormulaPanel
 from landscape_gui.qt.views.readout import ReadoutView
+from landscape_gui.qt.views.settle import settle_plots
 from landscape_gui.qt.views.shortcut_overlay import ShortcutOverlay
 from landscape_gui.qt.views.slices_view import SlicesView
 from landscape_gui.qt.views.surface_view import SurfaceView
@@ -129,6 +131,7 @@ class MainWindow(QMainWindow):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._prompt_unsaved = prompt_unsaved
         self._closed = False
+        self._plot_views: list[pg.GraphicsView] = []
         self.setAcceptDrops(True)
         self.setWindowTitle("Landscape")
         self.setWindowIcon(about.app_icon())
@@ -151,6 +154,7 @@ class MainWindow(QMainWindow):
         self._splitters_to_restore: tuple | None = None
         self._maps_balanced = False
         self._build_layout()
+        self._plot_views = self.findChildren(pg.GraphicsView)  # settled before each paint
         if state is None:
             state = SessionState(resolution=_preferred_resolution())
         self.controller = Controller(self.views, state, parent=self, compiled=compiled)
@@ -763,6 +767,11 @@ class MainWindow(QMainWindow):
         available = self.screen().availableGeometry()
         if not available.contains(self.frameGeometry()):
             self.setGeometry(self._clamped(self.geometry()))
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.UpdateRequest and not self._closed:
+            settle_plots(self._plot_views)  # the window is about to paint: once, not a dozen
+        return super().event(event)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)

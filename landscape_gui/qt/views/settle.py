@@ -1,0 +1,57 @@
+"""Settle the window's pyqtgraph plots before it paints, so one paint shows them finished.
+
+pyqtgraph works part of a plot's layout out while painting it: an axis whose new tick labels
+are wider or taller than before resizes itself in ``paint``, its plot lays out again, and
+the window paints once more; each plot does this in turn. A window holding an OpenGL view
+composes the whole window through OpenGL on every paint (20 to 30 ms each on Mesa's
+software renderer), so one new landscape was painted up to a dozen times in a row while the
+event loop waited: 7 to 12 window updates in each of the longest stalls. Settled first
+(auto-ranges, axis pictures and the layouts they change), it is painted once or twice.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtGui
+from PySide6.QtCore import QCoreApplication, QEvent
+
+MAX_ROUNDS = 4  # an axis resized, its plot laid out, its range changed, its axis redrawn
+
+
+def settle_plots(views: list[pg.GraphicsView]) -> None:
+    """Do now what painting ``views`` would otherwise discover and paint again for."""
+    for view in views:
+        # A scene hands its changed items to its view in a queued call of its own; each one
+        # arriving after this paint would be one more paint of the whole window. Now.
+        QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
+    for _ in range(MAX_ROUNDS):
+        redrawn = False
+        for view in views:
+            if not view.isVisible():
+                continue
+            scene = view.scene()
+            scene.prepareForPaint()  # auto-ranges, as GraphicsView.paintEvent does first
+            for item in scene.items():
+                if isinstance(item, pg.AxisItem) and item.picture is None and item.isVisible():
+                    _draw_axis_picture(item)
+                    redrawn = True
+        if not redrawn:
+            return
+        # An axis that needs more room asked for a new layout: lay out now, not after paint.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
+def _draw_axis_picture(axis: pg.AxisItem) -> None:
+    """What AxisItem.paint does first when its picture is out of date (pyqtgraph 0.13-0.14):
+    draw ticks and labels into a QPicture, sizing the axis to its labels on the way."""
+    picture = QtGui.QPicture()
+    painter = QtGui.QPainter(picture)
+    try:
+        if axis.style["tickFont"]:
+            painter.setFont(axis.style["tickFont"])
+        specs = axis.generateDrawSpecs(painter)
+        if specs is not None:
+            axis.drawPicture(painter, *specs)
+    finally:
+        painter.end()
+    axis.picture = picture
