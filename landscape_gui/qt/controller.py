@@ -381,7 +381,7 @@ class Controller(QObject):
 
         def chosen() -> SessionState:
             return self._teaching_state(
-                self.state.copy(),
+                self.state,
                 preset.formula,
                 preset.constraint,
                 preset.domain,
@@ -433,9 +433,10 @@ class Controller(QObject):
     def _teaching_state(
         self, base: SessionState, formula: str, constraint, domain, probe, run: RunSettings
     ) -> SessionState:
-        """``base`` turned into a prepared example (a lesson stage or a constraint preset): its
-        landscape, curve, ranges and probe, and one run ready to go from the probe."""
-        after = base
+        """A copy of ``base`` turned into a prepared example (a lesson stage or a constraint
+        preset): its landscape, curve, ranges and probe, and one run ready to go from the
+        probe. ``base`` itself is left as it was."""
+        after = base.copy()
         after.formula = formula
         preset = preset_for_formula(formula)
         after.preset = preset.key if preset else None

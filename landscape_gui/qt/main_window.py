@@ -37,7 +37,7 @@ from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.descent_panel import DescentPanel
 from landscape_gui.qt.views.formula_panel import FormulaPanel
 from landscape_gui.qt.views.readout import ReadoutView
-from landscape_gui.qt.views.settle import settle_plots
+from landscape_gui.qt.views.settle import PlotSettler
 from landscape_gui.qt.views.shortcut_overlay import ShortcutOverlay
 from landscape_gui.qt.views.slices_view import SlicesView
 from landscape_gui.qt.views.surface_view import SurfaceView
@@ -131,7 +131,7 @@ class MainWindow(QMainWindow):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._prompt_unsaved = prompt_unsaved
         self._closed = False
-        self._plot_views: list[pg.GraphicsView] = []
+        self._plots: PlotSettler | None = None
         self.setAcceptDrops(True)
         self.setWindowTitle("Landscape")
         self.setWindowIcon(about.app_icon())
@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         self._splitters_to_restore: tuple | None = None
         self._maps_balanced = False
         self._build_layout()
-        self._plot_views = self.findChildren(pg.GraphicsView)  # settled before each paint
+        self._plots = PlotSettler(self.findChildren(pg.GraphicsView))  # settled before paints
         if state is None:
             state = SessionState(resolution=_preferred_resolution())
         self.controller = Controller(self.views, state, parent=self, compiled=compiled)
@@ -769,8 +769,8 @@ class MainWindow(QMainWindow):
             self.setGeometry(self._clamped(self.geometry()))
 
     def event(self, event) -> bool:
-        if event.type() == QEvent.Type.UpdateRequest and not self._closed:
-            settle_plots(self._plot_views)  # the window is about to paint: once, not a dozen
+        if event.type() == QEvent.Type.UpdateRequest and self._plots and not self._closed:
+            self._plots.settle()  # the window is about to paint: once, not a dozen times
         return super().event(event)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)

@@ -2,7 +2,7 @@
 
 pyqtgraph sizes an axis to its tick labels while painting it; a plot whose labels grew was
 then laid out and painted again, and on a window with an OpenGL view each paint composes the
-whole window. ``settle_plots`` does that work first: painting afterwards changes nothing.
+whole window. ``PlotSettler`` does that work first: painting afterwards changes nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtWidgets import QApplication
 
-from landscape_gui.qt.views.settle import settle_plots
+from landscape_gui.qt.views.settle import PlotSettler
 
 
 def _plot_with_wider_labels(qtbot) -> tuple[pg.PlotWidget, pg.AxisItem]:
@@ -27,7 +27,7 @@ def _plot_with_wider_labels(qtbot) -> tuple[pg.PlotWidget, pg.AxisItem]:
 
 def test_painting_a_settled_plot_changes_no_axis(qtbot):
     widget, axis = _plot_with_wider_labels(qtbot)
-    settle_plots([widget])
+    PlotSettler([widget]).settle()
     picture, width = axis.picture, axis.width()
     assert picture is not None
     widget.repaint()

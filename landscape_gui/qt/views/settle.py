@@ -18,27 +18,35 @@ from PySide6.QtCore import QCoreApplication, QEvent
 MAX_ROUNDS = 4  # an axis resized, its plot laid out, its range changed, its axis redrawn
 
 
-def settle_plots(views: list[pg.GraphicsView]) -> None:
-    """Do now what painting ``views`` would otherwise discover and paint again for."""
-    for view in views:
-        # A scene hands its changed items to its view in a queued call of its own; each one
-        # arriving after this paint would be one more paint of the whole window. Now.
-        QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
-    for _ in range(MAX_ROUNDS):
-        redrawn = False
+class PlotSettler:
+    """Settles a window's plots; their axes are found once, as looking through every item
+    of every scene before each paint (60 times a second while a run plays) would cost more
+    than it saves. An axis made later is painted as pyqtgraph does, just not settled."""
+
+    def __init__(self, views: list[pg.GraphicsView]) -> None:
+        self.views = views
+        self.axes = [
+            item for view in views for item in view.scene().items() if isinstance(item, pg.AxisItem)
+        ]
+
+    def settle(self) -> None:
+        """Do now what painting the plots would otherwise discover and paint again for."""
+        views = [view for view in self.views if view.isVisible()]
         for view in views:
-            if not view.isVisible():
-                continue
-            scene = view.scene()
-            scene.prepareForPaint()  # auto-ranges, as GraphicsView.paintEvent does first
-            for item in scene.items():
-                if isinstance(item, pg.AxisItem) and item.picture is None and item.isVisible():
-                    _draw_axis_picture(item)
-                    redrawn = True
-        if not redrawn:
-            return
-        # An axis that needs more room asked for a new layout: lay out now, not after paint.
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            # A scene hands its changed items to its view in a queued call of its own; each
+            # one arriving after this paint would be one more paint of the whole window.
+            QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
+        for _ in range(MAX_ROUNDS):
+            for view in views:
+                view.scene().prepareForPaint()  # auto-ranges, as GraphicsView.paintEvent does
+            stale = [axis for axis in self.axes if axis.picture is None and axis.isVisible()]
+            if not stale:
+                return
+            for axis in stale:
+                _draw_axis_picture(axis)
+            # An axis that needs more room asked for a new layout: lay out now, not after
+            # the paint.
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 def _draw_axis_picture(axis: pg.AxisItem) -> None:
