@@ -4,8 +4,8 @@ landscapes arrive: a heartbeat QTimer (10 ms) measures the longest gap between i
 Measured in a child process (tests/qt/stall_probe.py), so a hang fails the test instead of
 blocking the run. The issue's target is 100 ms, and it is NOT met: on the two-core test
 machine, with llvmpipe drawing in software, a quiet machine (load average about 1) gave, in
-three runs each, typing worst 333-548 ms (p99 93-109 ms) and drawing worst 0.94-2.4 s (p99
-327-467 ms), against 548-596 ms (p99 173-246) and 3.1-3.7 s (p99 688-897) before this
+three runs, typing worst 333-548 ms (p99 93-109 ms) and drawing worst 0.94-2.4 s (p99
+327-467 ms), against 548-596 ms (p99 173-246) and 3.1-3.7 s (p99 688-897) in two runs before this
 round's changes (cycle collection, the typing guard, plots settled before painting). What
 is left of a landscape's stall is the GUI thread's own drawing: about 40-80 ms of Python in
 the controller and the views, then one composition of the whole window through OpenGL with
