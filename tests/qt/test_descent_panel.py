@@ -501,6 +501,30 @@ def test_paused_status_is_grey(qtbot, panel):
     assert _dominant_text_color(find(panel, QLabel, "runStatus")).hsvSaturation() < 40
 
 
+def test_a_new_status_restyles_only_the_status(qtbot, panel):
+    """Restyling a label lays its text out again; a new landscape sets the status every time,
+    and the arithmetic's style, which did not change, must not be set again."""
+    from PySide6.QtCore import QEvent, QObject
+
+    restyled: list[str] = []
+
+    class Restyles(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+            if event.type() == QEvent.Type.StyleChange:
+                restyled.append(watched.objectName())
+            return False
+
+    watcher = Restyles(panel)
+    status, arithmetic = find(panel, QLabel, "runStatus"), find(panel, QLabel, "arithmetic")
+    for label in (status, arithmetic):
+        label.installEventFilter(watcher)
+    panel.set_status("Running", "running")
+    panel.set_status("Converged", "converged")
+    panel.set_status("Converged again", "converged")
+    assert restyled.count("runStatus") == 2  # two new colours; the same one is not set again
+    assert "arithmetic" not in restyled
+
+
 def test_arithmetic_breaks_only_at_operators(panel):
     text = "(2.40, 3.20) = (3.00, 4.00) − 0.1 × (6.00, 8.00)"
     panel.set_arithmetic(text)

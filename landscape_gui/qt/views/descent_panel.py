@@ -650,17 +650,25 @@ class DescentPanel(QWidget):
 
     def _apply_status_style(self) -> None:
         light, dark, _glyph = STATUS_STYLES[self._status_kind]
-        self.run_status.setStyleSheet(f"QLabel {{ color: {dark if self._dark else light}; }}")
         hint_color = palette.HINT_COLORS[self._dark]
-        self.stability_hint.setStyleSheet(f"QLabel {{ color: {hint_color}; }}")
         muted = palette.MUTED_TEXT[self._dark]
-        for label in (self.arithmetic_caption, self.optimizer_summary):
-            label.setStyleSheet(f"QLabel {{ color: {muted}; }}")
         background, border = palette.INSET_COLORS[self._dark]
-        self.arithmetic.setStyleSheet(
-            f"QLabel {{ background: {background}; border: 1px solid {border};"
-            f" border-radius: 4px; padding: {3 if self._big else 6}px; }}"
-        )
+        sheets = [
+            (self.run_status, f"QLabel {{ color: {dark if self._dark else light}; }}"),
+            (self.stability_hint, f"QLabel {{ color: {hint_color}; }}"),
+            (self.arithmetic_caption, f"QLabel {{ color: {muted}; }}"),
+            (self.optimizer_summary, f"QLabel {{ color: {muted}; }}"),
+            (
+                self.arithmetic,
+                f"QLabel {{ background: {background}; border: 1px solid {border};"
+                f" border-radius: 4px; padding: {3 if self._big else 6}px; }}",
+            ),
+        ]
+        for label, sheet in sheets:
+            # Setting a style sheet, even the same one, restyles the label and lays its text
+            # out again (the arithmetic's 26 ms of a new landscape's 320): only on a change.
+            if label.styleSheet() != sheet:
+                label.setStyleSheet(sheet)
 
     # ------------------------------------------------------------------ the user's side
 
