@@ -62,7 +62,11 @@ def _viewable_windows() -> list[XWindow]:
     found = []
     for match in _TREE_LINE.finditer(_x11("xwininfo", "-root", "-tree")):
         window_id, title, width, height, x, y = match.groups()
-        if "Map State: IsViewable" in _x11("xwininfo", "-id", window_id):
+        try:
+            info = _x11("xwininfo", "-id", window_id)
+        except subprocess.CalledProcessError:
+            continue  # gone between the listing and the look: a short-lived window
+        if "Map State: IsViewable" in info:
             found.append(XWindow(window_id, title, int(x), int(y), int(width), int(height)))
     return found
 
