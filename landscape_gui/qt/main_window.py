@@ -836,12 +836,12 @@ class _TypingGuard(QObject):
     while new landscapes were drawn, those waits were about 5 % of the GUI thread's time.
     """
 
+    PASS_THROUGH = {Qt.Key.Key_Escape, *(getattr(Qt.Key, f"Key_F{n}") for n in range(1, 13))}
+
     def watch(self, _old, new) -> None:
         """Focus moved: watch the box it moved to (installing twice does nothing more)."""
         if isinstance(new, (QLineEdit, QAbstractSpinBox)):
             new.installEventFilter(self)
-
-    PASS_THROUGH = {Qt.Key.Key_Escape, *(getattr(Qt.Key, f"Key_F{n}") for n in range(1, 13))}
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(
