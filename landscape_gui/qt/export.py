@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     QRect,
 )
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtSvg import QSvgGenerator
 
 from landscape_gui.core.atomic import AtomicWriteError, atomic_folder, atomic_write
@@ -70,9 +69,11 @@ def save_image(image: QImage, path: str, quality: int = -1) -> None:
 def widget_image(widget, scale: float = 1.0) -> QImage:
     """A picture of a widget at ``scale`` times its screen pixels, 3D views included.
 
-    A plain grab draws an OpenGL view without what it paints over its scene with QPainter
-    (the 3D axis labels), so each visible GL view's own framebuffer is drawn in on top.
+    A plain grab does not draw the 3D view (a native window of its own), so each visible
+    one's framebuffer is drawn in where it is.
     """
+    from landscape_gui.qt.views.surface_view import SurfaceView
+
     ratio = widget.devicePixelRatioF() * scale
     image = QImage(
         int(widget.width() * ratio), int(widget.height() * ratio), QImage.Format.Format_ARGB32
@@ -82,11 +83,12 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
     painter = QPainter(image)
     widget.render(painter, QPoint(0, 0))
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    views = [widget] if isinstance(widget, QOpenGLWidget) else []
-    for view in views + widget.findChildren(QOpenGLWidget):
-        if view.isVisible() and view.width() > 0 and view.height() > 0:
-            origin = view.mapTo(widget, QPoint(0, 0)) if view is not widget else QPoint(0, 0)
-            painter.drawImage(QRect(origin, view.size()), view.grabFramebuffer())
+    views = [widget] if isinstance(widget, SurfaceView) else []
+    for view in views + widget.findChildren(SurfaceView):
+        picture = view.picture_widget()
+        if picture.isVisible() and picture.width() > 0 and picture.height() > 0:
+            origin = picture.mapTo(widget, QPoint(0, 0))
+            painter.drawImage(QRect(origin, picture.size()), view.grab_image())
     painter.end()
     image.setDevicePixelRatio(1.0)
     return image

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().focusChanged.connect(self._typing_guard.watch)
         self.overlay = ShortcutOverlay(self)
         self.overlay.set_rows(self.shortcut_groups())
+        self.overlay.shown.connect(self.views.surface.show_still_picture)
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.landscapeChanged.connect(self._sync_checks)
         # Settled: the first landscape drawn and its derivatives worked out (sympy loaded).

@@ -1,8 +1,10 @@
 """Classroom mode: every key in the table works wherever focus is (but not while typing),
 the overlay lists exactly the table, and presentation mode is big and reversible."""
 
+import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from landscape_gui.qt.actions import ACTIONS, shortcut_texts
@@ -180,6 +182,41 @@ def test_the_overlay_lists_every_shortcut_in_the_table(qtbot, window):
     # Every action in the table is in a menu with its shortcut, so it is discoverable.
     menu_actions = {a for menu in window.menus.values() for a in menu.actions()}
     assert set(window.actions.values()) <= menu_actions
+
+
+def _screen_brightness(window, widget, origin) -> float:
+    """The mean grey of what the screen shows where ``widget`` is (native windows included)."""
+    width, height = widget.width(), widget.height()
+    grabbed = window.screen().grabWindow(0, origin.x(), origin.y(), width, height).toImage()
+    grey = grabbed.convertToFormat(QImage.Format.Format_Grayscale8)
+    assert grey.size().toTuple() == (width, height)
+    bits = np.frombuffer(grey.constBits(), np.uint8, grey.bytesPerLine() * height)
+    return float(bits.reshape(height, -1)[:, :width].mean())
+
+
+def test_the_overlay_veils_the_3d_view_as_it_veils_the_rest(qtbot, window):
+    """The 3D picture is a native window, which the X server draws over any widget: while
+    the overlay is open a still picture stands in for it, so the veil covers it too."""
+    box = window.views.surface.picture_widget()
+    origin = box.mapToGlobal(QPoint(0, 0))
+    qtbot.waitUntil(lambda: _screen_brightness(window, box, origin) > 150, timeout=3000)
+    qtbot.keyClick(window.views.contour.plot_widget().viewport(), K.Key_F1)
+    assert window.overlay.isVisible()
+    qtbot.waitUntil(lambda: _screen_brightness(window, box, origin) < 60, timeout=3000)
+    qtbot.keyClick(window.overlay, K.Key_Escape)
+    assert not window.overlay.isVisible() and box.isVisible()
+    qtbot.waitUntil(lambda: _screen_brightness(window, box, origin) > 150, timeout=3000)
+
+
+def test_up_and_down_orbit_a_focused_3d_view(qtbot, window):
+    """↑ and ↓ (which the shortcut table leaves free) tilt the camera of a focused 3D view,
+    and the move is reported once it settles, as a drag's is."""
+    surface = window.views.surface
+    before = surface.camera_state()["elevation"]
+    with qtbot.waitSignal(surface.cameraMoved, timeout=3000) as moved:
+        press(qtbot, surface, K.Key_Up)
+    assert moved.args[0]["elevation"] < before
+    assert window.controller.state.camera == surface.camera_state()
 
 
 def test_presentation_mode_is_big_and_esc_restores_the_layout(qtbot, window):

@@ -304,7 +304,7 @@ def test_window_pictures_include_the_3d_views_own_framebuffer(window):
     from landscape_gui.qt import export
 
     picture = export.widget_image(window, 1.0)
-    view = window.views.surface._view
+    view = window.views.surface.picture_widget()
     origin = view.mapTo(window, QPoint(0, 0))
     ratio = window.devicePixelRatioF()
     region = picture.copy(
@@ -313,7 +313,7 @@ def test_window_pictures_include_the_3d_views_own_framebuffer(window):
         int(view.width() * ratio),
         int(view.height() * ratio),
     )
-    framebuffer = view.grabFramebuffer().convertToFormat(region.format())
+    framebuffer = window.views.surface.grab_image().convertToFormat(region.format())
     assert region.size() == framebuffer.size()
     assert region == framebuffer
 

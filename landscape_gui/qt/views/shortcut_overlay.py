@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -19,6 +19,8 @@ MAX_PIXELS, MIN_PIXELS = 22, 10  # the rows' type, as large as the window lets e
 
 class ShortcutOverlay(QWidget):
     """A translucent sheet over the window; any key or click closes it."""
+
+    shown = Signal(bool)  # shown (True) or closed
 
     def __init__(self, parent: QWidget):
         super().__init__(parent)
@@ -130,6 +132,7 @@ class ShortcutOverlay(QWidget):
             self._stale = True
 
     def show_over(self, parent: QWidget) -> None:
+        self.shown.emit(True)
         self.setGeometry(parent.rect())
         self.raise_()
         self.show()
@@ -148,6 +151,10 @@ class ShortcutOverlay(QWidget):
             event.accept()
             return True
         return super().event(event)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().hideEvent(event)
+        self.shown.emit(False)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.hide()

@@ -19,8 +19,8 @@ import sys
 import weakref
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QSurfaceFormat, QVector3D
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap, QSurfaceFormat, QVector3D
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from landscape_gui.core import colorscale, numbers
@@ -107,32 +107,74 @@ _CACHED_VIEW_CLASS = None
 
 
 def _cached_view_class(gl):
-    """GLViewWidget that keeps a picture of its still items (the surface, floor, axes, probe,
-    slices) in an off-screen buffer with its depth, and each frame only copies it back and
-    draws the moving ones (``dynamic_items``: the runs' paths and markers, and text, which
-    GLTextItem paints with QPainter straight onto the widget) over it.
+    """A pyqtgraph 3D view in a window of its own that keeps a picture of its still items
+    (the surface, floor, axes, probe, slices) in an off-screen buffer with its depth, and
+    each frame only copies it back and draws the moving ones (``dynamic_items``: the runs'
+    paths and markers, and text, which GLTextItem paints with QPainter straight onto the
+    window) over it.
 
     While a run plays, nothing but the paths changes: on a software renderer a whole scene
     (the 200 x 200 surface, 80,000 triangles) costs tens of milliseconds a frame, the copy a
     few. The buffer is drawn again whenever a still item changes (every item's ``update``
     says so), the camera moves or the size changes; if the GL driver refuses the copy, the
     view draws everything every frame, as pyqtgraph does.
+
+    It is a QOpenGLWindow (shown in a window container), not pyqtgraph's QOpenGLWidget: a
+    window holding an OpenGL widget is composed as a whole through OpenGL on every paint of
+    any of its widgets, about 12 ms more per paint of a plot beside it and 20-40 ms per
+    frame of its own on Mesa's software renderer. A native child window draws itself and
+    leaves the rest of the window to plain raster painting.
     """
     global _CACHED_VIEW_CLASS
     if _CACHED_VIEW_CLASS is not None:
         return _CACHED_VIEW_CLASS
     from OpenGL import GL
-    from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
+    from pyqtgraph.opengl.GLViewWidget import GLViewMixin
+    from PySide6.QtGui import QOpenGLContext
+    from PySide6.QtOpenGL import (
+        QOpenGLFramebufferObject,
+        QOpenGLFramebufferObjectFormat,
+        QOpenGLWindow,
+    )
 
-    class CachedGLView(gl.GLViewWidget):
+    class CachedGLView(GLViewMixin, QOpenGLWindow):
         def __init__(self) -> None:
-            super().__init__()
+            # The global share context: pyqtgraph keeps one shader program per item class,
+            # valid in the contexts that share the one it was made in.
+            super().__init__(QOpenGLContext.globalShareContext())
+            # Keys stay with the window's widgets (its shortcut table); a click on the
+            # picture focuses the surface view instead (SurfaceView.eventFilter).
+            self.setFlag(Qt.WindowType.WindowDoesNotAcceptFocus, True)
+            self.resize(640, 480)  # a widget's size before it is laid out (a window's is 0)
             self.dynamic_items: set = set()
             self._only: bool | None = None  # drawing only the dynamic (True) or still items
             self._still_version = 0
             self._cache = None
             self._cache_key: tuple | None = None
             self.cache_enabled = True
+
+        # What pyqtgraph's mixin and items ask of the widget it was written for.
+        def devicePixelRatioF(self) -> float:  # noqa: N802
+            return self.devicePixelRatio()
+
+        def rect(self) -> QRect:
+            return QRect(0, 0, self.width(), self.height())
+
+        # A window squeezed to nothing by its layout still has a pixel, so the camera's
+        # projection (which divides by the size) stays finite.
+        def getViewport(self) -> tuple[int, int, int, int]:  # noqa: N802
+            return (0, 0, max(1, self.width()), max(1, self.height()))
+
+        def render_image(self) -> QImage:
+            """The picture as it stands now, drawn at once (a window's framebuffer holds
+            nothing to read back once its frame is shown, and a change may not be drawn
+            yet); null before the window was first shown (it has no GL context then)."""
+            if not self.isValid():
+                return QImage()
+            self.makeCurrent()
+            GL.glViewport(0, 0, self.deviceWidth(), self.deviceHeight())
+            self.paintGL()  # into the back buffer, which is read before any swap
+            return self.grabFramebuffer()
 
         def addItem(self, item) -> None:  # noqa: N802 (pyqtgraph's name)
             super().addItem(item)
@@ -287,9 +329,18 @@ class SurfaceView(QWidget):
         fmt = QSurfaceFormat()
         fmt.setSamples(_antialias_samples())
         fmt.setDepthBufferSize(24)
+        fmt.setStencilBufferSize(8)  # the depth copy needs the still buffer's own depth format
         self._view.setFormat(fmt)
         self._view.frameSwapped.connect(self.frameSwapped)
-        self._view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._view_box = QWidget.createWindowContainer(self._view, self)
+        self._view_box.setObjectName("surfacePicture")
+        self._view_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # Native windows are drawn over every widget, so anything laid over the window (the
+        # shortcut overlay) sees a still picture of the view instead (show_still_picture).
+        self._still_picture = QLabel(self)
+        self._still_picture.setObjectName("surfaceStillPicture")
+        self._still_picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self._still_picture.hide()
         self._fov_fitted: float | None = None  # the field of view fitted to the panel
         self._fitting = False
         # The fitted picture's offset from the view's centre (across, up; in half-widths), made
@@ -315,7 +366,9 @@ class SurfaceView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.run_legend)
-        layout.addWidget(self._view, 1)
+        layout.addWidget(self._view_box, 1)
+        layout.addWidget(self._still_picture, 1)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMinimumSize(240, 200)  # small screens: the contour map needs the width more
 
         opaque_offset = {
@@ -449,11 +502,42 @@ class SurfaceView(QWidget):
             kind = event.type()
             if kind == QEvent.Type.Resize:
                 self._fit_field_of_view()
+            elif kind == QEvent.Type.MouseButtonPress:
+                self.setFocus(Qt.FocusReason.MouseFocusReason)  # as a click on a widget would
             elif kind == QEvent.Type.MouseButtonRelease:
                 self._report_camera()  # the drag has ended: its moves have all been handled
-            elif kind in (QEvent.Type.Wheel, QEvent.Type.KeyPress):
+            elif kind == QEvent.Type.Wheel:
                 self._camera_settle.start()  # handled after this filter: report once it settles
         return False
+
+    # The picture's window never takes the keyboard (the window's shortcuts would not see
+    # keys sent to it): keys the shortcuts leave to a focused 3D view (↑ ↓ orbit) come here.
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._view.keyPressEvent(event)
+        if event.isAccepted():
+            self._camera_settle.start()
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._view.keyReleaseEvent(event)
+        if not event.isAccepted():
+            super().keyReleaseEvent(event)
+
+    def show_still_picture(self, still: bool) -> None:
+        """Show a still picture of the view in place of the live one (True), or the live one
+        again: a widget laid over the window cannot cover the live view's native window."""
+        if still == self._still_picture.isVisible():
+            return
+        if still:
+            picture = self.grab_image()
+            picture.setDevicePixelRatio(self._view.devicePixelRatio())
+            self._still_picture.setPixmap(QPixmap.fromImage(picture))
+            self._still_picture.setFixedSize(self._view_box.size())
+        self._view_box.setVisible(not still)
+        self._still_picture.setVisible(still)
+        if not still:
+            self._still_picture.clear()
 
     def _report_camera(self) -> None:
         """Tell the controller where the user left the camera (only when it moved)."""
@@ -1334,7 +1418,7 @@ class SurfaceView(QWidget):
         """The rendered 3D picture (the GL framebuffer, which a plain widget grab may miss);
         at ``scale`` > 1 it is rendered again off screen at that many times the pixels."""
         if scale == 1.0:
-            return self._view.grabFramebuffer()
+            return self._view.render_image()
         ratio = self._view.devicePixelRatioF()
         size = (int(self._view.width() * ratio * scale), int(self._view.height() * ratio * scale))
         self._view.makeCurrent()
@@ -1343,6 +1427,10 @@ class SurfaceView(QWidget):
             pixels.transpose(1, 0, 2).copy().data, size[0], size[1], QImage.Format.Format_ARGB32
         )
         return image.copy()
+
+    def picture_widget(self) -> QWidget:
+        """The widget the live 3D picture fills (its window's container)."""
+        return self._view_box
 
     def export_image(self, scale: float = 1.0) -> QImage:
         """The 3D picture as exported: the rendered framebuffer with the race's run legend
