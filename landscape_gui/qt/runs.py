@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from landscape_gui.core.descent import History
 from landscape_gui.core.optimizers import get_optimizer
 from landscape_gui.core.playback import (
+    MAX_DRAWN_POINTS,
     Curvature,
     Playback,
     quadratic_curvature,
@@ -419,8 +420,9 @@ class RunsController(QObject):
             color = run_color(index)
             shown = min(cursor, len(track) - 1) + 1
             done = within_domain(track.points(0, shown), state.domain)
+            stepwise = shown <= MAX_DRAWN_POINTS  # longer paths are thinned: no dot per step
             surface_paths.append((done, color, False))
-            contour_paths.append((done[:, :2], color, False))
+            contour_paths.append((done[:, :2], color, False, stepwise))
             if preview and shown < len(track):
                 ahead = within_domain(track.points(shown - 1, len(track)), state.domain)
                 surface_paths.append((ahead, color, True))

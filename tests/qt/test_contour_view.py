@@ -340,6 +340,22 @@ def test_paths_set_and_clear(view):
     assert not any(head.isVisible() for head in view.path_heads)
 
 
+def test_a_thinned_path_has_a_line_and_a_head_but_no_dots(view):
+    """Dots say "one per step": a path whose points are not its steps gets none."""
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    path = np.array([[2.0, 2.0], [1.0, 1.0], [0.5, 0.5]])
+    view.set_paths([(path, "#E69F00", False, True)])
+    assert len(view.path_dots[0].data) == 3 and view.path_dots[0].isVisible()
+    view.set_paths([(path, "#E69F00", False, False)])
+    assert not view.path_dots[0].isVisible() and len(view.path_dots[0].data) == 0
+    assert _data(view.path_lines[0]) == pytest.approx(path)
+    head = view.path_heads[0]
+    assert head.isVisible() and (head.data["x"][0], head.data["y"][0]) == (0.5, 0.5)
+    view.set_paths([(path, "#E69F00", False, True)])  # stepwise again (a reset): dots again
+    assert len(view.path_dots[0].data) == 3 and view.path_dots[0].isVisible()
+
+
 def test_a_long_path_is_drawn_in_pieces_that_stay_put(view):
     """While a run streams, only the newest piece of its path is drawn again: the full
     pieces are items of their own, set once, and together they draw every step."""

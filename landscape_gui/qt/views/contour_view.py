@@ -79,6 +79,16 @@ _LINE_COLOR = (20, 20, 30, 150)  # level lines: dark, translucent, readable on a
 _HALO_COLOR = (0, 0, 0, 150)
 
 
+def _last_finite(points: np.ndarray) -> np.ndarray:
+    """The last row of (N, 2) ``points`` with both coordinates finite, as a (1, 2) array
+    ((0, 2) if there is none). A path's latest point is almost always its last row, so the
+    whole path (a streamed run's grows by thousands of steps a second) is searched only
+    when it is not."""
+    if len(points) and np.isfinite(points[-1]).all():
+        return points[-1:]
+    return points[np.isfinite(points).all(axis=1)][-1:]
+
+
 def _as_float_array(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
@@ -764,7 +774,13 @@ class ContourView(QtWidgets.QWidget):
         self.basin_item.show()
 
     def set_paths(self, paths: Sequence[tuple[np.ndarray, str]]) -> None:
-        """Descent paths as polylines with a dot per step and a larger marker on the latest."""
+        """Descent paths as polylines with a dot per step and a larger marker on the latest.
+
+        Each entry is ``(points (K, 2), colour)``, ``(points, colour, preview)`` or
+        ``(points, colour, preview, stepwise)``: a preview (the steps still to come) is pale
+        with no markers; a path that is not stepwise (thinned: its points are not its steps)
+        gets no dots, which would say they were.
+        """
         while len(self.path_lines) < len(paths):
             line = pg.PlotDataItem(connect="finite", antialias=True)
             dots = _InertScatter(symbol="o")
@@ -788,14 +804,14 @@ class ContourView(QtWidgets.QWidget):
                     item.hide()
                 continue
             points, color = paths[index][:2]
-            # A third element marks a preview (the steps still to come): pale, no markers.
             preview = len(paths[index]) > 2 and bool(paths[index][2])
+            stepwise = len(paths[index]) <= 3 or bool(paths[index][3])
             points = _as_float_array(points).reshape(-1, 2)
             self._path_colors.append(color)
             frozen = 0 if preview else self._freeze(index, points, color)
             if preview:
                 self._thaw(index)
-            finite_all = points[np.isfinite(points).all(axis=1)]
+            latest = _last_finite(points)
             points = points[max(frozen - 1, 0) :]  # the newest piece, joined to the last
             finite = points[np.isfinite(points).all(axis=1)]
             line.setData(points, connect="finite")
@@ -817,10 +833,14 @@ class ContourView(QtWidgets.QWidget):
                 dots.hide()
                 head.hide()
                 continue
-            dots.setData(finite[:, 0], finite[:, 1])
-            head.setData(finite_all[-1:, 0], finite_all[-1:, 1])
-            for item in (line, dots, head):
+            if stepwise:
+                dots.setData(finite[:, 0], finite[:, 1])
+            elif len(dots.data):
+                dots.setData([], [])
+            head.setData(latest[:, 0], latest[:, 1])
+            for item in (line, head):
                 item.show()
+            dots.setVisible(stepwise)
 
     def _freeze(self, index: int, points: np.ndarray, color: str) -> int:
         """Draw every full piece of a long path once (PATH_CHUNK points each, as items that

@@ -129,6 +129,7 @@ class DescentPanel(QWidget):
     def _build_runs(self) -> QGroupBox:
         box = QGroupBox("Runs")
         self.run_list = QListWidget()
+        self._run_list_fitted: tuple | None = None  # what its height was last fitted to
         self.run_list.setObjectName("runList")
         self.run_list.setAccessibleName("runs")
         self.run_list.setToolTip(
@@ -431,6 +432,18 @@ class DescentPanel(QWidget):
         self.optimizer_summary.setVisible(bool(rule))
 
     def _fit_run_list(self) -> None:
+        # Asked on every refresh (each play, pause and step): measuring a row and fixing the
+        # height lays the panel out again, so only when what the height depends on changed.
+        first = self.run_list.item(0)
+        key = (
+            self.run_list.count(),
+            first.text().count("\n") if first is not None else 0,
+            self.run_list.font().key(),
+            self.font().key(),
+        )
+        if key == self._run_list_fitted:
+            return
+        self._run_list_fitted = key
         rows = min(max(self.run_list.count(), 1), VISIBLE_RUN_ROWS)
         row_height = self.run_list.sizeHintForRow(0) if self.run_list.count() else 0
         row_height = max(row_height, 2 * self.fontMetrics().lineSpacing() + 6)

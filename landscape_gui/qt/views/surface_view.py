@@ -110,8 +110,8 @@ def _cached_view_class(gl):
     """A pyqtgraph 3D view in a window of its own that keeps a picture of its still items
     (the surface, floor, axes, probe, slices) in an off-screen buffer with its depth, and
     each frame only copies it back and draws the moving ones (``dynamic_items``: the runs'
-    paths and markers, and text, which GLTextItem paints with QPainter straight onto the
-    window) over it.
+    paths and markers) over it. The axis labels, painted with QPainter, go into the still
+    picture too (``text_device``).
 
     While a run plays, nothing but the paths changes: on a software renderer a whole scene
     (the 200 x 200 surface, 80,000 triangles) costs tens of milliseconds a frame, the copy a
@@ -134,6 +134,7 @@ def _cached_view_class(gl):
     from PySide6.QtOpenGL import (
         QOpenGLFramebufferObject,
         QOpenGLFramebufferObjectFormat,
+        QOpenGLPaintDevice,
         QOpenGLWindow,
     )
 
@@ -152,6 +153,10 @@ def _cached_view_class(gl):
             self._cache = None
             self._cache_key: tuple | None = None
             self.cache_enabled = True
+            # What QPainter-drawn items paint on: the window, or while the still picture is
+            # drawn, a paint device that draws into the framebuffer bound then (the buffer).
+            self._cache_text_device = None
+            self._text_device = None
 
         # What pyqtgraph's mixin and items ask of the widget it was written for.
         def devicePixelRatioF(self) -> float:  # noqa: N802
@@ -159,6 +164,9 @@ def _cached_view_class(gl):
 
         def rect(self) -> QRect:
             return QRect(0, 0, self.width(), self.height())
+
+        def text_device(self):
+            return self._text_device if self._text_device is not None else self
 
         # A window squeezed to nothing by its layout still has a pixel, so the camera's
         # projection (which divides by the size) stays finite.
@@ -244,7 +252,15 @@ def _cached_view_class(gl):
                 GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, cache.handle())
                 GL.glClearColor(*self.opts["bgcolor"])
                 GL.glClear(GL.GL_DEPTH_BUFFER_BIT | GL.GL_COLOR_BUFFER_BIT)
-                self._draw_only(False)
+                device = self._cache_text_device
+                if device is None or device.size() != cache.size():
+                    device = self._cache_text_device = QOpenGLPaintDevice(cache.size())
+                    device.setDevicePixelRatio(self.devicePixelRatio())
+                self._text_device = device
+                try:
+                    self._draw_only(False)
+                finally:
+                    self._text_device = None
                 self._cache_key = key
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, cache.handle())
             GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
@@ -267,6 +283,35 @@ def _cached_view_class(gl):
 
     _CACHED_VIEW_CLASS = CachedGLView
     return CachedGLView
+
+
+_LABEL_CLASS = None
+
+
+def _label_class(gl):
+    """pyqtgraph's GLTextItem, painting on the device its view says (``text_device``) rather
+    than always on the view itself, so a label can be part of the still picture."""
+    global _LABEL_CLASS
+    if _LABEL_CLASS is not None:
+        return _LABEL_CLASS
+
+    class Label(gl.GLTextItem):
+        def paint(self) -> None:
+            if not self.text:
+                return
+            self.setupGLState()
+            at = self.align_text(self.compute_projection().map(QVector3D(*self.pos)).toPointF())
+            painter = QPainter(self.view().text_device())
+            painter.setPen(self.color)
+            painter.setFont(self.font)
+            painter.setRenderHints(
+                QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+            )
+            painter.drawText(at, self.text)
+            painter.end()
+
+    _LABEL_CLASS = Label
+    return Label
 
 
 def _largest_focal(rows: list[tuple[float, float, float]], room: float) -> float:
@@ -823,8 +868,7 @@ class SurfaceView(QWidget):
     def _set_labels(self, labels) -> None:
         gl = self._gl_mod
         while len(self._labels) < len(labels):
-            self._labels.append(self._add(gl.GLTextItem(), 100))
-            self._view.dynamic_items.add(self._labels[-1])  # QPainter: over the copy
+            self._labels.append(self._add(_label_class(gl)(), 100))
         text_color = QColor(*_STYLES[self._dark]["text"])
         self._label_size_used = self._label_pixel_size()
         fonts = {False: self._font(False), True: self._font(True)}
@@ -1087,7 +1131,8 @@ class SurfaceView(QWidget):
         markers, marker_colors = [], []
         shown = 0
         for points, color, preview in self._paths:
-            pts = points[np.isfinite(points).all(axis=1)]
+            # (no copy of a long streamed path when, as almost always, all of it is finite)
+            pts = points if np.isfinite(points).all() else points[np.isfinite(points).all(axis=1)]
             if len(pts) == 0:
                 continue
             if shown == len(self._path_lines):
