@@ -297,7 +297,12 @@ class RunsController(QObject):
         self.model.playing = playing
         if playing:
             if self.speed == 0:
-                self._move_to(self.recorded_end(), request_more=False)
+                # The jump to the recorded end is drawn on the event loop's next turn, as
+                # streamed frames are: pressing Play costs the panel's refresh, and the
+                # frame comes after, not both in one stall.
+                self.model.move_to(self.recorded_end())
+                self._draw_timer.start(0)
+                self.stepShown.emit(self.model.cursor)
                 self.playFastRequested.emit(self.generation)
             else:
                 interval = max(FRAME_MS, int(1000 / self.speed))
@@ -381,6 +386,9 @@ class RunsController(QObject):
     def _draw(self) -> None:
         streaming = self.model.playing and self.speed == 0
         started = time.perf_counter()
+        if streaming:  # the worker stands aside from here until the frame is shown
+            self._worker.gui_painting = True
+            self._paint_guard.start()  # in case no frame is shown (a hidden 3D view)
         self._draw_paths()
         if not streaming:
             self._draw_details()
@@ -395,9 +403,6 @@ class RunsController(QObject):
                 self.controller.caption_text(None, self.explanation())
             )
         self._paint_started = started if streaming else None
-        if streaming:
-            self._worker.gui_painting = True
-            self._paint_guard.start()  # in case no frame is shown (a hidden 3D view)
 
     def _frame_shown(self) -> None:
         """The 3D view finished painting a streamed frame: that is what a frame costs here."""

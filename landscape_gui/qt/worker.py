@@ -467,17 +467,19 @@ class DescentWorker(QObject):
             return
         deadline = time.perf_counter() + self.FRAME_SECONDS
         while time.perf_counter() < deadline and not self._all_finished():
+            # Stand aside while the GUI thread draws and paints a frame, before a chunk as
+            # well as after: drawing makes hundreds of short Python calls, each of which would
+            # otherwise wait up to a switch interval (5 ms) for the interpreter lock, and on
+            # two cores the software renderer needs the other core too.
+            if self.gui_painting:
+                time.sleep(0.002)
+                continue
             started = time.perf_counter()
             for run in self._runs:
                 run.advance(self._chunk)
             # Size chunks to a few milliseconds so the deadline is met closely.
             spent = time.perf_counter() - started
-            # Hand the interpreter lock to the GUI thread between chunks, and stand aside
-            # while it paints a frame: painting makes hundreds of short Python calls, and each
-            # would otherwise wait up to a switch interval (5 ms) for the lock.
-            time.sleep(YIELD_SECONDS)
-            while self.gui_painting and time.perf_counter() < deadline:
-                time.sleep(0.002)
+            time.sleep(YIELD_SECONDS)  # hand the lock to the GUI thread between chunks
             if spent < 0.002:
                 self._chunk = min(self._chunk * 2, 1 << 16)
             elif spent > 0.008 and self._chunk > 1:

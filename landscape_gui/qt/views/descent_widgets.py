@@ -172,9 +172,11 @@ class NumberEdit(QLineEdit):
 
     def set_value(self, value: float) -> None:
         self._shown = float(value)
-        self.blockSignals(True)
-        self.setText(entry(value))
-        self.blockSignals(False)
+        text = entry(value)
+        if text != self.text():
+            self.blockSignals(True)
+            self.setText(text)
+            self.blockSignals(False)
         self._show_error(None)
 
     def error(self) -> str:
@@ -200,6 +202,10 @@ class NumberEdit(QLineEdit):
         self.valueEdited.emit(value)
 
     def _show_error(self, message: str | None) -> None:
+        # Called on every refresh (each play, pause and step): a style sheet set again, even
+        # the same one, restyles the box, so only a change is applied.
+        if (message or "") == self.error() and self.property("error") is not None:
+            return
         self.setProperty("error", message or "")
         self.setStyleSheet(f"QLineEdit {{ border: 2px solid {ERROR_COLOR}; }}" if message else "")
         self.setToolTip(f"⚠ {message}" if message else self._help)
