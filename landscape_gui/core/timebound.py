@@ -9,6 +9,8 @@ have given up on it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 import threading
@@ -141,6 +143,7 @@ def _end_call(
 
 # Starting a helper means starting Python and importing numpy and sympy: allowed for
 # separately, so that a call's own limit measures only the call.
+HELPER_NICENESS = 10  # the helper process's nice value above its parent's
 STARTUP_SECONDS = 30.0
 
 
@@ -149,6 +152,10 @@ def _child_main(connection: Connection[Any, Any]) -> None:
     # What calls will need, imported while the parent is busy anyway (the functions sent
     # import their own modules when they arrive); not this package's modules, which import
     # this one.
+    # Behind the GUI for the CPU, as its worker threads are (a solve can run for seconds).
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(HELPER_NICENESS)
     import numpy  # noqa: F401
     import sympy  # noqa: F401
 

@@ -66,6 +66,7 @@ def match_opengl_to_qt(qt_platform: str) -> None:
 
 
 EXIT_WAIT_MS = 2000  # at exit, how long a worker still busy is waited for
+GUI_SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the interpreter lock when another waits
 
 _QT_LOG_LEVELS = {
     QtMsgType.QtDebugMsg: 10,
@@ -94,6 +95,12 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     # pyqtgraph's GL items keep one shader program per class, valid only in the context that
     # made it; shared contexts let a second 3D view (or a re-parented one) reuse it.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    # The GUI thread shares the interpreter lock with its workers (sympy's analysis, the
+    # descent). Each time it lets go of the lock (numpy and Qt do, many times a frame) a
+    # busy worker takes it and keeps it for a whole switch interval; at Python's 5 ms a new
+    # Goldstein-Price surface took 290 ms to hand to the 3D view instead of 10. At 0.5 ms it
+    # took 60; a thread that has the lock to itself is not slowed.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL)
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Landscape")
     app.setOrganizationName("Landscape")

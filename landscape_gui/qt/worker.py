@@ -8,15 +8,18 @@ then wait), and closing the window never leaves a thread running.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import sys
+import threading
 import time
 import weakref
 from dataclasses import dataclass
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from landscape_gui.core import basins, calculus, timebound
 from landscape_gui.core.descent import DescentError, DescentRun, History
@@ -78,6 +81,20 @@ def return_settled_objects_to_collections() -> None:
     gc.unfreeze()
 
 
+WORKER_NICENESS = 10  # how much less of a core a worker thread gets than the GUI thread
+
+
+def run_behind_the_gui() -> None:
+    """Lower the calling thread's scheduling priority (Linux schedules each thread by its
+    own nice value): on two cores, sympy, the sampling and the descent would otherwise take
+    the CPU from the GUI thread while it draws, and the window stalls though it has work to
+    do. Where a thread's priority cannot be set this way (macOS, Windows) nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+
+
 class WorkerThread:
     """Owns a worker object and the thread it runs in."""
 
@@ -87,6 +104,9 @@ class WorkerThread:
         self.thread = QThread()
         self.thread.setObjectName(name)
         worker.moveToThread(self.thread)
+        # Called directly on ``started``, so in the new thread, before any of its work (a
+        # plain function connected the default way would be queued to this thread).
+        self.thread.started.connect(run_behind_the_gui, Qt.ConnectionType.DirectConnection)
         self.thread.start()
         _STARTED.add(self)
 
