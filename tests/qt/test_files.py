@@ -297,6 +297,36 @@ def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
     assert "dropped.landscape" in [a.text() for a in window.recent_menu.actions()]
 
 
+def test_a_session_file_dropped_on_the_3d_picture_opens(qtbot, window, tmp_path):
+    """The 3D picture is a window of its own, which would refuse a drop: it passes the drag
+    on to the main window, as every widget does."""
+    from PySide6.QtGui import QDragEnterEvent
+    from PySide6.QtWidgets import QApplication
+
+    path = tmp_path / "dropped on 3d.landscape"
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        window.controller.set_formula("x^2 + 3y^2")
+    answer_save_dialog(window, path)
+    window.files.save_as()
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
+        window.controller.set_formula("x^2")
+    window.controller.undo_stack.setClean()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    picture = window.views.surface._view
+    at = QPointF(picture.width() / 2, picture.height() / 2)
+    copy, no_button = Qt.DropAction.CopyAction, Qt.MouseButton.NoButton
+    no_key = Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(at.toPoint(), copy, data, no_button, no_key)
+    QApplication.sendEvent(picture, enter)
+    assert enter.isAccepted()  # the cursor says the drop will be taken
+    drop = QDropEvent(at, copy, data, no_button, no_key)
+    with qtbot.waitSignal(window.files.openFinished, timeout=10000) as opened:
+        QApplication.sendEvent(picture, drop)
+    assert opened.args == [True]
+    assert window.controller.state.formula == "x^2 + 3y^2"
+
+
 def test_window_pictures_include_the_3d_views_own_framebuffer(window):
     """A plain grab loses what the 3D view paints with QPainter (its axis labels)."""
     from PySide6.QtCore import QPoint

@@ -21,7 +21,7 @@ import weakref
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap, QSurfaceFormat, QVector3D
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from landscape_gui.core import colorscale, numbers
 from landscape_gui.core.limits import PATH_CHUNK
@@ -50,6 +50,12 @@ from landscape_gui.qt.views.surface_geometry import (
     triangles,
 )
 
+_DRAG_EVENTS = (
+    QEvent.Type.DragEnter,
+    QEvent.Type.DragMove,
+    QEvent.Type.DragLeave,
+    QEvent.Type.Drop,
+)
 FLOOR_Z = -0.35  # the floor grid sits a little below the lowest height, so it never z-fights
 PLANE_TOP = BOX_HEIGHT + 0.35
 MAX_ARROW_LENGTH = 1.6 * BOX_HALF  # the gradient arrow stays inside the picture
@@ -553,6 +559,11 @@ class SurfaceView(QWidget):
                 self._report_camera()  # the drag has ended: its moves have all been handled
             elif kind == QEvent.Type.Wheel:
                 self._camera_settle.start()  # handled after this filter: report once it settles
+            elif kind in _DRAG_EVENTS:
+                # A file dropped on the picture is the window's to open, as on any widget of
+                # it (the picture's own window has no parent widget to pass it on to).
+                QApplication.sendEvent(self.window(), event)
+                return True
         return False
 
     # The picture's window never takes the keyboard (the window's shortcuts would not see
