@@ -424,3 +424,28 @@ def test_z_numbers_stand_clear_of_their_ticks_and_the_surface(qtbot):
         assert tick_end.x() - rect.right() >= 0.4 * rect.height(), (rect.getRect(), tick_end)
         clear = rect.adjusted(-2, -2, 2, 2)
         assert not any(clear.contains(p) for p in surface), rect.getRect()
+
+
+def test_a_picture_at_twice_the_pixels_is_the_same_picture_labels_and_all(view):
+    """Exports at 2x draw the scene again off screen: the same picture, every axis label in
+    its place (twice the size), not a scrambled or label-less one."""
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    QApplication.processEvents()
+    single = view.grab_image()
+    double = view.grab_image(2.0)
+    assert (double.width(), double.height()) == (2 * single.width(), 2 * single.height())
+    shrunk = double.scaled(
+        single.size(),
+        Qt.AspectRatioMode.IgnoreAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    assert np.abs(pixels(shrunk).astype(int) - pixels(single).astype(int)).mean() < 10
+    big = pixels(double).astype(int)
+    grey_text = (big.max(axis=-1) < 100) & (big.max(axis=-1) - big.min(axis=-1) < 20)
+    labels = view.label_rects()
+    assert len(labels) > 10
+    for text, rect in labels:
+        top, left = max(int(2 * rect.top()), 0), max(int(2 * rect.left()), 0)
+        box = grey_text[top : int(2 * rect.bottom()) + 2, left : int(2 * rect.right()) + 2]
+        assert box.sum() >= 4, f"label {text!r} is missing at 2x"

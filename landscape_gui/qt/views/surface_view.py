@@ -179,16 +179,42 @@ def _cached_view_class(gl):
         def getViewport(self) -> tuple[int, int, int, int]:  # noqa: N802
             return (0, 0, max(1, self.width()), max(1, self.height()))
 
-        def render_image(self) -> QImage:
+        def render_image(self, scale: float = 1.0) -> QImage:
             """The picture as it stands now, drawn at once (a window's framebuffer holds
             nothing to read back once its frame is shown, and a change may not be drawn
-            yet); null before the window was first shown (it has no GL context then)."""
+            yet), at ``scale`` times its pixels; null before the window was first shown (it
+            has no GL context then)."""
             if not self.isValid():
                 return QImage()
             self.makeCurrent()
-            GL.glViewport(0, 0, self.deviceWidth(), self.deviceHeight())
-            self.paintGL()  # into the back buffer, which is read before any swap
-            return self.grabFramebuffer()
+            if scale == 1.0:
+                GL.glViewport(0, 0, self.deviceWidth(), self.deviceHeight())
+                self.paintGL()  # into the back buffer, which is read before any swap
+                return self.grabFramebuffer()
+            # Larger: everything drawn once into a buffer of that size, the labels too, in
+            # the same place and at ``scale`` times their size (a device at that ratio).
+            largest = int(GL.glGetIntegerv(GL.GL_MAX_RENDERBUFFER_SIZE))
+            ratio = self.devicePixelRatio()
+            scale = min(scale, largest / max(self.deviceWidth(), self.deviceHeight()) / ratio)
+            width, height = (
+                round(self.width() * ratio * scale),
+                round(self.height() * ratio * scale),
+            )
+            fmt = QOpenGLFramebufferObjectFormat()
+            fmt.setAttachment(QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
+            fmt.setSamples(max(0, self.format().samples()))
+            buffer = QOpenGLFramebufferObject(width, height, fmt)
+            device = QOpenGLPaintDevice(width, height)
+            device.setDevicePixelRatio(ratio * scale)
+            buffer.bind()
+            GL.glViewport(0, 0, width, height)
+            self._text_device = device
+            try:
+                self.paint(region=(0, 0, width, height), viewport=(0, 0, width, height))
+            finally:
+                self._text_device = None
+                buffer.release()
+            return buffer.toImage()
 
         def addItem(self, item) -> None:  # noqa: N802 (pyqtgraph's name)
             super().addItem(item)
@@ -1471,18 +1497,9 @@ class SurfaceView(QWidget):
 
     # ----------------------------------------------------------------- looks
     def grab_image(self, scale: float = 1.0) -> QImage:
-        """The rendered 3D picture (the GL framebuffer, which a plain widget grab may miss);
-        at ``scale`` > 1 it is rendered again off screen at that many times the pixels."""
-        if scale == 1.0:
-            return self._view.render_image()
-        ratio = self._view.devicePixelRatioF()
-        size = (int(self._view.width() * ratio * scale), int(self._view.height() * ratio * scale))
-        self._view.makeCurrent()
-        pixels = np.ascontiguousarray(self._view.renderToArray(size))  # (w, h, 4) BGRA
-        image = QImage(
-            pixels.transpose(1, 0, 2).copy().data, size[0], size[1], QImage.Format.Format_ARGB32
-        )
-        return image.copy()
+        """The rendered 3D picture (which a plain widget grab misses: it is a window of its
+        own); at ``scale`` > 1 drawn off screen at that many times the pixels."""
+        return self._view.render_image(scale)
 
     def picture_widget(self) -> QWidget:
         """The widget the live 3D picture fills (its window's container)."""
