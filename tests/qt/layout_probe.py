@@ -531,6 +531,11 @@ def main() -> int:
     shoot("normal-after-presentation")
     window.close()
     app.processEvents()
+    from landscape_gui.qt import worker
+
+    # As the app does at exit: a worker still finishing (an analysis, a Lagrange solve) is
+    # waited for, so Python never destroys its thread while it runs.
+    worker.wait_for_abandoned(60_000)
     json.dump(report, sys.stdout)
     sys.stdout.write("\n")
     return 0

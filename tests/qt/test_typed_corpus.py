@@ -77,6 +77,10 @@ for text in TESTER:
     export.wait_until(lambda: False, 0.05)
 heart.stop()
 window.close()
+from landscape_gui.qt import worker
+# A worker still finishing (the analysis of the last formula, behind the GUI for the CPU) is
+# waited for, as the app's own exit does, so the process never ends with a thread running.
+worker.wait_for_abandoned(60_000)
 print(json.dumps({
     "count": len(TESTER),
     "unsettled": unsettled,

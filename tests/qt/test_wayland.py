@@ -52,7 +52,7 @@ window.close()
 # As the app does at exit (app.run): the derivatives may still be typesetting on the
 # analysis thread (it starts at the first frame); Python must not destroy it running.
 from landscape_gui.qt import worker
-worker.wait_for_abandoned(10000)
+worker.wait_for_abandoned(60_000)
 """
 
 
