@@ -271,10 +271,11 @@ def test_unsaved_changes_prompt_on_quit(qtbot, tmp_path):
     assert not win.isVisible()
 
 
-def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
-    path = tmp_path / "dropped.landscape"
+def dragged_session(qtbot, window, path, formula: str) -> QMimeData:
+    """Save a session of ``formula`` at ``path``, move on to x^2 (saved, so nothing asks),
+    and return what dragging that file carries."""
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
-        window.controller.set_formula("x^2 + 2y^2")
+        window.controller.set_formula(formula)
     answer_save_dialog(window, path)
     window.files.save_as()
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
@@ -282,6 +283,11 @@ def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
     window.controller.undo_stack.setClean()
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(path))])
+    return data
+
+
+def test_dropping_a_session_file_opens_it(qtbot, window, tmp_path):
+    data = dragged_session(qtbot, window, tmp_path / "dropped.landscape", "x^2 + 2y^2")
     event = QDropEvent(
         QPointF(100, 100),
         Qt.DropAction.CopyAction,
@@ -303,16 +309,7 @@ def test_a_session_file_dropped_on_the_3d_picture_opens(qtbot, window, tmp_path)
     from PySide6.QtGui import QDragEnterEvent
     from PySide6.QtWidgets import QApplication
 
-    path = tmp_path / "dropped on 3d.landscape"
-    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
-        window.controller.set_formula("x^2 + 3y^2")
-    answer_save_dialog(window, path)
-    window.files.save_as()
-    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=5000):
-        window.controller.set_formula("x^2")
-    window.controller.undo_stack.setClean()
-    data = QMimeData()
-    data.setUrls([QUrl.fromLocalFile(str(path))])
+    data = dragged_session(qtbot, window, tmp_path / "dropped on 3d.landscape", "x^2 + 3y^2")
     picture = window.views.surface._view
     at = QPointF(picture.width() / 2, picture.height() / 2)
     copy, no_button = Qt.DropAction.CopyAction, Qt.MouseButton.NoButton
