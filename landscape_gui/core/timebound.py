@@ -239,20 +239,48 @@ class _ChildProcess:
         self._process = None
         self._connection = None
 
+    def running(self) -> bool:
+        process = self._process
+        return process is not None and process.is_alive()
+
+    def start(self) -> None:
+        """Start the process now, so that the first call does not wait for it."""
+        with self._lock:
+            self._ensure_started()
+
     def call(self, function: Callable[..., Any], args: tuple[Any, ...], seconds: float) -> Any:
         with self._lock:
             self._ensure_started()
-            connection = self._connection
-            assert connection is not None  # _ensure_started opened it
-            try:
-                connection.send((function, args))
-                if not connection.poll(seconds):
-                    self.kill()
-                    raise TimeLimitExceeded(f"gave up after {seconds:g} s")
-                status, payload = connection.recv()
-            except (EOFError, OSError, BrokenPipeError):
+            return self._call_started(function, args, seconds)
+
+    def call_if_free(
+        self, function: Callable[..., Any], args: tuple[Any, ...], seconds: float
+    ) -> tuple[bool, Any]:
+        """``(True, function(*args))`` from the process if it is running and no other call
+        holds it; ``(False, None)`` at once otherwise (the caller does the work itself)."""
+        if not self._lock.acquire(blocking=False):
+            return False, None
+        try:
+            if not self.running():
+                return False, None
+            return True, self._call_started(function, args, seconds)
+        finally:
+            self._lock.release()
+
+    def _call_started(
+        self, function: Callable[..., Any], args: tuple[Any, ...], seconds: float
+    ) -> Any:
+        connection = self._connection
+        assert connection is not None  # _ensure_started opened it
+        try:
+            connection.send((function, args))
+            if not connection.poll(seconds):
                 self.kill()
-                raise TimeLimitExceeded("the helper process ended without an answer") from None
+                raise TimeLimitExceeded(f"gave up after {seconds:g} s")
+            status, payload = connection.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self.kill()
+            raise TimeLimitExceeded("the helper process ended without an answer") from None
         if status == "error":
             raise payload
         return payload

@@ -154,6 +154,8 @@ def test_an_analysis_on_its_way_is_not_asked_for_again(qtbot, window, monkeypatc
 
     monkeypatch.setattr(typeset, "derivatives_and_pictures", held)
     controller = window.controller
+    # (held here, in this process: not in the shared helper process)
+    monkeypatch.setattr(controller.pipeline._analysis_worker, "use_quick_helper", False)
     pipeline = controller.pipeline
     asked: list[int] = []
     controller.analysisRequested.connect(lambda generation, *_: asked.append(generation))
@@ -167,3 +169,27 @@ def test_an_analysis_on_its_way_is_not_asked_for_again(qtbot, window, monkeypatc
     qtbot.waitUntil(lambda: controller.analysis is not None, timeout=20000)
     assert len(asked) == 1
     assert controller.state.domain.as_tuple() == (-3, 3, -3, 3)
+
+
+def test_cheap_analyses_run_in_the_shared_helper_process_once_it_is_up(qtbot, window, monkeypatch):
+    """Done in the window's process, an analysis holds the interpreter lock the GUI thread
+    needs to draw; once the shared helper has started (after the first answer), the quick
+    analyses are done there. Broken here, in this process, the derivatives still come."""
+    from landscape_gui.core import calculus
+    from landscape_gui.qt import worker
+
+    controller = window.controller
+    analysis_worker = controller.pipeline._analysis_worker
+    qtbot.waitUntil(lambda: controller.analysis is not None, timeout=20000)
+    qtbot.waitUntil(analysis_worker.quick_helper.running, timeout=60000)
+    wait_for_worker(qtbot, controller.pipeline._analysis_thread, timeout=60000)
+
+    def broken(*_args):
+        raise RuntimeError("the analysis ran in the window's process")
+
+    monkeypatch.setattr(calculus, "analyse_derivatives", broken)
+    _drawn(qtbot, controller, lambda: controller.set_formula("x^3 + 2y^2"))
+    controller.analyse_now()
+    qtbot.waitUntil(lambda: controller.analysis is not None, timeout=20000)
+    assert controller.analysis.df_dx == "3*x^2"
+    assert worker._quick_helper_failed == [False]

@@ -399,10 +399,12 @@ def test_the_analysis_failing_leaves_the_plain_derivatives(qtbot, monkeypatch):
     def broken(*_args):
         raise RuntimeError("sympy fell over")
 
-    # x^3 + y^2 is cheap: its derivatives are worked out in the worker's thread, not in the
-    # helper process (which the expensive ones use, and which fails the same way).
+    # x^3 + y^2 is cheap: this window works its derivatives out in the worker's thread, not
+    # in a helper process (the shared quick one, or the window's own that the expensive ones
+    # use: both fail the same way).
     monkeypatch.setattr(typeset, "derivatives_and_pictures", broken)
     monkeypatch.setattr(controller.pipeline._analysis_worker.helper, "call", broken)
+    monkeypatch.setattr(controller.pipeline._analysis_worker, "use_quick_helper", False)
     with qtbot.waitSignal(
         controller.message, timeout=20000, check_params_cb=lambda m: "exact analysis" in m
     ) as said:
