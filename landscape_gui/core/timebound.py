@@ -174,8 +174,13 @@ def _child_main(connection: Connection[Any, Any]) -> None:
             result = ("error", error)
         try:
             connection.send(result)
+        except (OSError, EOFError):
+            return  # the parent has gone (it exited or crashed): nobody to answer
         except Exception as error:  # an unpicklable result is reported, not lost
-            connection.send(("error", RuntimeError(f"could not return the result: {error}")))
+            try:
+                connection.send(("error", RuntimeError(f"could not return the result: {error}")))
+            except (OSError, EOFError):
+                return
 
 
 class _ChildProcess:

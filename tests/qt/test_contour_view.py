@@ -9,6 +9,7 @@ import pytest
 from PySide6 import QtCore, QtGui
 from PySide6.QtTest import QTest
 
+from landscape_gui.qt.views import contour_view
 from landscape_gui.qt.views.contour_view import ContourView
 from landscape_gui.qt.views.palette import BASIN_COLORS
 
@@ -610,3 +611,26 @@ def test_lines_traced_by_the_worker_draw_the_same_map(qtbot):
     assert len(lines_a) > 100 and len(probe_a) > 10
     np.testing.assert_array_equal(lines_a, lines_b)
     np.testing.assert_array_equal(probe_a, probe_b)
+
+
+def test_a_tangled_level_line_is_drawn_without_smoothing_and_a_simple_one_with(view):
+    """Wide antialiased pens cost ~10 µs a point: a level line of thousands of points (a wild
+    landscape) would make every probe move a slow paint, so it is drawn unsmoothed; an
+    ordinary one keeps its smooth edges. The points drawn are the traced level either way."""
+    xs = np.linspace(-3.0, 3.0, 201)
+    ys = np.linspace(-3.0, 3.0, 201)
+    x, y = np.meshgrid(xs, ys, indexing="ij")
+    view.set_field(xs, ys, x**2 + y**2, (0.0, 18.0), np.linspace(1, 17, 9))
+    view.set_probe(1.0, 1.0, 2.0, 2.0, 2.0)
+    circle = _data(view.level_line)
+    assert 50 < len(circle) <= contour_view.SMOOTH_WIDE_LINE_POINTS
+    assert np.hypot(circle[:, 0], circle[:, 1]) == pytest.approx(math.sqrt(2.0), abs=0.01)
+    assert view.level_line.opts["antialias"] and view._level_halo.opts["antialias"]
+
+    wild = np.sin(7 * x) * np.sin(7 * y) * np.sin(5 * (x + y))
+    view.set_field(xs, ys, wild, (-1.0, 1.0), np.linspace(-0.9, 0.9, 9))
+    view.set_probe(0.1, 0.2, 1.0, 1.0, 0.01)
+    tangle = _data(view.level_line)
+    assert len(tangle) > contour_view.SMOOTH_WIDE_LINE_POINTS
+    assert np.array_equal(tangle, _data(view._level_halo), equal_nan=True)
+    assert not view.level_line.opts["antialias"] and not view._level_halo.opts["antialias"]
