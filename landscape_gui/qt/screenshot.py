@@ -112,6 +112,9 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     frames = []
     window.views.surface.frameSwapped.connect(lambda: frames.append(True))
     window.setUpdatesEnabled(True)
+    # The 3D view is a window of its own: enabling its parents' updates does not draw it,
+    # and with nothing else asking for a frame the wait below would run to its end.
+    window.views.surface.request_frame()
     wait_until(lambda: bool(frames), 10)
     window.setUpdatesEnabled(False)
     app.processEvents()

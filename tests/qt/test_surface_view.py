@@ -449,3 +449,17 @@ def test_a_picture_at_twice_the_pixels_is_the_same_picture_labels_and_all(view):
         top, left = max(int(2 * rect.top()), 0), max(int(2 * rect.left()), 0)
         box = grey_text[top : int(2 * rect.bottom()) + 2, left : int(2 * rect.right()) + 2]
         assert box.sum() >= 4, f"label {text!r} is missing at 2x"
+
+
+def test_a_frame_asked_for_is_drawn_with_nothing_changed(view, qtbot):
+    """The screenshot waits for one frame drawn after it enables painting; the 3D view is a
+    window of its own, so it must be asked for one, and asking must be enough."""
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    qtbot.wait(300)  # the frames the new surface asked for are drawn
+    drawn: list[bool] = []
+    view.frameSwapped.connect(lambda: drawn.append(True))
+    qtbot.wait(300)
+    assert drawn == []  # nothing changed: nothing is drawn
+    with qtbot.waitSignal(view.frameSwapped, timeout=5000):
+        view.request_frame()

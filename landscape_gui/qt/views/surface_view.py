@@ -1501,6 +1501,12 @@ class SurfaceView(QWidget):
         own); at ``scale`` > 1 drawn off screen at that many times the pixels."""
         return self._view.render_image(scale)
 
+    def request_frame(self) -> None:
+        """Draw the live picture again soon (``frameSwapped`` follows), even with nothing
+        changed: the 3D view is a window of its own, which a repaint of its parent widgets
+        does not reach."""
+        self._view.update()
+
     def picture_widget(self) -> QWidget:
         """The widget the live 3D picture fills (its window's container)."""
         return self._view_box
