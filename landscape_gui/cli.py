@@ -654,6 +654,16 @@ def run_window(argv: list[str]) -> int:
 
 
 def run_screenshot(args) -> int:
+    # The derivatives are typeset in a helper process, started first thing: its start-up
+    # (Python, sympy, the typesetter and its font: most of a second) runs on the other core
+    # while this one imports sympy and Qt and builds the window, instead of taking turns with
+    # the window's drawing for the interpreter. (Bad input below ends the process, and the
+    # helper with it.)
+    from landscape_gui.core import timebound
+
+    timebound.start_quick_helper_in_background(
+        (timebound.call_by_name, ("landscape_gui.qt.typeset", "warm_up"))
+    )
     landscape = _make_landscape(args)  # bad input fails here, before any window opens
     width, height = args.size
     if not (200 <= width <= 8000 and 200 <= height <= 8000):

@@ -295,6 +295,47 @@ class _ChildProcess:
 # stops that window's work and nobody else's).
 HelperProcess = _ChildProcess
 
+# One helper process for short symbolic jobs, shared by the windows of a process: the
+# derivatives of cheap formulas, tidied and typeset (see qt.worker.AnalysisWorker). No
+# window's close kills it (its jobs end in milliseconds); it ends with the process.
+quick_helper = _ChildProcess()
+_quick_helper_refused = [False]  # it could not start once: this process does without it
+
+
+def quick_helper_usable() -> bool:
+    return not _quick_helper_refused[0]
+
+
+def start_quick_helper(warm_up: tuple[Callable[..., Any], tuple[Any, ...]] | None = None) -> None:
+    """Start the quick helper now, from the calling thread; then run ``warm_up`` in it (an
+    import or a first call whose one-off cost should not fall on the first real job)."""
+    try:
+        if not quick_helper.running():
+            quick_helper.start()
+        if warm_up is not None:
+            quick_helper.call(warm_up[0], warm_up[1], STARTUP_SECONDS)
+    except Exception:
+        _quick_helper_refused[0] = True
+
+
+def call_by_name(module: str, name: str, *args: Any) -> Any:
+    """``module.name(*args)``: a job for a helper that the caller can send without importing
+    ``module`` itself (the screenshot starts its helper's work before importing sympy)."""
+    import importlib
+
+    return getattr(importlib.import_module(module), name)(*args)
+
+
+def start_quick_helper_in_background(
+    warm_up: tuple[Callable[..., Any], tuple[Any, ...]] | None = None,
+) -> None:
+    """``start_quick_helper`` in a thread of its own: the caller goes on (the thread only
+    waits on a pipe while the helper imports)."""
+    threading.Thread(
+        target=start_quick_helper, args=(warm_up,), name="landscape-quick-start", daemon=True
+    ).start()
+
+
 _child = _ChildProcess()
 _children: dict[str, _ChildProcess] = {"symbolic": _child}
 _children_lock = threading.Lock()

@@ -87,23 +87,17 @@ class FormulaPipeline(QObject):
         # front of it; a view that never draws gets it a moment later anyway.
         self.await_first_frame = False
         self._analysed_landscape: Landscape | None = None
-        self._solve_exactly = True
+        self.solve_exactly = True  # False: numerical critical points only (the screenshot)
         self.solving = False  # the exact solve of grad f = 0 is running for the last analysis
         self._solve_worker = SolveWorker()
         self._solve_thread = WorkerThread(self._solve_worker, "landscape-solve")
         self.solveRequested.connect(self._solve_worker.solve)
         self._solve_worker.solved.connect(self._solve_finished)
 
-    @property
-    def solve_exactly(self) -> bool:
-        return self._solve_exactly
-
-    @solve_exactly.setter
-    def solve_exactly(self, value: bool) -> None:
-        """False: numerical critical points only, and the derivatives typeset in the worker's
-        thread: no helper process is started (the screenshot needs neither)."""
-        self._solve_exactly = value
-        self._analysis_worker.use_quick_helper = value
+    def use_quick_helper(self, mode: str) -> None:
+        """How the cheap analyses use the process's quick helper: one of AnalysisWorker's
+        WHEN_FREE (the default), ALWAYS or NEVER."""
+        self._analysis_worker.quick_helper_mode = mode
 
     def shutdown(self) -> None:
         """Stop every worker without waiting for slow work; no answer arrives after this."""

@@ -49,6 +49,7 @@ def state_for(
 def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     """Open the real window on the landscape, take the descent steps asked for, save a PNG."""
     from landscape_gui.qt.main_window import MainWindow
+    from landscape_gui.qt.worker import AnalysisWorker
 
     hyperparameters = dict(getattr(args, "set", []) or [])
     if getattr(args, "lr", None) is not None:
@@ -73,6 +74,9 @@ def save_window_screenshot(landscape: Landscape, args, output: str) -> None:
     # transcendental f): the numerical critical points are drawn already, and starting the
     # solve's helper process would only take a core from the picture.
     controller.solve_exactly = False
+    # The derivatives wait for the helper process the command started first thing (see
+    # cli.run_screenshot), rather than being worked out in this process beside the drawing.
+    controller.pipeline.use_quick_helper(AnalysisWorker.ALWAYS)
     # The derivatives are typeset on the analysis worker while this thread shows the window
     # and the compile worker samples the landscape: the analysis needs only the formula.
     controller.analyse_now(landscape)

@@ -66,6 +66,14 @@ def analyse_and_typeset(display_expr, solve_expr, seconds: float):
     return analysis, pictures
 
 
+def warm_up() -> None:
+    """Do once what the first analysis would pay for: import the typesetter, load its font
+    and sympy's printers (a quarter to half a second)."""
+    from landscape_gui.core.formula import X, Y
+
+    derivatives_and_pictures(X**2 * Y, None)
+
+
 def derivatives_and_pictures(display_expr, seconds: float | None):
     """The tidied derivatives and their pictures, without the exact solve: what the window
     shows first (the solve comes later, from its own worker)."""

@@ -237,53 +237,48 @@ SOLVE_SECONDS = 2.0  # sympy's solve of grad f = 0, inside the helper process
 SOLVE_LIMIT_SECONDS = 30.0  # the same call, the helper's start-up included
 
 
-# One helper process for the analyses of cheap formulas, shared by the windows of this
-# process. Each such analysis is milliseconds of sympy and typesetting, but done in this
-# process it holds the interpreter lock the GUI thread needs to draw: with the analysis of
-# the last landscape running beside the drawing of the next (undo held down, a preset after
-# another), the window's longest stalls were half as long again. It is started after the
-# first analysis has been answered in the worker's own thread, and no window's close kills
-# it (a cheap call ends in milliseconds); it ends with the process.
-_QUICK_HELPER = timebound.HelperProcess()
-_quick_helper_failed = [False]  # it could not start once: this process does without it
-
-
 class AnalysisWorker(QObject):
     """The derivatives, tidied, and their typeset pictures, off the GUI thread.
 
     This is what a student looks at, so nothing slow stands in front of it: the exact solve
     of grad f = 0 is a separate job (``SolveWorker``). A formula the parser knows to be cheap
-    (``formula.looks_expensive``) takes milliseconds: it is worked on in the shared quick
-    helper process when that is running and free, else in this thread. Any other runs in a
-    helper process of this worker's own (core.timebound), started only then, so a formula
-    sympy or the typesetter could chew on for minutes is stopped by killing that process,
-    when time is up or when the window closes. Each request carries a generation number;
-    answers to superseded requests are still sent but the controller drops them. The answer
-    is ``(analysis, pictures)``, or a message saying why there is none (the plain derivatives
-    already on screen stay).
+    (``formula.looks_expensive``) takes milliseconds of work, done in the process's shared
+    quick helper (``timebound.quick_helper``) as ``quick_helper_mode`` says, else in this
+    thread. Done in the window's process, that work holds the interpreter lock the GUI thread
+    needs to draw: with the analysis of the last landscape running beside the drawing of the
+    next (undo held down, one preset after another), the longest stalls were half as long
+    again. Any other formula runs in a helper process of this worker's own, started only
+    then, so a formula sympy or the typesetter could chew on for minutes is stopped by
+    killing that process, when time is up or when the window closes. Each request carries a
+    generation number; answers to superseded requests are still sent but the controller
+    drops them. The answer is ``(analysis, pictures)``, or a message saying why there is
+    none (the plain derivatives already on screen stay).
     """
 
     finished = Signal(int, object)  # generation, (SymbolicAnalysis, pictures) or a message
 
+    # How the cheap analyses use the quick helper:
+    WHEN_FREE = "when free"  # if it runs and is free; started after the first answer here
+    ALWAYS = "always"  # waiting for it (the screenshot starts it first thing)
+    NEVER = "never"  # this thread does them all
+
     def __init__(self) -> None:
         super().__init__()
         self.helper = timebound.HelperProcess()  # starts a process on its first call only
-        self.quick_helper = _QUICK_HELPER
-        # Written by the GUI thread: False where this worker does even the quick analyses
-        # itself, and starts no helper for them (the screenshot, whose picture needs one
-        # analysis only), and at shutdown.
-        self.use_quick_helper = True
+        self.quick_helper = timebound.quick_helper
+        # Written by the GUI thread (and set to NEVER at shutdown).
+        self.quick_helper_mode = self.WHEN_FREE
 
     def request_stop(self) -> None:
         # From the GUI thread at shutdown: a job in the helper process ends at once.
-        self.use_quick_helper = False
+        self.quick_helper_mode = self.NEVER
         self.helper.abort()
 
     @Slot(int, object, object)
     def analyse(self, generation: int, display_expr, _solve_expr=None) -> None:
         # (``_solve_expr``, f with numbers in, is the SolveWorker's: the controller sends it
         # there once the derivatives are shown.)
-        warm = False
+        start_helper = False
         try:
             if looks_expensive(display_expr):
                 result = self.helper.call(
@@ -292,27 +287,32 @@ class AnalysisWorker(QObject):
                     ANALYSIS_LIMIT_SECONDS,
                 )
             else:  # cheap by the parser's measure: no time limit needed
-                answered, result = False, None
-                if self.use_quick_helper:
-                    answered, result = self._quick_call(display_expr)
+                answered, result = self._quick_call(display_expr)
                 if not answered:
                     result = typeset.derivatives_and_pictures(display_expr, None)
-                    warm = self.use_quick_helper and not _quick_helper_failed[0]
+                    start_helper = self.quick_helper_mode == self.WHEN_FREE
         except timebound.TimeLimitExceeded:
             result = f"it took longer than {ANALYSIS_LIMIT_SECONDS:g} s"
         except Exception as error:  # any failure becomes an answer: the thread carries on
             result = f"sympy failed: {type(error).__name__}: {str(error)[:200]}"
         self.finished.emit(generation, result)
-        if warm and not self.quick_helper.running():
-            try:
-                self.quick_helper.start()  # after the answer: nobody waits for it
-            except Exception:
-                _quick_helper_failed[0] = True
+        if start_helper and timebound.quick_helper_usable():
+            timebound.start_quick_helper()  # after the answer: nobody waits for it
 
     def _quick_call(self, display_expr) -> tuple[bool, object]:
+        """``(True, answer)`` from the quick helper, or ``(False, None)``: do it here."""
+        mode = self.quick_helper_mode
+        if mode == self.NEVER or not timebound.quick_helper_usable():
+            return False, None
+        job = (display_expr, None)
         try:
+            if mode == self.ALWAYS:
+                answer = self.quick_helper.call(
+                    typeset.derivatives_and_pictures, job, ANALYSIS_LIMIT_SECONDS
+                )
+                return True, answer
             return self.quick_helper.call_if_free(
-                typeset.derivatives_and_pictures, (display_expr, None), ANALYSIS_LIMIT_SECONDS
+                typeset.derivatives_and_pictures, job, ANALYSIS_LIMIT_SECONDS
             )
         except timebound.TimeLimitExceeded:  # the helper ended: this thread does the work
             return False, None

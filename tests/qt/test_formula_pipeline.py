@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from landscape_gui.core.landscape import CompiledFormula, Landscape
 from landscape_gui.qt import formula_pipeline
+from landscape_gui.qt.worker import AnalysisWorker
 from tests.qt.conftest import wait_for_worker
 
 
@@ -155,7 +156,7 @@ def test_an_analysis_on_its_way_is_not_asked_for_again(qtbot, window, monkeypatc
     monkeypatch.setattr(typeset, "derivatives_and_pictures", held)
     controller = window.controller
     # (held here, in this process: not in the shared helper process)
-    monkeypatch.setattr(controller.pipeline._analysis_worker, "use_quick_helper", False)
+    controller.pipeline.use_quick_helper(AnalysisWorker.NEVER)
     pipeline = controller.pipeline
     asked: list[int] = []
     controller.analysisRequested.connect(lambda generation, *_: asked.append(generation))
@@ -175,8 +176,7 @@ def test_cheap_analyses_run_in_the_shared_helper_process_once_it_is_up(qtbot, wi
     """Done in the window's process, an analysis holds the interpreter lock the GUI thread
     needs to draw; once the shared helper has started (after the first answer), the quick
     analyses are done there. Broken here, in this process, the derivatives still come."""
-    from landscape_gui.core import calculus
-    from landscape_gui.qt import worker
+    from landscape_gui.core import calculus, timebound
 
     controller = window.controller
     analysis_worker = controller.pipeline._analysis_worker
@@ -192,4 +192,4 @@ def test_cheap_analyses_run_in_the_shared_helper_process_once_it_is_up(qtbot, wi
     controller.analyse_now()
     qtbot.waitUntil(lambda: controller.analysis is not None, timeout=20000)
     assert controller.analysis.df_dx == "3*x^2"
-    assert worker._quick_helper_failed == [False]
+    assert timebound.quick_helper_usable()

@@ -404,7 +404,7 @@ def test_the_analysis_failing_leaves_the_plain_derivatives(qtbot, monkeypatch):
     # use: both fail the same way).
     monkeypatch.setattr(typeset, "derivatives_and_pictures", broken)
     monkeypatch.setattr(controller.pipeline._analysis_worker.helper, "call", broken)
-    monkeypatch.setattr(controller.pipeline._analysis_worker, "use_quick_helper", False)
+    controller.pipeline.use_quick_helper(worker.AnalysisWorker.NEVER)
     with qtbot.waitSignal(
         controller.message, timeout=20000, check_params_cb=lambda m: "exact analysis" in m
     ) as said:

@@ -95,35 +95,63 @@ def test_presentation_screenshot_is_the_whole_screen(tmp_path, qapp):
     assert colourful_fraction(pixels) > 0.1  # the views are drawn, not an empty frame
 
 
+def _spy_on_typesetting(monkeypatch, after=None) -> list[str]:
+    """Records where each formula's derivatives are worked out and typeset: "helper" (sent to
+    the quick helper process) or "here" (in the analysis worker's thread). ``after`` is
+    called when each has been worked out."""
+    from landscape_gui.core import calculus, timebound
+    from landscape_gui.qt import typeset
+
+    typeset_for: list[str] = []
+    analyse_original = calculus.analyse_derivatives
+    call_original = timebound.quick_helper.call
+
+    def here_spy(expr, *args, **kwargs):
+        typeset_for.append("here")
+        try:
+            return analyse_original(expr, *args, **kwargs)
+        finally:
+            if after:
+                after()
+
+    def helper_spy(function, args, seconds):
+        if function is not typeset.derivatives_and_pictures:  # the helper's warm-up
+            return call_original(function, args, seconds)
+        typeset_for.append("helper")
+        try:
+            return call_original(function, args, seconds)
+        finally:
+            if after:
+                after()
+
+    monkeypatch.setattr(calculus, "analyse_derivatives", here_spy)
+    monkeypatch.setattr(timebound.quick_helper, "call", helper_spy)
+    return typeset_for
+
+
 def test_screenshot_compiles_and_typesets_its_formula_once(tmp_path, qapp, monkeypatch):
     """The command compiles the formula to check the input; the window takes that compiled
     formula (its worker only samples it), and the derivatives, asked for before the scene is
     drawn, are worked out and typeset once, not again when the scene arrives."""
     from landscape_gui.cli import main
     from landscape_gui.core.landscape import CompiledFormula
-    from landscape_gui.qt import typeset
 
     compiled: list[str] = []
-    typeset_for: list[str] = []
     compile_original = CompiledFormula.__init__
-    typeset_original = typeset.derivatives_and_pictures
 
     def compile_spy(self, formula, *args, **kwargs):
         compiled.append(formula.text)
         compile_original(self, formula, *args, **kwargs)
 
-    def typeset_spy(expr, *args, **kwargs):
-        typeset_for.append(str(expr))
-        return typeset_original(expr, *args, **kwargs)
-
     monkeypatch.setattr(CompiledFormula, "__init__", compile_spy)
-    monkeypatch.setattr(typeset, "derivatives_and_pictures", typeset_spy)
+    typeset_for = _spy_on_typesetting(monkeypatch)
     out = tmp_path / "once.png"
     formula = "x^2 + 3xy + y^2"
     code = main(["screenshot", "-f", formula, "--size", "1400", "900", "-o", str(out)])
     assert code == 0 and out.exists()
     assert compiled == [formula]
-    assert len(typeset_for) == 1
+    # In the helper process the command started first thing, not beside the window's drawing.
+    assert typeset_for == ["helper"]
     pixels = image_array(out)
     assert pixels.shape == (900, 1400, 3) and colourful_fraction(pixels) > 0.1
 
@@ -134,25 +162,16 @@ def test_derivatives_that_arrive_before_the_scene_wait_for_it(tmp_path, qapp, mo
     import threading
 
     from landscape_gui.cli import main
-    from landscape_gui.qt import typeset, worker
+    from landscape_gui.qt import worker
 
-    typeset_for: list[str] = []
     typeset_done = threading.Event()
-    typeset_original = typeset.derivatives_and_pictures
     build_original = worker.build_scene
-
-    def typeset_spy(expr, *args, **kwargs):
-        typeset_for.append(str(expr))
-        try:
-            return typeset_original(expr, *args, **kwargs)
-        finally:
-            typeset_done.set()
+    typeset_for = _spy_on_typesetting(monkeypatch, after=typeset_done.set)
 
     def slow_scene(*args, **kwargs):
         typeset_done.wait(30)  # the analysis is answered before the scene
         return build_original(*args, **kwargs)
 
-    monkeypatch.setattr(typeset, "derivatives_and_pictures", typeset_spy)
     monkeypatch.setattr(worker, "build_scene", slow_scene)
     out = tmp_path / "first.png"
     code = main(["screenshot", "-f", "x^2 + 3xy + y^2", "--size", "1400", "900", "-o", str(out)])
