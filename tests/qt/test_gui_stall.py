@@ -4,13 +4,13 @@ landscapes arrive: a heartbeat QTimer (10 ms) measures the longest gap between i
 Measured in a child process (tests/qt/stall_probe.py), so a hang fails the test instead of
 blocking the run. The issue's target is 100 ms, and it is NOT met: on the two-core test
 machine, with llvmpipe drawing in software, a quiet machine (load average about 1) gave, in
-three runs, typing worst 296-345 ms (p99 50-61 ms) and drawing worst 276-638 ms (p99 151-367
-ms), against 333-548 ms (p99 93-109) and 0.94-2.4 s (p99 327-467) at the previous
-measurement (since then: the 3D view is a native window, the GUI thread comes first for the
-interpreter lock and the CPU, and the probe turns the event loop once between two actions).
-What is left of a landscape's stall is the GUI thread's own drawing, about 40-130 ms of Python
-in the controller and the views plus the 2D plots' paints, stretched while the compile
-worker, the analysis and the solve helper are busy too. Under load it stretches further:
+three runs, typing worst 181-283 ms (p99 51-62 ms) and drawing worst 236-270 ms (p99 160-168
+ms), against 296-345 ms (p99 50-61) and 276-638 ms (p99 151-367) at the previous measurement
+(since then: cheap formulas are analysed in a shared helper process, not beside the drawing,
+and a level line of thousands of points is drawn without antialiasing). What is left of a
+landscape's stall is the GUI thread's own drawing in one turn of the event loop: about 50 ms
+of Python in the controller and the views, then about 130 ms of painting the 3D view, the 2D
+plots and their axes. Under load it stretches further:
 earlier runs gave 2 s at a load average near 6 and 9 s near 12. The bounds asserted here are
 freeze guards that hold there; the report is printed for the record.
 """
