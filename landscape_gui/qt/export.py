@@ -74,6 +74,11 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
     """
     from landscape_gui.qt.views.surface_view import SurfaceView
 
+    # A view whose paint the window still holds back (a new landscape is painted in stages)
+    # would render as nothing.
+    release = getattr(widget.window(), "release_held_paints", None)
+    if release is not None:
+        release()
     ratio = widget.devicePixelRatioF() * scale
     image = QImage(
         int(widget.width() * ratio), int(widget.height() * ratio), QImage.Format.Format_ARGB32

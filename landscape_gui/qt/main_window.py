@@ -57,6 +57,7 @@ PRESENTATION_SIDE_SHARE = 0.32
 PRESENTATION_SIDE_LIMITS = (270, 600)
 PRESENTATION_SIDE_SPARE = 0.1
 PRESENTATION_SIDE_MOST_UNUSED = 0.25
+PAINT_STAGE_MS = 1  # between the paints of a new landscape's stages (see _stage_paints)
 SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
 # Of the height right of the lesson column: the maps, then the slices. The maps row is about as
 # tall as its panels are wide (the 3D box's picture and the equal-scale map are no taller than
@@ -174,6 +175,17 @@ class MainWindow(QMainWindow):
         self._settle_timer.setInterval(SETTLE_MS)
         self._settle_timer.timeout.connect(worker.leave_settled_objects_out_of_collections)
         self.controller.landscapeChanged.connect(self._start_settling)
+        # A new landscape repaints nearly the whole window (on Mesa's software renderer about
+        # 130 ms: the 3D view, the map, the slices and their axes, the panels), and painted
+        # in the same turn of the event loop as the drawing that changed them it was one long
+        # stall. The map, then the slices and the side panel, are painted a turn later each
+        # (their widgets hold the new state already; only their pixels wait).
+        self._held_paints: list[list[QWidget]] = []
+        self._paint_stage_timer = QTimer(self)
+        self._paint_stage_timer.setSingleShot(True)
+        self._paint_stage_timer.setInterval(PAINT_STAGE_MS)
+        self._paint_stage_timer.timeout.connect(self._release_next_paint_stage)
+        self.controller.landscapeChanged.connect(self._stage_paints)
         self.controller.undo_stack.indexChanged.connect(lambda _i: self._sync_checks())
         self.controller.undo_stack.cleanChanged.connect(lambda _clean: self.update_title())
         self.statusBar().showMessage(
@@ -184,6 +196,30 @@ class MainWindow(QMainWindow):
         self.controller.start()
         self._sync_checks()
         self.update_title()
+
+    def _stage_paints(self) -> None:
+        stages = [[self.views.contour], [self.views.slices, self.side_panel]]
+        for stage in stages:
+            for widget in stage:
+                widget.setUpdatesEnabled(False)
+        self._held_paints = stages
+        # A timer, not a posted call: timers run only after the paints of this turn, so
+        # each stage is painted in a turn of its own, with input handled in between.
+        self._paint_stage_timer.start()
+
+    def _release_next_paint_stage(self) -> None:
+        if self._held_paints:
+            for widget in self._held_paints.pop(0):
+                widget.setUpdatesEnabled(True)
+        if self._held_paints:
+            self._paint_stage_timer.start()
+
+    def release_held_paints(self) -> None:
+        """Let every view paint now (a picture of the window is about to be taken, and a
+        widget whose updates are held renders as nothing)."""
+        self._paint_stage_timer.stop()
+        while self._held_paints:
+            self._release_next_paint_stage()
 
     def _start_settling(self) -> None:
         self.controller.landscapeChanged.disconnect(self._start_settling)
@@ -808,6 +844,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._settle_timer.stop()
+        self.release_held_paints()
         worker.return_settled_objects_to_collections()
         if self._remember_geometry:
             settings = self._settings()

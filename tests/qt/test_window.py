@@ -296,6 +296,9 @@ def test_steep_presets_are_coloured_on_a_log_scale_the_menu_can_change(
     contour = window.views.contour
     with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
         controller.choose_preset(preset)
+    # The map of a new landscape is painted a turn of the event loop after the 3D view; its
+    # pixels are read below.
+    qtbot.waitUntil(contour.updatesEnabled, timeout=3000)
     action = {a.objectName(): a for a in window.findChildren(type(window.actions["undo"]))}
     # The choice is a remembered preference: start from the default, and leave it so.
     action["color_scale_auto"].trigger()
@@ -338,3 +341,28 @@ def test_modules_imported_after_qt_are_not_scanned_for_pyside_features():
         pytest.skip("this PySide6 has no source scan to skip")
     assert "PySide6" in Path(module.__file__).read_text(encoding="utf-8")
     assert feature._mod_uses_pyside(module) is False
+
+
+def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_whole(qtbot, window):
+    """The map, then the slices and the side panel, are painted a turn of the event loop
+    after the drawing (one long paint was one long stall); a picture of the window taken in
+    between shows them all the same, and nothing stays held."""
+    from PySide6.QtGui import QImage
+
+    from landscape_gui.qt import export
+
+    views = window.views
+    held = [views.contour, views.slices, window.side_panel]
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
+        type_formula(qtbot, window, "sin(2x) + y^2")
+    assert [widget.updatesEnabled() for widget in held] == [False, False, False]
+    image = export.widget_image(views.contour)
+    assert all(widget.updatesEnabled() for widget in held)  # released for the picture
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(rgb.constBits(), np.uint8, rgb.bytesPerLine() * rgb.height())
+    pixels = data.reshape(rgb.height(), rgb.bytesPerLine())[:, : rgb.width() * 3]
+    assert len(np.unique(pixels.reshape(-1, 3) // 16, axis=0)) > 20  # a coloured map
+
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
+        type_formula(qtbot, window, "x^2 - y^2")
+    qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in held), timeout=3000)

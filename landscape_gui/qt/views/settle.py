@@ -31,7 +31,8 @@ class PlotSettler:
 
     def settle(self) -> None:
         """Do now what painting the plots would otherwise discover and paint again for."""
-        views = [view for view in self.views if view.isVisible()]
+        # (Views whose paint is held back are settled when it is released.)
+        views = [view for view in self.views if view.isVisible() and view.updatesEnabled()]
         for view in views:
             # A scene hands its changed items to its view in a queued call of its own; each
             # one arriving after this paint would be one more paint of the whole window.
@@ -39,7 +40,11 @@ class PlotSettler:
         for _ in range(MAX_ROUNDS):
             for view in views:
                 view.scene().prepareForPaint()  # auto-ranges, as GraphicsView.paintEvent does
-            stale = [axis for axis in self.axes if axis.picture is None and axis.isVisible()]
+            stale = [
+                axis
+                for axis in self.axes
+                if axis.picture is None and axis.isVisible() and _painted(axis)
+            ]
             if not stale:
                 return
             for axis in stale:
@@ -63,3 +68,9 @@ def _draw_axis_picture(axis: pg.AxisItem) -> None:
     finally:
         painter.end()
     axis.picture = picture
+
+
+def _painted(axis: pg.AxisItem) -> bool:
+    """The axis's view paints now (its updates are not held back)."""
+    scene = axis.scene()
+    return scene is not None and all(view.updatesEnabled() for view in scene.views())
