@@ -4,15 +4,16 @@ landscapes arrive: a heartbeat QTimer (10 ms) measures the longest gap between i
 Measured in a child process (tests/qt/stall_probe.py), so a hang fails the test instead of
 blocking the run. The issue's target is 100 ms, and it is NOT met: on the two-core test
 machine, with llvmpipe drawing in software, a quiet machine (load average about 1) gave, in
-three runs, typing worst 181-283 ms (p99 51-62 ms) and drawing worst 236-270 ms (p99 160-168
+three runs, typing worst 96-160 ms (p99 50-58 ms) and drawing worst 173-198 ms (p99 112-128
 ms), against 296-345 ms (p99 50-61) and 276-638 ms (p99 151-367) at the previous measurement
-(since then: cheap formulas are analysed in a shared helper process, not beside the drawing,
-and a level line of thousands of points is drawn without antialiasing). What is left of a
-landscape's stall is the GUI thread's own drawing in one turn of the event loop: about 50 ms
-of Python in the controller and the views, then about 130 ms of painting the 3D view, the 2D
-plots and their axes. Under load it stretches further:
-earlier runs gave 2 s at a load average near 6 and 9 s near 12. The bounds asserted here are
-freeze guards that hold there; the report is printed for the record.
+(since then: cheap formulas are analysed in a shared helper process, not beside the drawing;
+a level line of thousands of points is drawn without antialiasing; and a new landscape is
+painted in three turns of the event loop instead of one). What is left of the longest
+stalls is a landscape's drawing (about 50 ms of Python) with the 3D view's paint in one
+turn, stretched while the workers, the helpers and the X server share the two cores. Under
+load it stretches further: earlier runs gave 2 s at a load average near 6 and 9 s near 12.
+The bounds asserted here are freeze guards that hold there; the report is printed for the
+record.
 """
 
 from __future__ import annotations
