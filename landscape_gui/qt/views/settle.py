@@ -33,6 +33,7 @@ class PlotSettler:
         """Do now what painting the plots would otherwise discover and paint again for."""
         # (Views whose paint is held back are settled when it is released.)
         views = [view for view in self.views if view.isVisible() and view.updatesEnabled()]
+        held = {view.scene() for view in self.views if not view.updatesEnabled()}
         for view in views:
             # A scene hands its changed items to its view in a queued call of its own; each
             # one arriving after this paint would be one more paint of the whole window.
@@ -43,7 +44,7 @@ class PlotSettler:
             stale = [
                 axis
                 for axis in self.axes
-                if axis.picture is None and axis.isVisible() and _painted(axis)
+                if axis.picture is None and axis.isVisible() and axis.scene() not in held
             ]
             if not stale:
                 return
@@ -68,9 +69,3 @@ def _draw_axis_picture(axis: pg.AxisItem) -> None:
     finally:
         painter.end()
     axis.picture = picture
-
-
-def _painted(axis: pg.AxisItem) -> bool:
-    """The axis's view paints now (its updates are not held back)."""
-    scene = axis.scene()
-    return scene is not None and all(view.updatesEnabled() for view in scene.views())
