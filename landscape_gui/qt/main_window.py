@@ -57,7 +57,10 @@ PRESENTATION_SIDE_SHARE = 0.32
 PRESENTATION_SIDE_LIMITS = (270, 600)
 PRESENTATION_SIDE_SPARE = 0.1
 PRESENTATION_SIDE_MOST_UNUSED = 0.25
-PAINT_STAGE_MS = 1  # between the paints of a new landscape's stages (see _stage_paints)
+# Between the paints of a new landscape's stages (see _stage_paints): a frame at 60 Hz, so
+# every timer due meanwhile (the playback's, a heartbeat's) runs between two stages; at 1 ms
+# the next stage was due before them and two or three stages were painted back to back.
+PAINT_STAGE_MS = 16
 SURFACE_SHARE = 0.46  # of the maps' width: the 3D view, then the contour map
 # Of the height right of the lesson column: the maps, then the slices. The maps row is about as
 # tall as its panels are wide (the 3D box's picture and the equal-scale map are no taller than
@@ -99,6 +102,15 @@ class Views:
             self.descent,
             self.caption,
         ]
+
+
+def _hold_paints(widget: QWidget, held: bool) -> None:
+    """Hold a view's paints back (or let them go). The 3D view is a window of its own, which
+    a widget's updatesEnabled does not reach: it holds its frames itself."""
+    if isinstance(widget, SurfaceView):
+        widget.hold_frames(held)
+    else:
+        widget.setUpdatesEnabled(not held)
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:
@@ -178,8 +190,9 @@ class MainWindow(QMainWindow):
         # A new landscape repaints nearly the whole window (on Mesa's software renderer about
         # 130 ms: the 3D view, the map, the slices and their axes, the panels), and painted
         # in the same turn of the event loop as the drawing that changed them it was one long
-        # stall. The map, then the slices and the side panel, are painted a turn later each
-        # (their widgets hold the new state already; only their pixels wait).
+        # stall. The 3D view, then the map, then the slices and the side panel, are painted
+        # a turn later each (their widgets hold the new state already; only their pixels
+        # wait), so the turn that draws the landscape paints none of them.
         self._held_paints: list[list[QWidget]] = []
         self._paint_stage_timer = QTimer(self)
         self._paint_stage_timer.setSingleShot(True)
@@ -198,10 +211,11 @@ class MainWindow(QMainWindow):
         self.update_title()
 
     def _stage_paints(self) -> None:
-        stages = [[self.views.contour], [self.views.slices, self.side_panel]]
+        views = self.views
+        stages = [[views.surface], [views.contour], [views.slices, self.side_panel]]
         for stage in stages:
             for widget in stage:
-                widget.setUpdatesEnabled(False)
+                _hold_paints(widget, True)
         self._held_paints = stages
         # A timer, not a posted call: timers run only after the paints of this turn, so
         # each stage is painted in a turn of its own, with input handled in between.
@@ -210,7 +224,7 @@ class MainWindow(QMainWindow):
     def _release_next_paint_stage(self) -> None:
         if self._held_paints:
             for widget in self._held_paints.pop(0):
-                widget.setUpdatesEnabled(True)
+                _hold_paints(widget, False)
         if self._held_paints:
             self._paint_stage_timer.start()
 

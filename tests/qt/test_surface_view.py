@@ -68,11 +68,15 @@ def grid(n: int = 81, lo: float = -2.0, hi: float = 2.0):
 @pytest.fixture
 def view(qtbot):
     v = SurfaceView()
-    qtbot.addWidget(v)
     v.resize(480, 360)
     v.show()
     qtbot.waitExposed(v)
-    return v
+    yield v
+    # Deleted now, as a closed window's views are: left to the interpreter's exit, its GL
+    # window outlived the QApplication and the process ended in a segmentation fault.
+    v.close()
+    v.deleteLater()
+    qtbot.wait(10)
 
 
 def test_palette_is_usable():
@@ -449,6 +453,27 @@ def test_a_picture_at_twice_the_pixels_is_the_same_picture_labels_and_all(view):
         top, left = max(int(2 * rect.top()), 0), max(int(2 * rect.left()), 0)
         box = grey_text[top : int(2 * rect.bottom()) + 2, left : int(2 * rect.right()) + 2]
         assert box.sum() >= 4, f"label {text!r} is missing at 2x"
+
+
+def test_held_frames_are_drawn_once_let_go(view, qtbot):
+    """While a new landscape's drawing is spread over turns, the 3D view holds its frames:
+    a change asked for before the hold and one made during it are both drawn when let go."""
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    qtbot.wait(300)
+    drawn: list[bool] = []
+    view.frameSwapped.connect(lambda: drawn.append(True))
+    view.set_surface(xs, ys, -(x**2) - y**2, (-8.0, 0.0))  # asks for a frame now
+    view.hold_frames(True)
+    assert view.frames_held()
+    view.set_probe(0.5, 0.5, -0.5, -1.0, -1.0, 1.0)
+    qtbot.wait(300)
+    assert drawn == []  # held: the two changes are not drawn yet
+    with qtbot.waitSignal(view.frameSwapped, timeout=5000):
+        view.hold_frames(False)
+    assert not view.frames_held()
+    qtbot.wait(300)
+    assert drawn == [True]  # one frame for both changes
 
 
 def test_a_frame_asked_for_is_drawn_with_nothing_changed(view, qtbot):

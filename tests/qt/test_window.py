@@ -344,9 +344,9 @@ def test_modules_imported_after_qt_are_not_scanned_for_pyside_features():
 
 
 def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_whole(qtbot, window):
-    """The map, then the slices and the side panel, are painted a turn of the event loop
-    after the drawing (one long paint was one long stall); a picture of the window taken in
-    between shows them all the same, and nothing stays held."""
+    """The 3D view, then the map, then the slices and the side panel, are painted a turn of
+    the event loop after the drawing (one long paint was one long stall); a picture of the
+    window taken in between shows them all the same, and nothing stays held."""
     from PySide6.QtGui import QImage
 
     from landscape_gui.qt import export
@@ -356,8 +356,10 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
         type_formula(qtbot, window, "sin(2x) + y^2")
     assert [widget.updatesEnabled() for widget in held] == [False, False, False]
+    assert views.surface.frames_held()
     image = export.widget_image(views.contour)
     assert all(widget.updatesEnabled() for widget in held)  # released for the picture
+    assert not views.surface.frames_held()
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)
     data = np.frombuffer(rgb.constBits(), np.uint8, rgb.bytesPerLine() * rgb.height())
     pixels = data.reshape(rgb.height(), rgb.bytesPerLine())[:, : rgb.width() * 3]
@@ -365,4 +367,7 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
 
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
         type_formula(qtbot, window, "x^2 - y^2")
+    assert views.surface.frames_held()
+    with qtbot.waitSignal(views.surface.frameSwapped, timeout=5000):
+        pass  # the held frame is drawn when let go
     qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in held), timeout=3000)

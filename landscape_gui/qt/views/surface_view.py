@@ -164,6 +164,22 @@ def _cached_view_class(gl):
             self._cache_text_device = None
             self._text_device = None
 
+        _frames_held = False
+        _frame_wanted = False
+
+        def hold_frames(self, held: bool) -> None:
+            """While held, a frame asked for (even before the hold) is drawn when let go."""
+            self._frames_held = held
+            if not held and self._frame_wanted:
+                self._frame_wanted = False
+                self.update()
+
+        def event(self, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+            if self._frames_held and event.type() == QEvent.Type.UpdateRequest:
+                self._frame_wanted = True  # the changed region stays marked for then
+                return True
+            return super().event(event)
+
         # What pyqtgraph's mixin and items ask of the widget it was written for.
         def devicePixelRatioF(self) -> float:  # noqa: N802
             return self.devicePixelRatio()
@@ -1506,6 +1522,14 @@ class SurfaceView(QWidget):
         changed: the 3D view is a window of its own, which a repaint of its parent widgets
         does not reach."""
         self._view.update()
+
+    def hold_frames(self, held: bool) -> None:
+        """Hold the live picture's redraws (a new landscape's drawing is spread over turns of
+        the event loop; see MainWindow._stage_paints); letting go draws what changed."""
+        self._view.hold_frames(held)
+
+    def frames_held(self) -> bool:
+        return self._view._frames_held
 
     def picture_widget(self) -> QWidget:
         """The widget the live 3D picture fills (its window's container)."""
