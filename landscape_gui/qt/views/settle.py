@@ -34,10 +34,7 @@ class PlotSettler:
         # (Views whose paint is held back are settled when it is released.)
         views = [view for view in self.views if view.isVisible() and view.updatesEnabled()]
         held = {view.scene() for view in self.views if not view.updatesEnabled()}
-        for view in views:
-            # A scene hands its changed items to its view in a queued call of its own; each
-            # one arriving after this paint would be one more paint of the whole window.
-            QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
+        self._hand_changes_to_views(views)
         for _ in range(MAX_ROUNDS):
             for view in views:
                 view.scene().prepareForPaint()  # auto-ranges, as GraphicsView.paintEvent does
@@ -47,12 +44,22 @@ class PlotSettler:
                 if axis.picture is None and axis.isVisible() and axis.scene() not in held
             ]
             if not stale:
-                return
+                break
             for axis in stale:
                 _draw_axis_picture(axis)
             # An axis that needs more room asked for a new layout: lay out now, not after
             # the paint.
             QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        # Preparing moved the plots' contents (a view box's new range is its children's new
+        # transform): their changes join this paint instead of asking for a second one.
+        self._hand_changes_to_views(views)
+
+    @staticmethod
+    def _hand_changes_to_views(views: list[pg.GraphicsView]) -> None:
+        # A scene hands its changed items to its view in a queued call of its own; each one
+        # arriving after this paint would be one more paint of the plot.
+        for view in views:
+            QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
 
 
 def _draw_axis_picture(axis: pg.AxisItem) -> None:
