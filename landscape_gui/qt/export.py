@@ -66,6 +66,14 @@ def save_image(image: QImage, path: str, quality: int = -1) -> None:
     atomic_write(path, encode_image(image, kind, path, quality))
 
 
+def _release_held_paints(widget) -> None:
+    # A view whose paint the window still holds back (a new landscape is painted in stages)
+    # would render as nothing.
+    release = getattr(widget.window(), "release_held_paints", None)
+    if release is not None:
+        release()
+
+
 def widget_image(widget, scale: float = 1.0) -> QImage:
     """A picture of a widget at ``scale`` times its screen pixels, 3D views included.
 
@@ -74,11 +82,7 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
     """
     from landscape_gui.qt.views.surface_view import SurfaceView
 
-    # A view whose paint the window still holds back (a new landscape is painted in stages)
-    # would render as nothing.
-    release = getattr(widget.window(), "release_held_paints", None)
-    if release is not None:
-        release()
+    _release_held_paints(widget)
     ratio = widget.devicePixelRatioF() * scale
     image = QImage(
         int(widget.width() * ratio), int(widget.height() * ratio), QImage.Format.Format_ARGB32
@@ -101,6 +105,7 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
 
 def save_widget_svg(widget, path: str, title: str) -> None:
     """The widget drawn as vector SVG (lines and text stay sharp in a handout), atomically."""
+    _release_held_paints(widget)
     data, buffer = _memory_device()
     generator = QSvgGenerator()
     generator.setOutputDevice(buffer)
