@@ -167,6 +167,9 @@ def _cached_view_class(gl):
         _frames_held = False
         _frame_wanted = False
 
+        def frames_held(self) -> bool:
+            return self._frames_held
+
         def hold_frames(self, held: bool) -> None:
             """While held, a frame asked for (even before the hold) is drawn when let go."""
             self._frames_held = held
@@ -1529,7 +1532,7 @@ class SurfaceView(QWidget):
         self._view.hold_frames(held)
 
     def frames_held(self) -> bool:
-        return self._view._frames_held
+        return self._view.frames_held()
 
     def picture_widget(self) -> QWidget:
         """The widget the live 3D picture fills (its window's container)."""
