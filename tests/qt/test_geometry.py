@@ -145,6 +145,22 @@ def test_level_labels_sit_on_their_lines_apart_from_each_other():
     assert min(gaps) > 0.2  # radii differ by 0.2: labels on different sides, not stacked
 
 
+def test_level_labels_keep_off_the_critical_markers():
+    """A saddle marker sits where a label would otherwise go (the point of the circle
+    farthest from the edges and the other label): the label moves round its line."""
+    lines = [circle(0.5)]
+    alone = cg.level_label_positions(lines, (-1.0, 1.0, -1.0, 1.0), max_labels=8)
+    (_index, x, y) = alone[0]
+    found = cg.level_label_positions(lines, (-1.0, 1.0, -1.0, 1.0), 8, avoid=[(x, y)])
+    (_index, x2, y2) = found[0]
+    assert math.hypot(x2, y2) == pytest.approx(0.5, abs=1e-9)  # still on its line
+    assert math.hypot(x2 - x, y2 - y) > 0.5  # well away from the marker
+    # A ring round a marker, every spot of it closer than the clearance: no label at all.
+    ring = cg.level_label_positions([circle(0.05)], (-1.0, 1.0, -1.0, 1.0), 8, [(0, 0)], 0.1)
+    assert ring == []
+    assert len(cg.level_label_positions([circle(0.05)], (-1.0, 1.0, -1.0, 1.0), 8)) == 1
+
+
 def test_few_labels_for_many_levels_and_none_on_slivers():
     many = [circle(0.1 + 0.04 * k) for k in range(20)]
     assert len(cg.level_label_positions(many, (-1.0, 1.0, -1.0, 1.0), max_labels=5)) <= 5

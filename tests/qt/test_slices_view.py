@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from landscape_gui.core.numbers import decimals as format_number
 from landscape_gui.qt.views.slices_view import FLAT_TEXT, SlicesView
@@ -239,3 +239,30 @@ def test_style_and_presentation(view):
 )
 def test_number_format(value, text):
     assert format_number(value) == text
+
+
+def _tick_texts(axis) -> list[float]:
+    """The numbers the axis draws beside its ticks, as drawn (read from its draw specs)."""
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    texts = specs[2] if specs else []
+    return [float(text.replace("−", "-")) for _rect, _flags, text in texts]
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_small_values_are_labelled_as_they_are(view, qtbot, big):
+    """sin(3)cos(y) stays within ±0.15: the slice's axis must read 0.1, not 100 with a
+    ×10⁻³ it never shows (pyqtgraph's SI prefix, kept by restyling the axis)."""
+    ys = np.linspace(-5, 5, 101)
+    values = math.sin(3.0) * np.cos(ys)
+    view.set_y_slice(ys, values, 3.0, 3.0, values[80], -math.sin(3.0) * math.sin(3.0))
+    view.set_presentation(big)  # restyles the axes while they show the small range
+    axis = view.y_slice.plot.getAxis("left")
+    qtbot.waitUntil(lambda: len(_tick_texts(axis)) >= 3)
+    ticks = _tick_texts(axis)
+    assert max(abs(t) for t in ticks) <= 0.2
+    assert max(abs(t) for t in ticks) >= 0.05

@@ -43,20 +43,26 @@ def pixel_rect(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, flo
 
 
 def level_label_positions(
-    per_level: Sequence[np.ndarray], domain: Domain, max_labels: int
+    per_level: Sequence[np.ndarray],
+    domain: Domain,
+    max_labels: int,
+    avoid: Sequence[tuple[float, float]] = (),
+    clearance: float = 0.0,
 ) -> list[tuple[int, float, float]]:
     """Where to write the value of a few levels on their lines: ``(level index, x, y)``.
 
     At most ``max_labels`` levels, spread over the list; each label goes to the point of its
-    line farthest from the map's edges and from the labels already placed. A level whose line
-    is too short, or only a sliver in a corner (where the overlays would hide it), gets none.
+    line farthest from the map's edges, from the labels already placed and from the points
+    in ``avoid`` (the critical-point markers, which a label would otherwise cover). A level
+    whose line is too short, only a sliver in a corner (where the overlays would hide it), or
+    nowhere ``clearance`` away from every marker (a small ring round an extremum) gets none.
     """
     count = len(per_level)
     step = max(1, math.ceil(count / max_labels))
     chosen = list(range(step // 2, count, step)) if count else []
     x0, x1, y0, y1 = domain
     side = min(abs(x1 - x0), abs(y1 - y0)) or 1.0
-    placed: list[np.ndarray] = []
+    placed: list[np.ndarray] = [np.asarray(point, dtype=float) for point in avoid]
     found = []
     for index in chosen:
         points = per_level[index]
@@ -64,6 +70,15 @@ def level_label_positions(
         if len(points) < 6:
             continue
         candidates = points[:: max(1, len(points) // 80)]
+        if len(avoid) and clearance > 0:
+            markers = np.asarray(avoid, dtype=float).reshape(-1, 2)
+            near = np.hypot(
+                candidates[:, 0, None] - markers[None, :, 0],
+                candidates[:, 1, None] - markers[None, :, 1],
+            ).min(axis=1)
+            candidates = candidates[near >= clearance]
+            if not len(candidates):
+                continue  # every spot on this line is under a marker
         edge = np.minimum.reduce(
             [
                 candidates[:, 0] - min(x0, x1),

@@ -50,7 +50,7 @@ from landscape_gui.qt.views.palette import (
     plot_background,
     plot_foreground,
 )
-from landscape_gui.qt.views.plot_text import fit_title
+from landscape_gui.qt.views.plot_text import fit_title, show_plain_numbers
 
 # How the critical points look, by kind: (symbol, legend label). Shapes carry the meaning so
 # the markers stay readable on every colour of the height map.
@@ -64,6 +64,7 @@ CRITICAL_POINT_STYLES: dict[str, tuple[str, str]] = {
 LEGEND_GLYPHS = {"minimum": "▽", "maximum": "▲", "saddle": "✕", "degenerate": "◇"}
 
 MAX_LEVEL_LABELS = 8
+LEVEL_LABEL_CLEARANCE = 22  # pixels (at normal size) from a level label to a marker
 ASPECT_MODES = ("auto", "equal", "fill")
 # Automatic aspect: equal scales while the map's shape and the panel's differ by at most this
 # factor (so well under half of the panel is left empty), else the map fills the panel.
@@ -211,6 +212,10 @@ class ContourView(QtWidgets.QWidget):
         self.contour_item.setZValue(-50)
         self._plot.addItem(self.contour_item)
         self.level_labels: list[pg.TextItem] = []
+        # The traced lines and their domain, kept to place the labels again around markers.
+        self._traced_levels: tuple[list[np.ndarray], tuple[float, float, float, float]] | None = (
+            None
+        )
 
         self.field_item = pg.PlotDataItem(connect="finite", antialias=True)
         self.field_item.setZValue(-40)
@@ -367,7 +372,8 @@ class ContourView(QtWidgets.QWidget):
         self._contour_points = contours.combine_nan_separated(per_level)
         self._draw_contours()
         domain = (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1]))
-        self._place_level_labels(per_level, domain)
+        self._traced_levels = (per_level, domain)
+        self._place_level_labels()
         if domain != self._domain:
             self._domain = domain
             self.reset_view()
@@ -437,6 +443,7 @@ class ContourView(QtWidgets.QWidget):
             x0, x1, y0, y1 = self._domain
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         self._place_labels()  # they are sized in pixels: a new scale may move them
+        self._place_level_labels()
 
     def set_contours_visible(self, visible: bool) -> None:
         self._contours_visible = bool(visible)
@@ -450,9 +457,21 @@ class ContourView(QtWidgets.QWidget):
     def _trace(self, level: float) -> np.ndarray:
         return contours.trace(self._generator, level)
 
-    def _place_level_labels(self, per_level: list[np.ndarray], domain) -> None:
-        """Write the value of a few levels on their lines, away from the edges and each other."""
-        placements = level_label_positions(per_level, domain, MAX_LEVEL_LABELS)
+    def _place_level_labels(self) -> None:
+        """Write the value of a few levels on their lines, away from the edges, each other and
+        the critical points' markers."""
+        if self._traced_levels is None:
+            return
+        per_level, domain = self._traced_levels
+        markers = [
+            (float(x), float(y))
+            for item in self.critical_items.values()
+            for x, y in zip(*item.getData(), strict=True)
+        ]
+        # A label's half-width plus a marker's radius, in pixels, as data lengths at this scale.
+        pixel_x, pixel_y = self.view_box.viewPixelSize()
+        clearance = LEVEL_LABEL_CLEARANCE * self._scale() * max(pixel_x, pixel_y)
+        placements = level_label_positions(per_level, domain, MAX_LEVEL_LABELS, markers, clearance)
         while len(self.level_labels) < len(placements):
             label = pg.TextItem(anchor=(0.5, 0.5))
             label.setZValue(-30)
@@ -893,6 +912,7 @@ class ContourView(QtWidgets.QWidget):
             item.setData(coords[:, 0], coords[:, 1])
         self._legend_kinds = [k for k in CRITICAL_POINT_STYLES if by_kind[k]]
         self._rebuild_legend()
+        self._place_level_labels()
 
     def set_run_legend(self, entries: Sequence[tuple[str, str]]) -> None:
         """Name each run of a race in its colour: [(name, colour)], empty for none."""
@@ -1009,7 +1029,7 @@ class ContourView(QtWidgets.QWidget):
         label_style = {"color": fg, "font-size": f"{11 * s:.0f}pt"}
         axes = [self._plot.getAxis(name) for name in ("left", "bottom", "right", "top")]
         for axis in [*axes, self.color_bar.axis]:
-            axis.enableAutoSIPrefix(False)  # plain units, never "(x0.001)"
+            show_plain_numbers(axis)  # plain units, never "(x0.001)"
             axis.setPen(pg.mkPen(fg))
             axis.setTextPen(pg.mkPen(fg))
             axis.setStyle(tickFont=tick_font)

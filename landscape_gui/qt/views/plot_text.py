@@ -97,3 +97,15 @@ def _fit(
 def plain_part(text: str) -> tuple[str, str]:
     """A title part with no markup of its own."""
     return html.escape(text), text
+
+
+def show_plain_numbers(axis: pg.AxisItem) -> None:
+    """Make ``axis`` label its ticks with the plotted values themselves, never scaled by an SI
+    prefix. ``enableAutoSIPrefix(False)`` alone is not enough (pyqtgraph 0.13-0.14): it still
+    works out a prefix for the current range when the axis has a label, keeps its scale, and
+    drops the prefix from the label, so values within ±0.8 read as -800..800 with no "m"."""
+    axis.enableAutoSIPrefix(False)
+    axis.autoSIPrefixScale = 1.0
+    axis.labelUnitPrefix = ""
+    axis.picture = None  # the cached tick labels were drawn with the old scale
+    axis.update()

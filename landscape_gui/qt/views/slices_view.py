@@ -34,7 +34,7 @@ from landscape_gui.qt.views.palette import (
     plot_background,
     plot_foreground,
 )
-from landscape_gui.qt.views.plot_text import fit_title, plain_part
+from landscape_gui.qt.views.plot_text import fit_title, plain_part, show_plain_numbers
 
 PLOT_MINIMUM = (160, 120)
 NARROW_PLOT_WIDTH = 120  # with the fourth plot (f along a constraint curve)
@@ -471,8 +471,8 @@ class SlicesView(QtWidgets.QWidget):
                 axis.setPen(pg.mkPen(fg))
                 axis.setTextPen(pg.mkPen(fg))
                 axis.setStyle(tickFont=tick_font)
-                axis.enableAutoSIPrefix(False)  # plain units: no "(x0.001)" on a slope axis
                 axis.setLabel(axis.labelText, **label_style)
+                show_plain_numbers(axis)  # a slope axis reads 0.5, not 500 or "(x0.001)"
 
         self.curve_lagrange.setSize(16 * s)
         self.curve_lagrange.setBrush(pg.mkBrush(LAGRANGE_COLOR))
