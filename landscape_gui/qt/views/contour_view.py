@@ -28,6 +28,7 @@ from landscape_gui.core import colorscale, contours
 from landscape_gui.core.limits import PATH_CHUNK
 from landscape_gui.core.numbers import level
 from landscape_gui.qt.views.contour_geometry import (
+    Domain,
     arrow_head_angle,
     basin_rgba,
     gradient_field_segments,
@@ -213,9 +214,8 @@ class ContourView(QtWidgets.QWidget):
         self._plot.addItem(self.contour_item)
         self.level_labels: list[pg.TextItem] = []
         # The traced lines and their domain, kept to place the labels again around markers.
-        self._traced_levels: tuple[list[np.ndarray], tuple[float, float, float, float]] | None = (
-            None
-        )
+        self._traced_levels: tuple[list[np.ndarray], Domain] | None = None
+        self._level_placements: tuple[list, list[str]] | None = None
 
         self.field_item = pg.PlotDataItem(connect="finite", antialias=True)
         self.field_item.setZValue(-40)
@@ -472,6 +472,10 @@ class ContourView(QtWidgets.QWidget):
         pixel_x, pixel_y = self.view_box.viewPixelSize()
         clearance = LEVEL_LABEL_CLEARANCE * self._scale() * max(pixel_x, pixel_y)
         placements = level_label_positions(per_level, domain, MAX_LEVEL_LABELS, markers, clearance)
+        texts = [level(self._levels[index]) for index, _x, _y in placements]
+        if (placements, texts) == self._level_placements:
+            return  # asked again (the markers or the size arrived): nothing to repaint
+        self._level_placements = (placements, texts)
         while len(self.level_labels) < len(placements):
             label = pg.TextItem(anchor=(0.5, 0.5))
             label.setZValue(-30)
@@ -481,8 +485,8 @@ class ContourView(QtWidgets.QWidget):
         for label in self.level_labels:
             label.setText("")
             label.hide()
-        for label, (index, x, y) in zip(self.level_labels, placements, strict=False):
-            label.setText(level(self._levels[index]))
+        for label, text, (_index, x, y) in zip(self.level_labels, texts, placements, strict=False):
+            label.setText(text)
             label.setPos(x, y)
             label.setVisible(self._contours_visible)
 
