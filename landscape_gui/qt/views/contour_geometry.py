@@ -62,7 +62,8 @@ def level_label_positions(
     chosen = list(range(step // 2, count, step)) if count else []
     x0, x1, y0, y1 = domain
     side = min(abs(x1 - x0), abs(y1 - y0)) or 1.0
-    placed: list[np.ndarray] = [np.asarray(point, dtype=float) for point in avoid]
+    markers = np.asarray(avoid, dtype=float).reshape(-1, 2)
+    obstacles = markers  # the markers, then each label as it is placed
     found = []
     for index in chosen:
         points = per_level[index]
@@ -70,13 +71,8 @@ def level_label_positions(
         if len(points) < 6:
             continue
         candidates = points[:: max(1, len(points) // 80)]
-        if len(avoid) and clearance > 0:
-            markers = np.asarray(avoid, dtype=float).reshape(-1, 2)
-            near = np.hypot(
-                candidates[:, 0, None] - markers[None, :, 0],
-                candidates[:, 1, None] - markers[None, :, 1],
-            ).min(axis=1)
-            candidates = candidates[near >= clearance]
+        if len(markers) and clearance > 0:
+            candidates = candidates[_nearest(candidates, markers) >= clearance]
             if not len(candidates):
                 continue  # every spot on this line is under a marker
         edge = np.minimum.reduce(
@@ -88,20 +84,24 @@ def level_label_positions(
             ]
         )
         score = np.clip(edge / side, 0.0, 0.1)
-        if placed:
-            others = np.array(placed)
-            gaps = np.hypot(
-                candidates[:, 0, None] - others[None, :, 0],
-                candidates[:, 1, None] - others[None, :, 1],
-            ).min(axis=1)
+        if len(obstacles):
+            gaps = _nearest(candidates, obstacles)
             score = np.minimum(score, np.clip(gaps / side, 0.0, 0.2)) + 1e-3 * gaps / side
         best_index = int(np.argmax(score))
         if edge[best_index] < 0.04 * side:
             continue  # a sliver in a corner: a label there would hide under the overlays
         best = candidates[best_index]
-        placed.append(best)
+        obstacles = np.vstack((obstacles, best[None, :2]))
         found.append((index, float(best[0]), float(best[1])))
     return found
+
+
+def _nearest(points: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Each point's distance to the nearest of ``others`` (both n x 2)."""
+    dx = points[:, 0, None] - others[None, :, 0]
+    dy = points[:, 1, None] - others[None, :, 1]
+    nearest: np.ndarray = np.sqrt((dx * dx + dy * dy).min(axis=1))
+    return nearest
 
 
 def share_inside(x: float, y: float, dx: float, dy: float, domain: Domain | None) -> float:

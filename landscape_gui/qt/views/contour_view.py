@@ -216,6 +216,8 @@ class ContourView(QtWidgets.QWidget):
         # The traced lines and their domain, kept to place the labels again around markers.
         self._traced_levels: tuple[list[np.ndarray], Domain] | None = None
         self._level_placements: tuple[list, list[str]] | None = None
+        self._level_labels_asked: tuple | None = None
+        self._traced_version = 0  # counts the traced lines set, to know the labels' places
 
         self.field_item = pg.PlotDataItem(connect="finite", antialias=True)
         self.field_item.setZValue(-40)
@@ -373,6 +375,7 @@ class ContourView(QtWidgets.QWidget):
         self._draw_contours()
         domain = (float(xs[0]), float(xs[-1]), float(ys[0]), float(ys[-1]))
         self._traced_levels = (per_level, domain)
+        self._traced_version += 1
         self._place_level_labels()
         if domain != self._domain:
             self._domain = domain
@@ -471,6 +474,10 @@ class ContourView(QtWidgets.QWidget):
         # A label's half-width plus a marker's radius, in pixels, as data lengths at this scale.
         pixel_x, pixel_y = self.view_box.viewPixelSize()
         clearance = LEVEL_LABEL_CLEARANCE * self._scale() * max(pixel_x, pixel_y)
+        asked = (self._traced_version, tuple(markers), clearance)
+        if asked == self._level_labels_asked:
+            return  # the same lines, markers and scale: the same places
+        self._level_labels_asked = asked
         placements = level_label_positions(per_level, domain, MAX_LEVEL_LABELS, markers, clearance)
         texts = [level(self._levels[index]) for index, _x, _y in placements]
         if (placements, texts) == self._level_placements:
