@@ -39,6 +39,7 @@ from landscape_gui.core.formula import (
     parse_formula,
 )
 from landscape_gui.core.limits import DEFAULT_PARAMETER_VALUE, DEFAULT_RESOLUTION
+from landscape_gui.core.pacing import give_way
 
 
 def _undefined(expr: sp.Expr) -> bool:
@@ -221,14 +222,21 @@ class CompiledFormula:
         self.formula = formula
         self.parameters = formula.parameters
         expr = formula.expr
+        # Between the steps, a worker gives way to a window painting (core.pacing).
+        give_way()
         self.df_dx_expr, self.df_dy_expr = calculus.gradient(expr)
+        give_way()
         self.hessian_exprs = calculus.hessian(expr)
         if any(_undefined(e) for e in (self.df_dx_expr, self.df_dy_expr)):
             raise FormulaError("the slope of this formula is undefined everywhere")
         arguments = (X, Y, *[parameter_symbol(name) for name in self.parameters])
+        give_way()
         self._value = _lambdify(arguments, expr)
+        give_way()
         self._gradient = _lambdify(arguments, [self.df_dx_expr, self.df_dy_expr])
+        give_way()
         self._hessian = _lambdify(arguments, list(self.hessian_exprs))
+        give_way()
         # f and grad f in one call, sharing common subexpressions: the descent hot path.
         self._value_and_gradient = _lambdify(arguments, [expr, self.df_dx_expr, self.df_dy_expr])
 
@@ -400,6 +408,7 @@ class Landscape:
         )
         x, y = grid_x.ravel().copy(), grid_y.ravel().copy()
         for _ in range(60):
+            give_way()
             gx, gy = self.gradient(x, y)
             hxx, hxy, hyy = self.hessian(x, y)
             with np.errstate(all="ignore"):  # huge curvatures overflow: those starts drop out

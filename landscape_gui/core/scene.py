@@ -23,6 +23,7 @@ from landscape_gui.core.landscape import (
     contour_levels,
     height_limits,
 )
+from landscape_gui.core.pacing import give_way
 from landscape_gui.core.state import SessionState
 
 CONTOUR_COUNT = 20
@@ -57,6 +58,7 @@ def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
             # The state's parameters are f's and a constraint's; the landscape takes f's.
             values = {k: v for k, v in state.parameters.items() if k in compiled.parameters}
             landscape = Landscape(compiled, values, state.domain)
+            give_way()  # between steps, a worker gives way to a window painting (core.pacing)
             grid = landscape.sample(state.resolution)
             z_limits = height_limits(grid.z)
             if not all(math.isfinite(v) for v in z_limits) or not math.isfinite(
@@ -65,14 +67,20 @@ def build_scene(compiled: CompiledFormula, state: SessionState) -> Scene:
                 raise OverflowError("heights beyond the range of numbers")
             levels = contour_levels(z_limits, CONTOUR_COUNT)
             points = landscape.find_critical_points()
+            give_way()
             points += _cusp_minima(landscape, points)
             scale = _arrow_scale(landscape, state)
             field = _gradient_field(landscape, state)
+            give_way()
             texts = _texts(compiled)
+            give_way()
             scale_name = colorscale.choose(grid.z, z_limits, "auto")
             map_levels = colorscale.levels(z_limits, scale_name, CONTOUR_COUNT)
             generator = contours.tracer(grid.xs, grid.ys, grid.z)
-            lines = [contours.trace(generator, v) for v in contours.clean_levels(map_levels)]
+            lines = []
+            for value in contours.clean_levels(map_levels):
+                give_way()
+                lines.append(contours.trace(generator, value))
     except SceneError:
         raise
     except (ArithmeticError, FloatingPointError) as error:

@@ -165,6 +165,13 @@ _NUMBER_TYPES = frozenset({int, float, type(None)})
 # ------------------------------------------------------------------------------ errors
 
 
+def _one_line(text: str) -> str:
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 class SessionError(ValueError):
     """A session that cannot be opened or saved: what is wrong, where in the file, which file.
 
@@ -173,8 +180,10 @@ class SessionError(ValueError):
     """
 
     def __init__(self, problem: str, location: str = "", path: str | None = None):
-        self.problem = problem
-        self.location = location
+        # Names in either come from the file, and may hold a line break or a tab: the
+        # message stays one line, with such characters written as escapes (\\n).
+        self.problem = problem = _one_line(problem)
+        self.location = location = _one_line(location)
         self.path = path
         text = f"{location}: {problem}" if location else problem
         if path is not None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from landscape_gui.core import pacing
 from landscape_gui.core.landscape import CompiledFormula
 from landscape_gui.core.optimizers import ALL_OPTIMIZERS
 from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
@@ -217,6 +218,10 @@ class MainWindow(QMainWindow):
             for widget in stage:
                 _hold_paints(widget, True)
         self._held_paints = stages
+        # The compile worker, already building the next landscape, waits at its next step
+        # until the stages are painted: beside it, each GL call of a frame waits for the
+        # interpreter lock and a 20 ms frame takes 40 (core.pacing).
+        pacing.hold_workers(self)
         # A timer, not a posted call: timers run only after the paints of this turn, so
         # each stage is painted in a turn of its own, with input handled in between.
         self._paint_stage_timer.start()
@@ -225,15 +230,18 @@ class MainWindow(QMainWindow):
         if self._held_paints:
             for widget in self._held_paints.pop(0):
                 _hold_paints(widget, False)
-        if self._held_paints:
+            # The next stage, or when none is left, the workers once this one is painted.
             self._paint_stage_timer.start()
+            return
+        pacing.release_workers(self)
 
     def release_held_paints(self) -> None:
         """Let every view paint now (a picture of the window is about to be taken, and a
         widget whose updates are held renders as nothing)."""
-        self._paint_stage_timer.stop()
         while self._held_paints:
             self._release_next_paint_stage()
+        self._paint_stage_timer.stop()
+        pacing.release_workers(self)
 
     def _start_settling(self) -> None:
         self.controller.landscapeChanged.disconnect(self._start_settling)

@@ -21,7 +21,7 @@ import numpy as np
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from landscape_gui.core import basins, calculus, timebound
+from landscape_gui.core import basins, calculus, pacing, timebound
 from landscape_gui.core.descent import DescentError, DescentRun, History
 from landscape_gui.core.formula import FormulaError, looks_expensive, parse_formula
 from landscape_gui.core.landscape import CompiledFormula, Landscape
@@ -212,6 +212,9 @@ class CompileWorker(QObject):
         for critical points can take seconds, which must not be spent on the GUI thread."""
         if request < self.latest_request:
             return
+        pacing.give_way()  # a window painting the landscape before this one goes first
+        if request < self.latest_request:
+            return  # superseded meanwhile
         try:
             if isinstance(formula, str):
                 formula = parse_formula(formula)

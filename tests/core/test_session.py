@@ -363,6 +363,11 @@ BAD_DOCUMENTS = [
         r"^runs\[1\]\.hyperparameters: Momentum has no hyperparameter\(s\) betta1",
     ),
     (
+        "a line break in a name",  # found by the fuzz below: the message must stay one line
+        _set("runs", 1, "hyperparameters", "lr\n", 0.5),
+        r"^runs\[1\]\.hyperparameters: Momentum has no hyperparameter\(s\) lr\\n; it takes",
+    ),
+    (
         "start as text",
         _set("runs", 1, "start", "3, 4"),
         r"^runs\[1\]\.start: expected two numbers \[x, y\], got the text '3, 4'",
