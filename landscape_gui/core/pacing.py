@@ -15,20 +15,25 @@ Nothing here knows about Qt: the window says when it paints; the core says where
 from __future__ import annotations
 
 import threading
+import time
 
-# The longest one call waits: a holder that never lets go (a window closed mid-paint) only
-# slows work down, never stops it.
-MAX_WAIT_SECONDS = 0.25
+# The longest the workers are held at a stretch: a holder that never lets go (a window closed
+# mid-paint), or landscapes arriving faster than they are painted, only slow work down.
+MAX_HOLD_SECONDS = 0.5
 
 _lock = threading.Lock()
 _holders: set[int] = set()
 _free = threading.Event()
 _free.set()
+_held_since = 0.0
 
 
 def hold_workers(holder: object) -> None:
     """From now until ``release_workers(holder)``, ``give_way()`` waits (off the main thread)."""
+    global _held_since
     with _lock:
+        if not _holders:
+            _held_since = time.monotonic()
         _holders.add(id(holder))
         _free.clear()
 
@@ -49,4 +54,6 @@ def give_way() -> None:
     always at once on the main thread (the command line, or work the window does itself)."""
     if _free.is_set() or threading.current_thread() is threading.main_thread():
         return
-    _free.wait(MAX_WAIT_SECONDS)
+    left = _held_since + MAX_HOLD_SECONDS - time.monotonic()
+    if left > 0:
+        _free.wait(left)

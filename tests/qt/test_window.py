@@ -349,6 +349,7 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
     window taken in between shows them all the same, and nothing stays held."""
     from PySide6.QtGui import QImage
 
+    from landscape_gui.core import pacing
     from landscape_gui.qt import export
 
     views = window.views
@@ -357,9 +358,11 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
         type_formula(qtbot, window, "sin(2x) + y^2")
     assert [widget.updatesEnabled() for widget in held] == [False, False, False]
     assert views.surface.frames_held()
+    assert pacing.workers_held()  # the compile worker waits at its next step meanwhile
     image = export.widget_image(views.contour)
     assert all(widget.updatesEnabled() for widget in held)  # released for the picture
     assert not views.surface.frames_held()
+    assert not pacing.workers_held()
     rgb = image.convertToFormat(QImage.Format.Format_RGB888)
     data = np.frombuffer(rgb.constBits(), np.uint8, rgb.bytesPerLine() * rgb.height())
     pixels = data.reshape(rgb.height(), rgb.bytesPerLine())[:, : rgb.width() * 3]
@@ -371,3 +374,4 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
     with qtbot.waitSignal(views.surface.frameSwapped, timeout=5000):
         pass  # the held frame is drawn when let go
     qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in held), timeout=3000)
+    qtbot.waitUntil(lambda: not pacing.workers_held(), timeout=3000)  # and the workers go on
