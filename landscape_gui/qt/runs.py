@@ -15,6 +15,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from landscape_gui.core import pacing
 from landscape_gui.core.descent import History
 from landscape_gui.core.optimizers import get_optimizer
 from landscape_gui.core.playback import (
@@ -102,6 +103,7 @@ class RunsController(QObject):
         self._timer.stop()
         self._draw_timer.stop()
         self._paint_guard.stop()
+        pacing.release_workers(self)
         worker = self._worker
         for signal, slot in (
             (worker.progressed, self._progressed),
@@ -387,7 +389,7 @@ class RunsController(QObject):
         streaming = self.model.playing and self.speed == 0
         started = time.perf_counter()
         if streaming:  # the worker stands aside from here until the frame is shown
-            self._worker.gui_painting = True
+            pacing.hold_workers(self)
             self._paint_guard.start()  # in case no frame is shown (a hidden 3D view)
         self._draw_paths()
         if not streaming:
@@ -406,7 +408,7 @@ class RunsController(QObject):
 
     def _frame_shown(self) -> None:
         """The 3D view finished painting a streamed frame: that is what a frame costs here."""
-        self._worker.gui_painting = False
+        pacing.release_workers(self)
         self._paint_guard.stop()
         if self._paint_started is not None:
             self._frame_cost = time.perf_counter() - self._paint_started

@@ -401,9 +401,6 @@ class DescentWorker(QObject):
         self._catch_up: list[int] = []
         self._fast = False
         self._chunk = 64
-        # Set by the GUI thread while it paints a streamed frame (a plain attribute: reads and
-        # writes of it are atomic in CPython, and a stale value only costs a few milliseconds).
-        self.gui_painting = False
         # Also written by the GUI thread: the newest generation and basin request it has sent
         # (work for an older one is dropped at once), and whether the window is closing.
         self.latest_generation = -1
@@ -504,6 +501,7 @@ class DescentWorker(QObject):
             for run in self._runs:
                 done = run.steps_taken + steps
                 while run.steps_taken < done and not run.is_finished:
+                    pacing.give_way()  # a new landscape being painted goes first
                     if self._superseded(generation):
                         return
                     run.advance(min(RECOMPUTE_SLICE, done - run.steps_taken))
@@ -527,12 +525,11 @@ class DescentWorker(QObject):
             return
         deadline = time.perf_counter() + self.FRAME_SECONDS
         while time.perf_counter() < deadline and not self._all_finished():
-            # Stand aside while the GUI thread draws and paints a frame, before a chunk as
-            # well as after: drawing makes hundreds of short Python calls, each of which would
-            # otherwise wait up to a switch interval (5 ms) for the interpreter lock, and on
-            # two cores the software renderer needs the other core too.
-            if self.gui_painting:
-                time.sleep(0.002)
+            # Stand aside while the GUI thread draws and paints a frame (core.pacing), before
+            # a chunk as well as after: drawing makes hundreds of short Python calls, each of
+            # which would otherwise wait a switch interval for the interpreter lock.
+            if pacing.workers_held():
+                pacing.give_way()
                 continue
             started = time.perf_counter()
             for run in self._runs:
