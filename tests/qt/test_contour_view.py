@@ -258,6 +258,29 @@ def test_arrow_head_points_along_the_gradient_on_screen(view, qtbot):
         assert screen_dir == pytest.approx(expected, abs=1e-9)
 
 
+def test_a_short_arrows_head_stays_ahead_of_the_probe(view, qtbot):
+    """A full-size head (18 px) on an arrow a few pixels long reached back past the probe's
+    dot, and what showed beside the dot was a triangle pointing the other way."""
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    _settle(view, qtbot)
+
+    def pixels(length: float) -> float:
+        (x0, x1), _ = view.view_box.viewRange()
+        return length * view.view_box.width() / (x1 - x0)
+
+    heads = []
+    for length in (0.02, 0.1, 0.5, 2.0):  # in map units: the map is 6 wide
+        view.set_probe(0.0, 0.0, length, 0.0, 0.0)
+        heads.append(view.arrow_head.opts["headLen"])
+        assert view.arrow_head.isVisible()
+        assert heads[-1] <= 0.4 * pixels(length) + 1e-6  # the last part of the arrow only
+    assert heads[-1] == 18  # a long arrow has a full head
+    view.set_probe(0.0, 0.0, 0.1, 0.0, 0.0)
+    view.set_presentation(True)  # restyled: a short arrow's head stays in proportion
+    assert view.arrow_head.opts["headLen"] <= 0.4 * pixels(0.1) + 1e-6
+
+
 def test_probe_without_gradient_and_clearing(view):
     xs, ys, z = _bowl()
     view.set_field(xs, ys, z, (0.0, 18.0), [1.0])

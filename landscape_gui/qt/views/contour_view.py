@@ -246,6 +246,7 @@ class ContourView(QtWidgets.QWidget):
         self._arrow_halo = pg.PlotDataItem(antialias=True)
         self.arrow_shaft = pg.PlotDataItem(antialias=True)
         self.arrow_head = pg.ArrowItem(pxMode=True, tailLen=None)
+        self._gradient_arrow: tuple | None = None  # (x, y, gx, gy, scale) as last drawn
         self.probe_marker = _InertScatter(symbol="o")
         for z, item in enumerate(
             (
@@ -447,6 +448,11 @@ class ContourView(QtWidgets.QWidget):
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         self._place_labels()  # they are sized in pixels: a new scale may move them
         self._place_level_labels()
+        if self._gradient_arrow is not None and self.arrow_head.isVisible():
+            # Its head is in proportion to its length on screen, which the new scale changed.
+            self._draw_arrow(
+                (self.arrow_shaft, self._arrow_halo, self.arrow_head), *self._gradient_arrow
+            )
 
     def set_contours_visible(self, visible: bool) -> None:
         self._contours_visible = bool(visible)
@@ -522,27 +528,11 @@ class ContourView(QtWidgets.QWidget):
         self.level_line.show()
         self._level_halo.show()
 
-        gx = float(gx) if gx is not None else math.nan
-        gy = float(gy) if gy is not None else math.nan
-        dx, dy = scale * gx, scale * gy
-        drawn = math.isfinite(dx) and math.isfinite(dy) and (dx, dy) != (0.0, 0.0)
-        cut = 1.0
-        if drawn:
-            cut = share_inside(x, y, dx, dy, self._domain)
-            drawn = cut > 0.0
-        self._show_scale_note(f"{note} (cut at the map's edge)" if drawn and cut < 1 else note)
-        if drawn:
-            tip_x, tip_y = x + cut * dx, y + cut * dy
-            self.arrow_shaft.setData([x, tip_x], [y, tip_y])
-            self._arrow_halo.setData([x, tip_x], [y, tip_y])
-            self.arrow_head.setPos(tip_x, tip_y)
-            # ArrowItem points left at angle 0 and turns clockwise on screen (y down there).
-            self.arrow_head.setStyle(angle=arrow_head_angle(gx, gy))
-            for item in (self.arrow_shaft, self._arrow_halo, self.arrow_head):
-                item.show()
-        else:
-            for item in (self.arrow_shaft, self._arrow_halo, self.arrow_head):
-                item.hide()
+        self._gradient_arrow = (x, y, gx, gy, scale)
+        cut = self._draw_arrow(
+            (self.arrow_shaft, self._arrow_halo, self.arrow_head), *self._gradient_arrow
+        )
+        self._show_scale_note(f"{note} (cut at the map's edge)" if 0 < cut < 1 else note)
 
     # ------------------------------------------------------------------ the constraint
     def set_constraint(self, points=None, label: str = "") -> None:
@@ -666,7 +656,9 @@ class ContourView(QtWidgets.QWidget):
         for (text, _inwards), anchor in zip(texts, anchors, strict=True):
             text.setAnchor(anchor)
 
-    def _draw_arrow(self, parts, x: float, y: float, vx, vy, scale: float) -> None:
+    def _draw_arrow(self, parts, x: float, y: float, vx, vy, scale: float) -> float:
+        """Draw ``scale × (vx, vy)`` from (x, y) with the items ``parts`` (shaft, halo, head);
+        returns the share of it on the map (0 when nothing is drawn)."""
         shaft, halo, head = parts
         vx = float(vx) if vx is not None else math.nan
         vy = float(vy) if vy is not None else math.nan
@@ -676,16 +668,18 @@ class ContourView(QtWidgets.QWidget):
         if not drawn or cut <= 0.0:
             for item in parts:
                 item.hide()
-            return
+            return 0.0
         tip_x, tip_y = x + cut * dx, y + cut * dy
         shaft.setData([x, tip_x], [y, tip_y])
         halo.setData([x, tip_x], [y, tip_y])
         head.setPos(tip_x, tip_y)
         # A short arrow keeps a head in proportion (at most 40 % of it), so it still reads
-        # as an arrow with a shaft rather than as a blot.
+        # as an arrow with a shaft rather than as a blot; a full-size head on a short shaft
+        # reached back past the probe and looked like an arrow pointing the other way.
         s = self._scale()
         pixels = self._pixel_length(cut * dx, cut * dy)
         length = min(18 * s, 0.4 * pixels) if pixels > 0 else 18 * s
+        # ArrowItem points left at angle 0 and turns clockwise on screen (y down there).
         head.setStyle(
             angle=arrow_head_angle(vx, vy),
             headLen=length,
@@ -693,6 +687,7 @@ class ContourView(QtWidgets.QWidget):
         )
         for item in parts:
             item.show()
+        return cut
 
     def _pixel_length(self, dx: float, dy: float) -> float:
         """How many screen pixels the step (dx, dy) in data units spans now (0 if unknown)."""
@@ -1067,6 +1062,11 @@ class ContourView(QtWidgets.QWidget):
             pen=pg.mkPen((0, 0, 0, 160), width=1),
             brush=pg.mkBrush(GRADIENT_COLOR),
         )
+        if self._gradient_arrow is not None and self.arrow_head.isVisible():
+            # The head in proportion to the arrow again (a short one has a smaller head).
+            self._draw_arrow(
+                (self.arrow_shaft, self._arrow_halo, self.arrow_head), *self._gradient_arrow
+            )
         halo = pg.mkPen(_HALO_COLOR, width=6 * s)
         self._constraint_halo.setPen(halo)
         self.constraint_item.setPen(pg.mkPen(CONSTRAINT_COLOR, width=3 * s))
