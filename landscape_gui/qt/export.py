@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QBuffer,
     QByteArray,
     QCoreApplication,
+    QEvent,
     QEventLoop,
     QIODevice,
     QPoint,
@@ -74,6 +75,14 @@ def _release_held_paints(widget) -> None:
         release()
 
 
+def _finish_layouts() -> None:
+    """Lay out what is waiting to be laid out, as the next turn of the event loop would:
+    rendering a widget does not, and a caption grown to two lines just before was drawn
+    with the rest of the window still laid out for one (its second line cut off)."""
+    for _ in range(4):  # a layout done can ask for the one above it: a few rounds settle it
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
 def widget_image(widget, scale: float = 1.0) -> QImage:
     """A picture of a widget at ``scale`` times its screen pixels, 3D views included.
 
@@ -83,6 +92,7 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
     from landscape_gui.qt.views.surface_view import SurfaceView
 
     _release_held_paints(widget)
+    _finish_layouts()
     ratio = widget.devicePixelRatioF() * scale
     image = QImage(
         int(widget.width() * ratio), int(widget.height() * ratio), QImage.Format.Format_ARGB32

@@ -177,3 +177,28 @@ def test_derivatives_that_arrive_before_the_scene_wait_for_it(tmp_path, qapp, mo
     code = main(["screenshot", "-f", "x^2 + 3xy + y^2", "--size", "1400", "900", "-o", str(out)])
     assert code == 0 and out.exists()
     assert len(typeset_for) == 1
+
+
+def test_a_picture_shows_the_layout_a_late_change_asked_for(qtbot):
+    """A caption grown to two lines just before the grab was drawn with the window still
+    laid out for one, its second line cut off (seen in `landscape screenshot` at 1024 x 768):
+    a picture lays out what is waiting first, as the next turn of the event loop would."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from landscape_gui.qt.export import widget_image
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    caption, below = QLabel("one line"), QLabel("below")
+    layout.addWidget(caption)
+    layout.addWidget(below)
+    layout.addStretch(1)
+    window.resize(300, 300)
+    window.show()
+    qtbot.waitExposed(window)
+    before = below.y()
+    caption.setText("one line\nand a second\nand a third")  # taller: a layout is asked for
+    widget_image(window)
+    assert below.y() >= before + 2 * caption.fontMetrics().height()
+    assert below.y() >= caption.geometry().bottom()
