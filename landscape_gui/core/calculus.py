@@ -110,6 +110,15 @@ def hessian(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     return partial(fx, X), partial(fx, Y), partial(fy, Y)
 
 
+def is_at_most_quadratic(expr: sp.Expr) -> bool:
+    """Whether f is a polynomial in x and y of total degree 2 or less (its coefficients may
+    hold parameters): only then is its Hessian the same everywhere."""
+    try:
+        return bool(expr.is_polynomial(X, Y)) and sp.Poly(expr, X, Y).total_degree() <= 2
+    except sp.PolynomialError:
+        return False
+
+
 def substitute_parameters(expr: sp.Expr, values: Mapping[str, float]) -> sp.Expr:
     """Put numbers in for parameters; floats that are whole or short decimals stay exact.
 

@@ -187,6 +187,10 @@ def quadratic_curvature(landscape: Landscape) -> Curvature:
     hessian = landscape.compiled.hessian_exprs
     if any(h.free_symbols & {X, Y} for h in hessian):
         return Curvature(None)  # not a quadratic: the bound would change from point to point
+    if not calculus.is_at_most_quadratic(landscape.compiled.formula.expr):
+        # |x| + |y| has a zero Hessian wherever it has one, and a bottom all the same: only a
+        # polynomial of degree 2 or less has the same curvature everywhere.
+        return Curvature(None)
     fxx, fxy, fyy = (float(v) for v in landscape.hessian(0.0, 0.0))
     if not all(math.isfinite(v) for v in (fxx, fxy, fyy)):
         return Curvature(None)

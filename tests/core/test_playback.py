@@ -76,6 +76,16 @@ def test_stability_hint_is_true_on_every_kind_of_quadratic():
     assert "no bottom" in stability_hint(dome, "gd")
     assert stability_hint(quadratic_curvature(landscape("x^4 + y^2")), "gd") is None
     assert stability_hint(bowl, "adam") is None
+    # A plane has no bottom; a parameter in the coefficients still makes a quadratic.
+    assert "no bottom" in stability_hint(quadratic_curvature(landscape("x + 2y")), "gd")
+    assert "diverges above" in stability_hint(quadratic_curvature(landscape("a*x^2 + y^2")), "gd")
+
+
+@pytest.mark.parametrize("formula", ["abs(x) + abs(y)", "abs(x + y) + abs(x - y)", "max(x, y)"])
+def test_no_advice_from_a_hessian_that_is_zero_only_where_it_exists(formula):
+    """|x| + |y| has a zero Hessian wherever it has one, and a bottom all the same: the panel
+    said "No learning rate converges: this landscape has no bottom"."""
+    assert stability_hint(quadratic_curvature(landscape(formula)), "gd") is None
 
 
 def test_one_record_type_from_the_run_through_the_track_to_the_file_and_csv():
