@@ -67,18 +67,15 @@ def save_image(image: QImage, path: str, quality: int = -1) -> None:
     atomic_write(path, encode_image(image, kind, path, quality))
 
 
-def _release_held_paints(widget) -> None:
-    # A view whose paint the window still holds back (a new landscape is painted in stages)
-    # would render as nothing.
-    release = getattr(widget.window(), "release_held_paints", None)
-    if release is not None:
-        release()
-
-
-def _finish_layouts() -> None:
-    """Lay out what is waiting to be laid out, as the next turn of the event loop would:
-    rendering a widget does not, and a caption grown to two lines just before was drawn
-    with the rest of the window still laid out for one (its second line cut off)."""
+def _ready_for_picture(widget) -> None:
+    """What the window does before it paints, done before a picture of it is rendered (a
+    rendered widget is not sent the update request that starts it): let go of the paints it
+    holds back (a held view renders as nothing), settle its plots (an axis whose tick labels
+    grew was drawn too narrow, its title over its numbers) and lay out what is waiting (a
+    caption grown to two lines was drawn with the window laid out for one)."""
+    prepare = getattr(widget.window(), "prepare_for_picture", None)
+    if prepare is not None:
+        prepare()
     for _ in range(4):  # a layout done can ask for the one above it: a few rounds settle it
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
@@ -91,8 +88,7 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
     """
     from landscape_gui.qt.views.surface_view import SurfaceView
 
-    _release_held_paints(widget)
-    _finish_layouts()
+    _ready_for_picture(widget)
     ratio = widget.devicePixelRatioF() * scale
     image = QImage(
         int(widget.width() * ratio), int(widget.height() * ratio), QImage.Format.Format_ARGB32
@@ -115,7 +111,7 @@ def widget_image(widget, scale: float = 1.0) -> QImage:
 
 def save_widget_svg(widget, path: str, title: str) -> None:
     """The widget drawn as vector SVG (lines and text stay sharp in a handout), atomically."""
-    _release_held_paints(widget)
+    _ready_for_picture(widget)
     data, buffer = _memory_device()
     generator = QSvgGenerator()
     generator.setOutputDevice(buffer)

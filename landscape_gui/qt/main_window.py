@@ -235,6 +235,13 @@ class MainWindow(QMainWindow):
             return
         pacing.release_workers(self)
 
+    def prepare_for_picture(self) -> None:
+        """What the window does before a paint, now: a picture of it is about to be rendered
+        (export.widget_image), which is not sent the update request that does it."""
+        self.release_held_paints()
+        if self._plots and not self._closed:
+            self._plots.settle()
+
     def release_held_paints(self) -> None:
         """Let every view paint now (a picture of the window is about to be taken, and a
         widget whose updates are held renders as nothing)."""

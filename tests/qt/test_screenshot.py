@@ -202,3 +202,39 @@ def test_a_picture_shows_the_layout_a_late_change_asked_for(qtbot):
     widget_image(window)
     assert below.y() >= before + 2 * caption.fontMetrics().height()
     assert below.y() >= caption.geometry().bottom()
+
+
+def _tick_text_rects(axis):
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        if axis.style["tickFont"]:
+            painter.setFont(axis.style["tickFont"])
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [rect for rect, _flags, _text in (specs[2] if specs else [])]
+
+
+def test_a_picture_taken_at_once_shows_settled_axes(qtbot, window):
+    """Right after a new landscape whose slices need wider tick labels (0.0001), a picture
+    showed the slices' axes still narrow, their titles printed over the numbers (seen in
+    `landscape screenshot` of exp(-(x^2+y^2)) in presentation mode): a picture settles the
+    plots first, as a paint does."""
+    from landscape_gui.qt.export import widget_image
+
+    window.set_presentation(True)
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
+        window.controller.set_formula("exp(-(x^2+y^2))")
+    window.controller.set_probe(3.0, 3.0)
+    widget_image(window)
+    for plot in window.views.slices.plot_items()[:2]:
+        axis = plot.getAxis("left")
+        title = axis.label.mapRectToParent(axis.label.boundingRect())
+        numbers = _tick_text_rects(axis)
+        assert len(numbers) >= 2, "the axis has numbers"
+        beside = [r for r in numbers if r.bottom() > title.top() and r.top() < title.bottom()]
+        # The title (rotated, at the axis's left) ends before the numbers beside it begin.
+        assert all(title.right() <= rect.left() + 2 for rect in beside), (title, beside)
