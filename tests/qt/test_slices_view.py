@@ -266,3 +266,28 @@ def test_small_values_are_labelled_as_they_are(view, qtbot, big):
     ticks = _tick_texts(axis)
     assert max(abs(t) for t in ticks) <= 0.2
     assert max(abs(t) for t in ticks) >= 0.05
+
+
+def test_a_plot_fits_its_widget_again_once_its_title_is_fitted(qtbot):
+    """A plot cannot be narrower than its title, and pyqtgraph sizes a widget's plot only when
+    the widget is resized: a fan plot resized while its old, wider title was up stayed wider
+    than its widget after the title was fitted, cut at the right edge (1024 x 768,
+    presentation)."""
+    import pyqtgraph as pg
+
+    from landscape_gui.qt.views.plot_text import fit_title, plain_part
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    widget.resize(600, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    parts = ["slope by direction", "max 0.01 at 113°", "along ∇f"]
+    plot.setTitle(" · ".join(parts), size="12pt")  # on one line: the plot is this wide at least
+    widget.resize(260, 300)
+    qtbot.waitUntil(lambda: widget.width() == 260)
+    assert plot.geometry().width() > 260  # what pyqtgraph leaves: wider than the widget
+    fit_title(plot, [plain_part(part) for part in parts], "#000000", 12, widget.width())
+    assert plot.titleLabel.text.count("<br>") == 2  # one part a line
+    assert plot.geometry().width() == pytest.approx(260, abs=1)

@@ -37,10 +37,22 @@ def fit_title(
     if fitted is not None and fitted[0] == asked:
         return fitted[1]
     size = _fit(plot, parts, color, point_size, width - beside, separator)
+    _refit_to_view(plot)
     # Laying the title out may change the room beside it (the axes'); remember the room after.
     beside = max(plot.width() - plot.getViewBox().width(), 0.0)
     _FITTED[plot] = ((tuple(parts), color, point_size, width, beside, separator), size)
     return size
+
+
+def _refit_to_view(plot: pg.PlotItem) -> None:
+    """Give the plot its widget's whole area again. pyqtgraph sizes a widget's plot only when
+    the widget is resized, and a plot cannot be narrower than its title: one resized while its
+    old, wider title was up stayed wider than its widget, cut at the right edge, after the
+    title was fitted to the new width."""
+    view = plot.getViewWidget()
+    if view is not None and getattr(view, "centralWidget", None) is plot:
+        if plot.geometry() != view.range:
+            plot.setGeometry(view.range)
 
 
 # The last title each plot was given and the point size it got (weak: a plot may go).
