@@ -50,9 +50,9 @@ def _refit_to_view(plot: pg.PlotItem) -> None:
     old, wider title was up stayed wider than its widget, cut at the right edge, after the
     title was fitted to the new width."""
     view = plot.getViewWidget()
-    if view is not None and getattr(view, "centralWidget", None) is plot:
-        if plot.geometry() != view.range:
-            plot.setGeometry(view.range)
+    ours = view is not None and getattr(view, "centralWidget", None) is plot
+    if ours and plot.geometry() != view.range:
+        plot.setGeometry(view.range)
 
 
 # The last title each plot was given and the point size it got (weak: a plot may go).
