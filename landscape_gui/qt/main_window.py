@@ -240,6 +240,10 @@ class MainWindow(QMainWindow):
         (export.widget_image), which is not sent the update request that does it."""
         self.release_held_paints()
         if self._plots and not self._closed:
+            # Fitted to the widths the plots have now: a resize still waiting to be sent (it
+            # is sent as the picture is rendered, too late) left the fan's old, wider title
+            # up, and the fan wider than its widget.
+            self.views.slices.fit_titles()
             self._plots.settle()
 
     def release_held_paints(self) -> None:

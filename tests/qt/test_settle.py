@@ -86,3 +86,23 @@ def test_a_new_range_is_painted_once(qtbot):
     qtbot.waitUntil(lambda: watcher.paints > 0, timeout=3000)
     qtbot.wait(300)  # any paint that follows
     assert watcher.paints == 1
+
+
+def test_a_settled_plot_fills_its_widget_and_no_more(qtbot):
+    """A plot resized while its minimum was larger than its widget (a wider title, wider
+    axes) stayed larger once the minimum shrank: the colour bar and the fan were cut at
+    their right edges at 1024 x 768. Settling gives it its widget's area again."""
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    plot.setMinimumWidth(600)  # say, a long title
+    widget.resize(380, 300)
+    qtbot.waitUntil(lambda: widget.width() == 380)
+    plot.setMinimumWidth(0)  # the title fitted: the minimum is small again
+    QApplication.processEvents()
+    assert plot.geometry().width() >= 600  # pyqtgraph leaves it so until the next resize
+    PlotSettler([widget]).settle()
+    assert plot.geometry().width() == 380

@@ -12,6 +12,8 @@ import weakref
 import pyqtgraph as pg
 from PySide6 import QtGui
 
+from landscape_gui.qt.views.settle import fit_to_view
+
 MIN_POINT_SIZE = 7.0
 SIDE_MARGIN = 16  # pixels the title keeps clear of the widget's edges
 
@@ -45,14 +47,11 @@ def fit_title(
 
 
 def _refit_to_view(plot: pg.PlotItem) -> None:
-    """Give the plot its widget's whole area again. pyqtgraph sizes a widget's plot only when
-    the widget is resized, and a plot cannot be narrower than its title: one resized while its
-    old, wider title was up stayed wider than its widget, cut at the right edge, after the
-    title was fitted to the new width."""
+    # A plot cannot be narrower than its title: one resized while its old, wider title was
+    # up stays wider than its widget until given the widget's area again.
     view = plot.getViewWidget()
-    ours = view is not None and getattr(view, "centralWidget", None) is plot
-    if ours and plot.geometry() != view.range:
-        plot.setGeometry(view.range)
+    if view is not None and getattr(view, "centralWidget", None) is plot:
+        fit_to_view(view)
 
 
 # The last title each plot was given and the point size it got (weak: a plot may go).

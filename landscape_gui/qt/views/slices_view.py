@@ -419,6 +419,10 @@ class SlicesView(QtWidgets.QWidget):
     def _foreground(self) -> str:
         return plot_foreground(self._dark)
 
+    def fit_titles(self) -> None:
+        """Fit the titles to the plots' widths now (the window is about to be pictured)."""
+        self._retitle()
+
     def _retitle(self) -> None:
         """Each title fitted to its plot's width (broken at its " · " when it must be)."""
         size = 10 * self._scale()
