@@ -35,9 +35,8 @@ class PlotSettler:
         views = [view for view in self.views if view.isVisible() and view.updatesEnabled()]
         held = {view.scene() for view in self.views if not view.updatesEnabled()}
         self._hand_changes_to_views(views)
-        for view in views:
-            fit_to_view(view)
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        if any([fit_to_view(view) for view in views]):  # noqa: C419 (every view is fitted)
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         for _ in range(MAX_ROUNDS):
             for view in views:
                 view.scene().prepareForPaint()  # auto-ranges, as GraphicsView.paintEvent does
@@ -65,14 +64,16 @@ class PlotSettler:
             QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
 
 
-def fit_to_view(view: pg.GraphicsView) -> None:
+def fit_to_view(view: pg.GraphicsView) -> bool:
     """Give a widget's plot the widget's whole area again. pyqtgraph sizes it only when the
     widget is resized, and a plot is never smaller than its minimum (its title, its axes):
     one resized while its minimum was larger stayed larger than its widget once the minimum
     shrank (the fan and the colour bar cut at their right edges at 1024 x 768)."""
     plot = getattr(view, "centralWidget", None)
-    if plot is not None and plot.geometry() != view.range:
-        plot.setGeometry(view.range)
+    if plot is None or plot.geometry() == view.range:
+        return False
+    plot.setGeometry(view.range)
+    return True
 
 
 def _draw_axis_picture(axis: pg.AxisItem) -> None:
