@@ -161,6 +161,17 @@ def test_level_labels_keep_off_the_critical_markers():
     assert len(cg.level_label_positions([circle(0.05)], (-1.0, 1.0, -1.0, 1.0), 8)) == 1
 
 
+def test_a_level_label_fits_inside_the_map():
+    """A wide label ("2.75e+04") at a spot near the map's side was cut by its frame."""
+    ((_index, x, y),) = cg.level_label_positions(
+        [circle(0.9)], (-1.0, 1.0, -1.0, 1.0), 8, half_size=(0.3, 0.05)
+    )
+    assert abs(x) <= 0.7 + 1e-9 and abs(y) <= 0.95 + 1e-9
+    assert math.hypot(x, y) == pytest.approx(0.9, abs=1e-9)  # still on its line
+    # Nowhere on a line near the edges does such a label fit: none.
+    assert cg.level_label_positions([circle(0.99)], (-1, 1, -1, 1), 8, half_size=(1.0, 1.0)) == []
+
+
 def test_few_labels_for_many_levels_and_none_on_slivers():
     many = [circle(0.1 + 0.04 * k) for k in range(20)]
     assert len(cg.level_label_positions(many, (-1.0, 1.0, -1.0, 1.0), max_labels=5)) <= 5

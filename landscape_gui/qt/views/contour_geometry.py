@@ -48,6 +48,7 @@ def level_label_positions(
     max_labels: int,
     avoid: Sequence[tuple[float, float]] = (),
     clearance: float = 0.0,
+    half_size: tuple[float, float] = (0.0, 0.0),
 ) -> list[tuple[int, float, float]]:
     """Where to write the value of a few levels on their lines: ``(level index, x, y)``.
 
@@ -56,6 +57,8 @@ def level_label_positions(
     in ``avoid`` (the critical-point markers, which a label would otherwise cover). A level
     whose line is too short, only a sliver in a corner (where the overlays would hide it), or
     nowhere ``clearance`` away from every marker (a small ring round an extremum) gets none.
+    A label is ``half_size`` (half its width and height, in data units) from each edge, so
+    none is cut by the map's frame.
     """
     count = len(per_level)
     step = max(1, math.ceil(count / max_labels))
@@ -71,6 +74,16 @@ def level_label_positions(
         if len(points) < 6:
             continue
         candidates = points[:: max(1, len(points) // 80)]
+        half_x, half_y = half_size
+        inside = (
+            (candidates[:, 0] >= min(x0, x1) + half_x)
+            & (candidates[:, 0] <= max(x0, x1) - half_x)
+            & (candidates[:, 1] >= min(y0, y1) + half_y)
+            & (candidates[:, 1] <= max(y0, y1) - half_y)
+        )
+        candidates = candidates[inside]
+        if not len(candidates):
+            continue  # nowhere on this line does the label fit inside the map
         if len(markers) and clearance > 0:
             candidates = candidates[_nearest(candidates, markers) >= clearance]
             if not len(candidates):

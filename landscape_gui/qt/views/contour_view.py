@@ -480,11 +480,17 @@ class ContourView(QtWidgets.QWidget):
         # A label's half-width plus a marker's radius, in pixels, as data lengths at this scale.
         pixel_x, pixel_y = self.view_box.viewPixelSize()
         clearance = LEVEL_LABEL_CLEARANCE * self._scale() * max(pixel_x, pixel_y)
-        asked = (self._traced_version, tuple(markers), clearance)
+        # Half the widest label, so that none is cut by the map's frame.
+        metrics = QtGui.QFontMetricsF(self._level_label_font())
+        widest = max((metrics.horizontalAdvance(level(v)) for v in self._levels), default=0.0)
+        half_size = ((widest / 2 + 4) * pixel_x, (metrics.height() / 2 + 2) * pixel_y)
+        asked = (self._traced_version, tuple(markers), clearance, half_size)
         if asked == self._level_labels_asked:
             return  # the same lines, markers and scale: the same places
         self._level_labels_asked = asked
-        placements = level_label_positions(per_level, domain, MAX_LEVEL_LABELS, markers, clearance)
+        placements = level_label_positions(
+            per_level, domain, MAX_LEVEL_LABELS, markers, clearance, half_size
+        )
         texts = [level(self._levels[index]) for index, _x, _y in placements]
         if (placements, texts) == self._level_placements:
             return  # asked again (the markers or the size arrived): nothing to repaint
@@ -1134,11 +1140,13 @@ class ContourView(QtWidgets.QWidget):
         self.hover_label.border = pg.mkPen(fg)
         self.hover_label.update()
 
-    def _style_level_label(self, label: pg.TextItem) -> None:
-        s = self._scale()
+    def _level_label_font(self) -> QtGui.QFont:
         font = QtGui.QFont()
-        font.setPointSizeF(8 * s)
-        label.setFont(font)
+        font.setPointSizeF(8 * self._scale())
+        return font
+
+    def _style_level_label(self, label: pg.TextItem) -> None:
+        label.setFont(self._level_label_font())
         label.setColor((20, 20, 30))
         label.fill = pg.mkBrush(255, 255, 255, 150)
         label.update()
