@@ -997,7 +997,11 @@ class Controller(QObject):
         note = arrows.scale_text(self.arrow_scale)
         side = min(self.state.domain.width, self.state.domain.height)
         if arrows.vanishes(readout.grad_norm, self.arrow_scale, side):
-            note += f" · here |∇f| = {number(readout.grad_norm, 4)}: flat, no uphill direction"
+            size = number(readout.grad_norm, 4)
+            if readout.grad_norm < self.state.tolerance:  # flat, as the runs judge it
+                note += f" · here |∇f| = {size}: flat, no uphill direction"
+            else:  # there is an uphill direction: its arrow is only too short to see
+                note += f" · here |∇f| = {size}: too short an arrow to see at this scale"
         if self._field_scale is not None and self._field_scale != self.arrow_scale:
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note
