@@ -27,3 +27,24 @@ def test_a_picture_too_wide_to_read_gives_way_to_wrapped_text(qtbot):
     assert shown.isVisible() and "*" not in shown.text() and "^" not in shown.text()
     assert shown.text().endswith("(all of it: hover)")  # not a 25-line wall
     assert label.toolTip().endswith(plain)  # all of it, on hover
+
+
+def test_a_long_formula_set_from_elsewhere_shows_its_start(qtbot):
+    """A preset's long formula showed only its end ("…)^2+(x+y^2-7)^2") in a narrow box."""
+    from landscape_gui.qt.views.formula_panel import FormulaPanel
+
+    panel = FormulaPanel([("bowl", "The bowl")])
+    qtbot.addWidget(panel)
+    panel.resize(260, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    himmelblau = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2 + 0.001*(x^4 + y^4)"
+    panel.set_formula_text(himmelblau)
+    assert panel.formula_edit.cursorPosition() == 0
+    # While the student types, the cursor stays where they are.
+    panel.activateWindow()
+    panel.formula_edit.setFocus()
+    qtbot.waitUntil(panel.formula_edit.hasFocus)
+    panel.formula_edit.setCursorPosition(5)
+    panel.set_formula_text(himmelblau + " + x")
+    assert panel.formula_edit.cursorPosition() != 0

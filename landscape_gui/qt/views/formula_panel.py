@@ -372,6 +372,10 @@ class FormulaPanel(QWidget):
     def set_formula_text(self, text: str) -> None:
         if self.formula_edit.text() != text:
             self.formula_edit.setText(text)
+            if not self.formula_edit.hasFocus():
+                # A formula set from elsewhere (a preset, a file, undo) is read from its
+                # start: a long one showed only its end, "…)^2+(x+y^2-7)^2".
+                self.formula_edit.setCursorPosition(0)
         self._debounce.stop()
 
     def set_constraint_text(self, text: str) -> None:
