@@ -1001,7 +1001,7 @@ class Controller(QObject):
             if readout.grad_norm < self.state.tolerance:  # flat, as the runs judge it
                 note += f" · here |∇f| = {size}: flat, no uphill direction"
             else:  # there is an uphill direction: its arrow is only too short to see
-                note += f" · here |∇f| = {size}: too short an arrow to see at this scale"
+                note += f" · here |∇f| = {size}: its arrow is too short to see"
         if self._field_scale is not None and self._field_scale != self.arrow_scale:
             note += f" · field arrows = {self._field_scale:g} × ∇f"
         return note

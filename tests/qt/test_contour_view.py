@@ -657,3 +657,22 @@ def test_a_tangled_level_line_is_drawn_without_smoothing_and_a_simple_one_with(v
     assert len(tangle) > contour_view.SMOOTH_WIDE_LINE_POINTS
     assert np.array_equal(tangle, _data(view._level_halo), equal_nan=True)
     assert not view.level_line.opts["antialias"] and not view._level_halo.opts["antialias"]
+
+
+def test_a_long_note_breaks_after_its_colon_rather_than_shrinking_the_legend(view, qtbot):
+    """One long note ("here |∇f| = 0.01168: ...") set the whole legend's size: about 8 px
+    high at 1024 x 768 in presentation mode. It breaks after its colon instead."""
+    xs, ys, z = _bowl()
+    view.set_field(xs, ys, z, (0.0, 18.0), [1.0])
+    view.set_presentation(True)
+    view.resize(420, 500)
+    qtbot.waitUntil(lambda: view.width() == 420)
+    note = "arrow = 0.002 × ∇f · here |∇f| = 0.01168: its arrow is too short to see"
+    view.set_probe(1.0, 1.0, 1e-4, 0.0, 2.0, scale=0.002, note=note)
+    assert view.legend_entries()[-3:] == [
+        "arrow = 0.002 × ∇f",
+        "here |∇f| = 0.01168:",
+        "its arrow is too short to see",
+    ]
+    size = float(view.export_item().titleLabel.opts["size"].removesuffix("pt"))
+    assert size >= 11.0  # 9 pt x 1.6 on a projector, not shrunk to the 7 pt floor
