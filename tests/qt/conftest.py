@@ -114,3 +114,15 @@ def wait_for_worker(qtbot, worker_thread, timeout: int = 10000) -> None:
     echo = Echo()
     with qtbot.waitSignal(echo.answered, timeout=timeout):
         QTimer.singleShot(0, worker_thread.worker, echo.answered.emit)
+
+
+def shown_plot_widget(qtbot, width: int, height: int):
+    """A pyqtgraph PlotWidget of that size on screen, and its plot."""
+    import pyqtgraph as pg
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget, widget.getPlotItem()

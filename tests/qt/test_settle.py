@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from landscape_gui.qt.views.settle import PlotSettler
+from tests.qt.conftest import shown_plot_widget
 
 
 def _plot_with_wider_labels(qtbot) -> tuple[pg.PlotWidget, pg.AxisItem]:
@@ -92,12 +93,7 @@ def test_a_settled_plot_fills_its_widget_and_no_more(qtbot):
     """A plot resized while its minimum was larger than its widget (a wider title, wider
     axes) stayed larger once the minimum shrank: the colour bar and the fan were cut at
     their right edges at 1024 x 768. Settling gives it its widget's area again."""
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    plot = widget.getPlotItem()
-    widget.resize(400, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget, plot = shown_plot_widget(qtbot, 400, 300)
     plot.setMinimumWidth(600)  # say, a long title
     widget.resize(380, 300)
     qtbot.waitUntil(lambda: widget.width() == 380)

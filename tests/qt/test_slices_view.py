@@ -273,16 +273,10 @@ def test_a_plot_fits_its_widget_again_once_its_title_is_fitted(qtbot):
     the widget is resized: a fan plot resized while its old, wider title was up stayed wider
     than its widget after the title was fitted, cut at the right edge (1024 x 768,
     presentation)."""
-    import pyqtgraph as pg
-
     from landscape_gui.qt.views.plot_text import fit_title, plain_part
+    from tests.qt.conftest import shown_plot_widget
 
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    plot = widget.getPlotItem()
-    widget.resize(600, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget, plot = shown_plot_widget(qtbot, 600, 300)
     parts = ["slope by direction", "max 0.01 at 113°", "along ∇f"]
     plot.setTitle(" · ".join(parts), size="12pt")  # on one line: the plot is this wide at least
     widget.resize(260, 300)
