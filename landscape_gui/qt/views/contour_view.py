@@ -215,7 +215,6 @@ class ContourView(QtWidgets.QWidget):
         self.level_labels: list[pg.TextItem] = []
         # The traced lines and their domain, kept to place the labels again around markers.
         self._traced_levels: tuple[list[np.ndarray], Domain] | None = None
-        self._level_placements: tuple[list, list[str]] | None = None
         self._level_labels_asked: tuple | None = None
         self._traced_version = 0  # counts the traced lines set, to know the labels' places
 
@@ -247,6 +246,7 @@ class ContourView(QtWidgets.QWidget):
         self.arrow_shaft = pg.PlotDataItem(antialias=True)
         self.arrow_head = pg.ArrowItem(pxMode=True, tailLen=None)
         self._gradient_arrow: tuple | None = None  # (x, y, gx, gy, scale) as last drawn
+        self._gradient_parts = (self.arrow_shaft, self._arrow_halo, self.arrow_head)
         self.probe_marker = _InertScatter(symbol="o")
         for z, item in enumerate(
             (
@@ -448,11 +448,7 @@ class ContourView(QtWidgets.QWidget):
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         self._place_labels()  # they are sized in pixels: a new scale may move them
         self._place_level_labels()
-        if self._gradient_arrow is not None and self.arrow_head.isVisible():
-            # Its head is in proportion to its length on screen, which the new scale changed.
-            self._draw_arrow(
-                (self.arrow_shaft, self._arrow_halo, self.arrow_head), *self._gradient_arrow
-            )
+        self._redraw_gradient_arrow()  # its head is in proportion to its length on screen
 
     def set_contours_visible(self, visible: bool) -> None:
         self._contours_visible = bool(visible)
@@ -492,9 +488,6 @@ class ContourView(QtWidgets.QWidget):
             per_level, domain, MAX_LEVEL_LABELS, markers, clearance, half_size
         )
         texts = [level(self._levels[index]) for index, _x, _y in placements]
-        if (placements, texts) == self._level_placements:
-            return  # asked again (the markers or the size arrived): nothing to repaint
-        self._level_placements = (placements, texts)
         while len(self.level_labels) < len(placements):
             label = pg.TextItem(anchor=(0.5, 0.5))
             label.setZValue(-30)
@@ -535,9 +528,7 @@ class ContourView(QtWidgets.QWidget):
         self._level_halo.show()
 
         self._gradient_arrow = (x, y, gx, gy, scale)
-        cut = self._draw_arrow(
-            (self.arrow_shaft, self._arrow_halo, self.arrow_head), *self._gradient_arrow
-        )
+        cut = self._draw_arrow(self._gradient_parts, *self._gradient_arrow)
         self._show_scale_note(f"{note} (cut at the map's edge)" if 0 < cut < 1 else note)
 
     # ------------------------------------------------------------------ the constraint
@@ -661,6 +652,11 @@ class ContourView(QtWidgets.QWidget):
         anchors = place_point_labels(labels, self._domain, visible, obstacles, half)
         for (text, _inwards), anchor in zip(texts, anchors, strict=True):
             text.setAnchor(anchor)
+
+    def _redraw_gradient_arrow(self) -> None:
+        """Draw the gradient arrow again as last asked (the scale or the style changed)."""
+        if self._gradient_arrow is not None and self.arrow_head.isVisible():
+            self._draw_arrow(self._gradient_parts, *self._gradient_arrow)
 
     def _draw_arrow(self, parts, x: float, y: float, vx, vy, scale: float) -> float:
         """Draw ``scale × (vx, vy)`` from (x, y) with the items ``parts`` (shaft, halo, head);
@@ -1071,11 +1067,7 @@ class ContourView(QtWidgets.QWidget):
             pen=pg.mkPen((0, 0, 0, 160), width=1),
             brush=pg.mkBrush(GRADIENT_COLOR),
         )
-        if self._gradient_arrow is not None and self.arrow_head.isVisible():
-            # The head in proportion to the arrow again (a short one has a smaller head).
-            self._draw_arrow(
-                (self.arrow_shaft, self._arrow_halo, self.arrow_head), *self._gradient_arrow
-            )
+        self._redraw_gradient_arrow()  # a short arrow's head stays in proportion
         halo = pg.mkPen(_HALO_COLOR, width=6 * s)
         self._constraint_halo.setPen(halo)
         self.constraint_item.setPen(pg.mkPen(CONSTRAINT_COLOR, width=3 * s))

@@ -215,12 +215,12 @@ class SlicesView(QtWidgets.QWidget):
     def set_x_slice(self, xs, values, x0, y0, f0, slope) -> None:
         """Curve f(x, y0) with the probe (x0, f0) and the tangent of slope df/dx there."""
         self.x_slice.set_slice(xs, values, x0, y0, f0, slope)
-        self._retitle()
+        self.fit_titles()
 
     def set_y_slice(self, ys, values, x0, y0, f0, slope) -> None:
         """Curve f(x0, y) with the probe (y0, f0) and the tangent of slope df/dy there."""
         self.y_slice.set_slice(ys, values, y0, x0, f0, slope)
-        self._retitle()
+        self.fit_titles()
 
     def set_along_curve(
         self, s=None, values=None, s0=None, f0=None, slope=None, lagrange=(), closed=False
@@ -243,7 +243,7 @@ class SlicesView(QtWidgets.QWidget):
         self._curve_title = f"{where} · slope ∇f·t = {decimals(slope)}" if _finite(slope) else where
         self.curve_slice.title_text = self._curve_title
         self._set_curve_shown(True)
-        self._retitle()
+        self.fit_titles()
 
     def _set_curve_shown(self, shown: bool) -> None:
         slices, fan, _ = self._curve_parts
@@ -284,7 +284,7 @@ class SlicesView(QtWidgets.QWidget):
         if flat:
             self._fan_title = FLAT_TEXT
             self._fan.setYRange(-1, 1)
-            self._retitle()
+            self.fit_titles()
             return
         up = math.degrees(grad_angle) % 360.0
         down = (up + 180.0) % 360.0
@@ -312,7 +312,7 @@ class SlicesView(QtWidgets.QWidget):
         self._place_fan_texts()
         self._fan_title = f"slope by direction · max {decimals(grad_norm)} at {up:.0f}° · along ∇f"
         self._fan.setYRange(-grad_norm, grad_norm, padding=0.3)
-        self._retitle()
+        self.fit_titles()
 
     def _place_fan_texts(self) -> None:
         """Each note beside its marker on a side where it fits inside the plot; a note that
@@ -369,7 +369,7 @@ class SlicesView(QtWidgets.QWidget):
         for item in self._fan_marks():
             item.hide()
         self._fan_title = "slope in each direction · Dᵤf = ∇f·u"
-        self._retitle()
+        self.fit_titles()
 
     def set_parts(self, slices: bool, fan: bool) -> None:
         """Show the two slices, the fan of slopes, both, or (neither) hide the view."""
@@ -420,10 +420,6 @@ class SlicesView(QtWidgets.QWidget):
         return plot_foreground(self._dark)
 
     def fit_titles(self) -> None:
-        """Fit the titles to the plots' widths now (the window is about to be pictured)."""
-        self._retitle()
-
-    def _retitle(self) -> None:
         """Each title fitted to its plot's width (broken at its " · " when it must be)."""
         size = 10 * self._scale()
         fg = self._foreground()
@@ -438,7 +434,7 @@ class SlicesView(QtWidgets.QWidget):
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         if event.type() == QtCore.QEvent.Type.Resize and watched in self._plots:
-            self._retitle()
+            self.fit_titles()
             if watched is self._fan_widget:
                 self._choose_compass_ticks()
         return False
@@ -510,6 +506,6 @@ class SlicesView(QtWidgets.QWidget):
         for text in (self._max_text, self._min_text, self._level_text):
             text.setFont(font)
             text.setColor(fg)
-        self._retitle()
+        self.fit_titles()
         self._choose_compass_ticks()
         self._place_fan_texts()
