@@ -10,6 +10,7 @@ stack, and then drawn by ``_apply``, which is the single place views are updated
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -17,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from landscape_gui import startup
-from landscape_gui.core import arrows, calculus, colorscale, lesson
+from landscape_gui.core import arrows, calculus, colorscale, lesson, pacing
 from landscape_gui.core.formula import FormulaError, parse_formula
 from landscape_gui.core.landscape import (
     CompiledFormula,
@@ -135,6 +136,7 @@ class Controller(QObject):
         self._marked_critical: frozenset[tuple[float, float]] | None = None
         self.analysis: calculus.SymbolicAnalysis | None = None
         self._shown_point: tuple[float, float] | None = None
+        self._probe_drawn: tuple | None = None  # _probe_inputs() when last drawn
         self._probe_gesture = 0  # a click or a drag: one undo step each
         self._loading = None  # a session being opened: its recorded runs replace recomputing
         self.lesson_index: int | None = None
@@ -532,6 +534,8 @@ class Controller(QObject):
         """Show the readout, arrow and slices at a point without changing any setting
         (the descent's current point as it moves)."""
         self._shown_point = (float(x), float(y))
+        if self._probe_drawn == self._probe_inputs():
+            return  # drawn there already (a new landscape's runs showing their start)
         self._draw_probe()
 
     # Descent runs (the race)
@@ -765,6 +769,17 @@ class Controller(QObject):
         self.message.emit(f"Nothing changed: the landscape cannot be drawn, because {reason}.")
 
     def _draw_state(self, state: SessionState, previous: SessionState, scene, force) -> None:
+        # The workers wait while the views take the new state: the runs' preview, asked for
+        # half-way through, computed beside the rest of the drawing and doubled its time
+        # (each of them waits for the interpreter lock the other holds). The window holds
+        # them on from landscapeChanged until its paints are done (MainWindow._stage_paints).
+        pacing.hold_workers(self)
+        try:
+            self._draw_views(state, previous, scene, force)
+        finally:
+            pacing.release_workers(self)
+
+    def _draw_views(self, state: SessionState, previous: SessionState, scene, force) -> None:
         self.state = state.copy()
         if self._loading is None:
             # The camera is not part of an edit: undo, redo and changes keep it where it is.
@@ -934,9 +949,25 @@ class Controller(QObject):
         else:
             views.contour.set_gradient_field(None)
 
+    def _probe_inputs(self) -> tuple:
+        """Everything the probe's drawing depends on (objects compared as themselves)."""
+        point = self._shown_point or self.state.probe
+        state = self.state
+        return (
+            point,
+            _Same(self._scene),
+            _Same(self.constraints.scene),
+            dataclasses.astuple(state.toggles),
+            self.arrow_scale,
+            self._field_scale,
+            state.tolerance,
+            state.domain.as_tuple(),
+        )
+
     def _draw_probe(self) -> None:
         if self.landscape is None:
             return
+        self._probe_drawn = self._probe_inputs()
         views = self.views
         x, y = self._shown_point or self.state.probe
         r = self.landscape.at(x, y)
@@ -1061,3 +1092,17 @@ def _run_setup(state: SessionState) -> tuple:
         state.max_steps,
         state.tolerance,
     )
+
+
+class _Same:
+    """Equal only to a wrapper of the very same object (a scene has no cheap equality)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object):
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    __hash__ = None  # type: ignore[assignment]

@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         self._paint_stage_timer.setInterval(PAINT_STAGE_MS)
         self._paint_stage_timer.timeout.connect(self._release_next_paint_stage)
         self.controller.landscapeChanged.connect(self._stage_paints)
+        self.controller.runs.previewShown.connect(self._stage_paints)
         self.controller.undo_stack.indexChanged.connect(lambda _i: self._sync_checks())
         self.controller.undo_stack.cleanChanged.connect(lambda _clean: self.update_title())
         self.statusBar().showMessage(
@@ -212,19 +213,25 @@ class MainWindow(QMainWindow):
         self.update_title()
 
     def _stage_paints(self) -> None:
+        """Every view changed at once (a new landscape, or the runs' first steps on it): each
+        paints in a turn of the event loop of its own. A stage still waiting keeps its place;
+        one painted already waits again behind the others, so views changed over and over
+        (a slider dragged) still take turns instead of waiting for the changes to stop."""
         views = self.views
-        stages = [[views.surface], [views.contour], [views.slices, self.side_panel]]
-        for stage in stages:
-            for widget in stage:
-                _hold_paints(widget, True)
-        self._held_paints = stages
+        waiting = {id(widget) for stage in self._held_paints for widget in stage}
+        for stage in ([views.surface], [views.contour], [views.slices, self.side_panel]):
+            if id(stage[0]) not in waiting:
+                for widget in stage:
+                    _hold_paints(widget, True)
+                self._held_paints.append(stage)
         # The compile worker, already building the next landscape, waits at its next step
         # until the stages are painted: beside it, each GL call of a frame waits for the
         # interpreter lock and a 20 ms frame takes 40 (core.pacing).
         pacing.hold_workers(self)
         # A timer, not a posted call: timers run only after the paints of this turn, so
         # each stage is painted in a turn of its own, with input handled in between.
-        self._paint_stage_timer.start()
+        if not self._paint_stage_timer.isActive():
+            self._paint_stage_timer.start()
 
     def _release_next_paint_stage(self) -> None:
         if self._held_paints:

@@ -45,6 +45,9 @@ class RunsController(QObject):
     stepShown = Signal(int)  # the cursor moved
     finished = Signal()  # every run has stopped and the cursor reached the end
     statusChanged = Signal(str)  # a one-off notice for the status bar
+    # The first steps of runs started over (a new landscape's or new settings') are drawn:
+    # every view changed at once, so the window paints them in stages (MainWindow).
+    previewShown = Signal()
 
     extendRequested = Signal(int, int)
     configureRequested = Signal(int, object)
@@ -65,6 +68,7 @@ class RunsController(QObject):
         self.awaiting_curve = False  # runs along a curve wait for it to be compiled
         self._awaiting_recorded = None  # what a session file recorded of them, meanwhile
         self._waiting_for_target: int | None = None
+        self._preview_due = False  # started over: the next draw shows the preview
         self._worker = DescentWorker()
         self._thread = WorkerThread(self._worker, "landscape-descent")
         self.configureRequested.connect(self._worker.configure)
@@ -164,6 +168,7 @@ class RunsController(QObject):
         )
         self.configureRequested.emit(self.generation, setup)
         if not any(already):
+            self._preview_due = True
             self.extendRequested.emit(self.generation, PREVIEW_STEPS)
         self._refresh_panel()
         if was_playing:
@@ -405,6 +410,9 @@ class RunsController(QObject):
                 self.controller.caption_text(None, self.explanation())
             )
         self._paint_started = started if streaming else None
+        if self._preview_due and not streaming:
+            self._preview_due = False
+            self.previewShown.emit()
 
     def _frame_shown(self) -> None:
         """The 3D view finished painting a streamed frame: that is what a frame costs here."""

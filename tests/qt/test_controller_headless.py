@@ -284,6 +284,39 @@ def test_a_probe_move_that_keeps_the_marks_does_not_redraw_them(headless, qtbot)
     assert len(views.contour.calls["set_critical_points"]) == drawn
 
 
+def test_the_workers_wait_while_the_views_take_a_new_landscape(headless, qtbot):
+    """The runs' preview, asked for half-way through drawing a landscape, was computed beside
+    the rest of the drawing, and each waited for the interpreter lock the other held."""
+    from landscape_gui.core import pacing
+
+    controller, views = headless
+    held_while_drawn: list[bool] = []
+    views.surface.set_surface = lambda *args: held_while_drawn.append(pacing.workers_held())
+    views.slices.set_directional = lambda *args: held_while_drawn.append(pacing.workers_held())
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.set_formula("x^2 + 2y^2")
+    assert held_while_drawn == [True, True]  # the surface first, the fan of slopes last
+    assert not pacing.workers_held()  # and let go after (no window holds them on)
+
+
+def test_the_runs_first_steps_at_the_probe_do_not_draw_the_probe_again(headless, qtbot):
+    """The runs start at the probe: their preview, drawn a moment after the landscape, shows
+    the point already on screen, which is not drawn a second time (it costs a stall)."""
+    controller, views = headless
+    runs = controller.runs
+    with qtbot.waitSignal(controller.landscapeChanged, timeout=10000):
+        controller.set_formula("x^2 + 2y^2")
+    drawn = len(views.slices.calls["set_x_slice"])
+    with qtbot.waitSignal(runs.previewShown, timeout=5000):
+        pass
+    assert runs.cursor == 0 and runs.recorded_end() > 0
+    assert len(views.slices.calls["set_x_slice"]) == drawn
+    runs.step(1)  # a step moves the point: drawn there
+    assert len(views.slices.calls["set_x_slice"]) == drawn + 1
+    x, y = controller.state.runs[0].start
+    assert views.readout.last("set_readout")[:2] != (x, y)
+
+
 def test_s_hides_the_slices_but_not_the_fan_of_slopes(headless):
     controller, views = headless
     controller.set_toggle("slices", True)

@@ -76,7 +76,8 @@ def test_reset_returns_to_the_start(qtbot, window):
     # The restarted run's first steps are computed again, and the readout shows its start.
     point = window.views.readout.labels["point"]
     qtbot.waitUntil(lambda: runs.recorded_end() > 0, timeout=5000)
-    assert point.text() == "(3, 4)"
+    # Drawn on the event loop's next turns, as every batch of steps from the worker is.
+    qtbot.waitUntil(lambda: point.text() == "(3, 4)", timeout=2000)
     assert runs.cursor == 0
 
 

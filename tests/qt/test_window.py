@@ -375,3 +375,34 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
         pass  # the held frame is drawn when let go
     qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in held), timeout=3000)
     qtbot.waitUntil(lambda: not pacing.workers_held(), timeout=3000)  # and the workers go on
+
+
+def test_views_changed_again_mid_stages_take_turns_and_the_runs_preview_is_staged(qtbot, window):
+    """A view already painted waits behind those still waiting when everything changes
+    again (a slider dragged), so each is painted within three stages; and the runs' first
+    steps on a new landscape, which change every view at once, are painted in stages too."""
+    views = window.views
+    side = [views.slices, window.side_panel]
+    with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
+        type_formula(qtbot, window, "x^2 + 3y^2")
+    window.release_held_paints()
+
+    window._stage_paints()
+    window._paint_stage_timer.stop()  # the stages are let go by hand below, one at a time
+    window._release_next_paint_stage()
+    assert not views.surface.frames_held() and not views.contour.updatesEnabled()
+    window._stage_paints()  # everything changed again: the 3D view waits behind the others
+    window._paint_stage_timer.stop()
+    window._release_next_paint_stage()
+    assert views.contour.updatesEnabled() and views.surface.frames_held()
+    assert not any(widget.updatesEnabled() for widget in side)
+    window._release_next_paint_stage()
+    assert all(widget.updatesEnabled() for widget in side) and views.surface.frames_held()
+    window._release_next_paint_stage()
+    assert not views.surface.frames_held()
+
+    with qtbot.waitSignal(window.controller.runs.previewShown, timeout=10000):
+        window.controller.runs.reset()
+    assert views.surface.frames_held() and not views.contour.updatesEnabled()
+    qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in side), timeout=3000)
+    assert views.contour.updatesEnabled() and not views.surface.frames_held()
