@@ -229,9 +229,9 @@ class MainWindow(QMainWindow):
         # interpreter lock and a 20 ms frame takes 40 (core.pacing).
         pacing.hold_workers(self)
         # A timer, not a posted call: timers run only after the paints of this turn, so
-        # each stage is painted in a turn of its own, with input handled in between.
-        if not self._paint_stage_timer.isActive():
-            self._paint_stage_timer.start()
+        # each stage is painted in a turn of its own, with input handled in between; and
+        # started again, so the turn that drew the change paints none of them.
+        self._paint_stage_timer.start()
 
     def _release_next_paint_stage(self) -> None:
         if self._held_paints:
