@@ -488,3 +488,21 @@ def test_a_frame_asked_for_is_drawn_with_nothing_changed(view, qtbot):
     assert drawn == []  # nothing changed: nothing is drawn
     with qtbot.waitSignal(view.frameSwapped, timeout=5000):
         view.request_frame()
+
+
+def test_the_race_legend_appearing_or_going_does_not_move_the_3d_picture(view, qtbot):
+    """The picture is a window of its own: moved, it and the whole window it uncovered were
+    drawn again (a 50 ms stall each time a run was added or removed), and it jumped."""
+    picture = view.picture_widget()
+    qtbot.wait(20)
+    before = picture.geometry()
+    view.set_run_legend([("Gradient descent, lr 0.1", "#E69F00"), ("Adam, lr 0.1", "#0072B2")])
+    qtbot.waitUntil(view.run_legend.isVisible, timeout=2000)
+    qtbot.wait(20)  # the layout has run
+    assert view.run_legend.height() > 0
+    assert view.run_legend.geometry().bottom() < picture.geometry().top()  # above, not over
+    assert picture.geometry() == before
+    view.set_run_legend([])
+    qtbot.wait(20)
+    assert not view.run_legend.isVisible()
+    assert picture.geometry() == before

@@ -406,3 +406,34 @@ def test_views_changed_again_mid_stages_take_turns_and_the_runs_preview_is_stage
     assert views.surface.frames_held() and not views.contour.updatesEnabled()
     qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in side), timeout=3000)
     assert views.contour.updatesEnabled() and not views.surface.frames_held()
+
+
+def test_the_caption_keeps_its_height_while_stepping_from_a_long_sentence_to_a_short(qtbot):
+    """Across the top of the window, a caption one line shorter than the last must not move
+    every view below it up (and the next step's down again); a new width starts afresh."""
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from landscape_gui.qt.views.caption_bar import CaptionBar
+
+    top = QWidget()
+    qtbot.addWidget(top)
+    layout = QVBoxLayout(top)
+    bar, below = CaptionBar(), QWidget()
+    layout.addWidget(bar)
+    layout.addWidget(below, 1)
+    top.resize(400, 400)
+    top.show()
+    qtbot.waitExposed(top)
+    bar.set_text("Step 1: " + "the gradient points uphill, so the step goes the other way. " * 3)
+    qtbot.wait(20)
+    low = below.y()
+    bar.set_text("Step 0: the start.")
+    qtbot.wait(20)
+    assert below.y() == low
+    top.resize(1400, 400)  # another width: measured again for the text on show
+    qtbot.wait(20)
+    assert below.y() < low
+    one_line = below.y()
+    bar.set_text("Step 2: " + "the gradient points uphill. " * 2)  # one line at this width
+    qtbot.wait(20)
+    assert below.y() == one_line

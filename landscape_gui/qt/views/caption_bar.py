@@ -37,6 +37,28 @@ class CaptionBar(QWidget):
 
     def set_text(self, text: str) -> None:
         self.label.setText(text)
+        self._keep_height()
+
+    def _keep_height(self) -> None:
+        """Across the top of the window, the caption keeps the tallest height its texts have
+        needed at this width: a step whose sentence is a line shorter than the last one's
+        must not move every view below it up, and the next one's down again (they jumped
+        while stepping, and each jump resized them all, a stall of 50 ms). In the lesson
+        column (presentation) the column is fitted as a whole instead."""
+        if self._big:
+            self.label.setMinimumHeight(0)
+            return
+        needed = self.label.heightForWidth(self.label.width()) if self.label.width() > 0 else 0
+        height = max(needed, self.label.minimumHeight())
+        if height != self.label.minimumHeight():
+            self.label.setMinimumHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            # A new width wraps the texts anew: start again from the text on show.
+            self.label.setMinimumHeight(0)
+            self._keep_height()
 
     def text(self) -> str:
         return self.label.text()
@@ -69,3 +91,5 @@ class CaptionBar(QWidget):
         )
         self.setStyleSheet(f"#captionBar {{ background: {background}; }}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.label.setMinimumHeight(0)  # another size of type: measured again
+        self._keep_height()

@@ -457,6 +457,13 @@ class SurfaceView(QWidget):
         self.run_legend.setObjectName("surfaceRunLegend")
         self.run_legend.setWordWrap(True)
         self.run_legend.setTextFormat(Qt.TextFormat.RichText)
+        # Its line is kept while it is hidden: adding the second run, or removing it, must not
+        # move the 3D picture (a window of its own: moved, it is drawn again, and so is the
+        # whole window it uncovers; 50 ms and more on a software renderer).
+        policy = self.run_legend.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.run_legend.setSizePolicy(policy)
+        self.run_legend.setMinimumHeight(self.run_legend.fontMetrics().lineSpacing())
         self.run_legend.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -1570,7 +1577,8 @@ class SurfaceView(QWidget):
             f"<span style='color:{html.escape(color)}'><b>━━</b></span>&nbsp;{html.escape(name)}"
             for name, color in entries
         ]
-        self.run_legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
+        if parts:  # (hidden, the last text stays: its line keeps the same height)
+            self.run_legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
         self.run_legend.setVisible(bool(parts))
 
     def set_presentation(self, big: bool, scale: float = 1.7) -> None:
