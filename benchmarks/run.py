@@ -576,6 +576,53 @@ def versus_gaps(repeats: int, quick: bool) -> list[Comparison]:
     ]
 
 
+def versus_stalls(repeats: int, quick: bool) -> list[Comparison]:
+    """The longest event-loop gap (a 10 ms heartbeat) while hostile formulas are typed key by
+    key and new landscapes are drawn (presets, a dragged parameter, ranges, undo, redo):
+    tests/qt/stall_probe.py, run in turn a few times; the worst of all runs is the figure."""
+    name = "event-loop stalls, typing / drawing landscapes: worst"
+    goal = "worst ≤ 100 ms"
+    if not _has_display():
+        return [_skipped(name, goal)]
+    reports = []
+    for _ in range(1 if quick else 4):
+        result = subprocess.run(
+            _python("-m", "tests.qt.stall_probe"),
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=REPO,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"stall probe failed: {result.stderr.strip()[-400:]}")
+        reports.append(json.loads(result.stdout.strip().splitlines()[-1]))
+
+    def per_run(phase: str, key: str) -> list[float]:
+        return [report[phase][key] for report in reports]
+
+    typing, drawing = per_run("typing", "worst_gap_ms"), per_run("drawing", "worst_gap_ms")
+    return [
+        Comparison(
+            name=name,
+            landscape=max(typing),
+            alternative=max(drawing),
+            unit="ms",
+            ratio=None,
+            ratio_low=None,
+            ratio_high=None,
+            goal=goal,
+            met=max(typing + drawing) <= 100,
+            repeats=len(reports),
+            note=(
+                f"worst per run: typing {', '.join(f'{v:.0f}' for v in typing)} ms, drawing"
+                f" {', '.join(f'{v:.0f}' for v in drawing)} ms; p99 per run: typing"
+                f" {', '.join(f'{v:.0f}' for v in per_run('typing', 'p99_gap_ms'))}, drawing"
+                f" {', '.join(f'{v:.0f}' for v in per_run('drawing', 'p99_gap_ms'))} ms"
+            ),
+        )
+    ]
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
@@ -586,6 +633,7 @@ COMPARISONS: dict[str, Callable[[int, bool], list[Comparison]]] = {
     "info": versus_info,
     "window": versus_window,
     "gaps": versus_gaps,
+    "stalls": versus_stalls,
     "glpng": versus_gl_png,
 }
 """Every side-by-side row by name (``--only versus`` runs them all, ``--only picture`` one)."""

@@ -2,9 +2,10 @@
 
 A heartbeat QTimer ticks every 10 ms on the GUI thread; the gap between two ticks is how long
 the event loop was held (a stall the student sees as a frozen window). Two phases are measured:
-typing every formula of the hostile corpus key by key into the formula box (and Return), and
+typing every formula of the hostile corpus key by key into the formula box (and Return),
 drawing new landscapes (presets, a parameter dragged, ranges changed, undo and redo past the
-compiled-formula cache).
+compiled-formula cache), and busy use of the runs from the keyboard (500 quick starts, stops
+and changes).
 
 Run in a child process by tests/qt/test_gui_stall.py; ``python -m tests.qt.stall_probe`` prints
 the same JSON report by hand (``PROFILE=1`` adds the slowest GUI-thread slots).
@@ -124,6 +125,62 @@ def main() -> dict:
         controller.undo_stack.redo()
         wait_until(idle, 30)
     settle(0.5)
+    # Phase 3: busy use of the runs, as a student at the keyboard: 500 quick starts, stops and
+    # changes (play, pause, steps, learning rate, start point, reset, a run added and removed,
+    # the speed) with a turn or two of the event loop between them.
+    phase[0] = "busy"
+    controller.choose_preset("himmelblau")
+    wait_until(idle, 30)
+    settle(0.3)
+    window.activateWindow()  # the keys are the window's shortcuts
+    wait_until(lambda: app.activeWindow() is window, 5)
+    keys = window.views.contour
+    keys.setFocus(Qt.FocusReason.OtherFocusReason)
+    descent = window.views.descent
+    none, shift, alt = (
+        Qt.KeyboardModifier.NoModifier,
+        Qt.KeyboardModifier.ShiftModifier,
+        Qt.KeyboardModifier.AltModifier,
+    )
+    cycle = [
+        (Qt.Key.Key_P, none),  # play
+        (Qt.Key.Key_Space, none),  # step (pauses)
+        (Qt.Key.Key_Plus, none),  # learning rate x 2
+        (Qt.Key.Key_P, none),
+        (Qt.Key.Key_P, none),
+        (Qt.Key.Key_Left, alt),  # start moved: the runs start over
+        (Qt.Key.Key_Space, shift),  # ten steps
+        (Qt.Key.Key_Minus, none),  # learning rate / 2
+        (Qt.Key.Key_End, none),
+        (Qt.Key.Key_R, none),  # reset
+        "add",
+        (Qt.Key.Key_P, none),
+        "fast",
+        (Qt.Key.Key_Right, alt),
+        "remove",
+        (Qt.Key.Key_P, none),
+        "slow",
+        (Qt.Key.Key_Home, none),
+    ]
+    steps_shown = [0]
+    controller.runs.stepShown.connect(lambda _c: steps_shown.__setitem__(0, steps_shown[0] + 1))
+    starts = {tuple(controller.state.runs[0].start)}
+    for k in range(500):
+        starts.add(tuple(controller.state.runs[0].start))
+        action = cycle[k % len(cycle)]
+        if action == "add":
+            descent.runAdded.emit()
+        elif action == "remove":
+            if len(controller.state.runs) > 1:
+                descent.runRemoved.emit(len(controller.state.runs) - 1)
+        elif action in ("fast", "slow"):
+            descent.speedChanged.emit(0.0 if action == "fast" else 30.0)
+        else:
+            QTest.keyClick(keys, *action)
+        settle(0.01 if k % 3 else 0.03)
+    if controller.runs.playing:
+        controller.runs.toggle_play()
+    settle(0.5)
     heart.stop()
     report = {
         phase_name: {
@@ -135,6 +192,9 @@ def main() -> dict:
         if phase_name != "idle"
     }
     report["landscapes_drawn"] = landscapes[0]
+    # The busy phase did what it says: the runs moved, and their start with them.
+    report["busy_steps_shown"] = steps_shown[0]
+    report["busy_starts"] = len(starts)
     if slow:
         worst_by_name: dict[str, float] = {}
         for spent, name in slow:
