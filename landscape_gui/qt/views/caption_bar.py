@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
 from landscape_gui.qt.views import palette
@@ -20,6 +20,7 @@ class CaptionBar(QWidget):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setAccessibleName("what the last step did")
+        self.label.installEventFilter(self)  # its width: see _keep_height
         self.hint = QLabel("Esc: leave presentation · F1: keys")
         self.hint.setObjectName("presentationHint")
         self.hint.hide()
@@ -31,6 +32,9 @@ class CaptionBar(QWidget):
         self._layout.addWidget(self.label, 1)
         self._layout.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignTop)
         self._big = False
+        # (type size, the label's width): the height kept there
+        self._kept_heights: dict[tuple[int, int], int] = {}
+        self._type_size = NORMAL_PIXELS
         self._big_scale = 1.9
         self._dark = False
         self._apply_style()
@@ -43,22 +47,35 @@ class CaptionBar(QWidget):
         """Across the top of the window, the caption keeps the tallest height its texts have
         needed at this width: a step whose sentence is a line shorter than the last one's
         must not move every view below it up, and the next one's down again (they jumped
-        while stepping, and each jump resized them all, a stall of 50 ms). In the lesson
-        column (presentation) the column is fitted as a whole instead."""
+        while stepping, and each jump resized them all, a stall of 50 ms). Kept per width,
+        so a window made narrower and wide again, or back from presentation mode, is laid
+        out as it was. In the lesson column (presentation) the column is fitted as a whole."""
         if self._big:
             self.label.setMinimumHeight(0)
             return
-        needed = self.label.heightForWidth(self.label.width()) if self.label.width() > 0 else 0
-        height = max(needed, self.label.minimumHeight())
+        width = self.label.width()
+        if width <= 0:
+            return
+        key = (self._type_size, width)
+        kept = self.label.minimumHeight()
+        self.label.setMinimumHeight(0)  # (a label's height for a width is at least its minimum)
+        needed = self.label.heightForWidth(width)
+        self.label.setMinimumHeight(kept)
+        height = max(needed, self._kept_heights.get(key, 0))
+        self._kept_heights[key] = height
+        if len(self._kept_heights) > 64:  # a window dragged through many widths
+            self._kept_heights = {key: height}
         if height != self.label.minimumHeight():
             self.label.setMinimumHeight(height)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            # A new width wraps the texts anew: start again from the text on show.
-            self.label.setMinimumHeight(0)
-            self._keep_height()
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if (
+            watched is self.label
+            and event.type() == QEvent.Type.Resize
+            and event.size().width() != event.oldSize().width()
+        ):
+            self._keep_height()  # another width wraps the texts anew
+        return super().eventFilter(watched, event)
 
     def text(self) -> str:
         return self.label.text()
@@ -91,5 +108,6 @@ class CaptionBar(QWidget):
         )
         self.setStyleSheet(f"#captionBar {{ background: {background}; }}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.label.setMinimumHeight(0)  # another size of type: measured again
+        self._type_size = size
+        self.label.setMinimumHeight(0)  # measured again for this size of type
         self._keep_height()
