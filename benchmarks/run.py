@@ -539,41 +539,21 @@ def versus_gaps(repeats: int, quick: bool) -> list[Comparison]:
     per_run_p99, per_run_max = [], []
     runs = 1 if quick else 2
     for _ in range(runs):
-        result = subprocess.run(
-            _python(REPO / "benchmarks" / "gui_probe.py", "2" if quick else "5"),
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=REPO,
+        data = _probe_report(
+            "gui probe", REPO / "benchmarks" / "gui_probe.py", "2" if quick else "5"
         )
-        if result.returncode != 0:
-            raise RuntimeError(f"gui probe failed: {result.stderr.strip()[-400:]}")
-        data = json.loads(result.stdout.strip().splitlines()[-1])
         run_gaps = data["gaps_ms"]
         idle.extend(data["idle_gaps_ms"])
         per_run_p99.append(_percentile(run_gaps, 99))
         per_run_max.append(max(run_gaps))
         gaps.extend(run_gaps)
     p99, worst = _percentile(gaps, 99), max(gaps)
-    return [
-        Comparison(
-            name=name,
-            landscape=p99,
-            alternative=worst,
-            unit="ms",
-            ratio=None,
-            ratio_low=None,
-            ratio_high=None,
-            goal=goal,
-            met=p99 <= 33 and worst <= 100,
-            repeats=len(gaps),
-            note=(
-                f"p99 per run {', '.join(f'{v:.0f}' for v in per_run_p99)} ms; max per run"
-                f" {', '.join(f'{v:.0f}' for v in per_run_max)} ms; idle p99 / max"
-                f" {_percentile(idle, 99):.0f} / {max(idle):.0f} ms; Rosenbrock, lr 1e-4"
-            ),
-        )
-    ]
+    note = (
+        f"p99 per run {', '.join(f'{v:.0f}' for v in per_run_p99)} ms; max per run"
+        f" {', '.join(f'{v:.0f}' for v in per_run_max)} ms; idle p99 / max"
+        f" {_percentile(idle, 99):.0f} / {max(idle):.0f} ms; Rosenbrock, lr 1e-4"
+    )
+    return [_goal_row(name, p99, worst, goal, p99 <= 33 and worst <= 100, len(gaps), note)]
 
 
 def versus_stalls(repeats: int, quick: bool) -> list[Comparison]:
@@ -585,44 +565,50 @@ def versus_stalls(repeats: int, quick: bool) -> list[Comparison]:
     goal = "worst ≤ 100 ms"
     if not _has_display():
         return [_skipped(name, goal)]
-    reports = []
-    for _ in range(1 if quick else 4):
-        result = subprocess.run(
-            _python("-m", "tests.qt.stall_probe"),
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=REPO,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"stall probe failed: {result.stderr.strip()[-400:]}")
-        reports.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    reports = [
+        _probe_report("stall probe", "-m", "tests.qt.stall_probe") for _ in range(1 if quick else 4)
+    ]
     phases = ("typing", "drawing", "busy")
 
     def per_run(phase: str, key: str) -> str:
         return ", ".join(f"{report[phase][key]:.0f}" for report in reports)
 
     worst = max(report[phase]["worst_gap_ms"] for report in reports for phase in phases)
-    return [
-        Comparison(
-            name=name,
-            landscape=worst,
-            alternative=None,
-            unit="ms",
-            ratio=None,
-            ratio_low=None,
-            ratio_high=None,
-            goal=goal,
-            met=worst <= 100,
-            repeats=len(reports),
-            note="; ".join(
-                f"{phase} worst {per_run(phase, 'worst_gap_ms')}"
-                f" (p99 {per_run(phase, 'p99_gap_ms')})"
-                for phase in phases
-            )
-            + " ms per run",
-        )
-    ]
+    note = "; ".join(
+        f"{phase} worst {per_run(phase, 'worst_gap_ms')} (p99 {per_run(phase, 'p99_gap_ms')})"
+        for phase in phases
+    )
+    return [_goal_row(name, worst, None, goal, worst <= 100, len(reports), note + " ms per run")]
+
+
+def _probe_report(what: str, *arguments: str | Path) -> dict:
+    """Run a probe in a new process in this checkout; its last line of output is its JSON."""
+    result = subprocess.run(
+        _python(*arguments), capture_output=True, text=True, check=False, cwd=REPO
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{what} failed: {result.stderr.strip()[-400:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _goal_row(
+    name: str, value: float, second: float | None, goal: str, met: bool, repeats: int, note: str
+) -> Comparison:
+    """A row with a goal of its own and no alternative to divide by (``second``, if given,
+    is shown in the alternative's column: the gaps' max beside their p99)."""
+    return Comparison(
+        name=name,
+        landscape=value,
+        alternative=second,
+        unit="ms",
+        ratio=None,
+        ratio_low=None,
+        ratio_high=None,
+        goal=goal,
+        met=met,
+        repeats=repeats,
+        note=note,
+    )
 
 
 def _percentile(values: list[float], p: float) -> float:
