@@ -537,6 +537,24 @@ def test_arithmetic_breaks_only_at_operators(panel):
     assert all(line.startswith(("(", "=", "−", "×")) for line in lines)
 
 
+def test_a_momentum_steps_note_goes_on_its_own_line_before_it_widens_the_panel(panel):
+    """A diverging run's huge numbers made "− (step)   [∇f was (…)]" one unbreakable line: in
+    presentation mode the lesson column grew to two thirds of a 1024-pixel screen."""
+    text = (
+        "(-4.67e+05, -3.71e+07) = (128.07, 570.27) − (4.67e+05, 3.71e+07)"
+        "   [∇f was (9.34e+06, 7.42e+08)]"
+    )
+    panel.set_arithmetic(text)
+    label = find(panel, QLabel, "arithmetic")
+    metrics = label.fontMetrics()
+    step_and_note = "− (4.67e+05, 3.71e+07)   [∇f was (9.34e+06, 7.42e+08)]"
+    assert label.minimumSizeHint().width() < metrics.horizontalAdvance(step_and_note)
+    panel.set_presentation(True)
+    lines = label.text().split("\n")
+    assert "[∇f was (9.34e+06, 7.42e+08)]" in lines  # a line of its own, the vector whole
+    assert " ".join(line.strip() for line in lines).replace("  ", " ") == " ".join(text.split())
+
+
 def test_presentation_mode_makes_the_numbers_big(panel):
     names = ("stepCounter", "runStatus", "arithmetic")
     labels = [find(panel, QLabel, name) for name in names]

@@ -52,7 +52,8 @@ def swatch(color: str, size: int = 14) -> QIcon:
 
 
 class ArithmeticLabel(QLabel):
-    """The update in monospace, broken before ``=`` and then ``−`` when one line will not fit.
+    """The update in monospace, broken before its note, ``=`` and then ``−`` when one line will
+    not fit.
 
     Breaking at the operators keeps each vector whole, which plain word wrap would not.
     """
@@ -79,12 +80,14 @@ class ArithmeticLabel(QLabel):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._relayout()
 
+    # "   [" sets off a note after the update (the gradient a momentum step was made from):
+    # it goes on a line of its own first, so a long note never widens the lesson column.
     BREAKS = (
         (),
-        ("; ",),
-        ("; ", " = "),
-        ("; ", " = ", " − ", " + "),
-        ("; ", " = ", " − ", " + ", " × "),
+        ("; ", "   ["),
+        ("; ", "   [", " = "),
+        ("; ", "   [", " = ", " − ", " + "),
+        ("; ", "   [", " = ", " − ", " + ", " × "),
     )
 
     @staticmethod
