@@ -410,7 +410,8 @@ class RunsController(QObject):
                 self.controller.caption_text(None, self.explanation())
             )
         self._paint_started = started if streaming else None
-        if self._preview_due and not streaming:
+        if self._preview_due and not streaming and (self.recorded_end() > 0 or self.all_finished()):
+            # (The worker's first answer may hold only the starts: the preview is its steps.)
             self._preview_due = False
             self.previewShown.emit()
 
