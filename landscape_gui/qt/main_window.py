@@ -218,9 +218,9 @@ class MainWindow(QMainWindow):
         one painted already waits again behind the others, so views changed over and over
         (a slider dragged) still take turns instead of waiting for the changes to stop."""
         views = self.views
-        waiting = {id(widget) for stage in self._held_paints for widget in stage}
+        waiting = [stage[0] for stage in self._held_paints]
         for stage in ([views.surface], [views.contour], [views.slices, self.side_panel]):
-            if id(stage[0]) not in waiting:
+            if stage[0] not in waiting:
                 for widget in stage:
                     _hold_paints(widget, True)
                 self._held_paints.append(stage)

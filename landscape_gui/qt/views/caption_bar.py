@@ -40,6 +40,8 @@ class CaptionBar(QWidget):
         self._apply_style()
 
     def set_text(self, text: str) -> None:
+        if text == self.label.text():
+            return  # (the caption is told again after every panel refresh: nothing to measure)
         self.label.setText(text)
         self._keep_height()
 
@@ -108,6 +110,5 @@ class CaptionBar(QWidget):
         )
         self.setStyleSheet(f"#captionBar {{ background: {background}; }}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self._type_size = size
-        self.label.setMinimumHeight(0)  # measured again for this size of type
+        self._type_size = size  # measured again for this size of type
         self._keep_height()
