@@ -39,6 +39,18 @@ def log_path() -> Path:
     return Path(state) / "landscape" / "landscape.log"
 
 
+def cache_folder() -> Path:
+    """Where the app keeps what it can make again (the start picture): the platform's place
+    for an application's caches."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+        return base / "Landscape" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "Landscape"
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")) / "landscape"
+
+
 def start_logging() -> Path | None:
     """Send the app's log to its file (rotated at 1 MB); None when the folder cannot be made,
     in which case the app runs on without a log."""

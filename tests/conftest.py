@@ -7,11 +7,13 @@ import tempfile
 
 import pytest
 
-# Settings (window geometry, recent files) and the log go to throw-away folders, never the
+# Settings (window geometry, recent files), the log and the start picture go to throw-away
+# folders, never the
 # user's.
 _SCRATCH = tempfile.mkdtemp(prefix="landscape-test-home-")
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_SCRATCH, "config")
 os.environ["XDG_STATE_HOME"] = os.path.join(_SCRATCH, "state")
+os.environ["XDG_CACHE_HOME"] = os.path.join(_SCRATCH, "cache")
 if sys.platform.startswith("linux"):
     # The windows open on pytest-xvfb's X server, not on a Wayland desktop the tests run from.
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
