@@ -637,10 +637,6 @@ def run_window(argv: list[str]) -> int:
         title = "Landscape could not start"
         startup.report_without_qt(title, startup.missing_libraries_message(missing))
         return EXIT_COULD_NOT_START
-    # sympy first: PySide6 inspects the source of every module imported after it (its
-    # "feature" hook), which costs about 0.15 s of start-up for sympy's thousand modules.
-    import landscape_gui.core.landscape  # noqa: F401
-
     try:
         from landscape_gui.qt import app
     except ImportError as error:  # Qt's own libraries failed to load

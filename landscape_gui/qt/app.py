@@ -195,27 +195,31 @@ def run(session_path: str | None = None) -> int:
     qInstallMessageHandler(_log_qt_message)
     from landscape_gui.qt.main_window import MainWindow
 
-    window = MainWindow()
+    # Staged: the window shows its frame and the landscape it last started on first, and
+    # builds the rest (sympy and all) once that is on screen.
+    window = MainWindow(staged=True)
     # Qt and PyOpenGL have read their start-up settings: give programs the app starts (a
     # browser for a link) the user's environment, not the bundle's.
     startup.restore_user_environment()
     install_exception_hook(lambda: window)
     window.show()
-    if sys.platform == "darwin":  # only macOS sends it; elsewhere the filter would only cost
-        opener = _FileOpenFilter(window)
-        app.installEventFilter(opener)
-    if session_path:
 
-        def opened(ok: bool) -> None:
-            if not ok and sys.stderr is not None:
-                sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
+    def built() -> None:
+        if sys.platform == "darwin":  # only macOS sends it; elsewhere the filter would cost
+            app.installEventFilter(_FileOpenFilter(window))
+        if session_path:
+            window.files.openFinished.connect(opened)
+            window.files.open_path(session_path)
 
-        window.files.openFinished.connect(opened)
-        window.files.open_path(session_path)
+    def opened(ok: bool) -> None:
+        if not ok and sys.stderr is not None:
+            sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
+
+    window.built.connect(built)
     code = app.exec()
-    from landscape_gui.qt import worker
-
-    if not worker.wait_for_abandoned(EXIT_WAIT_MS):
+    # Not imported when the window closed before it was built: then no worker ever ran.
+    worker = sys.modules.get("landscape_gui.qt.worker")
+    if worker is not None and not worker.wait_for_abandoned(EXIT_WAIT_MS):
         # A worker thread is still inside work it cannot be interrupted in (a formula being
         # compiled): Python's exit would destroy its QThread while it runs, which aborts. The
         # window is closed and the session saved or discarded, so leave at once instead.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QFont
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -22,26 +24,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from landscape_gui.core import pacing
-from landscape_gui.core.landscape import CompiledFormula
-from landscape_gui.core.optimizers import ALL_OPTIMIZERS
-from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
+from landscape_gui import startup
+from landscape_gui.core import pacing, start_picture
 from landscape_gui.core.state import SessionState
-from landscape_gui.qt import about, worker
+from landscape_gui.qt import about
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
 from landscape_gui.qt.appearance import apply_palette, system_is_dark
-from landscape_gui.qt.controller import Controller
-from landscape_gui.qt.file_actions import FileActions
 from landscape_gui.qt.settings import app_settings
 from landscape_gui.qt.views.caption_bar import CaptionBar
-from landscape_gui.qt.views.contour_view import ContourView
-from landscape_gui.qt.views.descent_panel import DescentPanel
-from landscape_gui.qt.views.formula_panel import FormulaPanel
-from landscape_gui.qt.views.readout import ReadoutView
-from landscape_gui.qt.views.settle import PlotSettler
-from landscape_gui.qt.views.shortcut_overlay import ShortcutOverlay
-from landscape_gui.qt.views.slices_view import SlicesView
 from landscape_gui.qt.views.surface_view import SurfaceView
+
+# The rest of the window is imported when it is built: a window that opens on its kept start
+# picture draws it before these (and sympy, which the controller brings) are imported.
+if TYPE_CHECKING:
+    from landscape_gui.core.landscape import CompiledFormula
+    from landscape_gui.qt.views.contour_view import ContourView
+    from landscape_gui.qt.views.descent_panel import DescentPanel
+    from landscape_gui.qt.views.formula_panel import FormulaPanel
+    from landscape_gui.qt.views.readout import ReadoutView
+    from landscape_gui.qt.views.settle import PlotSettler
+    from landscape_gui.qt.views.slices_view import SlicesView
 
 DEFAULT_SIZE = (1600, 1000)  # the first window, on a screen with room for it
 # Presentation mode scales type with the screen: a projector shows 720 lines as large as 1080,
@@ -71,6 +73,8 @@ RESOLUTIONS = (100, 200, 300, 400)
 # After the first landscape, how long until the window counts as settled (its derivatives
 # typeset, sympy loaded) and what exists is left out of cycle collections (see worker).
 SETTLE_MS = 3000
+# A staged window is built once its first frame is drawn, or after this long without one.
+FIRST_FRAME_WAIT_MS = 1000
 COLOR_SCALES = {
     "auto": "Automatic: logarithmic for steep landscapes",
     "linear": "Linear",
@@ -131,50 +135,135 @@ def _titled(title: str, widget: QWidget) -> QWidget:
 
 
 class MainWindow(QMainWindow):
+    # Everything is built: the views, the controller, the files (a staged window, after its
+    # first frame; any other, before its constructor returns).
+    built = Signal()
+
     def __init__(
         self,
         state: SessionState | None = None,
         remember_geometry: bool = True,
         prompt_unsaved: bool = True,
         compiled: CompiledFormula | None = None,
+        staged: bool = False,
     ):
-        """``compiled``: the state's formula already compiled (the screenshot command's)."""
+        """``compiled``: the state's formula already compiled (the screenshot command's).
+
+        ``staged`` (the `landscape` command's window): the constructor builds only the
+        window's frame (its layout, menus, toolbar and the 3D view, where they will be) and
+        draws the start picture kept from the last start on the same landscape (see
+        core.start_picture); the views, the controller and sympy follow once that frame is
+        on screen (``built`` is sent then). Built any other way, the window is whole when
+        the constructor returns."""
         super().__init__()
         # A closed window is deleted: its views, GL buffers, workers and undo history are
         # held by signal connections Python cannot see through, so only Qt can free them.
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._prompt_unsaved = prompt_unsaved
         self._closed = False
+        self._is_built = False
         self._plots: PlotSettler | None = None
+        self.overlay = None
         self.setAcceptDrops(True)
         self.setWindowTitle("Landscape")
         self.setWindowIcon(about.app_icon())
         self.setObjectName("landscapeMainWindow")
         self._remember_geometry = remember_geometry
+        self._presentation_saved: dict | None = None
+        self._lesson_refit_pending = False
+        self._splitters_to_restore: tuple | None = None
+        self._maps_balanced = False
+        self._splitter_restored = False
+        if state is None:
+            state = SessionState(resolution=_preferred_resolution())
+        surface = SurfaceView()
+        self._build_layout(surface, CaptionBar())
+        # Actions, menus and toolbar exist from the start (the 3D view does not move when
+        # the rest arrives); an action does what it does once the window is built.
+        self._handlers_when_built: dict = {}
+        self.actions = build_actions(
+            self, {spec.key: partial(self._act, spec.key) for spec in ACTIONS}
+        )
+        self._build_menus()
+        self.statusBar().showMessage(
+            "Click or drag on the contour map to move the probe point. F1 lists every key."
+        )
+        self._fit_to_screen()
+        dark = self._dark_preferred()
+        apply_palette(dark)
+        surface.set_style(dark)
+        self._start_key: str | None = None
+        if not staged:
+            self._build(state, compiled)
+            return
+        self._start_key = _start_picture_key(state, _color_scale_preference())
+        picture = start_picture.load(startup.cache_folder(), self._start_key)
+        if picture is not None:
+            surface.set_surface(
+                picture.xs, picture.ys, picture.z, picture.z_limits, picture.color_scale
+            )
+        # Built in a turn of its own once the first frame is drawn, or after a while if no
+        # frame comes (a window opened minimised draws none).
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(FIRST_FRAME_WAIT_MS)
+        self._build_timer.timeout.connect(lambda: self._build(state, compiled))
+        surface.frameSwapped.connect(self._build_soon)
+        self._build_timer.start()
+
+    def _build_soon(self) -> None:
+        self._surface_view.frameSwapped.disconnect(self._build_soon)
+        self._build_timer.setInterval(0)
+        self._build_timer.start()
+
+    def _act(self, key: str, *arguments) -> None:
+        """What an action does (its handler), once the window is built; a key pressed while
+        the window is still being built does nothing."""
+        handler = self._handlers_when_built.get(key)
+        if handler is not None:
+            handler(*arguments)
+
+    def is_built(self) -> bool:
+        return self._is_built
+
+    def _build(self, state: SessionState, compiled: CompiledFormula | None) -> None:
+        """The views, the controller and the files, in the frame made by the constructor."""
+        if self._is_built or self._closed:
+            return
+        if self._start_key is not None:
+            self._build_timer.stop()
+        # Imported here: the controller brings sympy (see the imports at the top).
+        from landscape_gui.core.optimizers import ALL_OPTIMIZERS
+        from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
+        from landscape_gui.qt import worker
+        from landscape_gui.qt.controller import Controller
+        from landscape_gui.qt.file_actions import FileActions
+        from landscape_gui.qt.views.contour_view import ContourView
+        from landscape_gui.qt.views.descent_panel import DescentPanel
+        from landscape_gui.qt.views.formula_panel import FormulaPanel
+        from landscape_gui.qt.views.readout import ReadoutView
+        from landscape_gui.qt.views.settle import PlotSettler
+        from landscape_gui.qt.views.shortcut_overlay import ShortcutOverlay
+        from landscape_gui.qt.views.slices_view import SlicesView
+
         self.views = Views(
             formula=FormulaPanel(
                 [(p.key, p.name) for p in PRESETS],
                 constraint_presets=[(p.key, p.name) for p in CONSTRAINT_PRESETS],
             ),
             readout=ReadoutView(),
-            surface=SurfaceView(),
+            surface=self._surface_view,
             contour=ContourView(),
             slices=SlicesView(),
             descent=DescentPanel(ALL_OPTIMIZERS),
-            caption=CaptionBar(),
+            caption=self._caption,
         )
-        self._presentation_saved: dict | None = None
-        self._lesson_refit_pending = False
-        self._splitters_to_restore: tuple | None = None
-        self._maps_balanced = False
-        self._build_layout()
+        self._place_views()
         self._plots = PlotSettler(self.findChildren(pg.GraphicsView))  # settled before paints
-        if state is None:
-            state = SessionState(resolution=_preferred_resolution())
         self.controller = Controller(self.views, state, parent=self, compiled=compiled)
         self.files = FileActions(self)
-        self.actions = build_actions(self, self._handlers())
-        self._build_menus()
+        self._handlers_when_built = self._handlers()
+        self._finish_menus()
         self._typing_guard = _TypingGuard(self)
         QApplication.instance().focusChanged.connect(self._typing_guard.watch)
         self.overlay = ShortcutOverlay(self)
@@ -203,14 +292,14 @@ class MainWindow(QMainWindow):
         self.controller.runs.previewShown.connect(self._stage_paints)
         self.controller.undo_stack.indexChanged.connect(lambda _i: self._sync_checks())
         self.controller.undo_stack.cleanChanged.connect(lambda _clean: self.update_title())
-        self.statusBar().showMessage(
-            "Click or drag on the contour map to move the probe point. F1 lists every key."
-        )
-        self._fit_to_screen()
+        if not self._splitter_restored:
+            self._share_width()  # the side panel's controls are in it now
         self._apply_appearance()
         self.controller.start()
         self._sync_checks()
         self.update_title()
+        self._is_built = True
+        self.built.emit()
 
     def _stage_paints(self) -> None:
         """Every view changed at once (a new landscape, or the runs' first steps on it): each
@@ -264,16 +353,33 @@ class MainWindow(QMainWindow):
     def _start_settling(self) -> None:
         self.controller.landscapeChanged.disconnect(self._start_settling)
         self._settle_timer.start()
+        self._keep_start_picture()
+
+    def _keep_start_picture(self) -> None:
+        """A staged window's first landscape, kept for the next start to draw at once (when
+        it is still the landscape the window started on: a session opened with the window
+        has another)."""
+        controller = self.controller
+        if self._start_key is None or controller.grid is None:
+            return
+        if _start_picture_key(controller.state, controller.color_scale_mode) != self._start_key:
+            return
+        grid = controller.grid
+        picture = start_picture.StartPicture(
+            grid.xs, grid.ys, grid.z, controller.z_limits, controller.color_scale
+        )
+        if not start_picture.save(startup.cache_folder(), self._start_key, picture):
+            startup.log().info("could not keep the start picture in %s", startup.cache_folder())
 
     # Layout
-    def _build_layout(self) -> None:
-        views = self.views
+    def _build_layout(self, surface: SurfaceView, caption: CaptionBar) -> None:
+        """The window's frame: the 3D view and the caption in their places, and a stand-in
+        for each view built later (``_place_views`` puts the views in)."""
+        self._surface_view = surface
+        self._caption = caption
         side = QWidget()
         side.setObjectName("sidePanel")
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(views.formula)
-        side_layout.addWidget(views.descent)
-        side_layout.addWidget(views.readout)
         side_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(side)
@@ -283,10 +389,13 @@ class MainWindow(QMainWindow):
         self.side_panel = scroll
         self._side_layout = side_layout
         side.installEventFilter(self)  # its content's changes, to refit the lesson column
+        self._stand_ins = {"contour": QWidget(), "slices": QWidget()}
 
         maps = QSplitter(Qt.Orientation.Horizontal)
-        maps.addWidget(_titled("Surface z = f(x, y)", views.surface))
-        maps.addWidget(_titled("Contour map (click or drag to move the probe)", views.contour))
+        maps.addWidget(_titled("Surface z = f(x, y)", surface))
+        maps.addWidget(
+            _titled("Contour map (click or drag to move the probe)", self._stand_ins["contour"])
+        )
         maps.setSizes([1, 1])
         maps.setStretchFactor(0, 1)  # the two views share any change of width equally
         maps.setStretchFactor(1, 1)
@@ -294,7 +403,7 @@ class MainWindow(QMainWindow):
 
         center = QSplitter(Qt.Orientation.Vertical)
         center.addWidget(maps)
-        center.addWidget(views.slices)
+        center.addWidget(self._stand_ins["slices"])
         center.setStretchFactor(0, 2)
         center.setStretchFactor(1, 1)
         center.setSizes([680, 320])
@@ -314,10 +423,23 @@ class MainWindow(QMainWindow):
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
-        central_layout.addWidget(views.caption)
+        central_layout.addWidget(caption)
         central_layout.addWidget(self.splitter, 1)
         self._central_layout = central_layout
         self.setCentralWidget(central)
+
+    def _place_views(self) -> None:
+        """The views built after the frame, put in for their stand-ins."""
+        views = self.views
+        for index, view in enumerate((views.formula, views.descent, views.readout)):
+            self._side_layout.insertWidget(index, view)
+        contour = self._stand_ins.pop("contour")
+        contour.parentWidget().layout().replaceWidget(contour, views.contour)
+        contour.deleteLater()
+        slices = self._stand_ins.pop("slices")
+        self.center_splitter.replaceWidget(1, views.slices)
+        self.center_splitter.setStretchFactor(1, 1)  # kept in the widget, not the splitter
+        slices.deleteLater()
 
     def _handlers(self) -> dict:
         controller = self.controller
@@ -381,13 +503,18 @@ class MainWindow(QMainWindow):
             menu.addAction(self.actions[spec.key])
             if spec.toolbar:
                 toolbar.addAction(self.actions[spec.key])
+        self.menus = menus
+        self.toolbar = toolbar
+
+    def _finish_menus(self) -> None:
+        """What the menus need the built window for: the recent files, the preferences, and
+        undo's availability."""
+        menus = self.menus
         file_menu = menus["&File"]
         self.recent_menu = file_menu.addMenu("Open &recent")
         file_menu.insertMenu(self.actions["save"], self.recent_menu)
         self.update_recent_menu()
         self._build_preferences(self._menu(menus, "&View"))
-        self.menus = menus
-        self.toolbar = toolbar
         undo = self.actions["undo"]
         redo = self.actions["redo"]
         stack = self.controller.undo_stack
@@ -415,8 +542,7 @@ class MainWindow(QMainWindow):
             "appearance",
             self.set_appearance,
         )
-        current = str(settings.value("view/color_scale", "auto"))
-        current = current if current in COLOR_SCALES else "auto"
+        current = _color_scale_preference()
         self._choice_menu(
             view_menu.addMenu("&Colour scale"),
             COLOR_SCALES,
@@ -796,6 +922,7 @@ class MainWindow(QMainWindow):
                     self.setGeometry(self._clamped(self.geometry()))
                 splitter = settings.value("window/splitter")
                 if isinstance(splitter, QByteArray) and self.splitter.restoreState(splitter):
+                    self._splitter_restored = True
                     return
                 self._share_width()
                 return
@@ -852,13 +979,13 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
-        QTimer.singleShot(0, self._keep_on_screen)
+        QTimer.singleShot(0, self, self._keep_on_screen)
         if not self._maps_balanced:
             # The 3D view and the contour map start with equal halves (their size hints
             # differ a lot, so the splitter alone would squeeze one of them); once the
             # layout has its real width, that is.
             self._maps_balanced = True
-            QTimer.singleShot(0, self._balance_maps)
+            QTimer.singleShot(0, self, self._balance_maps)
 
     def _balance_maps(self) -> None:
         # The contour map a little wider: its axes and colour bar take some of its width.
@@ -868,7 +995,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        if self.overlay.isVisible():
+        if self.overlay is not None and self.overlay.isVisible():
             self.overlay.setGeometry(self.rect())
         if self._presentation_saved is not None:
             self._presentation_split()
@@ -879,12 +1006,19 @@ class MainWindow(QMainWindow):
         if self._closed:  # closed already (a second close() before the deferred delete)
             super().closeEvent(event)
             return
+        if not self._is_built:  # closed while being built: nothing to save or stop yet
+            self._closed = True
+            self._build_timer.stop()
+            super().closeEvent(event)
+            return
         if self._prompt_unsaved and not self.files.may_discard_changes():
             event.ignore()
             return
         self._closed = True
         self._settle_timer.stop()
         self.release_held_paints()
+        from landscape_gui.qt import worker  # (imported by _build already)
+
         worker.return_settled_objects_to_collections()
         if self._remember_geometry:
             settings = self._settings()
@@ -938,6 +1072,21 @@ def _dropped_session(event) -> str | None:
     if len(urls) == 1 and urls[0].isLocalFile() and urls[0].toLocalFile().endswith(".landscape"):
         return urls[0].toLocalFile()
     return None
+
+
+def _color_scale_preference() -> str:
+    current = str(app_settings().value("view/color_scale", "auto"))
+    return current if current in COLOR_SCALES else "auto"
+
+
+def _start_picture_key(state: SessionState, color_scale_mode: str) -> str:
+    return start_picture.picture_key(
+        state.formula,
+        dict(state.parameters),
+        state.domain.as_tuple(),
+        state.resolution,
+        color_scale_mode,
+    )
 
 
 def _preferred_resolution() -> int:

@@ -742,6 +742,10 @@ class SurfaceView(QWidget):
         self._update_paths()
         self._update_constraint()
 
+    def shows_landscape(self) -> bool:
+        """Whether a landscape's surface is drawn (not before the first, nor over no grid)."""
+        return bool(self._surface.visible())
+
     def set_wireframe(self, visible: bool) -> None:
         """Grid lines that follow the surface: they make its shape readable on a projector."""
         self._wire_visible = bool(visible)

@@ -1,0 +1,228 @@
+"""The `landscape` command's window opens staged: its frame and the landscape it last started on
+first (the start picture, drawn before sympy is imported), the rest once that is on screen."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint
+
+from landscape_gui import startup
+from landscape_gui.core import start_picture
+from landscape_gui.core.state import SessionState
+from landscape_gui.qt import main_window
+from landscape_gui.qt.main_window import MainWindow
+from tests.qt.conftest import track
+
+
+@pytest.fixture
+def no_kept_picture():
+    path = startup.cache_folder() / start_picture.FILE_NAME
+    path.unlink(missing_ok=True)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def _start_key() -> str:
+    """The key of the landscape a new window starts on (the tests' settings: the defaults)."""
+    state = SessionState(resolution=main_window._preferred_resolution())
+    return main_window._start_picture_key(state, main_window._color_scale_preference())
+
+
+def _staged_window(qtbot) -> MainWindow:
+    return track(MainWindow(remember_geometry=False, prompt_unsaved=False, staged=True))
+
+
+def _close(qtbot, window: MainWindow) -> None:
+    assert window.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(window), "the closed window was not deleted"
+
+
+def test_the_kept_picture_is_drawn_before_the_window_is_built(qtbot, no_kept_picture):
+    # A picture unlike the default landscape (a bowl up to 50): a plane up to 700.
+    xs = np.linspace(-5.0, 5.0, 40)
+    ys = np.linspace(-5.0, 5.0, 30)
+    z = 70.0 * (xs[:, None] + 5.0) + 0.0 * ys[None, :]
+    kept = start_picture.StartPicture(xs, ys, z, (0.0, 700.0), "linear")
+    assert start_picture.save(startup.cache_folder(), _start_key(), kept)
+    window = _staged_window(qtbot)
+    surface = window._surface_view
+    assert not window.is_built()
+    assert surface.shows_landscape()
+    seen = []
+    surface.frameSwapped.connect(
+        lambda: seen.append((window.is_built(), list(surface.tick_labels()["z"])))
+    )
+    window.show()
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    built_then, z_ticks = seen[0]
+    assert not built_then  # the first frame came before the rest of the window
+    assert max(float(t) for t in z_ticks) > 400  # the kept plane's heights, not the bowl's
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    # Built, the landscape worked out afresh replaces the kept picture.
+    qtbot.waitUntil(lambda: window.controller.grid is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: max(float(t) for t in surface.tick_labels()["z"]) <= 50, timeout=10_000)
+    _close(qtbot, window)
+
+
+def test_the_first_landscape_is_kept_for_the_next_start(qtbot, no_kept_picture):
+    window = _staged_window(qtbot)
+    window.show()
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    qtbot.waitUntil(no_kept_picture.exists, timeout=20_000)
+    kept = start_picture.load(startup.cache_folder(), _start_key())
+    assert kept is not None
+    grid = window.controller.grid
+    np.testing.assert_array_equal(kept.z, grid.z)
+    np.testing.assert_array_equal(kept.xs, grid.xs)
+    assert kept.z_limits == tuple(window.controller.z_limits)
+    _close(qtbot, window)
+    # The next start draws it at once, before it is built.
+    second = _staged_window(qtbot)
+    assert second._surface_view.shows_landscape() and not second.is_built()
+    _close(qtbot, second)
+
+
+def test_a_window_not_staged_keeps_no_picture(qtbot, no_kept_picture):
+    window = track(MainWindow(remember_geometry=False, prompt_unsaved=False))
+    assert window.is_built()
+    qtbot.waitUntil(lambda: window.controller.grid is not None, timeout=20_000)
+    qtbot.wait(200)
+    assert not no_kept_picture.exists()
+    _close(qtbot, window)
+
+
+def test_no_kept_picture_opens_the_window_all_the_same(qtbot, no_kept_picture):
+    window = _staged_window(qtbot)
+    assert not window._surface_view.shows_landscape()
+    window.show()
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    qtbot.waitUntil(window._surface_view.shows_landscape, timeout=20_000)
+    _close(qtbot, window)
+
+
+def test_a_damaged_kept_picture_opens_the_window_all_the_same(qtbot, no_kept_picture):
+    no_kept_picture.parent.mkdir(parents=True, exist_ok=True)
+    no_kept_picture.write_bytes(b"PK\x03\x04 damaged")
+    window = _staged_window(qtbot)
+    assert not window._surface_view.shows_landscape()
+    window.show()
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    _close(qtbot, window)
+
+
+def test_keys_pressed_before_the_window_is_built_do_nothing(qtbot, no_kept_picture):
+    window = _staged_window(qtbot)
+    for key in ("step", "play", "undo", "toggle:slices", "presentation", "shortcuts"):
+        window.actions[key].trigger()
+    assert not window.is_built() and not window.isFullScreen()
+    window.show()
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    # The toggle pressed early is put back to what the session holds.
+    assert window.actions["toggle:slices"].isChecked() == window.controller.state.toggles.slices
+    assert window.controller.runs.cursor == 0
+    _close(qtbot, window)
+
+
+def test_a_window_closed_before_it_is_built_is_never_built(qtbot, no_kept_picture):
+    window = _staged_window(qtbot)
+    built = []
+    window.built.connect(lambda: built.append(True))
+    window.show()
+    _close(qtbot, window)
+    qtbot.wait(main_window.FIRST_FRAME_WAIT_MS + 300)
+    assert built == []
+
+
+def test_the_3d_picture_keeps_its_place_when_the_window_is_built(qtbot, no_kept_picture):
+    """At the default size: the rest of the window arrives around the 3D view, which is a
+    window of its own (moved, it is drawn again) and the one thing drawn in it so far."""
+    window = _staged_window(qtbot)
+    surface = window._surface_view
+    picture = surface.picture_widget()
+    first_frame = []
+    surface.frameSwapped.connect(
+        lambda: first_frame.append((picture.mapTo(window, QPoint(0, 0)), picture.size()))
+    )
+    window.show()
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    assert window.size().width() == main_window.DEFAULT_SIZE[0]
+    qtbot.waitUntil(lambda: window.controller.grid is not None, timeout=20_000)
+    qtbot.wait(300)
+    assert (picture.mapTo(window, QPoint(0, 0)), picture.size()) == first_frame[0]
+    _close(qtbot, window)
+
+
+_START = textwrap.dedent(
+    """
+    import json, sys
+    from PySide6.QtCore import QTimer
+    from landscape_gui.qt import app, main_window
+
+    seen = {}
+    show = main_window.MainWindow.show
+
+    def watched_show(window):
+        surface = window._surface_view
+
+        def frame():
+            if "first_frame" not in seen and surface.shows_landscape():
+                seen["first_frame"] = {
+                    "sympy_imported": "sympy" in sys.modules,
+                    "built": window.is_built(),
+                }
+
+        def built():
+            seen["built_with_sympy"] = "sympy" in sys.modules
+            controller = window.controller
+
+            def close_soon():
+                QTimer.singleShot(300, window.close)
+
+            if controller.grid is not None:
+                close_soon()
+            else:
+                controller.landscapeChanged.connect(close_soon)
+
+        surface.frameSwapped.connect(frame)
+        window.built.connect(built)
+        show(window)
+
+    main_window.MainWindow.show = watched_show
+    code = app.run()
+    print(json.dumps(dict(seen, code=code)))
+    """
+)
+
+
+def test_the_landscape_command_draws_its_first_frame_before_sympy_is_imported(tmp_path):
+    """The real start (`landscape`, app.run) in a new process, twice: the first start keeps
+    its landscape, the second draws it before sympy is imported and builds the rest after."""
+    environment = dict(
+        os.environ,
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+    )
+    reports = []
+    for _start in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", _START],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        reports.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    first, second = reports
+    assert first["code"] == second["code"] == 0
+    assert first["first_frame"]["built"]  # nothing kept yet: the landscape came with the rest
+    assert second["first_frame"] == {"sympy_imported": False, "built": False}
+    assert second["built_with_sympy"]
