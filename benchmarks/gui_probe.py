@@ -1,8 +1,10 @@
 """GUI measurements, run in a fresh process by benchmarks/run.py (needs a display, e.g. Xvfb).
 
-    python benchmarks/gui_probe.py [SECONDS]
+    python benchmarks/gui_probe.py [SECONDS] [--cold]
 
-Prints one JSON object: seconds from this script's start to the window's first drawn 3D frame
+Opens the window as the `landscape` command does (staged: its frame and the start picture
+kept from the last start first, the rest after its first frame) and prints one JSON object:
+seconds from this script's start to the first drawn 3D frame that shows the landscape
 (``first_frame_s``), the wall-clock time of that frame (``first_frame_wall``, ``time.time()``,
 so the parent can measure from the moment it started the process, interpreter start-up
 included), the times at which start-up reached each phase (``phases_s``), and the event-loop
@@ -10,7 +12,8 @@ gaps (a 5 ms timer's actual intervals, all of them, in time order, from pressing
 run plays as fast as possible for SECONDS (default 5), after the new formula's analysis has
 arrived (``gaps_ms``), and the same timer's intervals during one idle second before it
 (``idle_gaps_ms``: what the machine's load costs by itself). SECONDS = 0 measures start-up
-only and exits at the first frame. With LANDSCAPE_PROBE_PROFILE=FILE set, the GUI thread is
+only and exits at the first frame that shows the landscape. ``--cold`` removes the kept start
+picture first: a first start. With LANDSCAPE_PROBE_PROFILE=FILE set, the GUI thread is
 profiled (cProfile) while playing and the statistics written to FILE.
 
 The waits run a real event loop (``QEventLoop.exec``, as ``app.exec()`` does), not a loop of
@@ -33,10 +36,13 @@ def main() -> None:
     def mark(name: str) -> None:
         phases[name] = round(time.perf_counter() - STARTED, 4)
 
+    arguments = [a for a in sys.argv[1:] if a != "--cold"]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import landscape_gui.core.landscape  # noqa: F401  (sympy before Qt, as `landscape` does)
+    if "--cold" in sys.argv:
+        from landscape_gui import startup
+        from landscape_gui.core import start_picture
 
-    mark("core imported (numpy, sympy)")
+        (startup.cache_folder() / start_picture.FILE_NAME).unlink(missing_ok=True)
     from landscape_gui.qt.app import create_application
 
     mark("Qt imported")
@@ -64,22 +70,23 @@ def main() -> None:
             quit_signal.disconnect(loop.quit)
 
     mark("window modules imported (pyqtgraph, GL)")
-    window = MainWindow(remember_geometry=False, prompt_unsaved=False)
-    mark("MainWindow constructed")
+    window = MainWindow(remember_geometry=False, prompt_unsaved=False, staged=True)
+    mark("window frame constructed")
+    surface = window._surface_view
     first_frame = []
     first_wall = []
 
     def frame_swapped() -> None:
-        if not first_frame:
+        if not first_frame and surface.shows_landscape():
             first_wall.append(time.time())
             first_frame.append(time.perf_counter() - STARTED)
 
-    window.views.surface.frameSwapped.connect(frame_swapped)
+    surface.frameSwapped.connect(frame_swapped)
     window.show()
     mark("shown")
-    run_until(lambda: bool(first_frame), 30, window.views.surface.frameSwapped)
-    mark("first 3D frame")
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
+    run_until(lambda: bool(first_frame), 30)
+    mark("first 3D frame showing the landscape")
+    seconds = float(arguments[0]) if arguments else 5.0
     result = {
         "first_frame_s": first_frame[0] if first_frame else None,
         "first_frame_wall": first_wall[0] if first_wall else None,
@@ -91,6 +98,8 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    run_until(window.is_built, 30)
+    mark("window built")
     controller = window.controller
     controller.set_formula("(1 - x)^2 + 100(y - x^2)^2")
     controller.set_max_steps(1_000_000)
