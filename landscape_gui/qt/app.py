@@ -195,8 +195,8 @@ def run(session_path: str | None = None) -> int:
     qInstallMessageHandler(_log_qt_message)
     from landscape_gui.qt.main_window import MainWindow
 
-    # Staged: the window shows its frame and the landscape it last started on first, and
-    # builds the rest (sympy and all) once that is on screen.
+    # Staged: the window shows its frame and the landscape it last started on first (when
+    # one was kept), and builds the rest (sympy and all) once that is on screen.
     window = MainWindow(staged=True)
     # Qt and PyOpenGL have read their start-up settings: give programs the app starts (a
     # browser for a link) the user's environment, not the bundle's.
@@ -215,7 +215,10 @@ def run(session_path: str | None = None) -> int:
         if not ok and sys.stderr is not None:
             sys.stderr.write(f"landscape: could not open {session_path}; opened the default\n")
 
-    window.built.connect(built)
+    if window.is_built():  # nothing was kept to show early: built at once
+        built()
+    else:
+        window.built.connect(built)
     code = app.exec()
     # Not imported when the window closed before it was built: then no worker ever ran.
     worker = sys.modules.get("landscape_gui.qt.worker")

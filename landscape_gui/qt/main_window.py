@@ -149,12 +149,12 @@ class MainWindow(QMainWindow):
     ):
         """``compiled``: the state's formula already compiled (the screenshot command's).
 
-        ``staged`` (the `landscape` command's window): the constructor builds only the
-        window's frame (its layout, menus, toolbar and the 3D view, where they will be) and
-        draws the start picture kept from the last start on the same landscape (see
-        core.start_picture); the views, the controller and sympy follow once that frame is
-        on screen (``built`` is sent then). Built any other way, the window is whole when
-        the constructor returns."""
+        ``staged`` (the `landscape` command's window), when a start picture was kept from
+        the last start on the same landscape (see core.start_picture): the constructor
+        builds only the window's frame (its layout, menus, toolbar and the 3D view, where
+        they will be) and draws the picture; the views, the controller and sympy follow once
+        that frame is on screen (``built`` is sent then). Otherwise the window is whole
+        when the constructor returns."""
         super().__init__()
         # A closed window is deleted: its views, GL buffers, workers and undo history are
         # held by signal connections Python cannot see through, so only Qt can free them.
@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self._splitters_to_restore: tuple | None = None
         self._maps_balanced = False
         self._splitter_restored = False
+        self._build_timer: QTimer | None = None
         if state is None:
             state = SessionState(resolution=_preferred_resolution())
         surface = SurfaceView()
@@ -192,16 +193,16 @@ class MainWindow(QMainWindow):
         dark = self._dark_preferred()
         apply_palette(dark)
         surface.set_style(dark)
-        self._start_key: str | None = None
-        if not staged:
+        self._start_key = _start_picture_key(state, _color_scale_preference()) if staged else None
+        picture = None
+        if self._start_key is not None:
+            picture = start_picture.load(startup.cache_folder(), self._start_key)
+        if picture is None:  # nothing to show early (a first start): built whole at once
             self._build(state, compiled)
             return
-        self._start_key = _start_picture_key(state, _color_scale_preference())
-        picture = start_picture.load(startup.cache_folder(), self._start_key)
-        if picture is not None:
-            surface.set_surface(
-                picture.xs, picture.ys, picture.z, picture.z_limits, picture.color_scale
-            )
+        surface.set_surface(
+            picture.xs, picture.ys, picture.z, picture.z_limits, picture.color_scale
+        )
         # Built in a turn of its own once the first frame is drawn, or after a while if no
         # frame comes (a window opened minimised draws none).
         self._build_timer = QTimer(self)
@@ -230,7 +231,7 @@ class MainWindow(QMainWindow):
         """The views, the controller and the files, in the frame made by the constructor."""
         if self._is_built or self._closed:
             return
-        if self._start_key is not None:
+        if self._build_timer is not None:
             self._build_timer.stop()
         # Imported here: the controller brings sympy (see the imports at the top).
         from landscape_gui.core.optimizers import ALL_OPTIMIZERS
@@ -1008,7 +1009,8 @@ class MainWindow(QMainWindow):
             return
         if not self._is_built:  # closed while being built: nothing to save or stop yet
             self._closed = True
-            self._build_timer.stop()
+            if self._build_timer is not None:
+                self._build_timer.stop()
             super().closeEvent(event)
             return
         if self._prompt_unsaved and not self.files.may_discard_changes():

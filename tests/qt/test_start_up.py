@@ -28,6 +28,17 @@ def no_kept_picture():
     path.unlink(missing_ok=True)
 
 
+@pytest.fixture
+def kept_picture(no_kept_picture):
+    """A start picture kept for the landscape a new window starts on (the default bowl)."""
+    xs = np.linspace(-5.0, 5.0, 50)
+    ys = np.linspace(-5.0, 5.0, 50)
+    z = xs[:, None] ** 2 + ys[None, :] ** 2
+    kept = start_picture.StartPicture(xs, ys, z, (0.0, 50.0), "linear")
+    assert start_picture.save(startup.cache_folder(), _start_key(), kept)
+    return no_kept_picture
+
+
 def _start_key() -> str:
     """The key of the landscape a new window starts on (the tests' settings: the defaults)."""
     state = SessionState(resolution=main_window._preferred_resolution())
@@ -98,11 +109,10 @@ def test_a_window_not_staged_keeps_no_picture(qtbot, no_kept_picture):
     _close(qtbot, window)
 
 
-def test_no_kept_picture_opens_the_window_all_the_same(qtbot, no_kept_picture):
+def test_with_no_kept_picture_the_window_is_built_whole_at_once(qtbot, no_kept_picture):
     window = _staged_window(qtbot)
-    assert not window._surface_view.shows_landscape()
+    assert window.is_built()  # nothing to show early: no frame without its views
     window.show()
-    qtbot.waitUntil(window.is_built, timeout=20_000)
     qtbot.waitUntil(window._surface_view.shows_landscape, timeout=20_000)
     _close(qtbot, window)
 
@@ -111,13 +121,13 @@ def test_a_damaged_kept_picture_opens_the_window_all_the_same(qtbot, no_kept_pic
     no_kept_picture.parent.mkdir(parents=True, exist_ok=True)
     no_kept_picture.write_bytes(b"PK\x03\x04 damaged")
     window = _staged_window(qtbot)
-    assert not window._surface_view.shows_landscape()
+    assert window.is_built()
     window.show()
-    qtbot.waitUntil(window.is_built, timeout=20_000)
+    qtbot.waitUntil(window._surface_view.shows_landscape, timeout=20_000)
     _close(qtbot, window)
 
 
-def test_keys_pressed_before_the_window_is_built_do_nothing(qtbot, no_kept_picture):
+def test_keys_pressed_before_the_window_is_built_do_nothing(qtbot, kept_picture):
     window = _staged_window(qtbot)
     for key in ("step", "play", "undo", "toggle:slices", "presentation", "shortcuts"):
         window.actions[key].trigger()
@@ -130,8 +140,9 @@ def test_keys_pressed_before_the_window_is_built_do_nothing(qtbot, no_kept_pictu
     _close(qtbot, window)
 
 
-def test_a_window_closed_before_it_is_built_is_never_built(qtbot, no_kept_picture):
+def test_a_window_closed_before_it_is_built_is_never_built(qtbot, kept_picture):
     window = _staged_window(qtbot)
+    assert not window.is_built()
     built = []
     window.built.connect(lambda: built.append(True))
     window.show()
@@ -140,10 +151,11 @@ def test_a_window_closed_before_it_is_built_is_never_built(qtbot, no_kept_pictur
     assert built == []
 
 
-def test_the_3d_picture_keeps_its_place_when_the_window_is_built(qtbot, no_kept_picture):
+def test_the_3d_picture_keeps_its_place_when_the_window_is_built(qtbot, kept_picture):
     """At the default size: the rest of the window arrives around the 3D view, which is a
     window of its own (moved, it is drawn again) and the one thing drawn in it so far."""
     window = _staged_window(qtbot)
+    assert not window.is_built()
     surface = window._surface_view
     picture = surface.picture_widget()
     first_frame = []
@@ -191,7 +203,10 @@ _START = textwrap.dedent(
                 controller.landscapeChanged.connect(close_soon)
 
         surface.frameSwapped.connect(frame)
-        window.built.connect(built)
+        if window.is_built():  # a first start: built whole at once
+            built()
+        else:
+            window.built.connect(built)
         show(window)
 
     main_window.MainWindow.show = watched_show
@@ -217,7 +232,7 @@ def test_the_landscape_command_draws_its_first_frame_before_sympy_is_imported(tm
             env=environment,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=60,
         )
         assert done.returncode == 0, done.stderr[-2000:]
         reports.append(json.loads(done.stdout.strip().splitlines()[-1]))
