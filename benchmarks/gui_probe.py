@@ -72,7 +72,7 @@ def main() -> None:
     mark("window modules imported (pyqtgraph, GL)")
     window = MainWindow(remember_geometry=False, prompt_unsaved=False, staged=True)
     mark("window frame constructed")
-    surface = window._surface_view
+    surface = window.surface_view
     first_frame = []
     first_wall = []
 

@@ -196,8 +196,9 @@ def run(session_path: str | None = None) -> int:
     from landscape_gui.qt.main_window import MainWindow
 
     # Staged: the window shows its frame and the landscape it last started on first (when
-    # one was kept), and builds the rest (sympy and all) once that is on screen.
-    window = MainWindow(staged=True)
+    # one was kept), and builds the rest (sympy and all) once that is on screen. Not when it
+    # opens a session: that landscape is another, and showing the kept one would mislead.
+    window = MainWindow(staged=not session_path)
     # Qt and PyOpenGL have read their start-up settings: give programs the app starts (a
     # browser for a link) the user's environment, not the bundle's.
     startup.restore_user_environment()

@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         surface.set_surface(
             picture.xs, picture.ys, picture.z, picture.z_limits, picture.color_scale
         )
+        startup.log().info("drew the start picture kept in %s", startup.cache_folder())
         # Built in a turn of its own once the first frame is drawn, or after a while if no
         # frame comes (a window opened minimised draws none).
         self._build_timer = QTimer(self)
@@ -226,6 +227,12 @@ class MainWindow(QMainWindow):
 
     def is_built(self) -> bool:
         return self._is_built
+
+    @property
+    def surface_view(self) -> SurfaceView:
+        """The 3D view, there from the start (``views``, which holds it with the others, is
+        there once the window is built)."""
+        return self._surface_view
 
     def _build(self, state: SessionState, compiled: CompiledFormula | None) -> None:
         """The views, the controller and the files, in the frame made by the constructor."""

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +204,18 @@ def _end(pid: int) -> None:
     pytest.fail(f"the app (pid {pid}) did not end on SIGTERM within 30 s")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        _end(process.pid)
+    process.wait(timeout=30)
+
+
+def _output_without_traceback(log: Path) -> str:
+    output = log.read_text(errors="replace")
+    assert "Traceback" not in output, output
+    return output
+
+
 @pytest.fixture(scope="module")
 def unpacked(bundle, tmp_path_factory):
     """The archive unpacked with tar, as a user does, into a folder whose path has spaces."""
@@ -251,11 +264,8 @@ def test_double_clicking_a_session_opens_it_in_the_unpacked_bundle(
         timings["double-click to drawn landscape, frozen (s)"] = time.monotonic() - started
         assert process.poll() is None, "the app exited by itself"
     finally:
-        if process.poll() is None:
-            _end(process.pid)
-        process.wait(timeout=30)
-    output = log.read_text(errors="replace")
-    assert "Traceback" not in output, output
+        _stop(process)
+    output = _output_without_traceback(log)
     assert "could not open" not in output, output
 
 
@@ -326,3 +336,38 @@ def test_the_installed_menu_entry_opens_a_session(unpacked, session_file, tmp_pa
     assert done.returncode == 0, done.stderr
     after = tree(desk)
     assert_same_tree(before, after)
+
+
+def _running(process: subprocess.Popen) -> bool:
+    return process.poll() is None
+
+
+def test_the_unpacked_bundle_keeps_its_first_landscape_and_draws_it_first_next_time(
+    unpacked, tmp_path, qapp
+):
+    """Started twice with a clean home: the first start keeps its landscape in the cache
+    folder (the bundle has all the start picture needs), the second draws it first."""
+    home = tmp_path / "clean home"
+    env = _clean_environment(home, tmp_path / "runtime")
+    kept = home / ".cache" / "landscape" / "start-picture.npz"
+    app_log = home / ".local" / "state" / "landscape" / "landscape.log"
+    for start in ("first", "second"):
+        log = tmp_path / f"{start}.log"
+        with open(log, "wb") as output:
+            process = subprocess.Popen(
+                [str(unpacked / "landscape")],
+                cwd=tmp_path,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            window = _wait_for_window("Landscape", process, log)
+            assert _window_pid(window) == process.pid, "the window is not this process's"
+            _wait_until_drawn(qapp, window, partial(_running, process), tmp_path)
+            assert kept.is_file(), f"no start picture kept after the {start} start"
+        finally:
+            _stop(process)
+        _output_without_traceback(log)
+        drew_it = "drew the start picture kept in" in app_log.read_text(errors="replace")
+        assert drew_it == (start == "second"), f"{start} start: {app_log.read_text()[-2000:]}"

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QPoint
 
 from landscape_gui import startup
 from landscape_gui.core import start_picture
+from landscape_gui.core.session import SessionFile, save_session
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt import main_window
 from landscape_gui.qt.main_window import MainWindow
@@ -63,7 +64,7 @@ def test_the_kept_picture_is_drawn_before_the_window_is_built(qtbot, no_kept_pic
     kept = start_picture.StartPicture(xs, ys, z, (0.0, 700.0), "linear")
     assert start_picture.save(startup.cache_folder(), _start_key(), kept)
     window = _staged_window(qtbot)
-    surface = window._surface_view
+    surface = window.surface_view
     assert not window.is_built()
     assert surface.shows_landscape()
     seen = []
@@ -96,7 +97,7 @@ def test_the_first_landscape_is_kept_for_the_next_start(qtbot, no_kept_picture):
     _close(qtbot, window)
     # The next start draws it at once, before it is built.
     second = _staged_window(qtbot)
-    assert second._surface_view.shows_landscape() and not second.is_built()
+    assert second.surface_view.shows_landscape() and not second.is_built()
     _close(qtbot, second)
 
 
@@ -113,7 +114,7 @@ def test_with_no_kept_picture_the_window_is_built_whole_at_once(qtbot, no_kept_p
     window = _staged_window(qtbot)
     assert window.is_built()  # nothing to show early: no frame without its views
     window.show()
-    qtbot.waitUntil(window._surface_view.shows_landscape, timeout=20_000)
+    qtbot.waitUntil(window.surface_view.shows_landscape, timeout=20_000)
     _close(qtbot, window)
 
 
@@ -123,7 +124,7 @@ def test_a_damaged_kept_picture_opens_the_window_all_the_same(qtbot, no_kept_pic
     window = _staged_window(qtbot)
     assert window.is_built()
     window.show()
-    qtbot.waitUntil(window._surface_view.shows_landscape, timeout=20_000)
+    qtbot.waitUntil(window.surface_view.shows_landscape, timeout=20_000)
     _close(qtbot, window)
 
 
@@ -156,7 +157,7 @@ def test_the_3d_picture_keeps_its_place_when_the_window_is_built(qtbot, kept_pic
     window of its own (moved, it is drawn again) and the one thing drawn in it so far."""
     window = _staged_window(qtbot)
     assert not window.is_built()
-    surface = window._surface_view
+    surface = window.surface_view
     picture = surface.picture_widget()
     first_frame = []
     surface.frameSwapped.connect(
@@ -181,7 +182,7 @@ _START = textwrap.dedent(
     show = main_window.MainWindow.show
 
     def watched_show(window):
-        surface = window._surface_view
+        surface = window.surface_view
 
         def frame():
             if "first_frame" not in seen and surface.shows_landscape():
@@ -210,25 +211,28 @@ _START = textwrap.dedent(
         show(window)
 
     main_window.MainWindow.show = watched_show
-    code = app.run()
+    code = app.run(sys.argv[1] if len(sys.argv) > 1 else None)
     print(json.dumps(dict(seen, code=code)))
     """
 )
 
 
 def test_the_landscape_command_draws_its_first_frame_before_sympy_is_imported(tmp_path):
-    """The real start (`landscape`, app.run) in a new process, twice: the first start keeps
-    its landscape, the second draws it before sympy is imported and builds the rest after."""
+    """The real start (`landscape`, app.run) in a new process, three times: the first start
+    keeps its landscape, the second draws it before sympy is imported and builds the rest
+    after, and a start on a session file (`landscape FILE`) does not show it."""
     environment = dict(
         os.environ,
         XDG_CACHE_HOME=str(tmp_path / "cache"),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_STATE_HOME=str(tmp_path / "state"),
     )
+    session = tmp_path / "saddle.landscape"
+    save_session(session, SessionFile(SessionState(formula="x^2 - y^2", preset=None), [None]))
     reports = []
-    for _start in range(2):
+    for arguments in ([], [], [str(session)]):
         done = subprocess.run(
-            [sys.executable, "-c", _START],
+            [sys.executable, "-c", _START, *arguments],
             env=environment,
             capture_output=True,
             text=True,
@@ -236,8 +240,10 @@ def test_the_landscape_command_draws_its_first_frame_before_sympy_is_imported(tm
         )
         assert done.returncode == 0, done.stderr[-2000:]
         reports.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    first, second = reports
-    assert first["code"] == second["code"] == 0
+    first, second, with_session = reports
+    assert first["code"] == second["code"] == with_session["code"] == 0
     assert first["first_frame"]["built"]  # nothing kept yet: the landscape came with the rest
     assert second["first_frame"] == {"sympy_imported": False, "built": False}
     assert second["built_with_sympy"]
+    # A session opened at start is another landscape: the kept one is not shown first.
+    assert with_session["first_frame"]["built"]
