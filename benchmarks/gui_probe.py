@@ -12,7 +12,8 @@ gaps (a 5 ms timer's actual intervals, all of them, in time order, from pressing
 run plays as fast as possible for SECONDS (default 5), after the new formula's analysis has
 arrived (``gaps_ms``), and the same timer's intervals during one idle second before it
 (``idle_gaps_ms``: what the machine's load costs by itself). SECONDS = 0 measures start-up
-only and exits at the first frame that shows the landscape. ``--cold`` removes the kept start
+only, through the `landscape` command's own code (cli.main), and exits at the first frame that
+shows the landscape. ``--cold`` removes the kept start
 picture first: a first start. With LANDSCAPE_PROBE_PROFILE=FILE set, the GUI thread is
 profiled (cProfile) while playing and the statistics written to FILE.
 
@@ -43,6 +44,10 @@ def main() -> None:
         from landscape_gui.core import start_picture
 
         (startup.cache_folder() / start_picture.FILE_NAME).unlink(missing_ok=True)
+    seconds = float(arguments[0]) if arguments else 5.0
+    if seconds <= 0:
+        first_frame_of_the_command(mark, phases)
+        return
     from landscape_gui.qt.app import create_application
 
     mark("Qt imported")
@@ -86,18 +91,11 @@ def main() -> None:
     mark("shown")
     run_until(lambda: bool(first_frame), 30)
     mark("first 3D frame showing the landscape")
-    seconds = float(arguments[0]) if arguments else 5.0
     result = {
         "first_frame_s": first_frame[0] if first_frame else None,
         "first_frame_wall": first_wall[0] if first_wall else None,
         "phases_s": phases,
     }
-    if seconds <= 0:
-        window.close()
-        app.processEvents()
-        print(json.dumps(result))
-        return
-
     run_until(window.is_built, 30)
     mark("window built")
     controller = window.controller
@@ -152,6 +150,38 @@ def main() -> None:
     result["gaps_ms"] = [g * 1000 for g in gaps]
     result["steps_per_second"] = steps / seconds
     print(json.dumps(result))
+
+
+def first_frame_of_the_command(mark, phases: dict[str, float]) -> None:
+    """Start the window through the `landscape` command's own code (cli.main: its checks of
+    the system's libraries and the display, its log, app.run), watched from MainWindow.show,
+    and leave at its first frame that shows the landscape."""
+    from landscape_gui import cli
+    from landscape_gui.qt import main_window
+
+    show = main_window.MainWindow.show
+    mark("the command's modules imported")
+
+    def watched_show(window) -> None:
+        mark("window constructed")
+        surface = window.surface_view
+
+        def frame_swapped() -> None:
+            if surface.shows_landscape():
+                wall = time.time()
+                mark("first 3D frame showing the landscape")
+                first = time.perf_counter() - STARTED
+                report = {"first_frame_s": first, "first_frame_wall": wall, "phases_s": phases}
+                print(json.dumps(report), flush=True)
+                os._exit(0)  # what a closing window does is not start-up
+
+        surface.frameSwapped.connect(frame_swapped)
+        show(window)
+        mark("shown")
+
+    main_window.MainWindow.show = watched_show
+    cli.main([])
+    raise SystemExit("the window closed before it showed the landscape")
 
 
 if __name__ == "__main__":
