@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
             self, {spec.key: partial(self._act, spec.key) for spec in ACTIONS}
         )
         self._build_menus()
+        self._show_toggles(state.toggles)  # the toolbar as it will be, from the first frame
         self.statusBar().showMessage(
             "Click or drag on the contour map to move the probe point. F1 lists every key."
         )
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
         surface.set_surface(
             picture.xs, picture.ys, picture.z, picture.z_limits, picture.color_scale
         )
+        self.setWindowTitle("Untitled — Landscape")  # what update_title says once built
         startup.log().info("drew the start picture kept in %s", startup.cache_folder())
         # Built in a turn of its own once the first frame is drawn, or after a while if no
         # frame comes (a window opened minimised draws none).
@@ -653,7 +655,9 @@ class MainWindow(QMainWindow):
 
     def _sync_checks(self) -> None:
         """Menu check marks follow the state (undo can change a toggle behind their back)."""
-        toggles = self.controller.state.toggles
+        self._show_toggles(self.controller.state.toggles)
+
+    def _show_toggles(self, toggles) -> None:
         for key, action in self.actions.items():
             if key.startswith("toggle:"):
                 action.blockSignals(True)

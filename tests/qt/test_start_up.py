@@ -141,6 +141,26 @@ def test_keys_pressed_before_the_window_is_built_do_nothing(qtbot, kept_picture)
     _close(qtbot, window)
 
 
+def test_the_title_and_toolbar_read_as_they_will_before_the_window_is_built(qtbot, kept_picture):
+    window = _staged_window(qtbot)
+    assert not window.is_built()
+    toggles = SessionState().toggles
+    keys = [key for key in window.actions if key.startswith("toggle:")]
+
+    def checks() -> dict[str, bool]:
+        return {key: window.actions[key].isChecked() for key in keys}
+
+    expected = {key: getattr(toggles, key.split(":", 1)[1]) for key in keys}
+    assert any(expected.values()) and not all(expected.values())
+    assert checks() == expected
+    title = window.windowTitle()
+    window.show()
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    assert checks() == expected
+    assert window.windowTitle().replace("[*]", "") == title == "Untitled — Landscape"
+    _close(qtbot, window)
+
+
 def test_a_window_closed_before_it_is_built_is_never_built(qtbot, kept_picture):
     window = _staged_window(qtbot)
     assert not window.is_built()
