@@ -268,6 +268,29 @@ def test_small_values_are_labelled_as_they_are(view, qtbot, big):
     assert max(abs(t) for t in ticks) >= 0.05
 
 
+@pytest.mark.parametrize("size", [1.89583e30, -4.2e12, 123456.7])
+def test_a_slice_far_from_zero_that_hardly_varies_has_ticks_that_differ(view, qtbot, size):
+    """Where a diverged run stands, f is huge and the slice varies in its 15th digit: fitted
+    to that, every tick read the same number."""
+    xs = np.linspace(-5, 5, 101)
+    values = size + abs(size) * 1e-15 * xs
+    view.set_x_slice(xs, values, 1.0, 2.0, values[60], abs(size) * 1e-15)
+    axis = view.x_slice.plot.getAxis("left")
+    qtbot.waitUntil(lambda: len(_tick_texts(axis)) >= 3)
+    ticks = _tick_texts(axis)
+    assert len(set(ticks)) == len(ticks), ticks
+    low, high = view.x_slice.plot.viewRange()[1]
+    assert low <= values.min() and values.max() <= high  # the curve is in view
+
+
+def test_a_slice_that_varies_keeps_its_fitted_range(view):
+    xs = np.linspace(-5, 5, 101)
+    values = 1000.0 + 0.5 * xs  # varies by 5 in 1000: well above the least span
+    view.set_x_slice(xs, values, 1.0, 2.0, values[60], 0.5)
+    low, high = view.x_slice.plot.viewRange()[1]
+    assert high - low < 6  # fitted to 995..1005, not widened
+
+
 def test_a_plot_fits_its_widget_again_once_its_title_is_fitted(qtbot):
     """A plot cannot be narrower than its title, and pyqtgraph sizes a widget's plot only when
     the widget is resized: a fan plot resized while its old, wider title was up stayed wider

@@ -39,6 +39,11 @@ from landscape_gui.qt.views.plot_text import fit_title, plain_part, show_plain_n
 PLOT_MINIMUM = (160, 120)
 NARROW_PLOT_WIDTH = 120  # with the fourth plot (f along a constraint curve)
 TANGENT_HALF_SPAN = 0.18  # tangent segment half-length, as a fraction of the slice's x range
+# The least height a slice's value axis spans, as a share of the values' size. A run that
+# diverged stands where f is near 1.9e30 and varies by 1e15 across the slice: fitted to that,
+# every tick read "1.89583e+30". At this share six significant digits tell the ticks apart,
+# and the curve shows as the flat line it is at that size.
+LEAST_RELATIVE_SPAN = 1e-4
 COMPASS_TICKS = [
     (0, "0° E"),
     (45, "45°"),
@@ -112,6 +117,12 @@ class _SlicePlot:
         self.plot.enableAutoRange()
         if finite.any():
             self.plot.setXRange(float(np.nanmin(ts)), float(np.nanmax(ts)), padding=0.02)
+            shown = values[finite]
+            low, high = float(shown.min()), float(shown.max())
+            least = LEAST_RELATIVE_SPAN * max(abs(low), abs(high))
+            if high - low < least:  # (a constant, 0 wide, is left to pyqtgraph's own range)
+                middle = (low + high) / 2
+                self.plot.setYRange(middle - least / 2, middle + least / 2, padding=0.05)
 
     def clear(self) -> None:
         self.curve.setData([], [])
