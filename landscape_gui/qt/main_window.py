@@ -450,6 +450,11 @@ class MainWindow(QMainWindow):
         self.center_splitter.replaceWidget(1, views.slices)
         self.center_splitter.setStretchFactor(1, 1)  # kept in the widget, not the splitter
         slices.deleteLater()
+        # Shown now, not a turn later as a layout shows a widget added to a window on screen:
+        # a hidden widget takes no room, and the side panel is fitted to its controls next
+        # (fitted to none, they were cut at the side).
+        for view in (views.formula, views.descent, views.readout, views.contour, views.slices):
+            view.show()
 
     def _handlers(self) -> dict:
         controller = self.controller

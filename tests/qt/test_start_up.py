@@ -18,6 +18,7 @@ from landscape_gui.core.session import SessionFile, save_session
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt import main_window
 from landscape_gui.qt.main_window import MainWindow
+from landscape_gui.qt.settings import app_settings
 from tests.qt.conftest import track
 
 
@@ -161,6 +162,20 @@ def test_the_title_and_toolbar_read_as_they_will_before_the_window_is_built(qtbo
     _close(qtbot, window)
 
 
+def test_the_side_panel_fits_its_controls_when_they_arrive_after_the_first_frame(
+    qtbot, kept_picture
+):
+    window = _staged_window(qtbot)
+    window.show()
+    qtbot.waitUntil(window.is_built, timeout=20_000)
+    qtbot.wait(200)
+    needed = window.side_panel.widget().minimumSizeHint().width()
+    assert window.side_panel.minimumWidth() > needed
+    assert window.splitter.sizes()[0] >= window.side_panel.minimumWidth()
+    assert window.side_panel.viewport().width() >= needed  # nothing cut at the side
+    _close(qtbot, window)
+
+
 def test_a_window_closed_before_it_is_built_is_never_built(qtbot, kept_picture):
     window = _staged_window(qtbot)
     assert not window.is_built()
@@ -172,24 +187,35 @@ def test_a_window_closed_before_it_is_built_is_never_built(qtbot, kept_picture):
     assert built == []
 
 
-def test_the_3d_picture_keeps_its_place_when_the_window_is_built(qtbot, kept_picture):
-    """At the default size: the rest of the window arrives around the 3D view, which is a
-    window of its own (moved, it is drawn again) and the one thing drawn in it so far."""
-    window = _staged_window(qtbot)
-    assert not window.is_built()
-    surface = window.surface_view
-    picture = surface.picture_widget()
-    first_frame = []
-    surface.frameSwapped.connect(
-        lambda: first_frame.append((picture.mapTo(window, QPoint(0, 0)), picture.size()))
-    )
-    window.show()
-    qtbot.waitUntil(window.is_built, timeout=20_000)
-    assert window.size().width() == main_window.DEFAULT_SIZE[0]
-    qtbot.waitUntil(lambda: window.controller.grid is not None, timeout=20_000)
-    qtbot.wait(300)
-    assert (picture.mapTo(window, QPoint(0, 0)), picture.size()) == first_frame[0]
-    _close(qtbot, window)
+def test_the_3d_picture_keeps_its_place_when_the_window_is_built(qtbot, no_kept_picture):
+    """A second start as a user makes it: the first window kept its landscape and, closed,
+    its size and splitters; the second shows its frame and that landscape, and the rest
+    arrives around the 3D view, which does not move (a window of its own: moved, it is drawn
+    again)."""
+    settings = app_settings()
+    settings.remove("window")
+    try:
+        first = track(MainWindow(prompt_unsaved=False, staged=True))
+        assert first.is_built()  # nothing kept yet
+        first.show()
+        qtbot.waitUntil(no_kept_picture.exists, timeout=20_000)
+        _close(qtbot, first)
+        window = track(MainWindow(prompt_unsaved=False, staged=True))
+        assert not window.is_built()
+        surface = window.surface_view
+        picture = surface.picture_widget()
+        first_frame = []
+        surface.frameSwapped.connect(
+            lambda: first_frame.append((picture.mapTo(window, QPoint(0, 0)), picture.size()))
+        )
+        window.show()
+        qtbot.waitUntil(window.is_built, timeout=20_000)
+        qtbot.waitUntil(lambda: window.controller.grid is not None, timeout=20_000)
+        qtbot.wait(300)
+        assert (picture.mapTo(window, QPoint(0, 0)), picture.size()) == first_frame[0]
+        _close(qtbot, window)
+    finally:
+        settings.remove("window")
 
 
 _START = textwrap.dedent(
