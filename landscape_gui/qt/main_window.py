@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from landscape_gui import startup
 from landscape_gui.core import pacing, start_picture
+from landscape_gui.core.optimizers import ALL_OPTIMIZERS
+from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
 from landscape_gui.core.state import SessionState
 from landscape_gui.qt import about
 from landscape_gui.qt.actions import ACTIONS, build_actions, shortcut_texts
@@ -243,8 +245,6 @@ class MainWindow(QMainWindow):
         if self._build_timer is not None:
             self._build_timer.stop()
         # Imported here: the controller brings sympy (see the imports at the top).
-        from landscape_gui.core.optimizers import ALL_OPTIMIZERS
-        from landscape_gui.core.presets import CONSTRAINT_PRESETS, PRESETS
         from landscape_gui.qt import worker
         from landscape_gui.qt.controller import Controller
         from landscape_gui.qt.file_actions import FileActions
