@@ -291,6 +291,15 @@ def test_a_slice_that_varies_keeps_its_fitted_range(view):
     assert high - low < 6  # fitted to 995..1005, not widened
 
 
+def test_a_flat_slice_keeps_a_readable_range(view):
+    """f = x² cut along y at x = 3 is 9 everywhere: a flat line, not a hair-thin range."""
+    xs = np.linspace(-5, 5, 101)
+    view.set_x_slice(xs, xs**2, 1.0, 2.0, 1.0, 2.0)
+    view.set_x_slice(xs, np.full(101, 9.0), 3.0, 2.0, 9.0, 0.0)
+    low, high = view.x_slice.plot.viewRange()[1]
+    assert low < 9.0 < high and high - low > 1
+
+
 def test_a_plot_fits_its_widget_again_once_its_title_is_fitted(qtbot):
     """A plot cannot be narrower than its title, and pyqtgraph sizes a widget's plot only when
     the widget is resized: a fan plot resized while its old, wider title was up stayed wider

@@ -120,7 +120,9 @@ class _SlicePlot:
             shown = values[finite]
             low, high = float(shown.min()), float(shown.max())
             least = LEAST_RELATIVE_SPAN * max(abs(low), abs(high))
-            if high - low < least:  # (a constant, 0 wide, is left to pyqtgraph's own range)
+            # (A constant keeps pyqtgraph's range, which keeps the scale shown before: x² + y²
+            # cut along y is flat, and a hair-thin range would make its ticks read 8.9996.)
+            if 0 < high - low < least:
                 middle = (low + high) / 2
                 self.plot.setYRange(middle - least / 2, middle + least / 2, padding=0.05)
 
