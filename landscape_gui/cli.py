@@ -649,6 +649,14 @@ def run_window(argv: list[str]) -> int:
         return EXIT_COULD_NOT_START
 
 
+def screenshot_warm_up(formula_text: str | None):
+    """The screenshot helper's first job: the derivatives the window will ask for, worked out
+    and typeset while this process imports, and kept for that request (qt.typeset.warm_up)."""
+    from landscape_gui.core import timebound
+
+    return (timebound.call_by_name, ("landscape_gui.qt.typeset", "warm_up", formula_text))
+
+
 def run_screenshot(args) -> int:
     # The derivatives are typeset in a helper process, started first thing: its start-up
     # (Python, sympy, the typesetter and its font: most of a second) runs on the other core
@@ -657,9 +665,8 @@ def run_screenshot(args) -> int:
     # helper with it.)
     from landscape_gui.core import timebound
 
-    timebound.start_quick_helper_in_background(
-        (timebound.call_by_name, ("landscape_gui.qt.typeset", "warm_up"))
-    )
+    formula_text = args.formula if isinstance(args.formula, str) else None
+    timebound.start_quick_helper_in_background(screenshot_warm_up(formula_text))
     landscape = _make_landscape(args)  # bad input fails here, before any window opens
     width, height = args.size
     if not (200 <= width <= 8000 and 200 <= height <= 8000):
