@@ -536,7 +536,13 @@ def versus_gl_png(repeats: int, quick: bool) -> list[Comparison]:
         output=theirs,
     )
     note = "the floor for any pyqtgraph picture: Qt + GL start-up, one frame, PNG"
-    return [compare(name, bare, alternative, repeats, math.inf, note)]
+    floor = compare(name, bare, alternative, repeats, math.inf, note)
+    with_sympy = Job(
+        _python(ALTERNATIVES / "bare_glview.py", "png+sympy", ours), until="file", output=ours
+    )
+    sympy_name = "for scale: the same, sympy imported first, vs matplotlib"
+    sympy_note = "the floor for a picture whose process does its own symbolic work"
+    return [floor, compare(sympy_name, with_sympy, alternative, repeats, math.inf, sympy_note)]
 
 
 def versus_gaps(repeats: int, quick: bool) -> list[Comparison]:

@@ -2,13 +2,16 @@
 
     python benchmarks/alternatives/bare_glview.py frame          # print wall time of 1st frame
     python benchmarks/alternatives/bare_glview.py png OUT.png    # grab the frame to a PNG
+    python benchmarks/alternatives/bare_glview.py png+sympy OUT.png  # sympy's partials first
 
 One 200 x 200 GLSurfacePlotItem of sin(x)cos(y) + 0.1(x^2 + y^2) on [-3, 3]^2 (coloured by
 height, viridis), in a 1600 x 1000 window (Landscape's default window size). ``frame`` prints, as
 JSON, the wall-clock time (``time.time()``) of the first ``frameSwapped``, so benchmarks/run.py
 can measure from the moment it started the process, as it does for the real window; ``png``
-grabs the framebuffer and writes it, for comparison with the matplotlib script. Needs a
-display (Xvfb with GLX on a headless machine).
+grabs the framebuffer and writes it, for comparison with the matplotlib script; ``png+sympy``
+first imports sympy and takes the formula's two partial derivatives, as any program that
+does its own symbolic work in its own process must (the matplotlib script does too). Needs
+a display (Xvfb with GLX on a headless machine).
 """
 
 import json
@@ -18,6 +21,12 @@ import time
 
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "frame"
+    if mode == "png+sympy":
+        import sympy as sp
+
+        x, y = sp.symbols("x y", real=True)
+        f = sp.sin(x) * sp.cos(y) + sp.Rational(1, 10) * (x**2 + y**2)
+        sp.diff(f, x), sp.diff(f, y)
     import numpy as np
     import pyqtgraph as pg
     import pyqtgraph.opengl as gl
@@ -38,7 +47,7 @@ def main() -> None:
     view.addItem(surface)
     view.setCameraPosition(distance=15)
 
-    if mode == "png":
+    if mode in ("png", "png+sympy"):
         view.show()
         view.grabFramebuffer().save(sys.argv[2], "PNG")
         return
