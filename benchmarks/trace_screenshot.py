@@ -48,15 +48,13 @@ def main() -> None:
     from landscape_gui import cli
 
     record("import landscape_gui.cli", began)
-    # The command starts its helper first thing, on the formula it is given; so does this
-    # trace, before timing the imports (started after them, the helper would have its core
-    # to itself and answer later than it does in the command).
+    # The command starts its helper first thing; so does this trace, before timing the
+    # imports. Started after them, the helper had a core to itself, did not slow the imports
+    # and answered later than it does in the command: the trace showed a wait for the
+    # derivatives that the command hardly has.
     from landscape_gui.core import timebound
 
-    arguments = sys.argv[1:]
-    flag = next((i for i, a in enumerate(arguments) if a in ("-f", "--formula")), None)
-    formula = arguments[flag + 1] if flag is not None and flag + 1 < len(arguments) else None
-    timebound.start_quick_helper_in_background(cli.screenshot_warm_up(formula))
+    timebound.start_quick_helper_in_background(cli.screenshot_warm_up())
     timebound.start_quick_helper_in_background = lambda warm_up=None: None  # started already
     began = time.perf_counter()
     import landscape_gui.core.landscape  # noqa: F401  (what _make_landscape imports first)

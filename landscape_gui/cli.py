@@ -649,12 +649,12 @@ def run_window(argv: list[str]) -> int:
         return EXIT_COULD_NOT_START
 
 
-def screenshot_warm_up(formula_text: str | None):
-    """The screenshot helper's first job: the derivatives the window will ask for, worked out
-    and typeset while this process imports, and kept for that request (qt.typeset.warm_up)."""
+def screenshot_warm_up():
+    """The screenshot helper's first job: the imports, font and printers its first analysis
+    would pay for (qt.typeset.warm_up), while this process imports."""
     from landscape_gui.core import timebound
 
-    return (timebound.call_by_name, ("landscape_gui.qt.typeset", "warm_up", formula_text))
+    return (timebound.call_by_name, ("landscape_gui.qt.typeset", "warm_up"))
 
 
 def run_screenshot(args) -> int:
@@ -665,8 +665,7 @@ def run_screenshot(args) -> int:
     # helper with it.)
     from landscape_gui.core import timebound
 
-    formula_text = args.formula if isinstance(args.formula, str) else None
-    timebound.start_quick_helper_in_background(screenshot_warm_up(formula_text))
+    timebound.start_quick_helper_in_background(screenshot_warm_up())
     landscape = _make_landscape(args)  # bad input fails here, before any window opens
     width, height = args.size
     if not (200 <= width <= 8000 and 200 <= height <= 8000):

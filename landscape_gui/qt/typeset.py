@@ -66,38 +66,17 @@ def analyse_and_typeset(display_expr, solve_expr, seconds: float):
     return analysis, pictures
 
 
-# Answers worked out before they were asked for (see ``warm_up``), each handed out once:
-# display expression -> (analysis, pictures).
-_prepared: dict = {}
-
-
-def warm_up(formula_text: str | None = None) -> None:
+def warm_up() -> None:
     """Do once what the first analysis would pay for: import the typesetter, load its font
-    and sympy's printers (a quarter to half a second). Given the text of the formula the
-    caller is about to ask about, do that analysis itself, and keep its answer for the
-    request: the screenshot's helper starts on it while the command is still importing,
-    instead of after the window is built."""
-    from landscape_gui.core.formula import FormulaError, X, Y, looks_expensive, parse_formula
+    and sympy's printers (a quarter to half a second)."""
+    from landscape_gui.core.formula import X, Y
 
-    if formula_text is not None:
-        try:
-            expr = parse_formula(formula_text).expr
-        except FormulaError:
-            expr = None  # the caller refuses it with the parser's message
-        if expr is not None and not looks_expensive(expr):
-            _prepared.clear()
-            _prepared[expr] = derivatives_and_pictures(expr, None)
-            return
     derivatives_and_pictures(X**2 * Y, None)
 
 
 def derivatives_and_pictures(display_expr, seconds: float | None):
     """The tidied derivatives and their pictures, without the exact solve: what the window
     shows first (the solve comes later, from its own worker)."""
-    if seconds is None:
-        prepared = _prepared.pop(display_expr, None)
-        if prepared is not None:
-            return prepared
     from landscape_gui.core import calculus
 
     analysis = calculus.analyse_derivatives(display_expr, seconds=seconds)

@@ -134,7 +134,6 @@ def test_screenshot_compiles_and_typesets_its_formula_once(tmp_path, qapp, monke
     formula (its worker only samples it), and the derivatives, asked for before the scene is
     drawn, are worked out and typeset once, not again when the scene arrives."""
     from landscape_gui.cli import main
-    from landscape_gui.core import timebound
     from landscape_gui.core.landscape import CompiledFormula
 
     compiled: list[str] = []
@@ -146,85 +145,15 @@ def test_screenshot_compiles_and_typesets_its_formula_once(tmp_path, qapp, monke
 
     monkeypatch.setattr(CompiledFormula, "__init__", compile_spy)
     typeset_for = _spy_on_typesetting(monkeypatch)
-    warm_ups: list[tuple] = []
-    start_original = timebound.start_quick_helper_in_background
-
-    def start_spy(warm_up):
-        warm_ups.append(warm_up[1])
-        start_original(warm_up)
-
-    monkeypatch.setattr(timebound, "start_quick_helper_in_background", start_spy)
     out = tmp_path / "once.png"
     formula = "x^2 + 3xy + y^2"
     code = main(["screenshot", "-f", formula, "--size", "1400", "900", "-o", str(out)])
     assert code == 0 and out.exists()
     assert compiled == [formula]
-    # The helper is told the formula first thing, to work out while this process imports.
-    assert warm_ups == [("landscape_gui.qt.typeset", "warm_up", formula)]
     # In the helper process the command started first thing, not beside the window's drawing.
     assert typeset_for == ["helper"]
     pixels = image_array(out)
     assert pixels.shape == (900, 1400, 3) and colourful_fraction(pixels) > 0.1
-
-
-def _count_derivative_work(monkeypatch) -> list:
-    """The expressions whose derivatives are worked out in this process, in order."""
-    from landscape_gui.core import calculus
-    from landscape_gui.qt import typeset
-
-    worked_out: list = []
-    original = calculus.analyse_derivatives
-
-    def spy(expr, *args, **kwargs):
-        worked_out.append(expr)
-        return original(expr, *args, **kwargs)
-
-    monkeypatch.setattr(calculus, "analyse_derivatives", spy)
-    monkeypatch.setattr(typeset, "_prepared", {})
-    return worked_out
-
-
-def test_the_helpers_warm_up_works_out_the_formula_it_is_given(monkeypatch):
-    """The screenshot's helper gets the formula's text first thing: its warm-up works out and
-    typesets those derivatives, and hands them over, once, when the window asks for them."""
-    from landscape_gui.core.formula import X, Y, parse_formula
-    from landscape_gui.qt import typeset
-
-    worked_out = _count_derivative_work(monkeypatch)
-    text = "x^2 + 3xy + y^2"
-    expr = parse_formula(text).expr
-    typeset.warm_up(text)
-    assert worked_out == [expr]
-    analysis, pictures = typeset.derivatives_and_pictures(expr, None)
-    assert worked_out == [expr]  # handed over, not worked out again
-    assert parse_formula(analysis.df_dx).expr == 2 * X + 3 * Y
-    assert parse_formula(analysis.df_dy).expr == 3 * X + 2 * Y
-    assert pictures["df_dx"].startswith(b"<svg") and pictures["grad"].startswith(b"<svg")
-    # Handed out once: a later request is worked out afresh, with the same answer.
-    again, _ = typeset.derivatives_and_pictures(expr, None)
-    assert worked_out == [expr, expr] and again == analysis
-    # Another formula, or the same one under a time limit, is not the prepared answer.
-    typeset.warm_up(text)
-    typeset.derivatives_and_pictures(expr, 2.0)
-    assert len(worked_out) == 4
-    other = parse_formula("x^2 - y^2").expr
-    typeset.derivatives_and_pictures(other, None)
-    assert worked_out[-1] == other
-
-
-def test_a_warm_up_on_a_bad_or_costly_formula_keeps_nothing(monkeypatch):
-    """A formula the command will refuse, or one whose derivatives go to a killable helper of
-    the window's own, gets the plain warm-up: nothing is kept for a request that never comes
-    to this helper."""
-    from landscape_gui.core.formula import X, Y
-    from landscape_gui.qt import typeset
-
-    worked_out = _count_derivative_work(monkeypatch)
-    typeset.warm_up("3x + (y")
-    typeset.warm_up("(x + y + 1)^40")
-    typeset.warm_up(None)
-    assert worked_out == [X**2 * Y] * 3
-    assert typeset._prepared == {}
 
 
 def test_derivatives_that_arrive_before_the_scene_wait_for_it(tmp_path, qapp, monkeypatch):
