@@ -302,6 +302,75 @@ def test_the_still_picture_copy_draws_what_drawing_everything_draws(view):
     assert view._frozen_paths[0][3] == []
 
 
+def _still_drawings(view: SurfaceView, monkeypatch) -> list[bool]:
+    """Grows by one each time the still picture is drawn into its buffer."""
+    view_class = type(view._view)
+    drawn: list[bool] = []
+    original = view_class._draw_only
+
+    def spy(self, dynamic: bool) -> None:
+        if not dynamic:
+            drawn.append(True)
+        original(self, dynamic)
+
+    monkeypatch.setattr(view_class, "_draw_only", spy)
+    return drawn
+
+
+def _differing_fraction(view: SurfaceView) -> float:
+    """How much of the cached picture differs from drawing everything at once."""
+    cached = render(view)
+    view._view.cache_enabled = False
+    everything = render(view)
+    view._view.cache_enabled = True
+    return float((np.abs(cached.astype(int) - everything.astype(int)).max(axis=-1) > 40).mean())
+
+
+def test_a_probe_stepped_along_leaves_the_still_picture_alone(qtbot, view, monkeypatch):
+    """Stepping from the keyboard moves the probe, its arrow and the slices every step: they
+    are drawn over the still picture while they move, instead of the whole surface being
+    drawn again each step, and go back into it once they keep still. The picture is the one
+    drawing everything gives, at every step and after."""
+    from landscape_gui.qt.views.surface_view import MOVING_FOR_MS
+
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    view.set_probe(1.0, 0.5, 1.25, 2.0, 1.0)
+    view.set_slice_planes(1.0, 0.5)
+    render(view)
+    qtbot.wait(MOVING_FOR_MS + 100)  # the probe was set a while ago
+    drawn = _still_drawings(view, monkeypatch)
+    for k in range(1, 7):
+        px = 1.0 - 0.2 * k
+        view.set_probe(px, 0.5, px * px + 0.25, 2 * px, 1.0)
+        view.set_slice_planes(px, 0.5)
+        assert _differing_fraction(view) < 0.002, f"step {k}"
+    # Drawn for the first step (one change), and once more without the moving items.
+    assert len(drawn) == 2
+    moving = view._view.moving_items
+    assert view._probe_marker in moving and view._slice_planes in moving
+    assert view._surface not in moving
+    qtbot.waitUntil(lambda: not view._view.moving_items, timeout=MOVING_FOR_MS + 2000)
+    assert _differing_fraction(view) < 0.002
+    assert len(drawn) == 3  # back in the picture: drawn once
+
+
+def test_a_change_to_a_hidden_item_draws_nothing_again(view, monkeypatch):
+    """Items hidden and not in the picture (a constraint's curve when there is none) are
+    redrawn by each change of the landscape: that no longer draws the still picture again."""
+    xs, ys, x, y = grid()
+    view.set_surface(xs, ys, x**2 + y**2, (0.0, 8.0))
+    render(view)
+    drawn = _still_drawings(view, monkeypatch)
+    for _ in range(3):
+        view.set_constraint_path(None)
+        render(view)
+    assert drawn == []
+    view.set_probe(1.0, 0.5, 1.25, 2.0, 1.0)  # a shown item: drawn again
+    render(view)
+    assert drawn == [True]
+
+
 @pytest.mark.parametrize("dark", [False, True])
 def test_the_3d_view_and_the_map_share_one_background(qtbot, view, dark):
     """palette.py is the one home of the background: the 3D view had its own near-copy of the

@@ -16,6 +16,7 @@ import html
 import math
 import os
 import sys
+import time
 import weakref
 
 import numpy as np
@@ -60,6 +61,9 @@ FLOOR_Z = -0.35  # the floor grid sits a little below the lowest height, so it n
 PLANE_TOP = BOX_HEIGHT + 0.35
 MAX_ARROW_LENGTH = 1.6 * BOX_HALF  # the gradient arrow stays inside the picture
 MIN_ARROW_LENGTH = 0.05  # shorter than this it cannot be seen: flat ground, no arrow
+# A still item that changes again within this time of its last change (in a later frame) is
+# drawn with the moving items until it has kept still this long (CachedGLView).
+MOVING_FOR_MS = 1000
 
 DEFAULT_CAMERA = {
     "distance": 25.0,
@@ -125,6 +129,12 @@ def _cached_view_class(gl):
     says so), the camera moves or the size changes; if the GL driver refuses the copy, the
     view draws everything every frame, as pyqtgraph does.
 
+    An item that changes again soon after its last change (the probe, its arrow and the
+    slices follow each step a student takes from the keyboard) is drawn with the moving
+    items instead, until it has kept still for ``MOVING_FOR_MS``: then it goes back into
+    the picture, drawn once more. Otherwise every step drew the whole surface again. A
+    change to an item that is hidden and was not in the picture draws nothing.
+
     It is a QOpenGLWindow (shown in a window container), not pyqtgraph's QOpenGLWidget: a
     window holding an OpenGL widget is composed as a whole through OpenGL on every paint of
     any of its widgets, about 12 ms more per paint of a plot beside it and 20-40 ms per
@@ -154,6 +164,16 @@ def _cached_view_class(gl):
             self.setFlag(Qt.WindowType.WindowDoesNotAcceptFocus, True)
             self.resize(640, 480)  # a widget's size before it is laid out (a window's is 0)
             self.dynamic_items: set = set()
+            # Still items drawn with the moving ones for now (see the class's docstring),
+            # and when each still item last changed.
+            self.moving_items: set = set()
+            self._changed_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+            self._frames_drawn = 0
+            self._in_picture: weakref.WeakSet = weakref.WeakSet()  # drawn into the buffer
+            self._moving_timer = QTimer(self)
+            self._moving_timer.setSingleShot(True)
+            self._moving_timer.setInterval(MOVING_FOR_MS)
+            self._moving_timer.timeout.connect(self._settle_moving_items)
             self._only: bool | None = None  # drawing only the dynamic (True) or still items
             self._still_version = 0
             self._cache = None
@@ -248,20 +268,50 @@ def _cached_view_class(gl):
                 if changed is None:
                     return
                 if view is not None and changed not in view.dynamic_items:
-                    view._still_version += 1
+                    view.still_item_changed(changed)
                 update_item(changed)
 
             item.update = update
 
         def removeItem(self, item) -> None:  # noqa: N802
             self.dynamic_items.discard(item)
+            self.moving_items.discard(item)
             self._still_version += 1
             super().removeItem(item)
+
+        def still_item_changed(self, item) -> None:
+            """A still item changed: the picture in the buffer is drawn again, unless the
+            item is not in it and not shown, or is drawn with the moving items for now."""
+            now, frame = time.monotonic(), self._frames_drawn
+            previous = self._changed_at.get(item)
+            self._changed_at[item] = (now, frame)
+            if item in self.moving_items:
+                self._moving_timer.start()  # it keeps moving: it stays out of the picture
+                return
+            if not item.visible() and item not in self._in_picture:
+                return
+            # (Changes within one frame, new data and then show(), are one change.)
+            if (
+                previous is not None
+                and previous[1] < frame
+                and now - previous[0] < MOVING_FOR_MS / 1000
+            ):
+                self.moving_items.add(item)  # the picture is drawn once more, without it
+                self._moving_timer.start()
+            self._still_version += 1
+
+        def _settle_moving_items(self) -> None:
+            """The moving still items have kept still: back into the picture, drawn once."""
+            if self.moving_items:
+                self.moving_items.clear()
+                self._still_version += 1
+                self.update()
 
         def drawItemTree(self, item=None, useItemNames=False) -> None:  # noqa: N802, N803
             if item is None and self._only is not None:
                 everything = self.items
-                self.items = [i for i in everything if (i in self.dynamic_items) == self._only]
+                moving = self.dynamic_items | self.moving_items
+                self.items = [i for i in everything if (i in moving) == self._only]
                 try:
                     super().drawItemTree(None, useItemNames)
                 finally:
@@ -281,6 +331,7 @@ def _cached_view_class(gl):
                 super().paintGL()
 
         def _paint_cached(self, region) -> None:
+            self._frames_drawn += 1
             self.setProjection(region, region)
             self.setModelview()
             width, height = region[2], region[3]
@@ -313,6 +364,10 @@ def _cached_view_class(gl):
                 finally:
                     self._text_device = None
                 self._cache_key = key
+                moving = self.dynamic_items | self.moving_items
+                self._in_picture = weakref.WeakSet(
+                    i for i in self.items if i.visible() and i not in moving
+                )
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, cache.handle())
             GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
             GL.glBlitFramebuffer(
