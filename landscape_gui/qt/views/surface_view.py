@@ -129,11 +129,12 @@ def _cached_view_class(gl):
     says so), the camera moves or the size changes; if the GL driver refuses the copy, the
     view draws everything every frame, as pyqtgraph does.
 
-    An item that changes again soon after its last change (the probe, its arrow and the
-    slices follow each step a student takes from the keyboard) is drawn with the moving
-    items instead, until it has kept still for ``MOVING_FOR_MS``: then it goes back into
-    the picture, drawn once more. Otherwise every step drew the whole surface again. A
-    change to an item that is hidden and was not in the picture draws nothing.
+    A movable item (``movable_items``: the probe, its arrow and the slices, which follow
+    each step a student takes from the keyboard) that changes again soon after its last
+    change is drawn with the moving items instead, until it has kept still for
+    ``MOVING_FOR_MS``: then it goes back into the picture, drawn once more. Otherwise every
+    step drew the whole surface again. A change to an item that is hidden and was not in the
+    picture draws nothing.
 
     It is a QOpenGLWindow (shown in a window container), not pyqtgraph's QOpenGLWidget: a
     window holding an OpenGL widget is composed as a whole through OpenGL on every paint of
@@ -164,8 +165,9 @@ def _cached_view_class(gl):
             self.setFlag(Qt.WindowType.WindowDoesNotAcceptFocus, True)
             self.resize(640, 480)  # a widget's size before it is laid out (a window's is 0)
             self.dynamic_items: set = set()
-            # Still items drawn with the moving ones for now (see the class's docstring),
-            # and when each still item last changed.
+            # Still items that may be drawn with the moving ones while they keep changing,
+            # those that are for now (see the class's docstring), and when each last changed.
+            self.movable_items: weakref.WeakSet = weakref.WeakSet()
             self.moving_items: set = set()
             self._changed_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
             self._frames_drawn = 0
@@ -292,7 +294,8 @@ def _cached_view_class(gl):
                 return
             # (Changes within one frame, new data and then show(), are one change.)
             if (
-                previous is not None
+                item in self.movable_items
+                and previous is not None
                 and previous[1] < frame
                 and now - previous[0] < MOVING_FOR_MS / 1000
             ):
@@ -605,6 +608,21 @@ class SurfaceView(QWidget):
         ):
             item.hide()
         self._view.dynamic_items.add(self._path_markers)
+        # What follows each step taken from the keyboard: drawn over the still picture while
+        # it keeps moving (the surface itself, 80,000 triangles, never is).
+        self._view.movable_items.update(
+            (
+                self._slice_curves,
+                self._slice_planes,
+                self._slice_outline,
+                self._tangent,
+                self._tangent_lines,
+                self._drop_line,
+                self._arrow_shaft,
+                self._arrow_head,
+                self._probe_marker,
+            )
+        )
         for item in (
             self._slice_curves,
             self._slice_planes,
