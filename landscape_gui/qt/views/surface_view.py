@@ -610,20 +610,7 @@ class SurfaceView(QWidget):
         self._view.dynamic_items.add(self._path_markers)
         # What follows each step taken from the keyboard: drawn over the still picture while
         # it keeps moving (the surface itself, 80,000 triangles, never is).
-        self._view.movable_items.update(
-            (
-                self._slice_curves,
-                self._slice_planes,
-                self._slice_outline,
-                self._tangent,
-                self._tangent_lines,
-                self._drop_line,
-                self._arrow_shaft,
-                self._arrow_head,
-                self._probe_marker,
-            )
-        )
-        for item in (
+        following_steps = (
             self._slice_curves,
             self._slice_planes,
             self._slice_outline,
@@ -633,8 +620,9 @@ class SurfaceView(QWidget):
             self._arrow_shaft,
             self._arrow_head,
             self._probe_marker,
-            self._path_markers,
-        ):
+        )
+        self._view.movable_items.update(following_steps)
+        for item in (*following_steps, self._path_markers):
             item.hide()
         self._labels: list = []
         self._label_size_used = 0
