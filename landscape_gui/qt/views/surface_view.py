@@ -166,7 +166,8 @@ def _cached_view_class(gl):
             self.resize(640, 480)  # a widget's size before it is laid out (a window's is 0)
             self.dynamic_items: set = set()
             # Still items that may be drawn with the moving ones while they keep changing,
-            # those that are for now (see the class's docstring), and when each last changed.
+            # those that are for now (see the class's docstring), and when each movable one
+            # last changed (seconds, frame).
             self.movable_items: weakref.WeakSet = weakref.WeakSet()
             self.moving_items: set = set()
             self._changed_at: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -284,24 +285,31 @@ def _cached_view_class(gl):
         def still_item_changed(self, item) -> None:
             """A still item changed: the picture in the buffer is drawn again, unless the
             item is not in it and not shown, or is drawn with the moving items for now."""
-            now, frame = time.monotonic(), self._frames_drawn
-            previous = self._changed_at.get(item)
-            self._changed_at[item] = (now, frame)
             if item in self.moving_items:
                 self._moving_timer.start()  # it keeps moving: it stays out of the picture
                 return
             if not item.visible() and item not in self._in_picture:
                 return
-            # (Changes within one frame, new data and then show(), are one change.)
-            if (
-                item in self.movable_items
-                and previous is not None
-                and previous[1] < frame
-                and now - previous[0] < MOVING_FOR_MS / 1000
-            ):
+            if item in self.movable_items and self._changes_again(item):
                 self.moving_items.add(item)  # the picture is drawn once more, without it
                 self._moving_timer.start()
             self._still_version += 1
+
+        def _changes_again(self, item) -> bool:
+            """Whether a movable item changed in an earlier frame, less than MOVING_FOR_MS
+            ago (changes within one frame, new data and then show(), are one change)."""
+            now, frame = time.monotonic(), self._frames_drawn
+            previous = self._changed_at.get(item)
+            self._changed_at[item] = (now, frame)
+            return (
+                previous is not None
+                and previous[1] < frame
+                and now - previous[0] < MOVING_FOR_MS / 1000
+            )
+
+        def _drawn_over_the_picture(self) -> set:
+            """The items drawn each frame over the copied still picture."""
+            return self.dynamic_items | self.moving_items
 
         def _settle_moving_items(self) -> None:
             """The moving still items have kept still: back into the picture, drawn once."""
@@ -313,8 +321,8 @@ def _cached_view_class(gl):
         def drawItemTree(self, item=None, useItemNames=False) -> None:  # noqa: N802, N803
             if item is None and self._only is not None:
                 everything = self.items
-                moving = self.dynamic_items | self.moving_items
-                self.items = [i for i in everything if (i in moving) == self._only]
+                over = self._drawn_over_the_picture()
+                self.items = [i for i in everything if (i in over) == self._only]
                 try:
                     super().drawItemTree(None, useItemNames)
                 finally:
@@ -367,9 +375,9 @@ def _cached_view_class(gl):
                 finally:
                     self._text_device = None
                 self._cache_key = key
-                moving = self.dynamic_items | self.moving_items
+                over = self._drawn_over_the_picture()
                 self._in_picture = weakref.WeakSet(
-                    i for i in self.items if i.visible() and i not in moving
+                    i for i in self.items if i.visible() and i not in over
                 )
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, cache.handle())
             GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
