@@ -27,6 +27,20 @@ def type_formula(qtbot, window, text):
     qtbot.keyClick(edit, Qt.Key.Key_Return)
 
 
+def stages_wait_for_the_test(window, signal):
+    """Stop the window's paint stages where ``signal`` started them, until the test restarts
+    ``window._paint_stage_timer``. Without it, a loaded machine can let the first stage go
+    before waitSignal returns: a turn of the event loop that outlasts the 16 ms stage (the
+    landscape's own drawing, other sources dispatched in the same turn) fires the timer in
+    that same turn."""
+
+    def stop_once():
+        window._paint_stage_timer.stop()
+        signal.disconnect(stop_once)
+
+    signal.connect(stop_once)  # after the window's own slot, which started the timer
+
+
 def contour_image(window):
     return window.views.contour.grab().toImage()
 
@@ -354,6 +368,7 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
 
     views = window.views
     held = [views.contour, views.slices, window.side_panel]
+    stages_wait_for_the_test(window, window.controller.landscapeChanged)
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
         type_formula(qtbot, window, "sin(2x) + y^2")
     assert [widget.updatesEnabled() for widget in held] == [False, False, False]
@@ -372,7 +387,7 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
         type_formula(qtbot, window, "x^2 - y^2")
     assert views.surface.frames_held()
     with qtbot.waitSignal(views.surface.frameSwapped, timeout=5000):
-        pass  # the held frame is drawn when let go
+        window._paint_stage_timer.start()  # the held frame is drawn when let go
     qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in held), timeout=3000)
     qtbot.waitUntil(lambda: not pacing.workers_held(), timeout=3000)  # and the workers go on
 
@@ -401,9 +416,11 @@ def test_views_changed_again_mid_stages_take_turns_and_the_runs_preview_is_stage
     window._release_next_paint_stage()
     assert not views.surface.frames_held()
 
+    stages_wait_for_the_test(window, window.controller.runs.previewShown)
     with qtbot.waitSignal(window.controller.runs.previewShown, timeout=10000):
         window.controller.runs.reset()
     assert views.surface.frames_held() and not views.contour.updatesEnabled()
+    window._paint_stage_timer.start()
     qtbot.waitUntil(lambda: all(widget.updatesEnabled() for widget in side), timeout=3000)
     assert views.contour.updatesEnabled() and not views.surface.frames_held()
 
