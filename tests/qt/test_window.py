@@ -383,6 +383,7 @@ def test_a_new_landscape_is_painted_in_stages_and_a_picture_taken_at_once_is_who
     pixels = data.reshape(rgb.height(), rgb.bytesPerLine())[:, : rgb.width() * 3]
     assert len(np.unique(pixels.reshape(-1, 3) // 16, axis=0)) > 20  # a coloured map
 
+    stages_wait_for_the_test(window, window.controller.landscapeChanged)
     with qtbot.waitSignal(window.controller.landscapeChanged, timeout=10000):
         type_formula(qtbot, window, "x^2 - y^2")
     assert views.surface.frames_held()
